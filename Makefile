@@ -1,0 +1,110 @@
+# ember: build the UEFI loader, the sample kernel and the tests. No recursive make; objects in build/.
+.DELETE_ON_ERROR:
+.SUFFIXES:
+.DEFAULT_GOAL := all
+
+BUILD   := build
+VERSION := 0.1.0
+KERNEL  ?= $(BUILD)/kernel/kernel.elf
+CONFIG  ?=
+
+CC      := gcc
+LD      := ld
+OBJCOPY := objcopy
+CLANG   := clang
+
+# --- dependencies: install from Debian when a tool or library is missing -------------------------
+DEPS_STAMP := $(BUILD)/.deps-installed
+$(DEPS_STAMP):
+	@mkdir -p $(BUILD)
+	@if ! [ -f /usr/lib/crt0-efi-x86_64.o ] || ! [ -f /usr/include/cmocka.h ] \
+	   || ! command -v qemu-system-x86_64 >/dev/null || ! command -v mcopy >/dev/null \
+	   || ! command -v sfdisk >/dev/null || ! command -v gdb >/dev/null \
+	   || ! command -v clang >/dev/null || ! command -v sbsign >/dev/null \
+	   || ! [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || ! command -v python3 >/dev/null; then \
+		scripts/install-deps.sh; \
+	fi
+	@touch $@
+
+# --- the loader (PE32+ EFI application) -----------------------------------------------------------
+EFI_INC  := /usr/include/efi
+EFI_LIB  := /usr/lib
+EFI_LDS  := $(EFI_LIB)/elf_x86_64_efi.lds
+EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
+
+WARN := -Wall -Wextra -Werror
+EFI_CFLAGS := -std=gnu11 -O2 -g $(WARN) -fpic -ffreestanding -fno-stack-protector -fno-stack-check \
+	-fshort-wchar -mno-red-zone -maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI \
+	-DEMBER_VERSION='"$(VERSION)"' -Iinclude -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 -MMD -MP
+EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS)
+EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .reloc
+
+LOADER_SRCS := $(wildcard src/*.c) $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S)
+LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS))
+
+$(BUILD)/efi/%.c.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+$(BUILD)/efi/%.S.o: %.S | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+
+# ember.so is the unstripped loader with debug info: GDB loads it at the image base ember logs.
+$(BUILD)/ember.so: $(LOADER_OBJS)
+	$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $^ -L$(EFI_LIB) -lefi -lgnuefi -o $@
+
+$(BUILD)/BOOTX64.EFI: $(BUILD)/ember.so
+	$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+
+# Tiny EFI apps used by tests: the firmware-return sentinel.
+$(BUILD)/sentinel.so: $(BUILD)/efi/tests/sentinel/sentinel.c.o
+	$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $^ -L$(EFI_LIB) -lefi -lgnuefi -o $@
+$(BUILD)/SENTINEL.EFI: $(BUILD)/sentinel.so
+	$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+
+# --- the sample kernel ----------------------------------------------------------------------------
+include tests/kernel/kernel.mk
+
+# --- host unit tests (cmocka), plain and with ASan+UBSan ------------------------------------------
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -I. -MMD -MP
+SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_TESTS  := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+# test_X links with the pure module X (src/X.c or arch/x86_64/X.c) and the formatter.
+unit_srcs = tests/unit/$(1).c $(wildcard src/$(patsubst test_%,%,$(1)).c arch/x86_64/$(patsubst test_%,%,$(1)).c) src/fmt.c
+
+$(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -c $< -o $@
+$(BUILD)/host-san/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+define unit_rules
+$(BUILD)/host/$(1): $(patsubst %.c,$(BUILD)/host/%.o,$(sort $(call unit_srcs,$(1))))
+	$(CC) $$^ -lcmocka -o $$@
+$(BUILD)/host-san/$(1): $(patsubst %.c,$(BUILD)/host-san/%.o,$(sort $(call unit_srcs,$(1))))
+	$(CC) $(SAN_FLAGS) $$^ -lcmocka -o $$@
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
+
+UNIT_BINS := $(addprefix $(BUILD)/host/,$(UNIT_TESTS)) $(addprefix $(BUILD)/host-san/,$(UNIT_TESTS))
+
+# --- top-level targets ----------------------------------------------------------------------------
+.PHONY: all loader kernels unit run test clean
+all: $(BUILD)/BOOTX64.EFI $(BUILD)/SENTINEL.EFI kernels
+loader: $(BUILD)/BOOTX64.EFI
+unit: $(UNIT_BINS)
+
+# The ESP for `make run`: BOOTX64.EFI, the kernel at the root, ember.cfg when CONFIG= is given.
+run: $(BUILD)/BOOTX64.EFI $(KERNEL) | $(DEPS_STAMP)
+	scripts/qemu.sh --esp $(BUILD)/esp --loader $(BUILD)/BOOTX64.EFI --kernel $(KERNEL) \
+		$(if $(CONFIG),--config $(CONFIG)) --interactive
+
+test: all unit | $(DEPS_STAMP)
+	scripts/test.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

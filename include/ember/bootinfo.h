@@ -1,0 +1,148 @@
+/* ember boot protocol: what a kernel receives from ember. Freestanding C (stdint.h only).
+ *
+ * HANDOFF CONTRACT (x86-64)
+ *   - 64-bit long mode, 4-level paging, interrupts disabled (IF = 0), direction flag clear.
+ *   - The firmware's GDT is still loaded; load your own GDT and IDT before enabling interrupts.
+ *   - CR3 = ember's PML4 (reported in bootinfo->page_table_root). Its mappings:
+ *       * lower half: the firmware's identity map of physical memory (as OVMF/real firmware built it;
+ *         tables the firmware owns are shared, ember copies a table before changing it);
+ *       * every PT_LOAD segment at its p_vaddr with its own permissions: PF_X -> read+execute,
+ *         PF_W -> read+write+no-execute, else read-only+no-execute (W^X; XD only when the CPU has NX);
+ *       * a higher-half direct map (HHDM) of physical memory: virtual = physical + hhdm_offset,
+ *         read+write+no-execute, covering [0, hhdm_size); 1 GiB pages when the CPU has them, else 2 MiB.
+ *       * no global (G) bits: CR4.PGE belongs to the kernel.
+ *   - RDI = physical address of struct ember_bootinfo (identity-mapped, and also visible at
+ *     + hhdm_offset). Every address inside it is physical unless its name says _vaddr.
+ *   - RSP = top of a fresh stack (stack_base + stack_size in the HHDM, stack_size default 64 KiB)
+ *     with a zero return address pushed: RSP + 8 is 16-byte aligned, exactly as after a call.
+ *     The entry point is a SysV function: void kmain(struct ember_bootinfo *info). It must not return.
+ *   - Boot services have been exited. The EFI system table and runtime services remain valid.
+ *
+ * MEMORY THE KERNEL MAY REUSE
+ *   EMBER_MEM_USABLE at once. EMBER_MEM_BOOTLOADER_RECLAIMABLE (ember's image, this structure, the
+ *   stack, firmware boot-services memory that still holds the firmware's GDT and the identity-map
+ *   tables) only after the kernel has copied what it needs from this structure and switched to its own
+ *   GDT, stack and page tables. EMBER_MEM_PAGE_TABLES holds ember's tables: reusable after loading a
+ *   CR3 of the kernel's own. ACPI reclaimable after the kernel has parsed the ACPI tables.
+ */
+#ifndef EMBER_BOOTINFO_H
+#define EMBER_BOOTINFO_H
+
+#include <stdint.h>
+
+#define EMBER_BOOTINFO_MAGIC 0x4f4f4252454d4245ULL /* "EMBERBOO" little-endian */
+#define EMBER_BOOTINFO_VERSION 1
+
+/* Default higher-half direct map offset (the kernel must read hhdm_offset, not assume this). */
+#define EMBER_HHDM_OFFSET 0xffff800000000000ULL
+
+enum ember_memory_type {
+    EMBER_MEM_USABLE = 1,
+    EMBER_MEM_BOOTLOADER_RECLAIMABLE = 2,
+    EMBER_MEM_KERNEL = 3,           /* the kernel's PT_LOAD segments */
+    EMBER_MEM_MODULES = 4,          /* modules from ember.cfg */
+    EMBER_MEM_PAGE_TABLES = 5,      /* ember-built page tables, live in CR3 */
+    EMBER_MEM_ACPI_RECLAIMABLE = 6,
+    EMBER_MEM_ACPI_NVS = 7,
+    EMBER_MEM_RESERVED = 8,
+    EMBER_MEM_MMIO = 9,
+    EMBER_MEM_FRAMEBUFFER = 10,
+    EMBER_MEM_BAD = 11,
+    EMBER_MEM_EFI_RUNTIME_CODE = 12,
+    EMBER_MEM_EFI_RUNTIME_DATA = 13,
+};
+
+/* One range of the normalised memory map: sorted by base, non-overlapping, adjacent ranges of the
+ * same type merged. base and length are multiples of 4 KiB except framebuffer ranges. */
+struct ember_memmap_entry {
+    uint64_t base;
+    uint64_t length;
+    uint32_t type; /* enum ember_memory_type */
+    uint32_t reserved;
+};
+
+enum ember_pixel_format {
+    EMBER_PIXEL_RGBX_8BPC = 0, /* byte order R, G, B, reserved */
+    EMBER_PIXEL_BGRX_8BPC = 1, /* byte order B, G, R, reserved */
+    EMBER_PIXEL_BITMASK = 2,   /* see the masks */
+};
+
+struct ember_framebuffer {
+    uint64_t base;    /* physical address; 0 when there is no framebuffer */
+    uint64_t size;    /* bytes */
+    uint32_t width;   /* pixels */
+    uint32_t height;  /* pixels */
+    uint32_t pitch;   /* bytes per scanline */
+    uint32_t bpp;     /* bits per pixel */
+    uint32_t pixel_format; /* enum ember_pixel_format */
+    uint32_t red_mask, green_mask, blue_mask, reserved_mask;
+    uint32_t pad;
+};
+
+struct ember_module {
+    uint64_t base;     /* physical, page-aligned */
+    uint64_t size;     /* bytes of file content; memory up to the next page is zeroed */
+    char name[64];     /* NUL-terminated: the name given in ember.cfg, or the path */
+};
+
+/* TSC values (rdtsc) at each loader stage; tsc_hz is 0 when ember could not calibrate. */
+struct ember_timestamps {
+    uint64_t entry;
+    uint64_t kernel_read;
+    uint64_t mapped;
+    uint64_t exit_boot_services;
+    uint64_t handoff;
+    uint64_t tsc_hz;
+};
+
+#define EMBER_MAX_MODULES 16
+#define EMBER_CMDLINE_MAX 1024
+
+struct ember_bootinfo {
+    uint64_t magic;        /* EMBER_BOOTINFO_MAGIC */
+    uint32_t version;      /* EMBER_BOOTINFO_VERSION */
+    uint32_t size;         /* bytes of this structure (not counting the arrays it points to) */
+
+    /* Normalised memory map (see struct ember_memmap_entry). */
+    uint64_t memmap;       /* physical address of struct ember_memmap_entry[memmap_count] */
+    uint64_t memmap_count;
+
+    /* The raw UEFI memory map as GetMemoryMap returned it before ExitBootServices:
+     * step through it by efi_memmap_desc_size bytes, never by sizeof(EFI_MEMORY_DESCRIPTOR). */
+    uint64_t efi_memmap;
+    uint64_t efi_memmap_size;
+    uint64_t efi_memmap_desc_size;
+    uint32_t efi_memmap_desc_version;
+    uint32_t pad0;
+
+    struct ember_framebuffer framebuffer;
+
+    uint64_t acpi_rsdp;      /* physical address of the RSDP, 0 if absent */
+    uint32_t acpi_revision;  /* 2 for an ACPI 2.0+ XSDP, 0 for ACPI 1.0 */
+    uint32_t smbios_major;   /* 3 for an SMBIOS 3.0 64-bit entry point, 2 for 2.x, 0 if absent */
+    uint64_t smbios_entry;   /* physical address of the SMBIOS entry point */
+    uint64_t efi_system_table; /* physical address of EFI_SYSTEM_TABLE */
+
+    char cmdline[EMBER_CMDLINE_MAX]; /* NUL-terminated, from ember.cfg cmdline= */
+
+    uint64_t module_count;
+    struct ember_module modules[EMBER_MAX_MODULES];
+
+    uint64_t kernel_phys_base;  /* lowest physical address of the loaded segments */
+    uint64_t kernel_phys_size;  /* bytes spanned by them (page-aligned) */
+    uint64_t kernel_virt_base;  /* lowest p_vaddr, page-aligned down */
+    uint64_t kernel_virt_size;
+    uint64_t kernel_entry;      /* e_entry */
+
+    uint64_t page_table_root;   /* physical address of the PML4 (== CR3 at entry) */
+    uint64_t stack_base;        /* physical address of the lowest byte of the stack */
+    uint64_t stack_size;        /* bytes */
+    uint64_t hhdm_offset;       /* virtual = physical + hhdm_offset in the direct map */
+    uint64_t hhdm_size;         /* the direct map covers physical [0, hhdm_size) */
+    uint32_t hhdm_page_size;    /* 1 GiB or 2 MiB */
+    uint32_t nx_enabled;        /* 1 when EFER.NXE is set and segments use XD */
+
+    struct ember_timestamps tsc;
+};
+
+#endif

@@ -1,0 +1,59 @@
+/* Pure: parse ember.cfg (key=value lines, '#' comments) into struct ember_config. */
+#ifndef EMBER_CONFIG_H
+#define EMBER_CONFIG_H
+
+#include "ember/bootinfo.h"
+#include "ember/types.h"
+
+#define CONFIG_PATH_MAX 128
+
+enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+enum serial_mode { SERIAL_AUTO = 0, SERIAL_ON, SERIAL_OFF };
+
+struct config_module {
+    char path[CONFIG_PATH_MAX]; /* as written, '/' or '\' separators */
+    char name[64];              /* optional second word; empty when absent */
+};
+
+struct ember_config {
+    char kernel[CONFIG_PATH_MAX];     /* default "\kernel.elf" */
+    char cmdline[EMBER_CMDLINE_MAX];  /* default "" */
+    unsigned module_count;
+    struct config_module modules[EMBER_MAX_MODULES];
+    enum log_level log_level;         /* default LOG_INFO */
+    bool allow_wx;                    /* default false */
+    uint64_t stack_size;              /* bytes, default 64 KiB, 4 KiB multiple, 16 KiB..16 MiB */
+    bool demo_map;                    /* default false: keep the seed's 0xFFFFFFFFDEAD0000 page */
+    enum serial_mode serial;          /* default SERIAL_AUTO */
+    bool has_kernel_sha256;
+    uint8_t kernel_sha256[32];
+    unsigned fail_alloc_at;           /* test knob: fail the Nth allocation (0 = never) */
+};
+
+enum config_error {
+    CONFIG_OK = 0,
+    CONFIG_ERR_SYNTAX,      /* line without '=' */
+    CONFIG_ERR_UNKNOWN_KEY,
+    CONFIG_ERR_BAD_VALUE,
+    CONFIG_ERR_TOO_LONG,    /* value longer than its field */
+    CONFIG_ERR_TOO_MANY_MODULES,
+    CONFIG_ERR_DUPLICATE_KEY, /* a non-repeatable key given twice */
+};
+
+struct config_diag {
+    enum config_error code;
+    unsigned line;          /* 1-based line of the error */
+    char message[160];      /* "ember.cfg:3: unknown key 'kernal'" */
+};
+
+void config_defaults(struct ember_config *cfg);
+
+/* Parses text[0..len) (not NUL-terminated, CRLF or LF) over the defaults already in *cfg.
+ * On error *cfg may be partly filled; the caller must not use it. */
+enum config_error config_parse(const char *text, size_t len, struct ember_config *cfg,
+                               struct config_diag *diag);
+
+const char *config_error_name(enum config_error err);
+
+#endif

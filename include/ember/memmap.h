@@ -1,0 +1,56 @@
+/* Pure: turns a raw UEFI memory map into ember's sorted, merged, typed memory map. */
+#ifndef EMBER_MEMMAP_H
+#define EMBER_MEMMAP_H
+
+#include "ember/bootinfo.h"
+#include "ember/types.h"
+
+/* UEFI memory types (UEFI 2.10, 7.2) as plain numbers so this module needs no firmware headers. */
+enum {
+    UEFI_RESERVED = 0, UEFI_LOADER_CODE, UEFI_LOADER_DATA, UEFI_BOOT_SERVICES_CODE,
+    UEFI_BOOT_SERVICES_DATA, UEFI_RUNTIME_SERVICES_CODE, UEFI_RUNTIME_SERVICES_DATA,
+    UEFI_CONVENTIONAL, UEFI_UNUSABLE, UEFI_ACPI_RECLAIM, UEFI_ACPI_NVS, UEFI_MMIO,
+    UEFI_MMIO_PORT_SPACE, UEFI_PAL_CODE, UEFI_PERSISTENT, UEFI_UNACCEPTED,
+};
+
+/* OS-loader memory types (>= 0x80000000) ember allocates with, so the final map can say what is what. */
+#define EMBER_UEFI_TYPE_KERNEL 0x80000000u
+#define EMBER_UEFI_TYPE_PAGE_TABLES 0x80000001u
+#define EMBER_UEFI_TYPE_MODULES 0x80000002u
+#define EMBER_UEFI_TYPE_RECLAIMABLE 0x80000003u /* boot info, stack, raw map */
+
+/* The fields of EFI_MEMORY_DESCRIPTOR ember reads (the layout of UEFI's version 1 descriptor). */
+struct uefi_memory_descriptor {
+    uint32_t type;
+    uint32_t pad;
+    uint64_t physical_start;
+    uint64_t virtual_start;
+    uint64_t number_of_pages;
+    uint64_t attribute;
+};
+
+enum memmap_error {
+    MEMMAP_OK = 0,
+    MEMMAP_ERR_DESC_SIZE,   /* descriptor size smaller than the version-1 layout, or not 8-aligned */
+    MEMMAP_ERR_NO_SPACE,    /* output capacity too small */
+    MEMMAP_ERR_RANGE_WRAPS, /* physical_start + pages * 4 KiB wraps */
+};
+
+/* Type of a UEFI range in ember's terms (enum ember_memory_type). */
+uint32_t memmap_type_from_uefi(uint32_t uefi_type);
+
+/* Normalises raw (raw_size bytes, desc_size stride) plus `extra` ranges that take part like
+ * descriptors (e.g. the framebuffer) into out[0..*count): sorted by base, without overlaps (the
+ * more restrictive type wins an overlap: bad > reserved ... > usable), adjacent equal types merged,
+ * zero-length ranges dropped. out_cap must be >= 3 * (descriptors + n_extra): out doubles as
+ * scratch space. Needs no allocation, so it runs after ExitBootServices. */
+enum memmap_error memmap_normalize(const void *raw, uint64_t raw_size, uint64_t desc_size,
+                                   const struct ember_memmap_entry *extra, size_t n_extra,
+                                   struct ember_memmap_entry *out, size_t out_cap, size_t *count);
+
+/* Highest end address (base + length) of any raw descriptor, for sizing the direct map. */
+uint64_t memmap_highest_address(const void *raw, uint64_t raw_size, uint64_t desc_size);
+
+const char *memmap_type_name(uint32_t ember_type);
+
+#endif

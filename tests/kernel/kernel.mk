@@ -1,0 +1,3 @@
+# Sample kernel build rules (included by the top-level Makefile).
+.PHONY: kernels
+kernels:
