@@ -33,10 +33,10 @@ struct ember_config {
 
 enum config_error {
     CONFIG_OK = 0,
-    CONFIG_ERR_SYNTAX,      /* line without '=' */
+    CONFIG_ERR_SYNTAX,      /* line without '=', empty key, or a NUL byte in a line */
     CONFIG_ERR_UNKNOWN_KEY,
     CONFIG_ERR_BAD_VALUE,
-    CONFIG_ERR_TOO_LONG,    /* value longer than its field */
+    CONFIG_ERR_TOO_LONG,    /* value longer than its field, or a line over 2048 bytes */
     CONFIG_ERR_TOO_MANY_MODULES,
     CONFIG_ERR_DUPLICATE_KEY, /* a non-repeatable key given twice */
 };
@@ -49,8 +49,8 @@ struct config_diag {
 
 void config_defaults(struct ember_config *cfg);
 
-/* Parses text[0..len) (not NUL-terminated, CRLF or LF) over the defaults already in *cfg.
- * On error *cfg may be partly filled; the caller must not use it. */
+/* Parses text[0..len) (not NUL-terminated, CRLF or LF, optional UTF-8 BOM) over the defaults
+ * already in *cfg. diag may be NULL. On error *cfg may be partly filled; the caller must not use it. */
 enum config_error config_parse(const char *text, size_t len, struct ember_config *cfg,
                                struct config_diag *diag);
 

@@ -42,8 +42,9 @@ uint32_t memmap_type_from_uefi(uint32_t uefi_type);
 /* Normalises raw (raw_size bytes, desc_size stride) plus `extra` ranges that take part like
  * descriptors (e.g. the framebuffer) into out[0..*count): sorted by base, without overlaps (the
  * more restrictive type wins an overlap: bad > reserved ... > usable), adjacent equal types merged,
- * zero-length ranges dropped. out_cap must be >= 3 * (descriptors + n_extra): out doubles as
- * scratch space. Needs no allocation, so it runs after ExitBootServices. */
+ * zero-length ranges dropped, extra ranges of unknown type treated as reserved. out_cap must be
+ * >= 3 * (descriptors + n_extra): out doubles as scratch space. *count is 0 on error. Needs no
+ * allocation, so it runs after ExitBootServices. */
 enum memmap_error memmap_normalize(const void *raw, uint64_t raw_size, uint64_t desc_size,
                                    const struct ember_memmap_entry *extra, size_t n_extra,
                                    struct ember_memmap_entry *out, size_t out_cap, size_t *count);

@@ -1,0 +1,446 @@
+/* Pure: parses ember.cfg (`key = value` lines, # comments, LF or CRLF) into struct ember_config. */
+#include "ember/config.h"
+#include "ember/fmt.h" /* also brings stdarg.h for fail() */
+
+#define CONFIG_LINE_MAX 2048   /* bytes per line, not counting the line end */
+#define QUOTE_MAX 40           /* bytes of the file quoted in a message before "..." */
+#define DEFAULT_KERNEL "\\kernel.elf"
+#define DEFAULT_STACK_SIZE (64 * KIB)
+#define STACK_SIZE_MIN (16 * KIB)
+#define STACK_SIZE_MAX (16 * MIB)
+#define FAIL_ALLOC_AT_MAX 1000000
+#define SHA256_BYTES 32
+#define SHA256_HEX_DIGITS (2 * SHA256_BYTES)
+#define CONFIG_KEY_COUNT 10
+#define UTF8_BOM "\xef\xbb\xbf"
+
+/* A borrowed, not NUL-terminated piece of the input. */
+struct slice {
+    const char *p;
+    size_t n;
+};
+
+struct parser {
+    struct ember_config *cfg;
+    struct config_diag *diag;
+    unsigned line;                          /* 1-based number of the line being parsed */
+    const char *key;                        /* its key, as spelled in key_rules */
+    unsigned first_line[CONFIG_KEY_COUNT];  /* line each key was first set on, 0 = not yet */
+};
+
+static const char *const error_names[] = {
+    [CONFIG_OK] = "ok",
+    [CONFIG_ERR_SYNTAX] = "syntax",
+    [CONFIG_ERR_UNKNOWN_KEY] = "unknown-key",
+    [CONFIG_ERR_BAD_VALUE] = "bad-value",
+    [CONFIG_ERR_TOO_LONG] = "too-long",
+    [CONFIG_ERR_TOO_MANY_MODULES] = "too-many-modules",
+    [CONFIG_ERR_DUPLICATE_KEY] = "duplicate-key",
+};
+
+const char *config_error_name(enum config_error err)
+{
+    if ((unsigned)err < ARRAY_LEN(error_names))
+        return error_names[err];
+    return "unknown";
+}
+
+void config_defaults(struct ember_config *cfg)
+{
+    static const char kernel[] = DEFAULT_KERNEL;
+    size_t i;
+
+    *cfg = (struct ember_config){
+        .log_level = LOG_INFO,
+        .allow_wx = false,
+        .stack_size = DEFAULT_STACK_SIZE,
+        .demo_map = false,
+        .serial = SERIAL_AUTO,
+        .has_kernel_sha256 = false,
+        .fail_alloc_at = 0,
+    };
+    for (i = 0; i < sizeof kernel; i++)
+        cfg->kernel[i] = kernel[i];
+}
+
+/* --- text helpers (no libc) ------------------------------------------------------------------- */
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* s without leading and trailing blanks. */
+static struct slice trim(struct slice s)
+{
+    while (s.n > 0 && is_blank(s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n > 0 && is_blank(s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
+
+/* True when s equals the NUL-terminated word; ASCII case is ignored when fold is set. */
+static bool slice_equals(struct slice s, const char *word, bool fold)
+{
+    size_t i;
+
+    for (i = 0; i < s.n; i++) {
+        if (word[i] == '\0')
+            return false;
+        if (fold ? lower(s.p[i]) != lower(word[i]) : s.p[i] != word[i])
+            return false;
+    }
+    return word[s.n] == '\0';
+}
+
+/* Index in s of the first byte equal to c, or s.n when there is none. */
+static size_t find_char(struct slice s, char c)
+{
+    size_t i = 0;
+
+    while (i < s.n && s.p[i] != c)
+        i++;
+    return i;
+}
+
+/* Copies s into dst[0..cap) with a NUL. Returns false (dst untouched) when it does not fit. */
+static bool copy_text(char *dst, size_t cap, struct slice s)
+{
+    size_t i;
+
+    if (s.n >= cap)
+        return false;
+    for (i = 0; i < s.n; i++)
+        dst[i] = s.p[i];
+    dst[s.n] = '\0';
+    return true;
+}
+
+/* NUL-terminated copy of s for a message: at most QUOTE_MAX bytes then "...", bytes outside
+ * printable ASCII shown as '?'. Returns buf (QUOTE_MAX + 4 bytes). */
+static const char *quote(char *buf, struct slice s)
+{
+    size_t i, n = s.n < QUOTE_MAX ? s.n : QUOTE_MAX;
+
+    for (i = 0; i < n; i++)
+        buf[i] = (s.p[i] >= ' ' && s.p[i] <= '~') ? s.p[i] : '?';
+    if (s.n > QUOTE_MAX)
+        for (; i < QUOTE_MAX + 3; i++)
+            buf[i] = '.';
+    buf[i] = '\0';
+    return buf;
+}
+
+/* Parses s as an unsigned decimal number <= max. False when empty, not all digits, or > max. */
+static bool parse_decimal(struct slice s, uint64_t max, uint64_t *out)
+{
+    uint64_t value = 0;
+    size_t i;
+
+    if (s.n == 0)
+        return false;
+    for (i = 0; i < s.n; i++) {
+        if (s.p[i] < '0' || s.p[i] > '9')
+            return false;
+        if (__builtin_mul_overflow(value, 10, &value)
+            || __builtin_add_overflow(value, (uint64_t)(s.p[i] - '0'), &value) || value > max)
+            return false;
+    }
+    *out = value;
+    return true;
+}
+
+/* Value 0..15 of hex digit c, or -1. */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (lower(c) >= 'a' && lower(c) <= 'f')
+        return lower(c) - 'a' + 10;
+    return -1;
+}
+
+/* --- diagnostics ------------------------------------------------------------------------------ */
+
+/* Records code, the current line and "ember.cfg:LINE: <message>" in the diag; returns code. */
+static enum config_error fail(struct parser *ps, enum config_error code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum config_error fail(struct parser *ps, enum config_error code, const char *fmt, ...)
+{
+    char *msg = ps->diag->message;
+    size_t cap = sizeof ps->diag->message, n;
+    va_list ap;
+
+    ps->diag->code = code;
+    ps->diag->line = ps->line;
+    n = fmt_format(msg, cap, "ember.cfg:%u: ", ps->line);
+    if (n < cap) {
+        va_start(ap, fmt);
+        fmt_vformat(msg + n, cap - n, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static enum config_error bad_value(struct parser *ps, struct slice value, const char *expected)
+{
+    char q[QUOTE_MAX + 4];
+    return fail(ps, CONFIG_ERR_BAD_VALUE, "bad value '%s' for %s (expected %s)", quote(q, value),
+                ps->key, expected);
+}
+
+static enum config_error too_long(struct parser *ps, const char *what, size_t len, size_t cap)
+{
+    return fail(ps, CONFIG_ERR_TOO_LONG, "%s %s too long (%zu bytes, max %zu)", ps->key, what, len,
+                cap - 1);
+}
+
+/* --- one parser per key: each takes the trimmed value and fills ps->cfg ----------------------- */
+
+/* Index of value among words (ASCII case ignored), or -1. */
+static int match_word(struct slice value, const char *const *words, int n_words)
+{
+    int i;
+
+    for (i = 0; i < n_words; i++)
+        if (slice_equals(value, words[i], true))
+            return i;
+    return -1;
+}
+
+static enum config_error parse_bool(struct parser *ps, struct slice v, bool *out)
+{
+    static const char *const words[] = { "no", "yes", "false", "true", "0", "1", "off", "on" };
+    int i = match_word(v, words, (int)ARRAY_LEN(words));
+
+    if (i < 0)
+        return bad_value(ps, v, "yes/no");
+    *out = (i % 2) == 1;
+    return CONFIG_OK;
+}
+
+static enum config_error parse_kernel(struct parser *ps, struct slice v)
+{
+    if (v.n == 0)
+        return bad_value(ps, v, "a path");
+    if (!copy_text(ps->cfg->kernel, sizeof ps->cfg->kernel, v))
+        return too_long(ps, "path", v.n, sizeof ps->cfg->kernel);
+    return CONFIG_OK;
+}
+
+static enum config_error parse_cmdline(struct parser *ps, struct slice v)
+{
+    if (!copy_text(ps->cfg->cmdline, sizeof ps->cfg->cmdline, v))
+        return too_long(ps, "text", v.n, sizeof ps->cfg->cmdline);
+    return CONFIG_OK;
+}
+
+/* `module = PATH [NAME]`: PATH is the first blank-separated word, NAME the trimmed rest. */
+static enum config_error parse_module(struct parser *ps, struct slice v)
+{
+    struct config_module *m;
+    struct slice path, name;
+
+    if (ps->cfg->module_count >= EMBER_MAX_MODULES)
+        return fail(ps, CONFIG_ERR_TOO_MANY_MODULES, "too many modules (max %d)",
+                    EMBER_MAX_MODULES);
+    if (v.n == 0)
+        return bad_value(ps, v, "a path and an optional name");
+    path = v;
+    path.n = 0;
+    while (path.n < v.n && !is_blank(v.p[path.n]))
+        path.n++;
+    name = trim((struct slice){ v.p + path.n, v.n - path.n });
+    m = &ps->cfg->modules[ps->cfg->module_count];
+    if (!copy_text(m->path, sizeof m->path, path))
+        return too_long(ps, "path", path.n, sizeof m->path);
+    if (!copy_text(m->name, sizeof m->name, name))
+        return too_long(ps, "name", name.n, sizeof m->name);
+    ps->cfg->module_count++;
+    return CONFIG_OK;
+}
+
+static enum config_error parse_log_level(struct parser *ps, struct slice v)
+{
+    /* In enum log_level order. */
+    static const char *const words[] = { "error", "warn", "info", "debug" };
+    int i = match_word(v, words, (int)ARRAY_LEN(words));
+
+    if (i < 0)
+        return bad_value(ps, v, "error/warn/info/debug");
+    ps->cfg->log_level = (enum log_level)i;
+    return CONFIG_OK;
+}
+
+static enum config_error parse_allow_wx(struct parser *ps, struct slice v)
+{
+    return parse_bool(ps, v, &ps->cfg->allow_wx);
+}
+
+static enum config_error parse_demo_map(struct parser *ps, struct slice v)
+{
+    return parse_bool(ps, v, &ps->cfg->demo_map);
+}
+
+/* `stack_size = N[K|M]`: bytes, a 4 KiB multiple within 16 KiB..16 MiB. */
+static enum config_error parse_stack_size(struct parser *ps, struct slice v)
+{
+    struct slice digits = v;
+    uint64_t unit = 1, value;
+    char suffix = v.n > 0 ? lower(v.p[v.n - 1]) : '\0';
+
+    if (suffix == 'k' || suffix == 'm') {
+        unit = suffix == 'k' ? KIB : MIB;
+        digits.n--;
+    }
+    if (!parse_decimal(digits, STACK_SIZE_MAX / unit, &value) || value * unit < STACK_SIZE_MIN
+        || !is_aligned(value * unit, PAGE_SIZE_4K))
+        return bad_value(ps, v, "16K..16M, a multiple of 4K");
+    ps->cfg->stack_size = value * unit;
+    return CONFIG_OK;
+}
+
+static enum config_error parse_serial(struct parser *ps, struct slice v)
+{
+    /* In enum serial_mode order. */
+    static const char *const words[] = { "auto", "on", "off" };
+    int i = match_word(v, words, (int)ARRAY_LEN(words));
+
+    if (i < 0)
+        return bad_value(ps, v, "auto/on/off");
+    ps->cfg->serial = (enum serial_mode)i;
+    return CONFIG_OK;
+}
+
+static enum config_error parse_kernel_sha256(struct parser *ps, struct slice v)
+{
+    uint8_t digest[SHA256_BYTES];
+    size_t i;
+
+    if (v.n != SHA256_HEX_DIGITS)
+        return bad_value(ps, v, "64 hex digits");
+    for (i = 0; i < SHA256_BYTES; i++) {
+        int hi = hex_value(v.p[2 * i]), lo = hex_value(v.p[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return bad_value(ps, v, "64 hex digits");
+        digest[i] = (uint8_t)(hi << 4 | lo);
+    }
+    for (i = 0; i < SHA256_BYTES; i++)
+        ps->cfg->kernel_sha256[i] = digest[i];
+    ps->cfg->has_kernel_sha256 = true;
+    return CONFIG_OK;
+}
+
+static enum config_error parse_fail_alloc_at(struct parser *ps, struct slice v)
+{
+    uint64_t value;
+
+    if (!parse_decimal(v, FAIL_ALLOC_AT_MAX, &value))
+        return bad_value(ps, v, "a number 0..1000000");
+    ps->cfg->fail_alloc_at = (unsigned)value;
+    return CONFIG_OK;
+}
+
+struct key_rule {
+    const char *name;
+    enum config_error (*parse)(struct parser *ps, struct slice value);
+    bool repeatable;
+};
+
+static const struct key_rule key_rules[] = {
+    { "kernel", parse_kernel, false },
+    { "cmdline", parse_cmdline, false },
+    { "module", parse_module, true },
+    { "log_level", parse_log_level, false },
+    { "allow_wx", parse_allow_wx, false },
+    { "stack_size", parse_stack_size, false },
+    { "demo_map", parse_demo_map, false },
+    { "serial", parse_serial, false },
+    { "kernel_sha256", parse_kernel_sha256, false },
+    { "fail_alloc_at", parse_fail_alloc_at, false },
+};
+_Static_assert(ARRAY_LEN(key_rules) == CONFIG_KEY_COUNT, "CONFIG_KEY_COUNT out of date");
+
+/* --- lines ------------------------------------------------------------------------------------ */
+
+/* Finds key's rule, rejects a second use of a non-repeatable key, and applies value. */
+static enum config_error apply_key(struct parser *ps, struct slice key, struct slice value)
+{
+    char q[QUOTE_MAX + 4];
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(key_rules); i++)
+        if (slice_equals(key, key_rules[i].name, false))
+            break;
+    if (i == ARRAY_LEN(key_rules))
+        return fail(ps, CONFIG_ERR_UNKNOWN_KEY, "unknown key '%s'", quote(q, key));
+    if (ps->first_line[i] != 0 && !key_rules[i].repeatable)
+        return fail(ps, CONFIG_ERR_DUPLICATE_KEY, "duplicate key '%s' (first set on line %u)",
+                    key_rules[i].name, ps->first_line[i]);
+    if (ps->first_line[i] == 0)
+        ps->first_line[i] = ps->line;
+    ps->key = key_rules[i].name;
+    return key_rules[i].parse(ps, value);
+}
+
+/* Parses one line (without its '\n'): blank, a comment, or `key = value`. */
+static enum config_error parse_line(struct parser *ps, struct slice line)
+{
+    char q[QUOTE_MAX + 4];
+    struct slice key, value;
+    size_t eq;
+
+    if (line.n > 0 && line.p[line.n - 1] == '\r')
+        line.n--;
+    if (line.n > CONFIG_LINE_MAX)
+        return fail(ps, CONFIG_ERR_TOO_LONG, "line too long (%zu bytes, max %d)", line.n,
+                    CONFIG_LINE_MAX);
+    if (find_char(line, '\0') < line.n)
+        return fail(ps, CONFIG_ERR_SYNTAX, "NUL byte in line (is the file UTF-16?)");
+    line = trim(line);
+    if (line.n == 0 || line.p[0] == '#')
+        return CONFIG_OK;
+    eq = find_char(line, '=');
+    if (eq == line.n)
+        return fail(ps, CONFIG_ERR_SYNTAX, "expected 'key = value', got '%s'", quote(q, line));
+    key = trim((struct slice){ line.p, eq });
+    value = trim((struct slice){ line.p + eq + 1, line.n - eq - 1 });
+    if (key.n == 0)
+        return fail(ps, CONFIG_ERR_SYNTAX, "missing key before '=' in '%s'", quote(q, line));
+    return apply_key(ps, key, value);
+}
+
+/* Stops at the first bad line; diag (may be NULL) gets its code, line and message, or CONFIG_OK,
+ * 0 and "" on success. A leading UTF-8 byte-order mark is skipped. */
+enum config_error config_parse(const char *text, size_t len, struct ember_config *cfg,
+                               struct config_diag *diag)
+{
+    struct config_diag scratch;
+    struct parser ps = { .cfg = cfg, .diag = diag != NULL ? diag : &scratch };
+    struct slice bom = { text, sizeof UTF8_BOM - 1 };
+    size_t pos = 0, end;
+    enum config_error err;
+
+    ps.diag->code = CONFIG_OK;
+    ps.diag->line = 0;
+    ps.diag->message[0] = '\0';
+    if (len >= bom.n && slice_equals(bom, UTF8_BOM, false))
+        pos = bom.n;
+    while (pos < len) {
+        end = pos + find_char((struct slice){ text + pos, len - pos }, '\n');
+        ps.line++;
+        err = parse_line(&ps, (struct slice){ text + pos, end - pos });
+        if (err != CONFIG_OK)
+            return err;
+        pos = end + 1;
+    }
+    return CONFIG_OK;
+}
