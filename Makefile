@@ -8,6 +8,8 @@ VERSION := 0.1.0
 KERNEL  ?= $(BUILD)/kernel/kernel.elf
 CONFIG  ?=
 
+V       ?= 0
+Q       := $(if $(filter 1,$(V)),,@)
 CC      := gcc
 LD      := ld
 OBJCOPY := objcopy
@@ -44,24 +46,30 @@ LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS))
 
 $(BUILD)/efi/%.c.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
 
 $(BUILD)/efi/%.S.o: %.S | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(EFI_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
 
 # ember.so is the unstripped loader with debug info: GDB loads it at the image base ember logs.
 $(BUILD)/ember.so: $(LOADER_OBJS)
-	$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $^ -L$(EFI_LIB) -lefi -lgnuefi -o $@
+	@echo "  LD      $@"
+	$(Q)$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $^ -L$(EFI_LIB) -lefi -lgnuefi -o $@
 
 $(BUILD)/BOOTX64.EFI: $(BUILD)/ember.so
-	$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "  OBJCOPY $@"
+	$(Q)$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
 # Tiny EFI apps used by tests: the firmware-return sentinel.
 $(BUILD)/sentinel.so: $(BUILD)/efi/tests/sentinel/sentinel.c.o
-	$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $^ -L$(EFI_LIB) -lefi -lgnuefi -o $@
+	@echo "  LD      $@"
+	$(Q)$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $^ -L$(EFI_LIB) -lefi -lgnuefi -o $@
 $(BUILD)/SENTINEL.EFI: $(BUILD)/sentinel.so
-	$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "  OBJCOPY $@"
+	$(Q)$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
 # --- the sample kernel ----------------------------------------------------------------------------
 include tests/kernel/kernel.mk
@@ -75,16 +83,20 @@ unit_srcs = tests/unit/$(1).c $(wildcard src/$(patsubst test_%,%,$(1)).c arch/x8
 
 $(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HOST_CFLAGS) -c $< -o $@
 $(BUILD)/host-san/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	$(Q)$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 define unit_rules
 $(BUILD)/host/$(1): $(patsubst %.c,$(BUILD)/host/%.o,$(sort $(call unit_srcs,$(1))))
-	$(CC) $$^ -lcmocka -o $$@
+	@echo "  CC      $@"
+	$(Q)$(CC) $$^ -lcmocka -o $$@
 $(BUILD)/host-san/$(1): $(patsubst %.c,$(BUILD)/host-san/%.o,$(sort $(call unit_srcs,$(1))))
-	$(CC) $(SAN_FLAGS) $$^ -lcmocka -o $$@
+	@echo "  CC      $@"
+	$(Q)$(CC) $(SAN_FLAGS) $$^ -lcmocka -o $$@
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
 

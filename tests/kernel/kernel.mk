@@ -1,3 +1,62 @@
-# Sample kernel build rules (included by the top-level Makefile).
+# Sample kernel and its variants (included by the top-level Makefile).
+KERNEL_DIR := tests/kernel
+KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
+	-Iinclude -I. -I$(KERNEL_DIR) -MMD -MP
+KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
+KERNEL_SRCS := $(KERNEL_DIR)/entry.S $(KERNEL_DIR)/main.c $(KERNEL_DIR)/io.c $(KERNEL_DIR)/pagewalk.c \
+	$(KERNEL_DIR)/checks_cpu.c $(KERNEL_DIR)/checks_memory.c $(KERNEL_DIR)/checks_config.c src/fmt.c
+
+# variant name -> extra compiler flags, linker script and --defsym layout
+KV_default_CFLAGS :=
+KV_default_LAYOUT := --defsym=KERNEL_VMA=0xffffffff80100000 --defsym=KERNEL_LMA=0x100000 --defsym=SEGMENT_ALIGN=0x1000
+KV_default_LDS := $(KERNEL_DIR)/kernel.ld
+
+# Segments and physical/virtual addresses on 2 MiB boundaries: ember can map them with 2 MiB pages.
+KV_aligned2m_CFLAGS := -DBSS_SIZE=0x400000
+KV_aligned2m_LAYOUT := --defsym=KERNEL_VMA=0xffffffff80200000 --defsym=KERNEL_LMA=0x2000000 --defsym=SEGMENT_ALIGN=0x200000
+KV_aligned2m_LDS := $(KERNEL_DIR)/kernel.ld
+
+# Odd, non-2 MiB-aligned addresses: only 4 KiB pages fit.
+KV_unaligned_CFLAGS :=
+KV_unaligned_LAYOUT := --defsym=KERNEL_VMA=0xffffffff80123000 --defsym=KERNEL_LMA=0x345000 --defsym=SEGMENT_ALIGN=0x1000
+KV_unaligned_LDS := $(KERNEL_DIR)/kernel.ld
+
+# A physical address the firmware already uses: ember must fall back to AllocateAnyPages.
+KV_physbusy_CFLAGS :=
+KV_physbusy_LAYOUT := --defsym=KERNEL_VMA=0xffffffff80100000 --defsym=KERNEL_LMA=0x1F000000 --defsym=SEGMENT_ALIGN=0x1000
+KV_physbusy_LDS := $(KERNEL_DIR)/kernel.ld
+
+# 64 MiB of .bss: zeroed by ember, never read from the file.
+KV_bigbss_CFLAGS := -DBSS_SIZE=0x4000000
+KV_bigbss_LAYOUT := $(KV_default_LAYOUT)
+KV_bigbss_LDS := $(KERNEL_DIR)/kernel.ld
+
+# Many small PT_LOAD segments.
+KV_manyseg_CFLAGS := -DMANY_SEGMENTS
+KV_manyseg_LAYOUT := $(KV_default_LAYOUT)
+KV_manyseg_LDS := $(KERNEL_DIR)/kernel-many.ld
+KV_manyseg_EXTRA := $(KERNEL_DIR)/many.c
+
+KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg
+
+define kernel_variant
+$(BUILD)/kernel/$(1)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(KERNEL_CFLAGS) $$(KV_$(1)_CFLAGS) -c $$< -o $$@
+$(BUILD)/kernel/$(1)/%.o: %.S | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(KERNEL_CFLAGS) $$(KV_$(1)_CFLAGS) -c $$< -o $$@
+$(BUILD)/kernel/kernel-$(1).elf: $(patsubst %,$(BUILD)/kernel/$(1)/%.o,$(basename $(KERNEL_SRCS) $(KV_$(1)_EXTRA))) $$(KV_$(1)_LDS)
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KERNEL_LDFLAGS) -T $$(KV_$(1)_LDS) $$(KV_$(1)_LAYOUT) $$(filter %.o,$$^) -o $$@
+endef
+$(foreach v,$(KERNEL_VARIANTS),$(eval $(call kernel_variant,$(v))))
+
+$(BUILD)/kernel/kernel.elf: $(BUILD)/kernel/kernel-default.elf
+	cp $< $@
+
 .PHONY: kernels
-kernels:
+kernels: $(BUILD)/kernel/kernel.elf $(foreach v,$(KERNEL_VARIANTS),$(BUILD)/kernel/kernel-$(v).elf)

@@ -1,0 +1,46 @@
+/* What x86-64 offers boot code through arch/arch.h: paging, CPU features, serial, timestamps, handoff. */
+#ifndef EMBER_ARCH_X86_64_ARCH_H
+#define EMBER_ARCH_X86_64_ARCH_H
+
+#include "arch/x86_64/paging.h"
+#include "ember/types.h"
+
+struct cpu_features {
+    bool nx;        /* CPUID 0x80000001 EDX[20]: XD bit exists */
+    bool pages_1g;  /* CPUID 0x80000001 EDX[26]: 1 GiB pages */
+};
+
+struct cpu_features arch_cpu_features(void);
+
+/* Sets EFER.NXE when the CPU has NX (the firmware usually already did). Returns whether NXE is on
+ * afterwards; when false, no XD bit may be written. */
+bool arch_enable_nx(const struct cpu_features *features);
+
+uint64_t arch_timestamp(void);
+
+/* cli; hlt: for the one place nothing else is possible (a failure after ExitBootServices). */
+__attribute__((noreturn)) void arch_halt(void);
+
+/* COM1 (0x3F8): 115200 8N1 setup and a polled, bounded write. */
+void arch_serial_init(void);
+void arch_serial_putc(char c);
+
+phys_addr_t arch_read_page_root(void);
+void arch_load_page_root(phys_addr_t root);
+
+/* address_space hooks for the live tables: physical memory is identity-mapped by the firmware. */
+void *arch_identity_phys_to_ptr(void *ctx, phys_addr_t addr);
+void arch_invlpg(void *ctx, virt_addr_t addr);
+
+/* The seed's fix for the firmware's read-only PML4: copy it into a page from `alloc`, load CR3 with
+ * the copy. The firmware's tables are never written afterwards (copy-on-write below the root).
+ * fw_root receives the firmware's CR3 so a failed boot can restore it. */
+enum pg_error set_lv4_writable(struct address_space *as, const struct pg_allocator *alloc, bool nx,
+                               phys_addr_t *fw_root);
+
+/* Jumps to the kernel: cli, CR3 = root, RSP = stack_top with a zero return address pushed,
+ * RDI = bootinfo, DF clear, jmp entry. Does not return. */
+__attribute__((noreturn)) void arch_handoff(uint64_t entry, uint64_t bootinfo, uint64_t stack_top,
+                                            uint64_t root);
+
+#endif

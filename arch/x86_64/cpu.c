@@ -1,0 +1,111 @@
+/* x86-64 CPU services for the loader, built on the inline asm in cpu.h. */
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/cpu.h"
+
+#define COM1 0x3F8
+#define UART_DATA 0
+#define UART_IER 1
+#define UART_DIVISOR_LO 0
+#define UART_DIVISOR_HI 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_MCR 4
+#define UART_LSR 5
+#define UART_LSR_THRE 0x20
+#define UART_LCR_DLAB 0x80
+#define UART_LCR_8N1 0x03
+#define UART_POLL_LIMIT 100000 /* a missing UART must not hang the loader */
+
+struct cpu_features arch_cpu_features(void)
+{
+    struct cpu_features f = { false, false };
+    struct cpuid_regs max = cpu_cpuid(0x80000000u, 0);
+
+    if (max.eax >= CPUID_EXT_FEATURES) {
+        struct cpuid_regs ext = cpu_cpuid(CPUID_EXT_FEATURES, 0);
+        f.nx = (ext.edx & CPUID_EXT_EDX_NX) != 0;
+        f.pages_1g = (ext.edx & CPUID_EXT_EDX_PDPE1GB) != 0;
+    }
+    return f;
+}
+
+bool arch_enable_nx(const struct cpu_features *features)
+{
+    uint64_t efer;
+
+    if (!features->nx)
+        return false;
+    efer = cpu_rdmsr(MSR_EFER);
+    if (!(efer & EFER_NXE))
+        cpu_wrmsr(MSR_EFER, efer | EFER_NXE);
+    return true;
+}
+
+uint64_t arch_timestamp(void)
+{
+    return cpu_rdtsc();
+}
+
+void arch_halt(void)
+{
+    cpu_halt_forever();
+}
+
+void arch_serial_init(void)
+{
+    cpu_outb(COM1 + UART_IER, 0x00);
+    cpu_outb(COM1 + UART_LCR, UART_LCR_DLAB);
+    cpu_outb(COM1 + UART_DIVISOR_LO, 0x01); /* 115200 baud */
+    cpu_outb(COM1 + UART_DIVISOR_HI, 0x00);
+    cpu_outb(COM1 + UART_LCR, UART_LCR_8N1);
+    cpu_outb(COM1 + UART_FCR, 0xC7);        /* FIFO on, cleared, 14-byte threshold */
+    cpu_outb(COM1 + UART_MCR, 0x03);        /* DTR + RTS */
+}
+
+void arch_serial_putc(char c)
+{
+    for (unsigned i = 0; i < UART_POLL_LIMIT; i++)
+        if (cpu_inb(COM1 + UART_LSR) & UART_LSR_THRE)
+            break;
+    cpu_outb(COM1 + UART_DATA, (uint8_t)c);
+}
+
+phys_addr_t arch_read_page_root(void)
+{
+    return phys(cpu_read_cr3() & PTE_ADDR_MASK);
+}
+
+void arch_load_page_root(phys_addr_t root)
+{
+    cpu_load_cr3(root.addr);
+}
+
+void *arch_identity_phys_to_ptr(void *ctx, phys_addr_t addr)
+{
+    (void)ctx;
+    return (void *)(uintptr_t)addr.addr;
+}
+
+void arch_invlpg(void *ctx, virt_addr_t addr)
+{
+    (void)ctx;
+    cpu_invlpg(addr.addr);
+}
+
+enum pg_error set_lv4_writable(struct address_space *as, const struct pg_allocator *alloc, bool nx,
+                               phys_addr_t *fw_root)
+{
+    enum pg_error err;
+
+    *fw_root = arch_read_page_root();
+    as->nx = nx;
+    as->phys_to_ptr = arch_identity_phys_to_ptr;
+    as->invlpg = arch_invlpg;
+    as->hook_ctx = NULL;
+    as->alloc = *alloc;
+    err = pg_clone_root(as, *fw_root);
+    if (err != PG_OK)
+        return err;
+    arch_load_page_root(as->root);
+    return PG_OK;
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The one QEMU command line ember uses: `make run`, `make debug` and every integration test call this.
+#
+# usage: scripts/qemu.sh --esp DIR [--loader EFI] [--kernel ELF] [--config CFG] [--module FILE]...
+#                        [--file SRC:DEST]... [--image IMG] [--sentinel EFI] [--serial FILE]
+#                        [--timeout SECONDS] [--vars FILE] [--interactive] [--gdb-wait] [--secure]
+#                        [-- extra qemu arguments]
+# Exit status: QEMU's (isa-debug-exit value v gives (v << 1) | 1; 0 after a triple fault with
+# -no-reboot), or 124 on timeout.
+set -euo pipefail
+
+esp="" loader="" kernel="" config="" image="" sentinel="" serial="" vars=""
+timeout_s=60 interactive=0 gdb_wait=0 secure=0
+modules=() files=() extra=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --esp) esp=$2; shift 2 ;;
+        --loader) loader=$2; shift 2 ;;
+        --kernel) kernel=$2; shift 2 ;;
+        --config) config=$2; shift 2 ;;
+        --module) modules+=("$2"); shift 2 ;;
+        --file) files+=("$2"); shift 2 ;;
+        --image) image=$2; shift 2 ;;
+        --sentinel) sentinel=$2; shift 2 ;;
+        --serial) serial=$2; shift 2 ;;
+        --timeout) timeout_s=$2; shift 2 ;;
+        --vars) vars=$2; shift 2 ;;
+        --interactive) interactive=1; shift ;;
+        --gdb-wait) gdb_wait=1; shift ;;
+        --secure) secure=1; shift ;;
+        --) shift; extra=("$@"); break ;;
+        *) echo "qemu.sh: unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+ovmf_dir=/usr/share/OVMF
+code=$ovmf_dir/OVMF_CODE_4M.fd
+vars_template=$ovmf_dir/OVMF_VARS_4M.fd
+machine="q35"
+if [ $secure = 1 ]; then
+    code=$ovmf_dir/OVMF_CODE_4M.secboot.fd
+    vars_template=$ovmf_dir/OVMF_VARS_4M.snakeoil.fd
+    machine="q35,smm=on"
+fi
+
+# Lay out the ESP: the loader at the removable-media path, kernel and config at the root.
+if [ -n "$esp" ]; then
+    mkdir -p "$esp/EFI/BOOT"
+    [ -n "$loader" ] && cp "$loader" "$esp/EFI/BOOT/BOOTX64.EFI"
+    [ -n "$kernel" ] && cp "$kernel" "$esp/kernel.elf"
+    if [ -n "$config" ]; then cp "$config" "$esp/ember.cfg"; else rm -f "$esp/ember.cfg"; fi
+    for m in "${modules[@]+"${modules[@]}"}"; do cp "$m" "$esp/"; done
+    for f in "${files[@]+"${files[@]}"}"; do
+        mkdir -p "$(dirname "$esp/${f#*:}")"
+        cp -r "${f%%:*}" "$esp/${f#*:}"
+    done
+fi
+
+[ -n "$vars" ] || vars="${esp:-build}/../$(basename "${esp:-esp}").vars.fd"
+[ -f "$vars" ] || cp "$vars_template" "$vars"
+
+args=(-machine "$machine" -accel tcg -m 512M -no-reboot -nodefaults -nic none -vga std
+      -drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
+      -drive "if=pflash,format=raw,unit=1,file=$vars"
+      -device isa-debug-exit,iobase=0xf4,iosize=0x04)
+[ $secure = 1 ] && args+=(-global driver=cfi.pflash01,property=secure,value=on)
+
+if [ -n "$image" ]; then
+    args+=(-drive "if=none,id=disk0,format=raw,file=$image" -device "virtio-blk-pci,drive=disk0,bootindex=1")
+elif [ -n "$esp" ]; then
+    args+=(-drive "if=none,id=disk0,format=raw,file=fat:rw:$esp" -device "ide-hd,drive=disk0,bus=ide.0,bootindex=1")
+fi
+if [ -n "$sentinel" ]; then
+    sdir="${esp:-build}.sentinel"
+    mkdir -p "$sdir/EFI/BOOT"
+    cp "$sentinel" "$sdir/EFI/BOOT/BOOTX64.EFI"
+    args+=(-drive "if=none,id=disk1,format=raw,file=fat:rw:$sdir" -device "ide-hd,drive=disk1,bus=ide.1,bootindex=2")
+fi
+
+if [ $interactive = 1 ]; then
+    args+=(-serial mon:stdio -display "${QEMU_DISPLAY:-none}" -s)
+    [ $gdb_wait = 1 ] && args+=(-S)
+    echo "ember: QEMU serial below (Ctrl-A X quits). Attach GDB any time: gdb -x scripts/gdb/ember.py" >&2
+    exec qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}"
+fi
+
+args+=(-display none -serial "file:${serial:-/dev/stdout}")
+[ $gdb_wait = 1 ] && args+=(-s -S)
+status=0
+timeout --kill-after=5 "$timeout_s" qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}" </dev/null || status=$?
+exit $status

@@ -1,0 +1,55 @@
+/* efi_main: the story of a boot, one call per stage. */
+#include "ember/boot.h"
+#include "ember/log.h"
+
+static const struct {
+    const char *name;
+    EFI_STATUS (*run)(struct boot *b);
+} stages[] = {
+    { "open boot volume", stage_open_volume },
+    { "read ember.cfg", stage_read_config },
+    { "read kernel headers", stage_read_kernel_headers },
+    { "take over page tables", stage_take_over_page_tables },
+    { "demo mapping", stage_demo_mapping },
+    { "load kernel segments", stage_load_segments },
+    { "gather boot info", stage_gather_bootinfo },
+    { "load modules", stage_load_modules },
+    { "map kernel view", stage_map_kernel_view },
+    { "exit boot services", stage_exit_boot_services },
+};
+
+/* The one failure path: restore the firmware's CR3, free everything, return to firmware. */
+static EFI_STATUS abort_boot(struct boot *b, const char *stage, EFI_STATUS status)
+{
+    log_error("boot failed in stage '%s': %s; returning to firmware", stage, efi_status_name(status));
+    if (b->root_switched)
+        arch_load_page_root(b->firmware_root);
+    b->root_switched = false;
+    file_close(&b->kernel);
+    file_close_root(b->root);
+    mem_release_all();
+    return status;
+}
+
+/* SysV ABI: gnu-efi's crt0 calls this; it is not EFIAPI. */
+EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
+{
+    struct boot state; /* on the firmware's stack: a static would add its zeros to the binary */
+    struct boot *b = &state;
+
+    InitializeLib(image, system_table);
+    ZeroMem(b, sizeof *b);
+    b->tsc_entry = arch_timestamp();
+    b->image = image;
+    log_init(SERIAL_AUTO);
+    log_banner(b);
+    for (size_t i = 0; i < ARRAY_LEN(stages); i++) {
+        EFI_STATUS status = stages[i].run(b);
+        if (EFI_ERROR(status))
+            return abort_boot(b, stages[i].name, status);
+    }
+    b->info->tsc.handoff = arch_timestamp();
+    log_info("handing off to the kernel at 0x%llx", (unsigned long long)b->plan.entry);
+    arch_handoff(b->plan.entry, (uint64_t)(uintptr_t)b->info, b->info->hhdm_offset + b->stack + b->config.stack_size,
+                 b->space.root.addr);
+}

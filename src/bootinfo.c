@@ -1,0 +1,152 @@
+/* Gathers what the kernel needs into struct ember_bootinfo: framebuffer, ACPI, SMBIOS, cmdline, stack. */
+#include "ember/boot.h"
+#include "ember/fmt.h"
+#include "ember/log.h"
+#include "ember/memmap.h"
+
+/* Extra descriptors the map may gain between now and ExitBootServices (stack, modules, tables,
+ * firmware-internal allocations). The final map must fit without allocating again. */
+#define MAP_SLACK_DESCRIPTORS 64
+#define MAP_EXTRA_RANGES 1 /* the framebuffer */
+
+static EFI_GUID acpi20_guid = ACPI_20_TABLE_GUID;
+static EFI_GUID smbios3_guid = SMBIOS3_TABLE_GUID;
+
+static void *find_config_table(EFI_GUID *guid)
+{
+    for (UINTN i = 0; i < ST->NumberOfTableEntries; i++)
+        if (CompareGuid(&ST->ConfigurationTable[i].VendorGuid, guid) == 0)
+            return ST->ConfigurationTable[i].VendorTable;
+    return NULL;
+}
+
+static void gather_firmware_tables(struct ember_bootinfo *info)
+{
+    void *rsdp = find_config_table(&acpi20_guid);
+    void *smbios = find_config_table(&smbios3_guid);
+
+    info->acpi_revision = rsdp != NULL ? 2 : 0;
+    if (rsdp == NULL)
+        rsdp = find_config_table(&AcpiTableGuid);
+    info->acpi_rsdp = (uint64_t)(uintptr_t)rsdp;
+    info->smbios_major = smbios != NULL ? 3 : 0;
+    if (smbios == NULL && (smbios = find_config_table(&SMBIOSTableGuid)) != NULL)
+        info->smbios_major = 2;
+    info->smbios_entry = (uint64_t)(uintptr_t)smbios;
+    info->efi_system_table = (uint64_t)(uintptr_t)ST;
+    if (rsdp == NULL)
+        log_warn("no ACPI RSDP in the configuration table");
+}
+
+static void gather_framebuffer(struct ember_framebuffer *fb)
+{
+    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
+    EFI_STATUS status = uefi_call_wrapper(BS->LocateProtocol, 3, &GraphicsOutputProtocol, NULL, (void **)&gop);
+
+    if (EFI_ERROR(status) || gop->Mode == NULL || gop->Mode->Info->PixelFormat == PixelBltOnly) {
+        log_info("no linear framebuffer (GOP: %s)", efi_status_name(status));
+        return;
+    }
+    EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *mode = gop->Mode->Info;
+    fb->base = gop->Mode->FrameBufferBase;
+    fb->size = gop->Mode->FrameBufferSize;
+    fb->width = mode->HorizontalResolution;
+    fb->height = mode->VerticalResolution;
+    fb->pitch = mode->PixelsPerScanLine * 4;
+    fb->bpp = 32;
+    fb->pixel_format = mode->PixelFormat == PixelRedGreenBlueReserved8BitPerColor ? EMBER_PIXEL_RGBX_8BPC
+                     : mode->PixelFormat == PixelBlueGreenRedReserved8BitPerColor ? EMBER_PIXEL_BGRX_8BPC
+                                                                                  : EMBER_PIXEL_BITMASK;
+    fb->red_mask = mode->PixelInformation.RedMask;
+    fb->green_mask = mode->PixelInformation.GreenMask;
+    fb->blue_mask = mode->PixelInformation.BlueMask;
+    fb->reserved_mask = mode->PixelInformation.ReservedMask;
+    log_info("framebuffer %ux%u pitch %u at 0x%llx", fb->width, fb->height, fb->pitch, (unsigned long long)fb->base);
+}
+
+/* Allocates boot info + normalised-map array + raw-map buffer as one block (type reclaimable),
+ * sized from the current map plus slack. Also learns the highest physical address. */
+static EFI_STATUS allocate_bootinfo(struct boot *b, uint64_t *highest)
+{
+    UINTN size = 0, key, desc_size = 0;
+    UINT32 version;
+    EFI_PHYSICAL_ADDRESS block;
+    EFI_STATUS status = uefi_call_wrapper(BS->GetMemoryMap, 5, &size, NULL, &key, &desc_size, &version);
+
+    if (status != EFI_BUFFER_TOO_SMALL || desc_size == 0) {
+        log_error("GetMemoryMap (size query) failed: %s", efi_status_name(status));
+        return EFI_ERROR(status) ? status : EFI_LOAD_ERROR;
+    }
+    b->efi_map_capacity = size + MAP_SLACK_DESCRIPTORS * desc_size;
+    b->memmap_capacity = 3 * (b->efi_map_capacity / desc_size + MAP_EXTRA_RANGES);
+    UINTN info_bytes = (sizeof *b->info + 15) & ~(UINTN)15;
+    UINTN total = info_bytes + b->memmap_capacity * sizeof(struct ember_memmap_entry) + b->efi_map_capacity;
+    UINTN pages = (total + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
+    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, pages, &block);
+    if (EFI_ERROR(status))
+        return status;
+    uefi_call_wrapper(BS->SetMem, 3, (void *)(uintptr_t)block, pages * PAGE_SIZE_4K, 0);
+    b->info = (struct ember_bootinfo *)(uintptr_t)block;
+    b->memmap = (struct ember_memmap_entry *)(uintptr_t)(block + info_bytes);
+    b->efi_map = (uint8_t *)b->memmap + b->memmap_capacity * sizeof(struct ember_memmap_entry);
+
+    /* the current map, only to size the direct map: physical memory does not grow */
+    UINTN now = b->efi_map_capacity;
+    status = uefi_call_wrapper(BS->GetMemoryMap, 5, &now, b->efi_map, &key, &desc_size, &version);
+    if (EFI_ERROR(status)) {
+        log_error("GetMemoryMap failed: %s", efi_status_name(status));
+        return status;
+    }
+    *highest = memmap_highest_address(b->efi_map, now, desc_size);
+    return EFI_SUCCESS;
+}
+
+static void fill_kernel_fields(struct boot *b, struct ember_bootinfo *info)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (unsigned i = 0; i < b->plan.region_count; i++) {
+        uint64_t start = b->regions[i].phys.addr, end = start + b->regions[i].pages * PAGE_SIZE_4K;
+        lo = start < lo ? start : lo;
+        hi = end > hi ? end : hi;
+    }
+    info->kernel_phys_base = lo;
+    info->kernel_phys_size = hi - lo;
+    info->kernel_virt_base = b->plan.vaddr_min;
+    info->kernel_virt_size = b->plan.vaddr_end - b->plan.vaddr_min;
+    info->kernel_entry = b->plan.entry;
+}
+
+EFI_STATUS stage_gather_bootinfo(struct boot *b)
+{
+    uint64_t highest = 0;
+    EFI_STATUS status = allocate_bootinfo(b, &highest);
+    struct ember_bootinfo *info = b->info;
+
+    if (EFI_ERROR(status))
+        return status;
+    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE,
+                             (UINTN)(b->config.stack_size / PAGE_SIZE_4K), &b->stack);
+    if (EFI_ERROR(status))
+        return status;
+    info->magic = EMBER_BOOTINFO_MAGIC;
+    info->version = EMBER_BOOTINFO_VERSION;
+    info->size = sizeof *info;
+    gather_framebuffer(&info->framebuffer);
+    gather_firmware_tables(info);
+    fmt_format(info->cmdline, sizeof info->cmdline, "%s", b->config.cmdline);
+    fill_kernel_fields(b, info);
+    info->page_table_root = b->space.root.addr;
+    info->stack_base = b->stack;
+    info->stack_size = b->config.stack_size;
+    info->hhdm_offset = EMBER_HHDM_OFFSET;
+    info->hhdm_page_size = b->cpu.pages_1g ? PAGE_SIZE_1G : PAGE_SIZE_2M;
+    align_up_checked(highest, info->hhdm_page_size, &info->hhdm_size);
+    info->nx_enabled = b->nx;
+    info->tsc.entry = b->tsc_entry;
+    info->tsc.kernel_read = b->tsc_kernel_read;
+    log_info("boot info at 0x%llx, stack 0x%llx (%llu KiB), RSDP 0x%llx (ACPI %s)",
+             (unsigned long long)(uintptr_t)info, (unsigned long long)b->stack,
+             (unsigned long long)(b->config.stack_size / KIB), (unsigned long long)info->acpi_rsdp,
+             info->acpi_revision == 2 ? "2.0+" : "1.0");
+    return EFI_SUCCESS;
+}

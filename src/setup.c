@@ -1,0 +1,79 @@
+/* First stages: banner, boot volume, ember.cfg. */
+#include "ember/boot.h"
+#include "ember/log.h"
+
+#ifndef EMBER_VERSION
+#define EMBER_VERSION "dev"
+#endif
+#define CONFIG_FILE "\\ember.cfg"
+#define CONFIG_MAX_BYTES (64 * KIB)
+#define WATCHDOG_OFF 0
+
+/* CHAR16 firmware string -> ASCII for log lines (non-ASCII becomes '?'). */
+static void narrow(const CHAR16 *wide, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; wide != NULL && wide[n] != 0 && n + 1 < cap; n++)
+        out[n] = wide[n] < 0x80 ? (char)wide[n] : '?';
+    out[n] = '\0';
+}
+
+void log_banner(struct boot *b)
+{
+    char vendor[64];
+    EFI_LOADED_IMAGE *loaded = NULL;
+
+    narrow(ST->FirmwareVendor, vendor, sizeof vendor);
+    log_info("ember %s - UEFI bootloader for x86-64", EMBER_VERSION);
+    log_info("firmware: %s rev 0x%x, UEFI %u.%u", vendor, ST->FirmwareRevision, ST->Hdr.Revision >> 16,
+             (ST->Hdr.Revision & 0xFFFF) / 10);
+    /* GDB: `ember-symbols` loads build/ember.so at this base. */
+    if (!EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, b->image, &LoadedImageProtocol, (void **)&loaded)))
+        log_info("image base 0x%llx", (unsigned long long)(uintptr_t)loaded->ImageBase);
+    uefi_call_wrapper(BS->SetWatchdogTimer, 4, WATCHDOG_OFF, 0, 0, NULL);
+}
+
+EFI_STATUS stage_open_volume(struct boot *b)
+{
+    return file_open_boot_volume(b->image, &b->root);
+}
+
+/* Reads the whole (small) config file into pool memory and parses it. Absent file: defaults. */
+EFI_STATUS stage_read_config(struct boot *b)
+{
+    struct file f;
+    struct config_diag diag;
+    char *text = NULL;
+    EFI_STATUS status;
+
+    config_defaults(&b->config);
+    status = file_open(b->root, CONFIG_FILE, true, &f);
+    if (status == EFI_NOT_FOUND) {
+        log_info("no ember.cfg: using defaults (kernel %s)", b->config.kernel);
+        return EFI_SUCCESS;
+    }
+    if (EFI_ERROR(status))
+        return status;
+    if (f.size > CONFIG_MAX_BYTES) {
+        log_error("ember.cfg is %llu bytes; the limit is %llu", (unsigned long long)f.size, CONFIG_MAX_BYTES);
+        status = EFI_BAD_BUFFER_SIZE;
+    }
+    if (!EFI_ERROR(status))
+        status = mem_alloc_pool(f.size + 1, (void **)&text);
+    if (!EFI_ERROR(status))
+        status = file_read_at(&f, 0, text, f.size);
+    if (!EFI_ERROR(status) && config_parse(text, f.size, &b->config, &diag) != CONFIG_OK) {
+        log_error("%s", diag.message);
+        status = EFI_INVALID_PARAMETER;
+    }
+    file_close(&f);
+    mem_free_pool(text);
+    if (EFI_ERROR(status))
+        return status;
+    log_set_level(b->config.log_level);
+    log_set_serial_mode(b->config.serial);
+    mem_fail_at(b->config.fail_alloc_at);
+    log_info("ember.cfg: kernel %s, %u module(s), cmdline \"%s\"", b->config.kernel, b->config.module_count,
+             b->config.cmdline);
+    return EFI_SUCCESS;
+}

@@ -1,0 +1,208 @@
+/* The kernel's address space: page-table pool, taking over CR3, the seed's demo page, the direct map. */
+#include "ember/boot.h"
+#include "ember/log.h"
+#include "ember/memmap.h"
+
+#define TABLE_BATCH_PAGES 16
+#define DEMO_VIRT 0xFFFFFFFFDEAD0000ULL
+#define DEMO_PHYS 0x100000ULL
+#define DEMO_VALUE 0x1BADB002DEADBEEFULL
+
+static bool pool_alloc(void *ctx, phys_addr_t *page)
+{
+    struct table_pool *pool = ctx;
+
+    if (pool->batch_count == 0 || pool->used_in_last == pool->batches[pool->batch_count - 1].pages) {
+        EFI_PHYSICAL_ADDRESS base;
+        if (pool->batch_count == TABLE_POOL_BATCHES) {
+            log_error("page-table pool: all %u batches used", TABLE_POOL_BATCHES);
+            return false;
+        }
+        if (EFI_ERROR(mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_PAGE_TABLES, TABLE_BATCH_PAGES, &base)))
+            return false;
+        pool->batches[pool->batch_count].base = base;
+        pool->batches[pool->batch_count].pages = TABLE_BATCH_PAGES;
+        pool->batch_count++;
+        pool->used_in_last = 0;
+    }
+    *page = phys(pool->batches[pool->batch_count - 1].base + pool->used_in_last * PAGE_SIZE_4K);
+    pool->used_in_last++;
+    pool->pages_handed_out++;
+    return true;
+}
+
+static bool pool_owns(void *ctx, phys_addr_t page)
+{
+    const struct table_pool *pool = ctx;
+    for (unsigned i = 0; i < pool->batch_count; i++)
+        if (page.addr >= pool->batches[i].base &&
+            page.addr - pool->batches[i].base < pool->batches[i].pages * PAGE_SIZE_4K)
+            return true;
+    return false;
+}
+
+struct pg_allocator table_pool_allocator(struct table_pool *pool)
+{
+    return (struct pg_allocator){ pool_alloc, pool_owns, pool };
+}
+
+void table_pool_trim(struct table_pool *pool)
+{
+    if (pool->batch_count == 0)
+        return;
+    unsigned last = pool->batch_count - 1;
+    mem_shrink_pages(pool->batches[last].base, pool->batches[last].pages, pool->used_in_last);
+    pool->batches[last].pages = pool->used_in_last;
+}
+
+EFI_STATUS paging_failure(enum pg_error err, const char *what, uint64_t virt)
+{
+    log_error("%s failed at 0x%llx: %s", what, (unsigned long long)virt, pg_error_name(err));
+    return err == PG_NO_MEMORY ? EFI_OUT_OF_RESOURCES : EFI_LOAD_ERROR;
+}
+
+static uint64_t hash_page(uint64_t hash, phys_addr_t page)
+{
+    const uint8_t *bytes = (const uint8_t *)(uintptr_t)page.addr;
+    for (unsigned k = 0; k < PAGE_SIZE_4K; k++)
+        hash = (hash ^ bytes[k]) * 0x100000001b3ULL;
+    return hash;
+}
+
+/* FNV-1a over the firmware's table pages (PML4, PDPTs, PDs, PTs) reachable from the firmware's
+ * own root, which ember never writes: a debug log before and after proves the whole tree unchanged.
+ * *pages receives the number of pages hashed. */
+static uint64_t hash_table_tree(phys_addr_t table, int level, uint64_t hash, unsigned *pages)
+{
+    const uint64_t *entries = (const uint64_t *)(uintptr_t)table.addr;
+
+    hash = hash_page(hash, table);
+    (*pages)++;
+    if (level == 1)
+        return hash;
+    for (unsigned i = 0; i < PT_ENTRIES; i++)
+        if ((entries[i] & PTE_P) && !(level < 4 && (entries[i] & PTE_PS)))
+            hash = hash_table_tree(phys(entries[i] & PTE_ADDR_MASK), level - 1, hash, pages);
+    return hash;
+}
+
+static void log_firmware_tables(struct boot *b, const char *when)
+{
+    unsigned pages = 0;
+    uint64_t hash = hash_table_tree(b->firmware_root, 4, 0xcbf29ce484222325ULL, &pages);
+    log_debug("firmware page tables %s: %u pages, checksum 0x%016llx", when, pages, (unsigned long long)hash);
+}
+
+EFI_STATUS stage_take_over_page_tables(struct boot *b)
+{
+    struct pg_allocator alloc = table_pool_allocator(&b->tables);
+    enum pg_error err;
+
+    b->cpu = arch_cpu_features();
+    b->nx = arch_enable_nx(&b->cpu);
+    if (!b->nx)
+        log_warn("CPU has no NX: no XD bits will be set, data pages stay executable");
+    b->firmware_root = arch_read_page_root();
+    log_firmware_tables(b, "before");
+    err = set_lv4_writable(&b->space, &alloc, b->nx, &b->firmware_root);
+    if (err != PG_OK)
+        return paging_failure(err, "set_lv4_writable", 0);
+    b->root_switched = true;
+    log_info("page tables: firmware PML4 0x%llx copied to 0x%llx, CR3 loaded (NX %s, 1 GiB pages %s)",
+             (unsigned long long)b->firmware_root.addr, (unsigned long long)b->space.root.addr,
+             b->nx ? "on" : "off", b->cpu.pages_1g ? "yes" : "no");
+    return EFI_SUCCESS;
+}
+
+/* Forces a split + copy-on-write of the firmware's identity map around `page` and proves every
+ * other page of its 2 MiB neighbourhood still translates exactly as before. */
+static EFI_STATUS check_identity_split(struct boot *b, phys_addr_t page)
+{
+    uint64_t base = align_down(page.addr, PAGE_SIZE_2M);
+    struct translation before, after, target;
+    unsigned changed = 0;
+    enum pg_error err = pg_translate(&b->space, virt(page.addr), &target);
+
+    if (err != PG_OK)
+        return paging_failure(err, "identity translate", page.addr);
+    err = pg_protect(&b->space, virt(page.addr), PAGE_SIZE_4K, PAGE_READ_ONLY);
+    if (err == PG_OK)
+        err = pg_protect(&b->space, virt(page.addr), PAGE_SIZE_4K, target.attr);
+    if (err != PG_OK)
+        return paging_failure(err, "identity protect", page.addr);
+    for (uint64_t va = base; va < base + PAGE_SIZE_2M; va += PAGE_SIZE_4K) {
+        /* the firmware tree is untouched, so it still tells what the translation was */
+        struct address_space firmware_view = b->space;
+        firmware_view.root = b->firmware_root;
+        bool ok = pg_translate(&firmware_view, virt(va), &before) == PG_OK &&
+                  pg_translate(&b->space, virt(va), &after) == PG_OK && before.phys.addr == after.phys.addr &&
+                  before.attr == after.attr;
+        changed += !ok;
+    }
+    log_info("identity split check: page 0x%llx was in a %llu KiB firmware page; %u of 512 neighbours changed",
+             (unsigned long long)page.addr, (unsigned long long)(target.page_size / KIB), changed);
+    return changed == 0 ? EFI_SUCCESS : EFI_LOAD_ERROR;
+}
+
+/* The seed's demo: map 0xFFFFFFFFDEAD0000 -> a page at 0x100000 (or anywhere, when that is taken),
+ * write through the new address, read back through the identity map. Unmapped and freed again
+ * unless ember.cfg says demo_map=yes. */
+EFI_STATUS stage_demo_mapping(struct boot *b)
+{
+    EFI_PHYSICAL_ADDRESS page = DEMO_PHYS;
+    EFI_STATUS status = mem_alloc_pages(AllocateAddress, EMBER_UEFI_TYPE_RECLAIMABLE, 1, &page);
+    enum pg_error err;
+
+    if (EFI_ERROR(status))
+        status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, 1, &page);
+    if (EFI_ERROR(status))
+        return status;
+    err = map4k_to(&b->space, virt(DEMO_VIRT), phys(page), PAGE_READ_WRITE);
+    if (err != PG_OK)
+        return paging_failure(err, "map4k_to (demo)", DEMO_VIRT);
+    *(volatile uint64_t *)(uintptr_t)DEMO_VIRT = DEMO_VALUE;
+    uint64_t readback = *(volatile uint64_t *)(uintptr_t)page;
+    log_info("demo mapping 0x%llx -> 0x%llx: wrote 0x%llx, read back 0x%llx through the identity map: %s",
+             DEMO_VIRT, (unsigned long long)page, DEMO_VALUE, (unsigned long long)readback,
+             readback == DEMO_VALUE ? "ok" : "MISMATCH");
+    if (readback != DEMO_VALUE)
+        return EFI_LOAD_ERROR;
+    status = check_identity_split(b, phys(page));
+    if (EFI_ERROR(status) || b->config.demo_map)
+        return status;
+    err = pg_unmap(&b->space, virt(DEMO_VIRT));
+    if (err != PG_OK)
+        return paging_failure(err, "pg_unmap (demo)", DEMO_VIRT);
+    return mem_free_pages(page, 1);
+}
+
+/* Maps physical [0, hhdm_size) at hhdm_offset, read-write and no-execute, with 1 GiB pages when
+ * the CPU has them, else 2 MiB pages. */
+static EFI_STATUS map_direct_map(struct boot *b)
+{
+    uint64_t step = b->info->hhdm_page_size;
+    for (uint64_t pa = 0; pa < b->info->hhdm_size; pa += step) {
+        virt_addr_t va = virt(b->info->hhdm_offset + pa);
+        enum pg_error err = step == PAGE_SIZE_1G ? map1g_to(&b->space, va, phys(pa), PAGE_READ_WRITE)
+                                                 : map2m_to(&b->space, va, phys(pa), PAGE_READ_WRITE);
+        if (err != PG_OK)
+            return paging_failure(err, "direct map", va.addr);
+    }
+    return EFI_SUCCESS;
+}
+
+EFI_STATUS stage_map_kernel_view(struct boot *b)
+{
+    EFI_STATUS status = map_direct_map(b);
+
+    if (EFI_ERROR(status))
+        return status;
+    table_pool_trim(&b->tables);
+    b->info->tsc.mapped = arch_timestamp();
+    log_info("direct map: 0x%llx bytes at 0x%llx with %s pages; %llu page-table pages in use",
+             (unsigned long long)b->info->hhdm_size, (unsigned long long)b->info->hhdm_offset,
+             b->info->hhdm_page_size == PAGE_SIZE_1G ? "1 GiB" : "2 MiB",
+             (unsigned long long)b->tables.pages_handed_out);
+    log_firmware_tables(b, "after");
+    return EFI_SUCCESS;
+}

@@ -1,0 +1,48 @@
+/* Sample kernel: checks everything ember promised in include/ember/bootinfo.h and reports on COM1. */
+#include <stdarg.h>
+
+#include "ember/fmt.h"
+#include "kernel.h"
+
+uint64_t entry_rsp, entry_rflags, entry_cr3, entry_return_address;
+
+static unsigned checks_run, checks_failed;
+static enum kernel_exit first_failure = EXIT_PASS;
+
+void check(bool ok, enum kernel_exit cls, const char *name, const char *fmt, ...)
+{
+    char detail[160];
+    va_list ap;
+
+    va_start(ap, fmt);
+    fmt_vformat(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    checks_run++;
+    if (!ok) {
+        checks_failed++;
+        if (first_failure == EXIT_PASS)
+            first_failure = cls;
+    }
+    kprintf("ember-kernel: %-4s %s: %s\n", ok ? "ok" : "FAIL", name, detail);
+}
+
+__attribute__((noreturn)) void kmain(struct ember_bootinfo *info);
+
+void kmain(struct ember_bootinfo *info)
+{
+    kprintf("ember-kernel: hello from the sample kernel, bootinfo at %p\n", (void *)info);
+    check_bootinfo_and_cpu(info);
+    if (first_failure == EXIT_PASS) {
+        check_paging(info);
+        check_segments(info);
+        check_memmap(info);
+        check_firmware_tables(info);
+        check_config(info);
+    }
+    if (checks_failed == 0) {
+        kprintf("ember-kernel: all %u checks passed\n", checks_run);
+        kernel_exit(EXIT_PASS);
+    }
+    kprintf("ember-kernel: %u of %u checks FAILED\n", checks_failed, checks_run);
+    kernel_exit(first_failure);
+}
