@@ -108,6 +108,7 @@ struct pg_allocator {
 };
 
 struct address_space {
+    /* invlpg is required (not NULL); root must be owned (set by pg_clone_root) before any map. */
     phys_addr_t root;                        /* the PML4 page, owned */
     bool nx;                                 /* EFER.NXE is on: XD may be set */
     void *(*phys_to_ptr)(void *ctx, phys_addr_t addr); /* physical page -> pointer we can use */
@@ -129,7 +130,9 @@ enum pg_error pg_clone_root(struct address_space *as, phys_addr_t fw_root);
 
 /* Maps one 4 KiB / 2 MiB page. Missing tables are allocated and zeroed, firmware tables on the path
  * are copied before the first write, large pages in the way are split (never overwritten).
- * Fails with PG_ALREADY_MAPPED when a mapping of the same size already exists at virt. */
+ * Fails with PG_ALREADY_MAPPED when a mapping of the same size, or a table (2 MiB / 1 GiB), already
+ * exists at virt; a page inside a larger mapping is remapped (split + invlpg). PG_UNALIGNED also for
+ * phys >= 2^52. */
 enum pg_error map4k_to(struct address_space *as, virt_addr_t virt, phys_addr_t phys, enum page_attr attr);
 enum pg_error map2m_to(struct address_space *as, virt_addr_t virt, phys_addr_t phys, enum page_attr attr);
 enum pg_error map1g_to(struct address_space *as, virt_addr_t virt, phys_addr_t phys, enum page_attr attr);
@@ -143,7 +146,8 @@ enum pg_error pg_map_range(struct address_space *as, virt_addr_t virt, phys_addr
  * large pages that straddle the range edges; invlpg per changed entry. PG_NOT_PRESENT on a hole. */
 enum pg_error pg_protect(struct address_space *as, virt_addr_t virt, uint64_t len, enum page_attr attr);
 
-/* Removes the 4 KiB mapping at virt (splitting a large page if needed), with invlpg. */
+/* Removes the 4 KiB mapping at virt (splitting a large page if needed), with invlpg.
+ * PG_UNALIGNED if virt is not 4 KiB aligned, PG_NOT_PRESENT if nothing is mapped there. */
 enum pg_error pg_unmap(struct address_space *as, virt_addr_t virt);
 
 /* Read-only walk: never allocates or writes. */

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# `make test`: host unit tests (plain and ASan+UBSan), artifact checks, QEMU integration tests.
+# Ends with the line "N passed, N failed"; exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+failures=()
+
+count() { # count NAME STATUS(0=pass)
+    if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$1"); fi
+}
+
+# cmocka binaries: add their own pass/fail counts (a crash without a summary counts as one failure).
+run_unit() {
+    local bin=$1 out status p f
+    out=$("$bin" 2>&1); status=$?
+    p=$(grep -oP '^\[  PASSED  \] \K[0-9]+' <<<"$out" | tail -1)
+    f=$(grep -oP '^\[  FAILED  \] \K[0-9]+' <<<"$out" | tail -1)
+    p=${p:-0}; f=${f:-0}
+    if [ "$status" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$f" -ne 0 ]; then failures+=("$bin"); echo "$out" | grep -E "FAIL|ERROR|error|Sanitizer|runtime error" | head -20; fi
+    printf '%-4s %s (%s passed, %s failed)\n' "$([ "$f" -eq 0 ] && echo ok || echo FAIL)" "$bin" "$p" "$f"
+}
+
+echo "== host unit tests (plain, then ASan+UBSan)"
+for bin in build/host/test_* build/host-san/test_*; do
+    [ -x "$bin" ] && run_unit "$bin"
+done
+
+echo "== artifacts"
+pe=$(objdump -p build/BOOTX64.EFI 2>/dev/null)
+grep -q "Magic.*020b" <<<"$pe" && grep -qE "Subsystem\s+0000000a" <<<"$pe"
+st=$?; count "BOOTX64.EFI is a PE32+ EFI application" $st
+echo "$([ $st -eq 0 ] && echo ok || echo FAIL)   BOOTX64.EFI is PE32+ (magic 020b) with subsystem 10 (EFI application), $(stat -c %s build/BOOTX64.EFI) bytes"
+file build/ember.so | grep -q "with debug_info, not stripped"
+st=$?; count "ember.so has debug info" $st
+echo "$([ $st -eq 0 ] && echo ok || echo FAIL)   build/ember.so is unstripped with debug info (for GDB)"
+
+for extra in tests/*/test-*.sh; do
+    [ -x "$extra" ] || continue
+    echo "== $extra"
+    out=$("$extra" 2>&1); st=$?
+    echo "$out" | sed 's/^/     /' | tail -40
+    p=$(grep -oP '^\K[0-9]+(?= passed, [0-9]+ failed$)' <<<"$out" | tail -1)
+    f=$(grep -oP '^[0-9]+ passed, \K[0-9]+(?= failed$)' <<<"$out" | tail -1)
+    if [ -n "$p" ]; then passed=$((passed + p)); failed=$((failed + ${f:-0})); [ "${f:-0}" -ne 0 ] && failures+=("$extra");
+    else count "$extra" $st; fi
+    [ "$st" -ne 0 ] && [ "${f:-0}" -eq 0 ] && [ -n "$p" ] && { failed=$((failed + 1)); failures+=("$extra (exit $st)"); }
+done
+
+echo "== QEMU integration tests"
+out=$(python3 tests/qemu/run.py ${QEMU_TEST_ARGS:-} 2>&1); st=$?
+echo "$out" | grep -v " passed, .* failed$"
+p=$(grep -oP '^\K[0-9]+(?= passed, [0-9]+ failed$)' <<<"$out" | tail -1)
+f=$(grep -oP '^[0-9]+ passed, \K[0-9]+(?= failed$)' <<<"$out" | tail -1)
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1}))
+[ "${f:-1}" -ne 0 ] && failures+=("QEMU integration tests")
+
+if [ ${#failures[@]} -gt 0 ]; then
+    echo "== failed:"; printf '   %s\n' "${failures[@]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

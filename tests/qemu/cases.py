@@ -1,0 +1,105 @@
+"""The QEMU integration cases: good boots, kernel variants, bad kernels, bad configs."""
+import os
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Tuple
+
+import mutate
+
+KERNEL_PASS = 33      # sample kernel: every check passed
+SENTINEL_OK = 253     # ember returned to firmware, which booted the sentinel
+BANNER = r"^\[INFO \] \(ember\): ember \S+ - UEFI bootloader for x86-64$"
+KERNEL_OK = r"^ember-kernel: all \d+ checks passed$"
+RETURNED = r"^ember-sentinel: firmware regained control, no ember memory left"
+
+
+@dataclass
+class Case:
+    name: str
+    loader: str
+    kernel: Optional[str] = None
+    kernel_bytes: Optional[Callable[[], bytes]] = None
+    config: Optional[str] = None
+    files: List[Tuple[str, str]] = field(default_factory=list)
+    exit: int = KERNEL_PASS
+    expect: List[str] = field(default_factory=list)
+    reject: List[str] = field(default_factory=list)
+    sentinel: bool = True
+    secure: bool = False
+    image: Optional[str] = None
+    qemu_args: List[str] = field(default_factory=list)
+    timeout: int = 90
+    prepare: Optional[Callable[[str], None]] = None
+    check: Optional[Callable[[str], List[str]]] = None
+
+
+def bad(name, loader, expect, **kw):
+    """A boot ember must refuse: the error line, then a clean return to firmware (sentinel)."""
+    return Case(name, loader, exit=SENTINEL_OK, expect=[BANNER, r"^\[ERROR\] \(ember\): .*" + expect, RETURNED,
+                r"boot failed in stage"], reject=[r"handing off"], **kw)
+
+
+def firmware_tables_unchanged(log):
+    sums = __import__("re").findall(r"firmware page tables (before|after): (\d+) pages, checksum (0x[0-9a-f]+)", log)
+    if len(sums) != 2:
+        return [f"expected a before and an after firmware-table checksum, got {sums}"]
+    if sums[0][1:] != sums[1][1:]:
+        return [f"firmware page tables changed: {sums}"]
+    return []
+
+
+def good_cases(build, loader):
+    kdir = os.path.join(build, "kernel")
+    k = lambda v: os.path.join(kdir, f"kernel-{v}.elf")
+    return [
+        Case("boot-default", loader, k("default"), sentinel=False,
+             expect=[BANNER, r"firmware: EDK II", r"Kernel ELF information:", r"Entry Point\s+: 0xffffffff80100000",
+                     r"Is 64-bit\s+: 1", r"# of Program Headers: 3", r"# of Section Headers: \d+", KERNEL_OK]),
+        Case("paging-demo-and-cow", loader, k("default"), config="log_level=debug\n", sentinel=False,
+             expect=[r"demo mapping 0xffffffffdead0000 -> 0x[0-9a-f]+: wrote 0x1badb002deadbeef, read back "
+                     r"0x1badb002deadbeef through the identity map: ok",
+                     r"identity split check: page 0x[0-9a-f]+ was in a 2048 KiB firmware page; 0 of 512 neighbours changed",
+                     KERNEL_OK], check=firmware_tables_unchanged),
+        Case("variant-aligned2m", loader, k("aligned2m"), sentinel=False, expect=[KERNEL_OK]),
+        Case("variant-unaligned", loader, k("unaligned"), sentinel=False, expect=[KERNEL_OK]),
+        Case("variant-physbusy", loader, k("physbusy"), sentinel=False,
+             expect=[r"p_paddr 0x1f000000 is not free: region 0xffffffff80100000 loaded at 0x", KERNEL_OK]),
+        Case("variant-bigbss", loader, k("bigbss"), sentinel=False,
+             expect=[r"memsz 0x40[0-9a-f]{5} flags RW-", r"\.bss zeroed: 65600 KiB checked, 0 non-zero", KERNEL_OK]),
+        Case("variant-manyseg", loader, k("manyseg"), sentinel=False,
+             expect=[r"# of Program Headers: 11", r"many small segments loaded: 8 segments, 0 wrong", KERNEL_OK]),
+    ] + [Case(f"odd-{name}", loader, kernel_bytes=(lambda fn=fn: fn(open(k("default"), "rb").read())),
+              sentinel=False, expect=[KERNEL_OK]) for name, fn in mutate.VALID_ODDITIES]
+
+
+def bad_kernel_cases(build, loader):
+    src = os.path.join(build, "kernel", "kernel-default.elf")
+    cases = []
+    for name, fn, pattern in mutate.CORPUS:
+        if fn is None:  # a PE file instead of an ELF: ember itself
+            fn = lambda _data: open(loader, "rb").read()
+        cases.append(bad(f"bad-kernel-{name}", loader, pattern,
+                         kernel_bytes=lambda fn=fn: fn(open(src, "rb").read())))
+    cases.append(bad("bad-kernel-missing", loader, r"file not found: \\kernel\.elf"))
+    cases.append(bad("bad-kernel-directory", loader, r"\\kernel\.elf is a directory",
+                     prepare=lambda d: os.makedirs(os.path.join(d, "esp", "kernel.elf"))))
+    return cases
+
+
+def bad_config_cases(build, loader):
+    kernel = os.path.join(build, "kernel", "kernel-default.elf")
+    return [
+        bad("bad-config-unknown-key", loader, r"ember\.cfg:2: unknown key 'kernal'", kernel=kernel,
+            config="# comment\nkernal=\\kernel.elf\n"),
+        bad("bad-config-bad-value", loader, r"ember\.cfg:1: bad value 'maybe' for allow_wx", kernel=kernel,
+            config="allow_wx=maybe\n"),
+        bad("bad-config-syntax", loader, r"ember\.cfg:3: ", kernel=kernel, config="\n\njust words\n"),
+        bad("bad-config-kernel-path", loader, r"file not found: /boot/nope\.elf", kernel=kernel,
+            config="kernel=/boot/nope.elf\n"),
+        bad("bad-config-missing-module", loader, r"module 1 \(/initrd\.img\) cannot be loaded", kernel=kernel,
+            config="module=/initrd.img\n"),
+    ]
+
+
+def all_cases(build, extended=False):
+    loader = os.path.join(build, "BOOTX64.EFI")
+    return good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)

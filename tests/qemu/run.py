@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""QEMU integration tests: boot ember under OVMF (TCG) and judge serial output + exit status.
+
+Oracle: QEMU's exit status from isa-debug-exit (sample kernel pass = 33, sentinel = 253; 0 means a
+triple fault, 124 a timeout) and regular expressions over the serial log. Every case runs with a
+timeout and -no-reboot. Prints one line per case and "N passed, N failed" at the end.
+"""
+import argparse
+import concurrent.futures
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from cases import all_cases  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.path.join(ROOT, "build")
+WORK = os.path.join(BUILD, "qemu-tests")
+EXIT_NAMES = {0: "triple fault / reset", 124: "timeout", 33: "kernel pass", 253: "sentinel ok",
+              251: "sentinel: ember leaked memory"}
+ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
+
+
+def clean_log(raw: bytes) -> str:
+    return ANSI.sub("", raw.decode("utf-8", "replace")).replace("\r", "")
+
+
+def prepare(case, workdir):
+    """Builds the case's ESP inputs; returns the qemu.sh argument list."""
+    if os.path.exists(workdir):
+        shutil.rmtree(workdir)
+    os.makedirs(workdir)
+    args = [os.path.join(ROOT, "scripts", "qemu.sh"), "--esp", os.path.join(workdir, "esp"),
+            "--loader", case.loader, "--serial", os.path.join(workdir, "serial.log"),
+            "--timeout", str(case.timeout)]
+    if case.kernel_bytes is not None:
+        path = os.path.join(workdir, "kernel.elf")
+        with open(path, "wb") as f:
+            f.write(case.kernel_bytes())
+        args += ["--kernel", path]
+    elif case.kernel:
+        args += ["--kernel", case.kernel]
+    if case.config is not None:
+        path = os.path.join(workdir, "ember.cfg")
+        with open(path, "w") as f:
+            f.write(case.config)
+        args += ["--config", path]
+    for src, dest in case.files:
+        args += ["--file", f"{src}:{dest}"]
+    if case.sentinel:
+        args += ["--sentinel", os.path.join(BUILD, "SENTINEL.EFI")]
+    if case.secure:
+        args += ["--secure"]
+    if case.image:
+        args += ["--image", case.image]
+    if case.prepare:
+        case.prepare(workdir)
+    return args + ["--"] + case.qemu_args
+
+
+def judge(case, status, log):
+    """Returns a list of reasons the case failed (empty = pass)."""
+    problems = []
+    if status != case.exit:
+        problems.append(f"exit status {status} ({EXIT_NAMES.get(status, '?')}), expected {case.exit} "
+                        f"({EXIT_NAMES.get(case.exit, '?')})")
+    for pattern in case.expect:
+        if not re.search(pattern, log, re.M):
+            problems.append(f"missing /{pattern}/")
+    for pattern in case.reject + [r"X64 Exception Type", r"!!!! "]:
+        if re.search(pattern, log, re.M):
+            problems.append(f"unexpected /{pattern}/")
+    if case.check:
+        problems += case.check(log)
+    return problems
+
+
+def run_case(case):
+    workdir = os.path.join(WORK, case.name)
+    args = prepare(case, workdir)
+    start = time.monotonic()
+    proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    elapsed = time.monotonic() - start
+    log_path = os.path.join(workdir, "serial.log")
+    log = clean_log(open(log_path, "rb").read()) if os.path.exists(log_path) else ""
+    problems = judge(case, proc.returncode, log)
+    if problems and proc.stdout.strip():
+        problems.append("qemu.sh said: " + proc.stdout.decode(errors="replace").strip()[-300:])
+    return case, problems, elapsed, log
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--filter", default="", help="run cases whose name contains this")
+    parser.add_argument("--jobs", type=int, default=max(2, (os.cpu_count() or 2) + 1))
+    parser.add_argument("--all", action="store_true", help="include the slow/extended cases (make test-all)")
+    parser.add_argument("--list", action="store_true")
+    opts = parser.parse_args()
+    cases = [c for c in all_cases(BUILD, extended=opts.all) if opts.filter in c.name]
+    if opts.list:
+        print("\n".join(c.name for c in cases))
+        return 0
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=opts.jobs) as pool:
+        for case, problems, elapsed, log in pool.map(run_case, cases):
+            if problems:
+                failed += 1
+                print(f"FAIL qemu/{case.name} ({elapsed:.1f}s)")
+                for p in problems:
+                    print(f"     {p}")
+                tail = "\n".join(log.strip().splitlines()[-15:])
+                print("     --- serial tail ---\n" + "\n".join("     " + l for l in tail.splitlines()))
+            else:
+                passed += 1
+                print(f"ok   qemu/{case.name} ({elapsed:.1f}s)")
+            sys.stdout.flush()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
