@@ -79,6 +79,10 @@ void check_paging(const struct ember_bootinfo *info)
     bool mapped = walk_page_tables(info, (uint64_t)__data_start, &leaf);
     check(mapped && same_through_direct_map(info, __data_start, leaf.phys, 4096), EXIT_FAIL_PAGING,
           "direct map equals kernel mapping", ".data phys 0x%llx", (unsigned long long)leaf.phys);
+#ifdef EXPECT_2M_DATA
+    check(walk_page_tables(info, (uint64_t)__data_start, &leaf) && leaf.page_size == 2 * 1024 * 1024,
+          EXIT_FAIL_PAGING, ".data mapped with 2 MiB pages", "page size 0x%llx", (unsigned long long)leaf.page_size);
+#endif
     uint64_t top = info->hhdm_size - 4096;
     check(walk_page_tables(info, top + info->hhdm_offset, &leaf) && leaf.phys == top &&
               leaf.page_size == info->hhdm_page_size && !leaf.executable == nx,

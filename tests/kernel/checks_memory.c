@@ -69,12 +69,15 @@ void check_memmap(const struct ember_bootinfo *info)
     check(info->memmap_count > 0 && unsorted == 0 && usable > 0, EXIT_FAIL_MEMMAP,
           "memory map sorted, merged, non-overlapping", "%llu entries, %u usable, %u bad",
           (unsigned long long)info->memmap_count, usable, unsorted);
-    for (uint64_t va = (uint64_t)__kernel_start; va < (uint64_t)__kernel_end; va += 4096) {
-        struct kernel_leaf leaf;
-        kernel_pages++;
-        if (!walk_page_tables(info, va, &leaf) || memmap_type_at(info, leaf.phys) != EMBER_MEM_KERNEL)
-            not_kernel++;
-    }
+    char *const ranges[][2] = { { __kernel_start, __text_end }, { __rodata_start, __rodata_end },
+                                { __data_start, __kernel_end } };
+    for (unsigned r = 0; r < 3; r++)
+        for (uint64_t va = (uint64_t)ranges[r][0] & ~0xFFFULL; va < (uint64_t)ranges[r][1]; va += 4096) {
+            struct kernel_leaf leaf;
+            kernel_pages++;
+            if (!walk_page_tables(info, va, &leaf) || memmap_type_at(info, leaf.phys) != EMBER_MEM_KERNEL)
+                not_kernel++;
+        }
     check(not_kernel == 0, EXIT_FAIL_MEMMAP, "kernel segments typed kernel", "%u pages, %u not kernel",
           kernel_pages, not_kernel);
     check(memmap_type_at(info, info->page_table_root) == EMBER_MEM_PAGE_TABLES, EXIT_FAIL_MEMMAP,

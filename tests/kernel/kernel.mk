@@ -13,7 +13,7 @@ KV_default_LAYOUT := --defsym=KERNEL_VMA=0xffffffff80100000 --defsym=KERNEL_LMA=
 KV_default_LDS := $(KERNEL_DIR)/kernel.ld
 
 # Segments and physical/virtual addresses on 2 MiB boundaries: ember can map them with 2 MiB pages.
-KV_aligned2m_CFLAGS := -DBSS_SIZE=0x400000
+KV_aligned2m_CFLAGS := -DBSS_SIZE=0x400000 -DEXPECT_2M_DATA
 KV_aligned2m_LAYOUT := --defsym=KERNEL_VMA=0xffffffff80200000 --defsym=KERNEL_LMA=0x2000000 --defsym=SEGMENT_ALIGN=0x200000
 KV_aligned2m_LDS := $(KERNEL_DIR)/kernel.ld
 
