@@ -195,7 +195,10 @@ void mem_forget_all(void)
 
 void mem_fail_at(unsigned n)
 {
-    fail_at = n == 0 ? 0 : attempts + n;
+    fail_at = n;
+    if (n != 0 && n <= attempts)
+        log_warn("fail_alloc_at=%u is already past: %u allocation(s) were made before ember.cfg was read", n,
+                 attempts);
 }
 
 unsigned mem_allocation_count(void)

@@ -203,6 +203,7 @@ EFI_STATUS stage_map_kernel_view(struct boot *b)
              (unsigned long long)b->info->hhdm_size, (unsigned long long)b->info->hhdm_offset,
              b->info->hhdm_page_size == PAGE_SIZE_1G ? "1 GiB" : "2 MiB",
              (unsigned long long)b->tables.pages_handed_out);
+    log_info("%u firmware allocations made", mem_allocation_count());
     log_firmware_tables(b, "after");
     return EFI_SUCCESS;
 }

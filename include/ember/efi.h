@@ -28,8 +28,8 @@ void mem_free_pool(void *buffer);
 void mem_release_all(void);
 /* Forgets every record without freeing: after ExitBootServices the memory belongs to the kernel. */
 void mem_forget_all(void);
-/* Test knob: the Nth allocation (1-based, pages or pool) from now on fails with
- * EFI_OUT_OF_RESOURCES. 0 disables. */
+/* Test knob: the Nth allocation of this boot (1-based, pages or pool, counted from efi_main) fails
+ * with EFI_OUT_OF_RESOURCES. 0 disables. */
 void mem_fail_at(unsigned n);
 /* Number of allocations attempted so far (for tests and logs). */
 unsigned mem_allocation_count(void);

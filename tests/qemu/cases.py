@@ -1,5 +1,6 @@
-"""The QEMU integration cases: good boots, kernel variants, bad kernels, bad configs."""
+"""The QEMU integration cases: good boots, kernel variants, bad kernels, bad configs, failed allocations."""
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
@@ -20,7 +21,7 @@ class Case:
     kernel_bytes: Optional[Callable[[], bytes]] = None
     config: Optional[str] = None
     files: List[Tuple[str, str]] = field(default_factory=list)
-    exit: int = KERNEL_PASS
+    exit: object = KERNEL_PASS  # an exit status, or a list of acceptable ones
     expect: List[str] = field(default_factory=list)
     reject: List[str] = field(default_factory=list)
     sentinel: bool = True
@@ -29,7 +30,7 @@ class Case:
     qemu_args: List[str] = field(default_factory=list)
     timeout: int = 90
     prepare: Optional[Callable[[str], None]] = None
-    check: Optional[Callable[[str], List[str]]] = None
+    check: Optional[Callable[[str, int], List[str]]] = None
 
 
 def bad(name, loader, expect, **kw):
@@ -38,7 +39,7 @@ def bad(name, loader, expect, **kw):
                 r"boot failed in stage"], reject=[r"handing off"], **kw)
 
 
-def firmware_tables_unchanged(log):
+def firmware_tables_unchanged(log, _status):
     sums = __import__("re").findall(r"firmware page tables (before|after): (\d+) pages, checksum (0x[0-9a-f]+)", log)
     if len(sums) != 2:
         return [f"expected a before and an after firmware-table checksum, got {sums}"]
@@ -53,7 +54,8 @@ def good_cases(build, loader):
     return [
         Case("boot-default", loader, k("default"), sentinel=False,
              expect=[BANNER, r"firmware: EDK II", r"Kernel ELF information:", r"Entry Point\s+: 0xffffffff80100000",
-                     r"Is 64-bit\s+: 1", r"# of Program Headers: 3", r"# of Section Headers: \d+", KERNEL_OK]),
+                     r"Is 64-bit\s+: 1", r"# of Program Headers: 3", r"# of Section Headers: \d+", KERNEL_OK],
+             check=allocation_count_below_limit),
         Case("paging-demo-and-cow", loader, k("default"), config="log_level=debug\n", sentinel=False,
              expect=[r"demo mapping 0xffffffffdead0000 -> 0x[0-9a-f]+: wrote 0x1badb002deadbeef, read back "
                      r"0x1badb002deadbeef through the identity map: ok",
@@ -101,6 +103,41 @@ def bad_config_cases(build, loader):
     ]
 
 
+ALLOCATION_POINTS = 12  # more than a normal boot of the sample kernel makes (checked in boot-default)
+
+
+def allocation_count_below_limit(log, _status):
+    m = re.search(r"(\d+) firmware allocations made", log)
+    if not m or int(m.group(1)) >= ALLOCATION_POINTS:
+        return [f"allocation count {m and m.group(1)} not below ALLOCATION_POINTS={ALLOCATION_POINTS}"]
+    return []
+
+
+def injected_failure_handled(n):
+    """The Nth allocation fails: either ember recovers (a fixed-address allocation falls back) and the
+    kernel passes, or it logs the failure and returns to firmware with everything freed."""
+    def check(log, status):
+        injected = re.search(rf"failed: EFI_OUT_OF_RESOURCES \(injected failure #{n}\)", log)
+        if status == SENTINEL_OK and not (injected and re.search(RETURNED, log, re.M)):
+            return ["returned to firmware without the injected failure line or a clean sentinel"]
+        if status == KERNEL_PASS and not injected and not re.search(r"(\d+) firmware allocations made", log):
+            return ["kernel ran but no allocation count was logged"]
+        if status == KERNEL_PASS and not injected:
+            made = int(re.search(r"(\d+) firmware allocations made", log).group(1))
+            past = re.search(rf"fail_alloc_at={n} is already past", log)
+            if made >= n and not past:
+                return [f"allocation #{n} of {made} should have failed"]
+        return []
+    return check
+
+
+def allocation_failure_cases(build, loader):
+    kernel = os.path.join(build, "kernel", "kernel-default.elf")
+    return [Case(f"alloc-fail-{n}", loader, kernel, config=f"fail_alloc_at={n}\n", exit=[KERNEL_PASS, SENTINEL_OK],
+                 expect=[BANNER], check=injected_failure_handled(n)) for n in range(1, ALLOCATION_POINTS + 1)]
+
+
 def all_cases(build, extended=False):
     loader = os.path.join(build, "BOOTX64.EFI")
-    return good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
+    return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
+            + allocation_failure_cases(build, loader))

@@ -65,9 +65,10 @@ def prepare(case, workdir):
 def judge(case, status, log):
     """Returns a list of reasons the case failed (empty = pass)."""
     problems = []
-    if status != case.exit:
-        problems.append(f"exit status {status} ({EXIT_NAMES.get(status, '?')}), expected {case.exit} "
-                        f"({EXIT_NAMES.get(case.exit, '?')})")
+    allowed = case.exit if isinstance(case.exit, (list, tuple)) else [case.exit]
+    if status not in allowed:
+        want = " or ".join(f"{e} ({EXIT_NAMES.get(e, '?')})" for e in allowed)
+        problems.append(f"exit status {status} ({EXIT_NAMES.get(status, '?')}), expected {want}")
     for pattern in case.expect:
         if not re.search(pattern, log, re.M):
             problems.append(f"missing /{pattern}/")
@@ -75,7 +76,7 @@ def judge(case, status, log):
         if re.search(pattern, log, re.M):
             problems.append(f"unexpected /{pattern}/")
     if case.check:
-        problems += case.check(log)
+        problems += case.check(log, status)
     return problems
 
 
