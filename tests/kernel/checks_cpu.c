@@ -67,8 +67,10 @@ void check_paging(const struct ember_bootinfo *info)
     struct kernel_leaf leaf;
 
     check_range_permissions(info, ".text is R-X", __kernel_start, __text_end, false, true);
-    check_range_permissions(info, ".rodata is R--", __rodata_start, __rodata_end, false, !nx);
-    check_range_permissions(info, ".data/.bss is RW-", __data_start, __kernel_end, true, !nx);
+    /* without NX nothing can be non-executable: XD is a reserved bit then */
+    check_range_permissions(info, nx ? ".rodata is R--" : ".rodata is R-X", __rodata_start, __rodata_end, false, !nx);
+    check_range_permissions(info, nx ? ".data/.bss is RW-" : ".data/.bss is RWX", __data_start, __kernel_end, true,
+                            !nx);
     if (!nx) {
         bool any_xd = walk_page_tables(info, (uint64_t)__data_start, &leaf) && (leaf.entry >> 63);
         check(!any_xd, EXIT_FAIL_PAGING, "no XD bits without NX", "leaf 0x%llx",

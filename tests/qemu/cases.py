@@ -137,7 +137,23 @@ def allocation_failure_cases(build, loader):
                  expect=[BANNER], check=injected_failure_handled(n)) for n in range(1, ALLOCATION_POINTS + 1)]
 
 
+def machine_matrix_cases(build, loader):
+    kernel = os.path.join(build, "kernel", "kernel-default.elf")
+    m = lambda name, args, expect: Case(f"machine-{name}", loader, kernel, sentinel=False, qemu_args=args,
+                                        expect=expect + [KERNEL_OK])
+    return [
+        m("no-nx", ["-cpu", "qemu64,-nx"], [r"CPU has no NX: no XD bits will be set", r"NX off",
+                                            r"ok   \.data/\.bss is RWX", r"ok   no XD bits without NX"]),
+        m("1g-pages", ["-cpu", "qemu64,+pdpe1gb"], [r"1 GiB pages yes", r"with 1 GiB pages",
+                                                    r"direct map covers all memory: .*page size 0x40000000"]),
+        m("no-1g-pages", ["-cpu", "qemu64,-pdpe1gb"], [r"1 GiB pages no", r"with 2 MiB pages"]),
+        m("64m", ["-m", "64M"], [r"direct map: 0x100000000 bytes"]),
+        m("8g", ["-m", "8G"], [r"direct map: 0x2[0-9a-f]{8} bytes"]),
+        m("smp4", ["-smp", "4"], []),
+    ]
+
+
 def all_cases(build, extended=False):
     loader = os.path.join(build, "BOOTX64.EFI")
     return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
-            + allocation_failure_cases(build, loader))
+            + allocation_failure_cases(build, loader) + machine_matrix_cases(build, loader))
