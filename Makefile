@@ -71,8 +71,8 @@ $(BUILD)/SENTINEL.EFI: $(BUILD)/sentinel.so
 	@echo "  OBJCOPY $@"
 	$(Q)$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
-# --- the sample kernel ----------------------------------------------------------------------------
-include tests/kernel/kernel.mk
+# --- more rules: the sample kernel (tests/kernel/kernel.mk), image/debug/fuzz fragments -------------
+include $(sort $(wildcard tests/*/*.mk scripts/*.mk))
 
 # --- host unit tests (cmocka), plain and with ASan+UBSan ------------------------------------------
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -I. -MMD -MP
@@ -113,7 +113,7 @@ run: $(BUILD)/BOOTX64.EFI $(KERNEL) | $(DEPS_STAMP)
 	scripts/qemu.sh --esp $(BUILD)/esp --loader $(BUILD)/BOOTX64.EFI --kernel $(KERNEL) \
 		$(if $(CONFIG),--config $(CONFIG)) --interactive
 
-test: all unit | $(DEPS_STAMP)
+test: all unit secboot-artifacts | $(DEPS_STAMP)
 	scripts/test.sh
 
 clean:

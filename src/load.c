@@ -4,6 +4,7 @@
 #include "ember/fmt.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
+#include "ember/sha256.h"
 
 #define ELF_HEADER_READ 64
 
@@ -54,10 +55,55 @@ fail:
     return status;
 }
 
+#define HASH_CHUNK (1 * MIB)
+
+/* SHA-256 of the whole file, read in chunks through one pool buffer. */
+static EFI_STATUS hash_file(struct file *f, uint8_t digest[SHA256_DIGEST_SIZE])
+{
+    struct sha256_ctx ctx;
+    void *buffer = NULL;
+    EFI_STATUS status = mem_alloc_pool(HASH_CHUNK, &buffer);
+
+    sha256_init(&ctx);
+    for (UINT64 at = 0; !EFI_ERROR(status) && at < f->size; at += HASH_CHUNK) {
+        UINT64 len = f->size - at < HASH_CHUNK ? f->size - at : HASH_CHUNK;
+        status = file_read_at(f, at, buffer, len);
+        if (!EFI_ERROR(status))
+            sha256_update(&ctx, buffer, (size_t)len);
+    }
+    sha256_final(&ctx, digest);
+    mem_free_pool(buffer);
+    return status;
+}
+
+/* With kernel_sha256= in ember.cfg, the kernel file must hash to exactly that value. */
+static EFI_STATUS verify_kernel_hash(struct boot *b)
+{
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    char got[SHA256_HEX_SIZE], want[SHA256_HEX_SIZE];
+    EFI_STATUS status = hash_file(&b->kernel, digest);
+
+    if (EFI_ERROR(status))
+        return status;
+    sha256_to_hex(digest, got);
+    sha256_to_hex(b->config.kernel_sha256, want);
+    for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
+        if (digest[i] != b->config.kernel_sha256[i]) {
+            log_error("kernel %s SHA-256 mismatch: file has %s, ember.cfg pins %s", b->config.kernel, got, want);
+            return EFI_SECURITY_VIOLATION;
+        }
+    log_info("kernel SHA-256 %s matches the pinned value", got);
+    return EFI_SUCCESS;
+}
+
 EFI_STATUS stage_read_kernel_headers(struct boot *b)
 {
     struct elf_options opts = { .allow_wx = b->config.allow_wx };
-    return load_read_plan(b->root, b->config.kernel, &opts, &b->kernel, &b->plan);
+    EFI_STATUS status = load_read_plan(b->root, b->config.kernel, &opts, &b->kernel, &b->plan);
+
+    if (!EFI_ERROR(status) && b->config.has_kernel_sha256)
+        status = verify_kernel_hash(b);
+    return status;
 }
 
 /* Physical pages for a region: at its p_paddr when that range is free, else anywhere, keeping

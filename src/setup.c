@@ -1,6 +1,7 @@
 /* First stages: banner, boot volume, ember.cfg. */
 #include "ember/boot.h"
 #include "ember/log.h"
+#include "ember/sha256.h"
 
 #ifndef EMBER_VERSION
 #define EMBER_VERSION "dev"
@@ -8,6 +9,39 @@
 #define CONFIG_FILE "\\ember.cfg"
 #define CONFIG_MAX_BYTES (64 * KIB)
 #define WATCHDOG_OFF 0
+#define PIN_MARKER "EMBER-CONFIG-SHA256="
+#define PIN_MARKER_LEN (sizeof PIN_MARKER - 1)
+
+/* Build-time pin of ember.cfg: scripts/pin-config.sh writes the file's hex SHA-256 after the marker
+ * before the binary is signed, so Secure Boot covers the configuration too. All '-' = not pinned.
+ * volatile: the compiler must read what the script patched, not the initialiser. */
+static volatile const char config_pin[] =
+    PIN_MARKER "----------------------------------------------------------------";
+
+static bool config_is_pinned(void)
+{
+    return config_pin[PIN_MARKER_LEN] != '-';
+}
+
+/* True when text hashes to the pinned value; logs the mismatch otherwise. */
+static bool config_matches_pin(const char *text, UINT64 len)
+{
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    char hex[SHA256_HEX_SIZE];
+    struct sha256_ctx ctx;
+
+    sha256_init(&ctx);
+    sha256_update(&ctx, text, (size_t)len);
+    sha256_final(&ctx, digest);
+    sha256_to_hex(digest, hex);
+    for (unsigned i = 0; i < SHA256_HEX_SIZE - 1; i++)
+        if (hex[i] != config_pin[PIN_MARKER_LEN + i]) {
+            log_error("ember.cfg SHA-256 %s does not match the value pinned in this build", hex);
+            return false;
+        }
+    log_info("ember.cfg SHA-256 matches the value pinned in this build");
+    return true;
+}
 
 /* CHAR16 firmware string -> ASCII for log lines (non-ASCII becomes '?'). */
 static void narrow(const CHAR16 *wide, char *out, size_t cap)
@@ -48,6 +82,10 @@ EFI_STATUS stage_read_config(struct boot *b)
 
     config_defaults(&b->config);
     status = file_open(b->root, CONFIG_FILE, true, &f);
+    if (status == EFI_NOT_FOUND && config_is_pinned()) {
+        log_error("this build pins ember.cfg, but there is no ember.cfg");
+        return EFI_SECURITY_VIOLATION;
+    }
     if (status == EFI_NOT_FOUND) {
         log_info("no ember.cfg: using defaults (kernel %s)", b->config.kernel);
         return EFI_SUCCESS;
@@ -62,6 +100,8 @@ EFI_STATUS stage_read_config(struct boot *b)
         status = mem_alloc_pool(f.size + 1, (void **)&text);
     if (!EFI_ERROR(status))
         status = file_read_at(&f, 0, text, f.size);
+    if (!EFI_ERROR(status) && config_is_pinned() && !config_matches_pin(text, f.size))
+        status = EFI_SECURITY_VIOLATION;
     if (!EFI_ERROR(status) && config_parse(text, f.size, &b->config, &diag) != CONFIG_OK) {
         log_error("%s", diag.message);
         status = EFI_INVALID_PARAMETER;

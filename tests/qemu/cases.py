@@ -25,6 +25,7 @@ class Case:
     expect: List[str] = field(default_factory=list)
     reject: List[str] = field(default_factory=list)
     sentinel: bool = True
+    sentinel_efi: Optional[str] = None  # default build/SENTINEL.EFI
     secure: bool = False
     image: Optional[str] = None
     qemu_args: List[str] = field(default_factory=list)
@@ -153,7 +154,44 @@ def machine_matrix_cases(build, loader):
     ]
 
 
+def sha256_of(path):
+    return __import__("hashlib").sha256(open(path, "rb").read()).hexdigest()
+
+
+def tampered(path):
+    """The kernel with one byte of its .rodata changed: still a valid ELF."""
+    data = bytearray(open(path, "rb").read())
+    data[0x3000] ^= 0xFF
+    return bytes(data)
+
+
+def secure_boot_cases(build):
+    sb = os.path.join(build, "secboot")
+    kernel = os.path.join(build, "kernel", "kernel-default.elf")
+    signed, pinned = os.path.join(sb, "BOOTX64.signed.EFI"), os.path.join(sb, "PINNED.signed.EFI")
+    sentinel = os.path.join(sb, "SENTINEL.signed.EFI")
+    pin = f"kernel_sha256={sha256_of(kernel)}\n" if os.path.exists(kernel) else ""
+    pinned_cfg = open(os.path.join(os.path.dirname(__file__), "pinned.cfg")).read()
+    sec = dict(secure=True, sentinel_efi=sentinel, timeout=150)
+    return [
+        Case("secure-unsigned-refused", os.path.join(build, "BOOTX64.EFI"), kernel, exit=SENTINEL_OK,
+             expect=[r"failed to load Boot0001 .*: (Access Denied|Security Violation)", RETURNED], reject=[BANNER], **sec),
+        Case("secure-signed-boots", signed, kernel, config=pin, sentinel=False,
+             expect=[BANNER, r"kernel SHA-256 [0-9a-f]{64} matches the pinned value", KERNEL_OK], **sec),
+        bad("secure-tampered-kernel", signed, r"kernel \\kernel\.elf SHA-256 mismatch: file has [0-9a-f]{64}, "
+            r"ember\.cfg pins [0-9a-f]{64}", kernel_bytes=lambda: tampered(kernel), config=pin, **sec),
+        Case("secure-pinned-config", pinned, kernel, config=pinned_cfg, sentinel=False,
+             expect=[r"ember\.cfg SHA-256 matches the value pinned in this build", r'cmdline: "pinned configuration"',
+                     KERNEL_OK], **sec),
+        bad("secure-pinned-config-edited", pinned, r"ember\.cfg SHA-256 [0-9a-f]{64} does not match the value pinned",
+            kernel=kernel, config=pinned_cfg + "log_level=debug\n", **sec),
+        bad("secure-pinned-config-missing", pinned, r"this build pins ember\.cfg, but there is no ember\.cfg",
+            kernel=kernel, **sec),
+    ]
+
+
 def all_cases(build, extended=False):
     loader = os.path.join(build, "BOOTX64.EFI")
     return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
-            + allocation_failure_cases(build, loader) + machine_matrix_cases(build, loader))
+            + allocation_failure_cases(build, loader) + machine_matrix_cases(build, loader)
+            + secure_boot_cases(build))

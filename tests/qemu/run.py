@@ -52,7 +52,7 @@ def prepare(case, workdir):
     for src, dest in case.files:
         args += ["--file", f"{src}:{dest}"]
     if case.sentinel:
-        args += ["--sentinel", os.path.join(BUILD, "SENTINEL.EFI")]
+        args += ["--sentinel", case.sentinel_efi or os.path.join(BUILD, "SENTINEL.EFI")]
     if case.secure:
         args += ["--secure"]
     if case.image:
