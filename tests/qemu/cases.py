@@ -75,6 +75,37 @@ def good_cases(build, loader):
               sentinel=False, expect=[KERNEL_OK]) for name, fn in mutate.VALID_ODDITIES]
 
 
+def fnv1a32(data):
+    h = 0x811c9dc5
+    for b in data:
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return f"{h:08x}"
+
+
+MODULE_A = bytes(range(256)) * 37 + b"tail"          # 9476 bytes: not a page multiple
+MODULE_B = b"#!initrd\n" + b"x" * 8192                # page-crossing, default name
+
+
+def write_modules(workdir):
+    os.makedirs(os.path.join(workdir, "esp", "boot"), exist_ok=True)
+    open(os.path.join(workdir, "esp", "boot", "a.bin"), "wb").write(MODULE_A)
+    open(os.path.join(workdir, "esp", "initrd.img"), "wb").write(MODULE_B)
+
+
+def config_cases(build, loader):
+    kernel = os.path.join(build, "kernel", "kernel-default.elf")
+    cfg = ("# modules and a command line reach the kernel intact\n"
+           f"cmdline=console=ttyS0 expect_module=alpha:{fnv1a32(MODULE_A)} expect_module=/initrd.img:{fnv1a32(MODULE_B)}\n"
+           "module=/boot/a.bin alpha\n"
+           "module = /initrd.img\n"
+           "stack_size=128K\n")
+    return [Case("config-cmdline-and-modules", loader, kernel, config=cfg, sentinel=False, prepare=write_modules,
+                 expect=[r'ember-kernel: cmdline: "console=ttyS0 expect_module=alpha:',
+                         rf"ok   module contents: alpha: 9476 bytes at 0x[0-9a-f]+000, fnv1a32 {fnv1a32(MODULE_A)}",
+                         rf"ok   module contents: /initrd.img: 8201 bytes at 0x[0-9a-f]+000, fnv1a32 {fnv1a32(MODULE_B)}",
+                         r"stack 0x[0-9a-f]+ \(128 KiB\)", KERNEL_OK])]
+
+
 def bad_kernel_cases(build, loader):
     src = os.path.join(build, "kernel", "kernel-default.elf")
     cases = []
@@ -194,4 +225,4 @@ def all_cases(build, extended=False):
     loader = os.path.join(build, "BOOTX64.EFI")
     return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
             + allocation_failure_cases(build, loader) + machine_matrix_cases(build, loader)
-            + secure_boot_cases(build))
+            + secure_boot_cases(build) + config_cases(build, loader))
