@@ -31,6 +31,24 @@ static EFI_STATUS abort_boot(struct boot *b, const char *stage, EFI_STATUS statu
     return status;
 }
 
+/* Debug log of where the time went, in microseconds from efi_main. */
+static void log_stage_times(const struct boot *b)
+{
+    const struct ember_timestamps *t = &b->info->tsc;
+    uint64_t per_us = t->tsc_hz / 1000000;
+
+    if (per_us == 0)
+        return;
+    log_debug("timings (us from entry): config %llu, headers %llu, kernel read %llu, mapped %llu, "
+              "exit boot services %llu, handoff %llu (TSC %llu MHz)",
+              (unsigned long long)((b->tsc_config - t->entry) / per_us),
+              (unsigned long long)((b->tsc_headers - t->entry) / per_us),
+              (unsigned long long)((t->kernel_read - t->entry) / per_us),
+              (unsigned long long)((t->mapped - t->entry) / per_us),
+              (unsigned long long)((t->exit_boot_services - t->entry) / per_us),
+              (unsigned long long)((t->handoff - t->entry) / per_us), (unsigned long long)per_us);
+}
+
 /* SysV ABI: gnu-efi's crt0 calls this; it is not EFIAPI. */
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 {
@@ -49,6 +67,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
             return abort_boot(b, stages[i].name, status);
     }
     b->info->tsc.handoff = arch_timestamp();
+    log_stage_times(b);
     log_info("handing off to the kernel at 0x%llx", (unsigned long long)b->plan.entry);
     arch_handoff(b->plan.entry, (uint64_t)(uintptr_t)b->info, b->info->hhdm_offset + b->stack + b->config.stack_size,
                  b->space.root.addr);

@@ -101,6 +101,20 @@ static EFI_STATUS allocate_bootinfo(struct boot *b, uint64_t *highest)
     return EFI_SUCCESS;
 }
 
+#define CALIBRATION_US 10000
+
+/* TSC ticks per second: CPUID when it says, else measured against the firmware's Stall(10 ms). */
+static uint64_t calibrate_tsc(void)
+{
+    uint64_t hz = arch_tsc_hz_from_cpuid(), start;
+
+    if (hz != 0)
+        return hz;
+    start = arch_timestamp();
+    uefi_call_wrapper(BS->Stall, 1, CALIBRATION_US);
+    return (arch_timestamp() - start) * (1000000 / CALIBRATION_US);
+}
+
 static void fill_kernel_fields(struct boot *b, struct ember_bootinfo *info)
 {
     uint64_t lo = UINT64_MAX, hi = 0;
@@ -144,6 +158,7 @@ EFI_STATUS stage_gather_bootinfo(struct boot *b)
     info->nx_enabled = b->nx;
     info->tsc.entry = b->tsc_entry;
     info->tsc.kernel_read = b->tsc_kernel_read;
+    info->tsc.tsc_hz = calibrate_tsc();
     log_info("boot info at 0x%llx, stack 0x%llx (%llu KiB), RSDP 0x%llx (ACPI %s)",
              (unsigned long long)(uintptr_t)info, (unsigned long long)b->stack,
              (unsigned long long)(b->config.stack_size / KIB), (unsigned long long)info->acpi_rsdp,

@@ -103,6 +103,7 @@ EFI_STATUS stage_read_kernel_headers(struct boot *b)
 
     if (!EFI_ERROR(status) && b->config.has_kernel_sha256)
         status = verify_kernel_hash(b);
+    b->tsc_headers = arch_timestamp();
     return status;
 }
 

@@ -88,6 +88,7 @@ EFI_STATUS stage_read_config(struct boot *b)
     }
     if (status == EFI_NOT_FOUND) {
         log_info("no ember.cfg: using defaults (kernel %s)", b->config.kernel);
+        b->tsc_config = arch_timestamp();
         return EFI_SUCCESS;
     }
     if (EFI_ERROR(status))
@@ -113,6 +114,7 @@ EFI_STATUS stage_read_config(struct boot *b)
     log_set_level(b->config.log_level);
     log_set_serial_mode(b->config.serial);
     mem_fail_at(b->config.fail_alloc_at);
+    b->tsc_config = arch_timestamp();
     log_info("ember.cfg: kernel %s, %u module(s), cmdline \"%s\"", b->config.kernel, b->config.module_count,
              b->config.cmdline);
     return EFI_SUCCESS;

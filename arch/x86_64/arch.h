@@ -18,6 +18,9 @@ bool arch_enable_nx(const struct cpu_features *features);
 
 uint64_t arch_timestamp(void);
 
+/* TSC frequency from CPUID leaf 0x15 (or 0x16), 0 when the CPU does not say. */
+uint64_t arch_tsc_hz_from_cpuid(void);
+
 /* cli; hlt: for the one place nothing else is possible (a failure after ExitBootServices). */
 __attribute__((noreturn)) void arch_halt(void);
 

@@ -109,3 +109,20 @@ enum pg_error set_lv4_writable(struct address_space *as, const struct pg_allocat
     arch_load_page_root(as->root);
     return PG_OK;
 }
+
+uint64_t arch_tsc_hz_from_cpuid(void)
+{
+    struct cpuid_regs max = cpu_cpuid(0, 0);
+
+    if (max.eax >= 0x15) {
+        struct cpuid_regs r = cpu_cpuid(0x15, 0); /* TSC/crystal ratio EBX/EAX, crystal Hz in ECX */
+        if (r.eax != 0 && r.ebx != 0 && r.ecx != 0)
+            return (uint64_t)r.ecx * r.ebx / r.eax;
+    }
+    if (max.eax >= 0x16) {
+        struct cpuid_regs r = cpu_cpuid(0x16, 0); /* base frequency in MHz */
+        if ((r.eax & 0xFFFF) != 0)
+            return (uint64_t)(r.eax & 0xFFFF) * 1000000ULL;
+    }
+    return 0;
+}

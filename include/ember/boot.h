@@ -27,7 +27,9 @@ struct loaded_region {
 struct boot {
     EFI_HANDLE image;
     uint64_t tsc_entry;            /* TSC at efi_main, before the boot info exists */
-    uint64_t tsc_kernel_read;
+    uint64_t tsc_config;           /* after ember.cfg */
+    uint64_t tsc_headers;          /* after ELF validation */
+    uint64_t tsc_kernel_read;      /* after the last segment read */
     EFI_FILE_HANDLE root;          /* boot volume */
     struct ember_config config;
     struct file kernel;
