@@ -26,8 +26,10 @@ run_unit() {
 }
 
 echo "== host unit tests (plain, then ASan+UBSan)"
-for bin in build/host/test_* build/host-san/test_*; do
-    [ -x "$bin" ] && run_unit "$bin"
+for variant in host host-san; do
+    for src in tests/unit/test_*.c; do
+        run_unit "build/$variant/$(basename "$src" .c)"
+    done
 done
 
 echo "== artifacts"

@@ -38,7 +38,13 @@ KV_manyseg_LAYOUT := $(KV_default_LAYOUT)
 KV_manyseg_LDS := $(KERNEL_DIR)/kernel-many.ld
 KV_manyseg_EXTRA := $(KERNEL_DIR)/many.c
 
-KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg
+# Linked in the lower half with vaddr == paddr, like many hobby kernels: its pages replace the
+# firmware's identity mapping of the same addresses.
+KV_lowhalf_CFLAGS := -mcmodel=small
+KV_lowhalf_LAYOUT := --defsym=KERNEL_VMA=0x400000 --defsym=KERNEL_LMA=0x400000 --defsym=SEGMENT_ALIGN=0x1000
+KV_lowhalf_LDS := $(KERNEL_DIR)/kernel.ld
+
+KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg lowhalf
 
 define kernel_variant
 $(BUILD)/kernel/$(1)/%.o: %.c | $(DEPS_STAMP)
