@@ -4,7 +4,7 @@
 #include "ember/log.h"
 
 #define FILE_INFO_BUFFER 512
-#define MAX_READ_CHUNK (64 * MIB) /* some firmware rejects huge single reads */
+#define MAX_READ_CHUNK (256 * MIB) /* bounded so one call cannot ask the firmware for an absurd size */
 
 static UINT64 read_calls;
 

@@ -17,6 +17,11 @@ uint32_t data_pattern[DATA_WORDS] = { /* external: must stay in .data */
 /* .bss: ember must have zeroed memsz - filesz bytes (big in the large-bss variant). */
 static uint8_t bss_block[BSS_SIZE];
 
+#ifdef PAYLOAD_SIZE
+/* Bench kernels: a big initialised payload that ember must read from the file. */
+const uint8_t bench_payload[PAYLOAD_SIZE] = { 1, [PAYLOAD_SIZE - 1] = 2 };
+#endif
+
 #ifdef MANY_SEGMENTS
 extern const uint32_t many_segment_words[];
 extern const unsigned many_segment_count;
@@ -36,6 +41,11 @@ void check_segments(const struct ember_bootinfo *info)
         nonzero += *(volatile uint64_t *)(bss_block + i) != 0;
     check(nonzero == 0, EXIT_FAIL_SEGMENTS, ".bss zeroed", "%llu KiB checked, %llu non-zero words",
           (unsigned long long)(sizeof bss_block / 1024), (unsigned long long)nonzero);
+#ifdef PAYLOAD_SIZE
+    check(*(volatile const uint8_t *)&bench_payload[0] == 1 &&
+              *(volatile const uint8_t *)&bench_payload[PAYLOAD_SIZE - 1] == 2,
+          EXIT_FAIL_SEGMENTS, "bench payload loaded", "%u KiB", (unsigned)(PAYLOAD_SIZE / 1024));
+#endif
 #ifdef MANY_SEGMENTS
     bad = 0;
     for (unsigned i = 0; i < many_segment_count; i++)

@@ -44,7 +44,18 @@ KV_lowhalf_CFLAGS := -mcmodel=small
 KV_lowhalf_LAYOUT := --defsym=KERNEL_VMA=0x400000 --defsym=KERNEL_LMA=0x400000 --defsym=SEGMENT_ALIGN=0x1000
 KV_lowhalf_LDS := $(KERNEL_DIR)/kernel.ld
 
-KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg lowhalf
+# Bench kernels (make bench): 16 / 64 MiB of initialised .rodata payload; 2 MiB-aligned or not.
+KV_bench16_CFLAGS := -DPAYLOAD_SIZE=0x1000000
+KV_bench16_LAYOUT := $(KV_default_LAYOUT)
+KV_bench16_LDS := $(KERNEL_DIR)/kernel.ld
+KV_bench64_CFLAGS := -DPAYLOAD_SIZE=0x4000000
+KV_bench64_LAYOUT := $(KV_default_LAYOUT)
+KV_bench64_LDS := $(KERNEL_DIR)/kernel.ld
+KV_bench64a_CFLAGS := -DPAYLOAD_SIZE=0x4000000 -DBSS_SIZE=0x400000
+KV_bench64a_LAYOUT := $(KV_aligned2m_LAYOUT)
+KV_bench64a_LDS := $(KERNEL_DIR)/kernel.ld
+
+KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg lowhalf bench16 bench64 bench64a
 
 define kernel_variant
 $(BUILD)/kernel/$(1)/%.o: %.c | $(DEPS_STAMP)
@@ -65,4 +76,5 @@ $(BUILD)/kernel/kernel.elf: $(BUILD)/kernel/kernel-default.elf
 	cp $< $@
 
 .PHONY: kernels
-kernels: $(BUILD)/kernel/kernel.elf $(foreach v,$(KERNEL_VARIANTS),$(BUILD)/kernel/kernel-$(v).elf)
+TEST_KERNEL_VARIANTS := $(filter-out bench%,$(KERNEL_VARIANTS))
+kernels: $(BUILD)/kernel/kernel.elf $(foreach v,$(TEST_KERNEL_VARIANTS),$(BUILD)/kernel/kernel-$(v).elf)
