@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Build a bootable GPT disk image for ember: one EFI System Partition (FAT32) from 1 MiB to the end.
+# No root, no loop devices: sfdisk writes the partition table into a regular file, mtools writes
+# the file system at the partition's byte offset (img@@1M).
+#
+# usage: scripts/mkimage.sh OUT.img --loader BOOTX64.EFI --kernel KERNEL.elf [--config ember.cfg]
+#                           [--module FILE]... [--size-mib N]
+#
+# Layout of the ESP:  /EFI/BOOT/BOOTX64.EFI  /kernel.elf  /ember.cfg (if given)  /<module basenames>
+# The image is 64 MiB unless --size-mib says otherwise; it grows when the payload needs more room
+# (and never goes below 36 MiB, the smallest disk that holds a FAT32 file system with 512-byte clusters).
+set -euo pipefail
+
+prog=mkimage.sh
+die() { echo "$prog: error: $*" >&2; exit 1; }
+note() { echo "$prog: $*" >&2; }
+usage() {
+    echo "usage: scripts/mkimage.sh OUT.img --loader BOOTX64.EFI --kernel KERNEL.elf [--config ember.cfg]" >&2
+    echo "                           [--module FILE]... [--size-mib N]" >&2
+    exit 2
+}
+
+ESP_TYPE=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
+PART_START=2048          # sectors of 512 bytes: the partition starts at 1 MiB
+MIN_MIB=36               # smallest disk whose partition mformat accepts as FAT32
+DEFAULT_MIB=64
+
+out="" loader="" kernel="" config="" size_mib=""
+modules=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --loader|--kernel|--config|--module|--size-mib)
+            [ $# -ge 2 ] || die "$1 needs a value"
+            case "$1" in
+                --loader) loader=$2 ;;
+                --kernel) kernel=$2 ;;
+                --config) config=$2 ;;
+                --module) modules+=("$2") ;;
+                --size-mib) size_mib=$2 ;;
+            esac
+            shift 2 ;;
+        -h|--help) usage ;;
+        -*) echo "$prog: unknown option $1" >&2; usage ;;
+        *) [ -z "$out" ] || die "more than one output image given ('$out' and '$1')"
+           out=$1; shift ;;
+    esac
+done
+
+# --- validate the inputs ----------------------------------------------------------------------------
+[ -n "$out" ] || { echo "$prog: no output image given" >&2; usage; }
+[ -n "$loader" ] || die "--loader is required (normally build/BOOTX64.EFI)"
+[ -n "$kernel" ] || die "--kernel is required (e.g. build/kernel/kernel.elf)"
+
+need_file() { # need_file WHAT PATH
+    [ -e "$2" ] || die "$1 not found: $2"
+    [ -f "$2" ] || die "$1 is not a regular file: $2"
+    [ -r "$2" ] || die "$1 is not readable: $2"
+}
+need_file "loader" "$loader"
+need_file "kernel" "$kernel"
+[ -z "$config" ] || need_file "config" "$config"
+for m in "${modules[@]+"${modules[@]}"}"; do need_file "module" "$m"; done
+
+[ "$(head -c 2 "$loader")" = "MZ" ] || die "loader $loader is not a PE/EFI executable (no MZ header)"
+[ "$(head -c 4 "$kernel" | od -An -tx1 | tr -d ' \n')" = "7f454c46" ] \
+    || note "warning: kernel $kernel is not an ELF file; ember will refuse to boot it"
+
+# Module names on the ESP are their basenames: refuse collisions with each other and the fixed files.
+declare -A seen=([kernel.elf]=kernel [ember.cfg]=config [efi]="the EFI directory")
+for m in "${modules[@]+"${modules[@]}"}"; do
+    base=$(basename -- "$m")
+    key=${base,,}   # FAT names are case-insensitive
+    [ -z "${seen[$key]+x}" ] || die "module $m would be /$base on the ESP, which clashes with ${seen[$key]}"
+    seen[$key]=$m
+done
+
+if [ -n "$size_mib" ]; then
+    [[ "$size_mib" =~ ^[0-9]+$ ]] && [ "$size_mib" -gt 0 ] || die "--size-mib wants a positive whole number of MiB, not '$size_mib'"
+fi
+
+if [ -e "$out" ] && ! [ -f "$out" ]; then
+    die "output $out exists and is not a regular file (this script only writes image files; use scripts/write-usb.sh for devices)"
+fi
+case "$out" in /dev/*) die "output $out is under /dev: this script only writes image files" ;; esac
+
+for tool in sfdisk mformat mmd mcopy truncate python3; do
+    command -v "$tool" >/dev/null || die "$tool not found (install fdisk, mtools, coreutils, python3: scripts/install-deps.sh)"
+done
+
+# --- size: the payload rounded up to 32 KiB clusters, plus FATs, the GPT and some slack ---------------
+payload=0
+for f in "$loader" "$kernel" ${config:+"$config"} "${modules[@]+"${modules[@]}"}"; do
+    sz=$(stat -L -c %s -- "$f")
+    payload=$((payload + (sz + 32767) / 32768 * 32768))
+done
+mib=$((1024 * 1024))
+need_mib=$(( (payload + payload / 50 + mib - 1) / mib + 4 ))   # +2% for the FATs, +4 MiB GPT/dirs/slack
+[ "$need_mib" -ge "$MIN_MIB" ] || need_mib=$MIN_MIB
+want_mib=${size_mib:-$DEFAULT_MIB}
+if [ "$want_mib" -lt "$need_mib" ]; then
+    if [ -n "$size_mib" ]; then
+        note "--size-mib $size_mib is too small for the payload/FAT32; growing the image to $need_mib MiB"
+    else
+        note "payload needs more than $DEFAULT_MIB MiB; growing the image to $need_mib MiB"
+    fi
+    want_mib=$need_mib
+fi
+
+# --- build into a temporary file next to OUT, rename when complete ---------------------------------
+mkdir -p -- "$(dirname -- "$out")"
+tmp="$out.tmp.$$"
+trap 'rm -f -- "$tmp"' EXIT
+rm -f -- "$tmp"
+truncate -s "${want_mib}M" -- "$tmp"   # sparse; created with the caller's umask
+
+# GPT with one partition: EFI System, from sector 2048 (1 MiB) over the rest of the disk.
+printf 'label: gpt\nstart=%d, type=%s, name="EFI System"\n' "$PART_START" "$ESP_TYPE" \
+    | sfdisk --quiet --no-reread --no-tell-kernel -- "$tmp" >/dev/null \
+    || die "sfdisk could not write the partition table"
+
+# The partition's real size (sfdisk aligns the end) is what FAT32 must be told: mformat would
+# otherwise size the file system to the end of the file, over the backup GPT.
+read -r start sectors < <(sfdisk --json -- "$tmp" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)["partitiontable"]["partitions"][0]
+print(p["start"], p["size"])')
+[ "$start" = "$PART_START" ] || die "sfdisk placed the partition at sector $start, expected $PART_START"
+
+img="$tmp@@$((PART_START * 512))"
+export MTOOLS_SKIP_CHECK=1   # the image has no CHS geometry worth checking
+mformat -i "$img" -F -v EMBER -T "$sectors" -H "$PART_START" -h 64 -s 32 :: \
+    || die "mformat could not create FAT32 in the partition ($sectors sectors)"
+mmd -i "$img" ::/EFI ::/EFI/BOOT
+copy() { mcopy -i "$img" -o -- "$1" "$2" || die "mcopy $1 -> $2 failed (image full?)"; }
+copy "$loader" ::/EFI/BOOT/BOOTX64.EFI
+copy "$kernel" ::/kernel.elf
+[ -z "$config" ] || copy "$config" ::/ember.cfg
+for m in "${modules[@]+"${modules[@]}"}"; do copy "$m" "::/$(basename -- "$m")"; done
+
+mv -f -- "$tmp" "$out"
+trap - EXIT
+n_mod=${#modules[@]}
+echo "$prog: wrote $out: ${want_mib} MiB GPT, ESP (FAT32) at 1 MiB, $((sectors / 2048)) MiB;" \
+     "loader, kernel$([ -n "$config" ] && echo ", ember.cfg")$([ "$n_mod" -gt 0 ] && echo ", $n_mod module(s)")"
