@@ -55,9 +55,10 @@ $(BUILD)/efi/%.S.o: %.S | $(DEPS_STAMP)
 	$(Q)$(CC) $(EFI_CFLAGS) -c $< -o $@
 
 # ember.so is the unstripped loader with debug info: GDB loads it at the image base ember logs.
+# Only crt0 and libgnuefi's self-relocation: libefi's Print and device-path code would double the size.
 $(BUILD)/ember.so: $(LOADER_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $^ -L$(EFI_LIB) -lefi -lgnuefi -o $@
+	$(Q)$(LD) $(EFI_LDFLAGS) $(EFI_CRT0) $^ -L$(EFI_LIB) -lgnuefi -o $@
 
 $(BUILD)/BOOTX64.EFI: $(BUILD)/ember.so
 	@echo "  OBJCOPY $@"
@@ -104,7 +105,7 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))
 UNIT_BINS := $(addprefix $(BUILD)/host/,$(UNIT_TESTS)) $(addprefix $(BUILD)/host-san/,$(UNIT_TESTS))
 
 # --- top-level targets ----------------------------------------------------------------------------
-.PHONY: all loader kernels unit run test clean
+.PHONY: all loader kernels unit run test test-all clean
 all: $(BUILD)/BOOTX64.EFI $(BUILD)/SENTINEL.EFI kernels
 loader: $(BUILD)/BOOTX64.EFI
 unit: $(UNIT_BINS)
@@ -119,6 +120,10 @@ run: $(BUILD)/BOOTX64.EFI $(KERNEL) | $(DEPS_STAMP)
 
 test: all unit secboot-artifacts | $(DEPS_STAMP)
 	scripts/test.sh
+
+# Everything in `make test` plus the extended QEMU cases and a longer fuzz run.
+test-all: all unit secboot-artifacts | $(DEPS_STAMP)
+	QEMU_TEST_ARGS=--all FUZZ_SECONDS=$${FUZZ_SECONDS:-120} scripts/test.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -55,8 +55,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
     struct boot state; /* on the firmware's stack: a static would add its zeros to the binary */
     struct boot *b = &state;
 
-    InitializeLib(image, system_table);
-    ZeroMem(b, sizeof *b);
+    efi_init(system_table);
+    uefi_call_wrapper(BS->SetMem, 3, b, sizeof *b, 0);
     b->tsc_entry = arch_timestamp();
     b->image = image;
     log_init(SERIAL_AUTO);

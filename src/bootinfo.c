@@ -9,28 +9,25 @@
 #define MAP_SLACK_DESCRIPTORS 64
 #define MAP_EXTRA_RANGES 1 /* the framebuffer */
 
-static EFI_GUID acpi20_guid = ACPI_20_TABLE_GUID;
-static EFI_GUID smbios3_guid = SMBIOS3_TABLE_GUID;
-
 static void *find_config_table(EFI_GUID *guid)
 {
     for (UINTN i = 0; i < ST->NumberOfTableEntries; i++)
-        if (CompareGuid(&ST->ConfigurationTable[i].VendorGuid, guid) == 0)
+        if (efi_guid_equal(&ST->ConfigurationTable[i].VendorGuid, guid))
             return ST->ConfigurationTable[i].VendorTable;
     return NULL;
 }
 
 static void gather_firmware_tables(struct ember_bootinfo *info)
 {
-    void *rsdp = find_config_table(&acpi20_guid);
-    void *smbios = find_config_table(&smbios3_guid);
+    void *rsdp = find_config_table(&efi_acpi20_guid);
+    void *smbios = find_config_table(&efi_smbios3_guid);
 
     info->acpi_revision = rsdp != NULL ? 2 : 0;
     if (rsdp == NULL)
-        rsdp = find_config_table(&AcpiTableGuid);
+        rsdp = find_config_table(&efi_acpi10_guid);
     info->acpi_rsdp = (uint64_t)(uintptr_t)rsdp;
     info->smbios_major = smbios != NULL ? 3 : 0;
-    if (smbios == NULL && (smbios = find_config_table(&SMBIOSTableGuid)) != NULL)
+    if (smbios == NULL && (smbios = find_config_table(&efi_smbios_guid)) != NULL)
         info->smbios_major = 2;
     info->smbios_entry = (uint64_t)(uintptr_t)smbios;
     info->efi_system_table = (uint64_t)(uintptr_t)ST;
@@ -41,7 +38,7 @@ static void gather_firmware_tables(struct ember_bootinfo *info)
 static void gather_framebuffer(struct ember_framebuffer *fb)
 {
     EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
-    EFI_STATUS status = uefi_call_wrapper(BS->LocateProtocol, 3, &GraphicsOutputProtocol, NULL, (void **)&gop);
+    EFI_STATUS status = uefi_call_wrapper(BS->LocateProtocol, 3, &efi_gop_guid, NULL, (void **)&gop);
 
     if (EFI_ERROR(status) || gop->Mode == NULL || gop->Mode->Info->PixelFormat == PixelBltOnly) {
         log_info("no linear framebuffer (GOP: %s)", efi_status_name(status));

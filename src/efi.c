@@ -4,6 +4,56 @@
 
 #define MAX_TRACKED 96
 
+EFI_SYSTEM_TABLE *ST;
+EFI_BOOT_SERVICES *BS;
+
+EFI_GUID efi_loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+EFI_GUID efi_simple_fs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
+EFI_GUID efi_file_info_guid = EFI_FILE_INFO_ID;
+EFI_GUID efi_gop_guid = EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID;
+EFI_GUID efi_serial_io_guid = EFI_SERIAL_IO_PROTOCOL_GUID;
+EFI_GUID efi_acpi20_guid = ACPI_20_TABLE_GUID;
+EFI_GUID efi_acpi10_guid = ACPI_TABLE_GUID;
+EFI_GUID efi_smbios3_guid = SMBIOS3_TABLE_GUID;
+EFI_GUID efi_smbios_guid = SMBIOS_TABLE_GUID;
+
+void efi_init(EFI_SYSTEM_TABLE *system_table)
+{
+    ST = system_table;
+    BS = system_table->BootServices;
+}
+
+bool efi_guid_equal(const EFI_GUID *a, const EFI_GUID *b)
+{
+    const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+    for (unsigned i = 0; i < sizeof(EFI_GUID); i++)
+        if (x[i] != y[i])
+            return false;
+    return true;
+}
+
+/* The compiler may emit calls to these for struct copies and initialisers (-ffreestanding still
+ * requires them); libefi is not linked, so ember provides them. */
+void *memset(void *dst, int value, size_t len);
+void *memcpy(void *dst, const void *src, size_t len);
+
+void *memset(void *dst, int value, size_t len)
+{
+    uint8_t *d = dst;
+    while (len-- > 0)
+        *d++ = (uint8_t)value;
+    return dst;
+}
+
+void *memcpy(void *dst, const void *src, size_t len)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+    while (len-- > 0)
+        *d++ = *s++;
+    return dst;
+}
+
 struct allocation {
     EFI_PHYSICAL_ADDRESS addr; /* pages: physical address; pool: the pointer */
     UINTN pages;               /* 0 for a pool allocation */

@@ -14,12 +14,12 @@ EFI_STATUS file_open_boot_volume(EFI_HANDLE image, EFI_FILE_HANDLE *root)
     EFI_FILE_IO_INTERFACE *fs = NULL;
     EFI_STATUS status;
 
-    status = uefi_call_wrapper(BS->HandleProtocol, 3, image, &LoadedImageProtocol, (void **)&loaded);
+    status = uefi_call_wrapper(BS->HandleProtocol, 3, image, &efi_loaded_image_guid, (void **)&loaded);
     if (EFI_ERROR(status)) {
         log_error("cannot get LoadedImage protocol: %s", efi_status_name(status));
         return status;
     }
-    status = uefi_call_wrapper(BS->HandleProtocol, 3, loaded->DeviceHandle, &FileSystemProtocol,
+    status = uefi_call_wrapper(BS->HandleProtocol, 3, loaded->DeviceHandle, &efi_simple_fs_guid,
                                (void **)&fs);
     if (EFI_ERROR(status)) {
         log_error("boot device has no file system: %s", efi_status_name(status));
@@ -55,7 +55,7 @@ static EFI_STATUS read_file_info(struct file *f)
     UINT8 buffer[FILE_INFO_BUFFER] __attribute__((aligned(8)));
     UINTN size = sizeof buffer;
     EFI_FILE_INFO *info = (EFI_FILE_INFO *)buffer;
-    EFI_STATUS status = uefi_call_wrapper(f->handle->GetInfo, 4, f->handle, &GenericFileInfo, &size, info);
+    EFI_STATUS status = uefi_call_wrapper(f->handle->GetInfo, 4, f->handle, &efi_file_info_guid, &size, info);
 
     if (EFI_ERROR(status)) {
         log_error("cannot get file info of %s: %s", f->path, efi_status_name(status));

@@ -23,14 +23,14 @@ static bool detect_firmware_serial_console(void)
     EFI_HANDLE *handles = NULL;
     UINTN count = 0;
     bool found = false;
-    EFI_STATUS status = uefi_call_wrapper(BS->LocateHandleBuffer, 5, ByProtocol, &SerialIoProtocol,
+    EFI_STATUS status = uefi_call_wrapper(BS->LocateHandleBuffer, 5, ByProtocol, &efi_serial_io_guid,
                                           NULL, &count, &handles);
     if (EFI_ERROR(status))
         return false;
     for (UINTN i = 0; i < count && !found; i++) {
         EFI_OPEN_PROTOCOL_INFORMATION_ENTRY *entries = NULL;
         UINTN n = 0;
-        status = uefi_call_wrapper(BS->OpenProtocolInformation, 4, handles[i], &SerialIoProtocol,
+        status = uefi_call_wrapper(BS->OpenProtocolInformation, 4, handles[i], &efi_serial_io_guid,
                                    &entries, &n);
         if (EFI_ERROR(status))
             continue;

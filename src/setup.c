@@ -62,7 +62,7 @@ void log_banner(struct boot *b)
     log_info("firmware: %s rev 0x%x, UEFI %u.%u", vendor, ST->FirmwareRevision, ST->Hdr.Revision >> 16,
              (ST->Hdr.Revision & 0xFFFF) / 10);
     /* GDB: `ember-symbols` loads build/ember.so at this base. */
-    if (!EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, b->image, &LoadedImageProtocol, (void **)&loaded)))
+    if (!EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, b->image, &efi_loaded_image_guid, (void **)&loaded)))
         log_info("image base 0x%llx", (unsigned long long)(uintptr_t)loaded->ImageBase);
     uefi_call_wrapper(BS->SetWatchdogTimer, 4, WATCHDOG_OFF, 0, 0, NULL);
 }

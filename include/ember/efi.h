@@ -7,6 +7,13 @@
 
 #include "ember/types.h"
 
+/* ember does not link gnu-efi's libefi (its Print and device-path code would double the binary):
+ * these are the few pieces of it ember needs. efi_init sets ST and BS (declared by efilib.h). */
+void efi_init(EFI_SYSTEM_TABLE *system_table);
+bool efi_guid_equal(const EFI_GUID *a, const EFI_GUID *b);
+extern EFI_GUID efi_loaded_image_guid, efi_simple_fs_guid, efi_file_info_guid, efi_gop_guid,
+    efi_serial_io_guid, efi_acpi20_guid, efi_acpi10_guid, efi_smbios3_guid, efi_smbios_guid;
+
 /* "EFI_NOT_FOUND" etc.; unknown values give "EFI_STATUS(unknown)". */
 const char *efi_status_name(EFI_STATUS status);
 
