@@ -377,31 +377,11 @@ static enum elf_error check_entry(const struct elf_plan *plan, struct elf_diag *
                 plan->entry);
 }
 
-/* Copies the used part of a finished plan; the unused array slots are zeroed. */
-static void copy_plan(struct elf_plan *dst, const struct elf_plan *src)
-{
-    static const struct elf_segment no_segment;
-    static const struct elf_region no_region;
-    unsigned i;
-
-    dst->entry = src->entry;
-    dst->phnum = src->phnum;
-    dst->shnum = src->shnum;
-    dst->count = src->count;
-    dst->region_count = src->region_count;
-    dst->vaddr_min = src->vaddr_min;
-    dst->vaddr_end = src->vaddr_end;
-    for (i = 0; i < ELF_MAX_LOAD_SEGMENTS; i++) {
-        dst->segments[i] = i < src->count ? src->segments[i] : no_segment;
-        dst->regions[i] = i < src->region_count ? src->regions[i] : no_region;
-    }
-}
-
 enum elf_error elf_build_plan(const elf64_ehdr_t *ehdr, const void *phdrs, uint64_t file_size,
                               const struct elf_options *opts, struct elf_plan *plan,
                               struct elf_diag *diag)
 {
-    struct elf_plan work;
+    struct elf_plan work = { 0 }; /* unused slots stay zero in the caller's copy */
     elf64_ehdr_t eh;
     uint64_t phoff, phsize;
     const struct elf_region *last;
@@ -427,6 +407,6 @@ enum elf_error elf_build_plan(const elf64_ehdr_t *ehdr, const void *phdrs, uint6
     last = &work.regions[work.region_count - 1];
     work.vaddr_min = work.regions[0].vaddr;
     work.vaddr_end = last->vaddr + last->size;
-    copy_plan(plan, &work);
+    *plan = work;
     return succeed(diag);
 }

@@ -161,18 +161,28 @@ static enum pg_error link_new_table(const struct address_space *as, uint64_t *sl
     return PG_OK;
 }
 
+/* Copies the 512 entries of the table at `from` (raw entry or address: bits 12..51 are used) into a
+ * new page, returned in *page. Allocates one page; never writes the source. */
+static enum pg_error alloc_copy_of_table(const struct address_space *as, uint64_t from, phys_addr_t *page)
+{
+    const uint64_t *src = table_ptr(as, from);
+    uint64_t *table;
+
+    if (alloc_table(as, page, &table) != PG_OK)
+        return PG_NO_MEMORY;
+    for (int i = 0; i < PT_ENTRIES; i++)
+        table[i] = src[i];
+    return PG_OK;
+}
+
 /* Copy-on-write: copies the table *slot points to (a firmware table, never written) into a new
  * page and repoints *slot there, keeping its other bits. Allocates one page. */
 static enum pg_error copy_table(const struct address_space *as, uint64_t *slot)
 {
-    const uint64_t *from = table_ptr(as, *slot);
     phys_addr_t page;
-    uint64_t *table;
 
-    if (alloc_table(as, &page, &table) != PG_OK)
+    if (alloc_copy_of_table(as, *slot, &page) != PG_OK)
         return PG_NO_MEMORY;
-    for (int i = 0; i < PT_ENTRIES; i++)
-        table[i] = from[i];
     set_entry(slot, (*slot & ~PTE_ADDR_MASK) | (page.addr & PTE_ADDR_MASK));
     return PG_OK;
 }
@@ -264,14 +274,10 @@ static void invlpg(const struct address_space *as, virt_addr_t va)
  * ignored) into it. Lower levels stay shared with the firmware until written. One page. */
 enum pg_error pg_clone_root(struct address_space *as, phys_addr_t fw_root)
 {
-    const uint64_t *from = table_ptr(as, fw_root.addr);
     phys_addr_t page;
-    uint64_t *table;
 
-    if (alloc_table(as, &page, &table) != PG_OK)
+    if (alloc_copy_of_table(as, fw_root.addr, &page) != PG_OK)
         return PG_NO_MEMORY;
-    for (int i = 0; i < PT_ENTRIES; i++)
-        table[i] = from[i];
     as->root = phys(page.addr & PTE_ADDR_MASK);
     return PG_OK;
 }
