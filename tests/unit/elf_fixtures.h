@@ -1,8 +1,12 @@
-/* In-memory ELF64 kernel images for the ELF validator's tests (host only, libc allowed). */
+/* ELF validator test fixtures: in-memory ELF64 kernel images and shared expectations (host). */
 #ifndef EMBER_TESTS_ELF_FIXTURES_H
 #define EMBER_TESTS_ELF_FIXTURES_H
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 #include <string.h>
 
 #include "ember/elf.h"
@@ -84,6 +88,101 @@ static inline void fixture_write(const struct elf_fixture *f, uint8_t *buf, size
     memcpy(buf, &f->ehdr, sizeof f->ehdr);
     if (f->ehdr.e_phoff <= cap && table <= cap - f->ehdr.e_phoff)
         memcpy(buf + f->ehdr.e_phoff, f->phdrs, table);
+}
+
+/* --- expectations shared by the ELF tests --------------------------------------------------- */
+
+#define PLAN_POISON 0xa5
+
+static inline void assert_diag(const struct elf_diag *diag, enum elf_error want)
+{
+    const char *name = elf_error_name(want);
+    size_t len = strlen(name);
+
+    assert_int_equal(diag->code, want);
+    if (want == ELF_OK) {
+        assert_string_equal(diag->message, "");
+        return;
+    }
+    if (strncmp(diag->message, name, len) != 0 || strncmp(diag->message + len, ": ", 2) != 0)
+        fail_msg("message \"%s\" does not start with \"%s: \"", diag->message, name);
+}
+
+static inline bool plan_is_poisoned(const struct elf_plan *plan)
+{
+    const uint8_t *bytes = (const uint8_t *)plan;
+    size_t i;
+
+    for (i = 0; i < sizeof *plan; i++)
+        if (bytes[i] != PLAN_POISON)
+            return false;
+    return true;
+}
+
+/* Runs elf_build_plan on the fixture; the plan starts poisoned so a failure can prove it left
+ * the plan alone. */
+static inline enum elf_error build(struct elf_fixture *f, struct elf_plan *plan,
+                                   struct elf_diag *diag)
+{
+    memset(plan, PLAN_POISON, sizeof *plan);
+    memset(diag, 0x5a, sizeof *diag);
+    return elf_build_plan(&f->ehdr, f->phdrs, f->file_size, &f->opts, plan, diag);
+}
+
+static inline void expect_plan_ok(struct elf_fixture *f, struct elf_plan *plan)
+{
+    struct elf_diag diag;
+
+    if (build(f, plan, &diag) != ELF_OK)
+        fail_msg("unexpected failure: %s", diag.message);
+    assert_diag(&diag, ELF_OK);
+}
+
+/* Expects rule `want`, a message naming it, and an untouched plan; returns the diag. */
+static inline struct elf_diag expect_plan_error(struct elf_fixture *f, enum elf_error want)
+{
+    struct elf_plan plan;
+    struct elf_diag diag;
+
+    assert_int_equal(build(f, &plan, &diag), want);
+    assert_diag(&diag, want);
+    assert_true(plan_is_poisoned(&plan));
+    return diag;
+}
+
+static uint8_t image[FIXTURE_FILE_SIZE];
+
+/* Runs elf_check_header on the fixture laid out as bytes (len bytes available). */
+static inline enum elf_error check_header(const struct elf_fixture *f, size_t len, uint64_t *phoff,
+                                          uint64_t *phsize, struct elf_diag *diag)
+{
+    fixture_write(f, image, sizeof image);
+    return elf_check_header(image, len, f->file_size, phoff, phsize, diag);
+}
+
+static inline void expect_header_ok(const struct elf_fixture *f)
+{
+    uint64_t phoff = 0, phsize = 0;
+    struct elf_diag diag;
+
+    if (check_header(f, sizeof(elf64_ehdr_t), &phoff, &phsize, &diag) != ELF_OK)
+        fail_msg("unexpected failure: %s", diag.message);
+    assert_diag(&diag, ELF_OK);
+    assert_int_equal(phoff, f->ehdr.e_phoff);
+    assert_int_equal(phsize, f->ehdr.e_phnum * sizeof(elf64_phdr_t));
+}
+
+static inline void expect_header_error(struct elf_fixture *f, size_t len, enum elf_error want)
+{
+    uint64_t phoff = 0x1111, phsize = 0x2222;
+    struct elf_diag diag;
+
+    assert_int_equal(check_header(f, len, &phoff, &phsize, &diag), want);
+    assert_diag(&diag, want);
+    assert_int_equal(phoff, 0x1111); /* outputs untouched on failure */
+    assert_int_equal(phsize, 0x2222);
+    /* elf_build_plan re-checks the header and must stop at the same rule. */
+    expect_plan_error(f, want);
 }
 
 #endif

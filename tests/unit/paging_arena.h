@@ -1,4 +1,4 @@
-/* Simulated physical memory for the paging tests: an allocator arena and a read-only fake firmware tree. */
+/* Paging test world: an allocator arena, a read-only fake firmware tree and shared checks. */
 #ifndef EMBER_TESTS_PAGING_ARENA_H
 #define EMBER_TESTS_PAGING_ARENA_H
 
@@ -45,7 +45,7 @@ struct world {
     struct address_space as;
 };
 
-static void *world_phys_to_ptr(void *ctx, phys_addr_t addr)
+static inline void *world_phys_to_ptr(void *ctx, phys_addr_t addr)
 {
     struct world *w = ctx;
 
@@ -57,7 +57,7 @@ static void *world_phys_to_ptr(void *ctx, phys_addr_t addr)
     return NULL;
 }
 
-static bool world_alloc(void *ctx, phys_addr_t *page)
+static inline bool world_alloc(void *ctx, phys_addr_t *page)
 {
     struct world *w = ctx;
 
@@ -72,7 +72,7 @@ static bool world_alloc(void *ctx, phys_addr_t *page)
     return true;
 }
 
-static bool world_owns(void *ctx, phys_addr_t page)
+static inline bool world_owns(void *ctx, phys_addr_t page)
 {
     struct world *w = ctx;
 
@@ -80,7 +80,7 @@ static bool world_owns(void *ctx, phys_addr_t page)
            page.addr < ARENA_BASE + (uint64_t)w->allocated * PAGE_SIZE_4K;
 }
 
-static void world_invlpg(void *ctx, virt_addr_t addr)
+static inline void world_invlpg(void *ctx, virt_addr_t addr)
 {
     struct world *w = ctx;
 
@@ -90,17 +90,17 @@ static void world_invlpg(void *ctx, virt_addr_t addr)
 }
 
 /* Makes the n-th allocation from now (1-based) and all later ones fail; 0 restores the allocator. */
-static void world_fail_allocation(struct world *w, unsigned n)
+static inline void world_fail_allocation(struct world *w, unsigned n)
 {
     w->fail_at = n == 0 ? 0 : w->allocated + n;
 }
 
-static uint64_t *fw_table(struct world *w, int page)
+static inline uint64_t *fw_table(struct world *w, int page)
 {
     return (uint64_t *)(w->fw + (size_t)page * PAGE_SIZE_4K);
 }
 
-static void build_firmware(struct world *w, bool nx)
+static inline void build_firmware(struct world *w, bool nx)
 {
     uint64_t *pml4 = fw_table(w, FW_PML4), *pdpt = fw_table(w, FW_PDPT);
     uint64_t *pd = fw_table(w, FW_PD), *pt = fw_table(w, FW_PT);
@@ -122,7 +122,7 @@ static void build_firmware(struct world *w, bool nx)
 }
 
 /* A world with the firmware tree built and write-protected, and ember's root cloned from it. */
-static struct world *world_new(bool nx)
+static inline struct world *world_new(bool nx)
 {
     struct world *w = calloc(1, sizeof *w);
     size_t fw_bytes = FW_PAGES * PAGE_SIZE_4K;
@@ -147,7 +147,7 @@ static struct world *world_new(bool nx)
 }
 
 /* Checks that no firmware table changed (copy-on-write), then frees the world. */
-static void world_free(struct world *w)
+static inline void world_free(struct world *w)
 {
     assert_memory_equal(w->fw, w->fw_snapshot, FW_PAGES * PAGE_SIZE_4K);
     assert_int_equal(munmap(w->fw, FW_PAGES * PAGE_SIZE_4K), 0);
@@ -155,22 +155,170 @@ static void world_free(struct world *w)
     free(w);
 }
 
-static int setup_nx(void **state)
+static inline int setup_nx(void **state)
 {
     *state = world_new(true);
     return 0;
 }
 
-static int setup_no_nx(void **state)
+static inline int setup_no_nx(void **state)
 {
     *state = world_new(false);
     return 0;
 }
 
-static int teardown_world(void **state)
+static inline int teardown_world(void **state)
 {
     world_free(*state);
     return 0;
 }
+
+#define VA_FREE 0x0000008000000000ULL /* PML4[1]: no firmware tables there */
+#define VA_DEMO 0xFFFFFFFFDEAD0000ULL /* the seed's demo address */
+#define NON_CANONICAL 0x0000800000000000ULL
+#define NO_EXCEPTION NON_CANONICAL /* no sample is excepted */
+#define PAGE_4K(n) ((uint64_t)(n) * PAGE_SIZE_4K)
+#define PD_VA(i) ((uint64_t)(i) * PAGE_SIZE_2M) /* the firmware's identity-mapped 2 MiB page i */
+
+static const enum page_attr all_attrs[] = { PAGE_READ_ONLY, PAGE_READ_WRITE, PAGE_EXECUTABLE,
+                                            PAGE_WRITE_EXECUTE };
+
+/* --- checks shared by the paging tests ---------------------------------------------------------- */
+
+static inline struct translation xlate(struct world *w, uint64_t va)
+{
+    struct translation t = { 0 };
+    enum pg_error err = pg_translate(&w->as, virt(va), &t);
+
+    if (err != PG_OK)
+        fail_msg("translate(0x%llx): %s", (unsigned long long)va, pg_error_name(err));
+    return t;
+}
+
+static inline enum pg_error xlate_err(struct world *w, uint64_t va)
+{
+    struct translation t;
+
+    return pg_translate(&w->as, virt(va), &t);
+}
+
+static inline void assert_maps(struct world *w, uint64_t va, uint64_t pa, uint64_t size,
+                               enum page_attr attr)
+{
+    struct translation t = xlate(w, va);
+
+    assert_int_equal(t.phys.addr, pa);
+    assert_int_equal(t.page_size, size);
+    assert_int_equal(t.attr, attr);
+}
+
+static inline uint64_t *table_at(struct world *w, uint64_t entry)
+{
+    return world_phys_to_ptr(w, phys(entry & PTE_ADDR_MASK));
+}
+
+static inline uint64_t *root(struct world *w)
+{
+    return table_at(w, w->as.root.addr);
+}
+
+static inline unsigned idx(uint64_t va, unsigned shift)
+{
+    return (va >> shift) & (PT_ENTRIES - 1);
+}
+
+static inline bool is_fw_table(uint64_t addr, int level)
+{
+    return (level == 3 && addr == FW_PAGE(FW_PDPT)) || (level == 2 && addr == FW_PAGE(FW_PD)) ||
+           (level == 1 && addr == FW_PAGE(FW_PT));
+}
+
+struct tree_stats {
+    unsigned tables, leaves, xd;
+};
+
+/* Walks the whole tree under a level table: no entry is uninitialised (poison), and every present
+ * table pointer leads to an owned page or the firmware table of that level. */
+static inline void scan_table(struct world *w, uint64_t table, int level, struct tree_stats *st)
+{
+    const uint64_t *t = table_at(w, table);
+
+    st->tables++;
+    for (unsigned i = 0; i < PT_ENTRIES; i++) {
+        uint64_t e = t[i], next = e & PTE_ADDR_MASK;
+
+        if (e == POISON)
+            fail_msg("entry %u of level-%d table 0x%llx is uninitialised", i, level,
+                     (unsigned long long)table);
+        if (!(e & PTE_P))
+            continue;
+        if (e & PTE_XD)
+            st->xd++;
+        if (level == 1 || ((level == 2 || level == 3) && (e & PTE_PS))) {
+            st->leaves++;
+            continue;
+        }
+        if (!world_owns(w, phys(next)) && !is_fw_table(next, level - 1))
+            fail_msg("entry %u of level-%d table points to 0x%llx, neither owned nor firmware", i,
+                     level, (unsigned long long)next);
+        scan_table(w, next, level - 1, st);
+    }
+}
+
+static inline struct tree_stats scan_tree(struct world *w)
+{
+    struct tree_stats st = { 0 };
+
+    scan_table(w, w->as.root.addr, 4, &st);
+    return st;
+}
+
+/* Translations of a fixed set of addresses, to prove an operation left them alone. */
+#define MAX_SAMPLES 2048
+struct samples {
+    unsigned n;
+    uint64_t va[MAX_SAMPLES];
+    enum pg_error err[MAX_SAMPLES];
+    struct translation t[MAX_SAMPLES];
+};
+static struct samples before;
+
+static inline void take_samples(struct world *w, struct samples *s, uint64_t extra)
+{
+    s->n = 0;
+    for (uint64_t i = 0; i < PT_ENTRIES; i++) {
+        s->va[s->n++] = PD_VA(i) + 0x123;
+        s->va[s->n++] = PD_VA(FW_PD_TABLE) + PAGE_4K(i);
+        s->va[s->n++] = 1 * GIB + PD_VA(i) + 0x5000;
+    }
+    s->va[s->n++] = VA_FREE + 0x5000;
+    s->va[s->n++] = VA_DEMO;
+    s->va[s->n++] = 2 * GIB;
+    s->va[s->n++] = extra;
+    for (unsigned i = 0; i < s->n; i++) {
+        memset(&s->t[i], 0, sizeof s->t[i]);
+        s->err[i] = pg_translate(&w->as, virt(s->va[i]), &s->t[i]);
+    }
+}
+
+/* Every sample translates as before, except those in the except_size page at except. */
+static inline void assert_samples_unchanged(struct world *w, const struct samples *s,
+                                            uint64_t except, uint64_t except_size)
+{
+    for (unsigned i = 0; i < s->n; i++) {
+        struct translation t = { 0 };
+
+        if (align_down(s->va[i], except_size) == align_down(except, except_size))
+            continue;
+        assert_int_equal(pg_translate(&w->as, virt(s->va[i]), &t), s->err[i]);
+        assert_int_equal(t.phys.addr, s->t[i].phys.addr);
+        assert_int_equal(t.attr, s->t[i].attr);
+        assert_int_equal(t.leaf & ~(PTE_PS | PTE_PAT_4K | PTE_PAT_LARGE | PTE_ADDR_MASK),
+                         s->t[i].leaf & ~(PTE_PS | PTE_PAT_4K | PTE_PAT_LARGE | PTE_ADDR_MASK));
+    }
+}
+
+#define WORLD_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup_nx, teardown_world)
+#define NO_NX_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup_no_nx, teardown_world)
 
 #endif
