@@ -144,15 +144,19 @@ static EFI_STATUS check_identity_split(struct boot *b, phys_addr_t page)
     return changed == 0 ? EFI_SUCCESS : EFI_LOAD_ERROR;
 }
 
-/* The seed's demo: map 0xFFFFFFFFDEAD0000 -> a page at 0x100000 (or anywhere, when that is taken),
- * write through the new address, read back through the identity map. Unmapped and freed again
- * unless ember.cfg says demo_map=yes. */
+/* The seed's demo, with demo_map=yes in ember.cfg: map 0xFFFFFFFFDEAD0000 -> a page at 0x100000
+ * (or anywhere, when that is taken), write through the new address, read back through the identity
+ * map, then force a split + copy-on-write of the firmware's identity map around that page. The page
+ * stays mapped through handoff so `vmmap` shows it. Off by default: it costs five table pages. */
 EFI_STATUS stage_demo_mapping(struct boot *b)
 {
     EFI_PHYSICAL_ADDRESS page = DEMO_PHYS;
-    EFI_STATUS status = mem_alloc_pages(AllocateAddress, EMBER_UEFI_TYPE_RECLAIMABLE, 1, &page);
+    EFI_STATUS status;
     enum pg_error err;
 
+    if (!b->config.demo_map)
+        return EFI_SUCCESS;
+    status = mem_alloc_pages(AllocateAddress, EMBER_UEFI_TYPE_RECLAIMABLE, 1, &page);
     if (EFI_ERROR(status))
         status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, 1, &page);
     if (EFI_ERROR(status))
@@ -167,13 +171,7 @@ EFI_STATUS stage_demo_mapping(struct boot *b)
              readback == DEMO_VALUE ? "ok" : "MISMATCH");
     if (readback != DEMO_VALUE)
         return EFI_LOAD_ERROR;
-    status = check_identity_split(b, phys(page));
-    if (EFI_ERROR(status) || b->config.demo_map)
-        return status;
-    err = pg_unmap(&b->space, virt(DEMO_VIRT));
-    if (err != PG_OK)
-        return paging_failure(err, "pg_unmap (demo)", DEMO_VIRT);
-    return mem_free_pages(page, 1);
+    return check_identity_split(b, phys(page));
 }
 
 /* Maps physical [0, hhdm_size) at hhdm_offset, read-write and no-execute, with 1 GiB pages when

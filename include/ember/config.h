@@ -24,7 +24,7 @@ struct ember_config {
     enum log_level log_level;         /* default LOG_INFO */
     bool allow_wx;                    /* default false */
     uint64_t stack_size;              /* bytes, default 64 KiB, 4 KiB multiple, 16 KiB..16 MiB */
-    bool demo_map;                    /* default false: keep the seed's 0xFFFFFFFFDEAD0000 page */
+    bool demo_map;                    /* default false: map the seed's 0xFFFFFFFFDEAD0000 demo page */
     enum serial_mode serial;          /* default SERIAL_AUTO */
     bool has_kernel_sha256;
     uint8_t kernel_sha256[32];
