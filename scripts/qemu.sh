@@ -2,15 +2,17 @@
 # The one QEMU command line ember uses: `make run`, `make debug` and every integration test call this.
 #
 # usage: scripts/qemu.sh --esp DIR [--loader EFI] [--kernel ELF] [--config CFG] [--module FILE]...
-#                        [--file SRC:DEST]... [--image IMG] [--sentinel EFI] [--serial FILE]
-#                        [--timeout SECONDS] [--vars FILE] [--interactive] [--gdb-wait] [--secure]
+#                        [--file SRC:DEST]... [--image IMG [--disk-bus virtio|ahci]] [--sentinel EFI] [--serial FILE]
+#                        [--timeout SECONDS] [--vars FILE] [--interactive] [--gdb-wait] [--gdb-port N] [--secure]
 #                        [-- extra qemu arguments]
 # Exit status: QEMU's (isa-debug-exit value v gives (v << 1) | 1; 0 after a triple fault with
-# -no-reboot), or 124 on timeout.
+# -no-reboot), or 124 on timeout. The gdbstub is -s (tcp::1234) unless --gdb-port N (127.0.0.1:N); it is on
+# with --interactive, else only with --gdb-wait (which also starts paused: -S). --interactive with
+# --serial FILE sends the serial port to FILE instead of the terminal (`make debug`).
 set -euo pipefail
 
-esp="" loader="" kernel="" config="" image="" sentinel="" serial="" vars=""
-timeout_s=60 interactive=0 gdb_wait=0 secure=0
+esp="" loader="" kernel="" config="" image="" disk_bus=virtio sentinel="" serial="" vars=""
+timeout_s=60 interactive=0 gdb_wait=0 gdb_port="" secure=0
 modules=() files=() extra=()
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -21,12 +23,14 @@ while [ $# -gt 0 ]; do
         --module) modules+=("$2"); shift 2 ;;
         --file) files+=("$2"); shift 2 ;;
         --image) image=$2; shift 2 ;;
+        --disk-bus) disk_bus=$2; shift 2 ;;
         --sentinel) sentinel=$2; shift 2 ;;
         --serial) serial=$2; shift 2 ;;
         --timeout) timeout_s=$2; shift 2 ;;
         --vars) vars=$2; shift 2 ;;
         --interactive) interactive=1; shift ;;
         --gdb-wait) gdb_wait=1; shift ;;
+        --gdb-port) gdb_port=$2; shift 2 ;;
         --secure) secure=1; shift ;;
         --) shift; extra=("$@"); break ;;
         *) echo "qemu.sh: unknown argument $1" >&2; exit 2 ;;
@@ -56,7 +60,10 @@ if [ -n "$esp" ]; then
     done
 fi
 
-[ -n "$vars" ] || vars="${esp:-build}/../$(basename "${esp:-esp}").vars.fd"
+# A private, writable copy of the firmware variables next to the ESP (or the image).
+if [ -z "$vars" ]; then
+    if [ -n "$esp" ]; then vars="$esp.vars.fd"; elif [ -n "$image" ]; then vars="${image%.*}.vars.fd"; else vars=build/ovmf.vars.fd; fi
+fi
 [ -f "$vars" ] || cp "$vars_template" "$vars"
 
 args=(-machine "$machine" -accel tcg -m 512M -no-reboot -nodefaults -nic none -vga std
@@ -66,7 +73,11 @@ args=(-machine "$machine" -accel tcg -m 512M -no-reboot -nodefaults -nic none -v
 [ $secure = 1 ] && args+=(-global driver=cfi.pflash01,property=secure,value=on)
 
 if [ -n "$image" ]; then
-    args+=(-drive "if=none,id=disk0,format=raw,file=$image" -device "virtio-blk-pci,drive=disk0,bootindex=1")
+    case "$disk_bus" in  # ahci: q35's built-in ICH9 AHCI controller, port 0
+        virtio) args+=(-drive "if=none,id=disk0,format=raw,file=$image" -device "virtio-blk-pci,drive=disk0,bootindex=1") ;;
+        ahci) args+=(-drive "if=none,id=disk0,format=raw,file=$image" -device "ide-hd,drive=disk0,bus=ide.0,bootindex=1") ;;
+        *) echo "qemu.sh: --disk-bus must be virtio or ahci, not $disk_bus" >&2; exit 2 ;;
+    esac
 elif [ -n "$esp" ]; then
     args+=(-drive "if=none,id=disk0,format=raw,file=fat:rw:$esp" -device "ide-hd,drive=disk0,bus=ide.0,bootindex=1")
 fi
@@ -77,15 +88,22 @@ if [ -n "$sentinel" ]; then
     args+=(-drive "if=none,id=disk1,format=raw,file=fat:rw:$sdir" -device "ide-hd,drive=disk1,bus=ide.1,bootindex=2")
 fi
 
+gdbstub=(-s)
+[ -n "$gdb_port" ] && gdbstub=(-gdb "tcp:127.0.0.1:$gdb_port")
 if [ $interactive = 1 ]; then
-    args+=(-serial mon:stdio -display "${QEMU_DISPLAY:-none}" -s)
+    if [ -n "$serial" ]; then args+=(-serial "file:$serial"); else args+=(-serial mon:stdio); fi
+    args+=(-display "${QEMU_DISPLAY:-none}" "${gdbstub[@]}")
     [ $gdb_wait = 1 ] && args+=(-S)
-    echo "ember: QEMU serial below (Ctrl-A X quits). Attach GDB any time: gdb -x scripts/gdb/ember.py" >&2
+    if [ -n "$serial" ]; then
+        echo "ember: QEMU serial -> $serial; gdbstub ${gdbstub[*]}$([ $gdb_wait = 1 ] && echo ", paused")" >&2
+    else
+        echo "ember: QEMU serial below (Ctrl-A X quits). Attach GDB any time: gdb -x scripts/gdb/ember.py -ex 'target remote :1234'" >&2
+    fi
     exec qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}"
 fi
 
 args+=(-display none -serial "file:${serial:-/dev/stdout}")
-[ $gdb_wait = 1 ] && args+=(-s -S)
+[ $gdb_wait = 1 ] && args+=("${gdbstub[@]}" -S)
 status=0
 timeout --kill-after=5 "$timeout_s" qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}" </dev/null || status=$?
 exit $status
