@@ -94,10 +94,10 @@ $(BUILD)/host-san/%.o: %.c | $(DEPS_STAMP)
 
 define unit_rules
 $(BUILD)/host/$(1): $(patsubst %.c,$(BUILD)/host/%.o,$(sort $(call unit_srcs,$(1))))
-	@echo "  CC      $@"
+	@echo "  LINK    $$@"
 	$(Q)$(CC) $$^ -lcmocka -o $$@
 $(BUILD)/host-san/$(1): $(patsubst %.c,$(BUILD)/host-san/%.o,$(sort $(call unit_srcs,$(1))))
-	@echo "  CC      $@"
+	@echo "  LINK    $$@"
 	$(Q)$(CC) $(SAN_FLAGS) $$^ -lcmocka -o $$@
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rules,$(t))))

@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Seed corpora for the libFuzzer harnesses in tests/fuzz/.
+
+  make_seeds.py --write               regenerate the committed binary seeds
+                                      (corpus/elf, corpus/memmap; corpus/config is hand-written)
+  make_seeds.py --workdir build/fuzz  fill build/fuzz/corpus-{elf,config,memmap} with the
+                                      committed seeds, plus build/kernel/*.elf for elf
+
+Every committed seed is valid: the seed-only runs (FUZZ_EXPECT_OK=1) require each to parse.
+The memmap input format is the one fuzz_memmap.c reads: a desc_size selector byte, an extra-range
+count byte, 20-byte extra ranges, then the raw map.
+"""
+import argparse
+import glob
+import os
+import shutil
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+HARNESSES = ("elf", "config", "memmap")
+
+# --- ELF64 ------------------------------------------------------------------------------
+EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
+PHDR = struct.Struct("<IIQQQQQQ")
+PT_LOAD, PT_NOTE, PT_GNU_STACK = 1, 4, 0x6474E551
+PF_X, PF_W, PF_R = 1, 2, 4
+HIGH = 0xFFFFFFFF80000000
+
+
+def elf(entry, phdrs, size):
+    """An ET_EXEC x86-64 file of `size` bytes: header, program headers at 64, zero filler.
+    phdrs are (type, flags, offset, vaddr, paddr, filesz, memsz, align) tuples."""
+    ident = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
+    out = bytearray(size)
+    EHDR.pack_into(out, 0, ident, 2, 62, 1, entry, EHDR.size, 0, 0, EHDR.size, PHDR.size,
+                   len(phdrs), 64, 0, 0)
+    for i, ph in enumerate(phdrs):
+        PHDR.pack_into(out, EHDR.size + i * PHDR.size, *ph)
+    for i in range(EHDR.size + len(phdrs) * PHDR.size, size):  # recognisable "segment" bytes
+        out[i] = 0x90 if i % 7 else 0xC3
+    return bytes(out)
+
+
+def max_segments():
+    """ELF_MAX_LOAD_SEGMENTS (32) one-page PT_LOADs, the first R+X; a 33rd PT_LOAD follows the
+    table in the file, so bumping e_phnum by one reaches the too-many-segments rule."""
+    def load(i):
+        off = 0x780 + 8 * i
+        return (PT_LOAD, PF_R | (PF_X if i == 0 else 0), off, HIGH + i * 0x1000 + off,
+                0x300000 + i * 0x1000 + off, 8, 8, 0x1000)
+    data = bytearray(elf(HIGH + 0x784, [load(i) for i in range(33)], 0x880))
+    struct.pack_into("<H", data, 0x38, 32)  # e_phnum
+    return bytes(data)
+
+
+def elf_seeds():
+    return {
+        "max-segments.elf": max_segments(),
+        # text (R+X), rodata (R), data + bss (R+W): the usual kernel, in three pages.
+        "three-segments.elf": elf(HIGH + 0x110, [
+            (PT_LOAD, PF_R | PF_X, 0x100, HIGH + 0x100, 0x100100, 0x40, 0x40, 0x1000),
+            (PT_LOAD, PF_R, 0x140, HIGH + 0x1140, 0x101140, 0x40, 0x40, 0x1000),
+            (PT_LOAD, PF_R | PF_W, 0x180, HIGH + 0x2180, 0x102180, 0x20, 0x1000, 0x1000),
+        ], 0x1A0),
+        # Two read-only segments sharing a page (one region), an empty PT_LOAD, a note, a stack.
+        "shared-page.elf": elf(HIGH + 0x31A8, [
+            (PT_NOTE, PF_R, 0x120, 0, 0, 0x10, 0x10, 4),
+            (PT_LOAD, PF_R, 0x140, HIGH + 0x1140, 0x201140, 0x20, 0x20, 0x1000),
+            (PT_LOAD, PF_R, 0x160, HIGH + 0x1160, 0x201160, 0x20, 0x80, 0x1000),
+            (PT_LOAD, PF_R | PF_W, 0x1A0, HIGH + 0x21A0, 0x2021A0, 0, 0, 0x1000),
+            (PT_LOAD, PF_R | PF_X, 0x1A0, HIGH + 0x31A0, 0x2031A0, 0x10, 0x10, 0x1000),
+            (PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 0, 16),
+        ], 0x1B0),
+        # Lower-half kernel on 2 MiB alignment; its text segment includes the ELF header.
+        "lower-half-2m.elf": elf(0x200080, [
+            (PT_LOAD, PF_R | PF_X, 0, 0x200000, 0x200000, 0xF0, 0xF0, 0x200000),
+            (PT_LOAD, PF_R | PF_W, 0xF0, 0x4000F0, 0x4000F0, 0x10, 0x3000, 0x200000),
+        ], 0x100),
+        # One R+W+X segment: valid only with allow_wx.
+        "wx.elf": elf(HIGH + 0x100008, [
+            (PT_LOAD, PF_R | PF_W | PF_X, 0x80, HIGH + 0x100000, 0x100000, 0x10, 0x20, 0x10),
+        ], 0x90),
+    }
+
+
+# --- raw UEFI memory maps ----------------------------------------------------------------
+DESC = struct.Struct("<IIQQQQ")  # type, pad, physical_start, virtual_start, pages, attribute
+EXTRA = struct.Struct("<QQI")    # base, length (bytes), ember type
+CONV, LDR_CODE, LDR_DATA, BS_CODE, BS_DATA, RT_CODE, RT_DATA = 7, 1, 2, 3, 4, 5, 6
+RESERVED, UNUSABLE, ACPI_RECLAIM, ACPI_NVS, MMIO = 0, 8, 9, 10, 11
+WB_ATTRS, RUNTIME = 0xF, 1 << 63
+
+
+def memmap(stride_selector, descs, stride, extras=()):
+    """A fuzz_memmap input: selector byte (desc_size 40 + 8 * (b % 4)), extra count, extras, map."""
+    assert stride == 40 + 8 * (stride_selector % 4)
+    out = bytearray([stride_selector, len(extras)])
+    for e in extras:
+        out += EXTRA.pack(*e)
+    for d in descs:
+        rec = bytearray(stride)
+        t, base, pages = d[:3]
+        attr = d[3] if len(d) > 3 else WB_ATTRS
+        DESC.pack_into(rec, 0, t, 0, base, 0, pages, attr)
+        out += rec
+    return bytes(out)
+
+
+def memmap_seeds():
+    ovmf = [  # shaped like OVMF's map under QEMU q35 with 256 MiB
+        (BS_CODE, 0x0, 0x1), (CONV, 0x1000, 0x9F), (CONV, 0x100000, 0x700),
+        (ACPI_NVS, 0x800000, 0x8), (CONV, 0x808000, 0x3), (ACPI_NVS, 0x80B000, 0x1),
+        (CONV, 0x80C000, 0x4), (ACPI_NVS, 0x810000, 0xF0), (BS_DATA, 0x900000, 0x200),
+        (CONV, 0xB00000, 0x5000), (LDR_CODE, 0x5B00000, 0x40), (LDR_DATA, 0x5B40000, 0x100),
+        (BS_DATA, 0x5C40000, 0x1000), (CONV, 0x6C40000, 0x8000),
+        (RT_DATA, 0xEC40000, 0x100, RUNTIME | WB_ATTRS),
+        (RT_CODE, 0xED40000, 0x80, RUNTIME | WB_ATTRS), (RESERVED, 0xEDC0000, 0x40),
+        (ACPI_RECLAIM, 0xEE00000, 0x10), (ACPI_NVS, 0xEE10000, 0x80), (BS_CODE, 0xEE90000, 0x900),
+        (RT_DATA, 0xF790000, 0x100, RUNTIME | WB_ATTRS), (BS_DATA, 0xF890000, 0x770),
+        (RESERVED, 0xB0000000, 0x10000, 1), (MMIO, 0xFFC00000, 0x400, RUNTIME | 1),
+        (RESERVED, 0xFD00000000, 0x300000, 0),
+    ]
+    overlaps = [  # unsorted, overlapping, adjacent equal types, a zero-length descriptor
+        (CONV, 0x200000, 0x100), (CONV, 0x100000, 0x100), (BS_DATA, 0x180000, 0x10),
+        (UNUSABLE, 0x1F0000, 0x20), (CONV, 0x300000, 0), (ACPI_RECLAIM, 0x300000, 0x2),
+        (RT_CODE, 0x302000, 0x1), (RT_CODE, 0x303000, 0x1),
+    ]
+    fb_and_kernel = [(10, 0x80000000, 0x300000), (3, 0x100000, 0x2000)]  # framebuffer, kernel
+    ember_types = [  # ember's own OS-loader types and types ember treats as reserved
+        (0x80000000, 0x100000, 0x10), (0x80000001, 0x110000, 0x4), (0x80000002, 0x114000, 0x8),
+        (0x80000003, 0x11C000, 0x4), (13, 0x120000, 0x1), (14, 0x121000, 0x100),
+        (15, 0x221000, 0x100), (0x70000000, 0x321000, 0x1), (12, 0x322000, 0x2),
+        (CONV, 0xFFFFFFFFFFF00000, 0xFF),  # ends one page below 2^64
+    ]
+    return {
+        "ovmf-48.bin": memmap(1, ovmf, 48),
+        "overlaps-40-extra.bin": memmap(0, overlaps, 40, fb_and_kernel),
+        "ember-types-56.bin": memmap(2, ember_types, 56, [(0, 0x500000, 0x1234)]),
+        "tiny-64.bin": memmap(3, [(CONV, 0x1000, 0x9F)], 64),
+    }
+
+
+# --- commands ---------------------------------------------------------------------------
+def write_seeds():
+    for name, seeds in (("elf", elf_seeds()), ("memmap", memmap_seeds())):
+        d = os.path.join(HERE, "corpus", name)
+        os.makedirs(d, exist_ok=True)
+        for f, data in seeds.items():
+            with open(os.path.join(d, f), "wb") as fh:
+                fh.write(data)
+            print(f"  {os.path.relpath(os.path.join(d, f), ROOT)}: {len(data)} bytes")
+
+
+def fill_workdir(workdir):
+    """Copies committed seeds (and the built sample kernels, for elf) into workdir/corpus-NAME;
+    inputs libFuzzer already saved there are kept."""
+    for name in HARNESSES:
+        dst = os.path.join(workdir, f"corpus-{name}")
+        os.makedirs(dst, exist_ok=True)
+        sources = glob.glob(os.path.join(HERE, "corpus", name, "*"))
+        if name == "elf":
+            sources += glob.glob(os.path.join(ROOT, "build", "kernel", "*.elf"))
+        for src in sources:
+            shutil.copyfile(src, os.path.join(dst, "seed-" + os.path.basename(src)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--write", action="store_true", help="regenerate committed binary seeds")
+    ap.add_argument("--workdir", help="fill WORKDIR/corpus-{elf,config,memmap}")
+    args = ap.parse_args()
+    if not args.write and not args.workdir:
+        ap.error("give --write and/or --workdir")
+    if args.write:
+        write_seeds()
+    if args.workdir:
+        fill_workdir(args.workdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
