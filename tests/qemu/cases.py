@@ -226,7 +226,7 @@ def secure_boot_cases(build):
     ]
 
 
-def all_cases(build, extended=False):
+def all_cases(build):
     loader = os.path.join(build, "BOOTX64.EFI")
     return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
             + allocation_failure_cases(build, loader) + machine_matrix_cases(build, loader)

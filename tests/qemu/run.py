@@ -98,10 +98,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--filter", default="", help="run cases whose name contains this")
     parser.add_argument("--jobs", type=int, default=max(2, (os.cpu_count() or 2) + 1))
-    parser.add_argument("--all", action="store_true", help="include the slow/extended cases (make test-all)")
     parser.add_argument("--list", action="store_true")
     opts = parser.parse_args()
-    cases = [c for c in all_cases(BUILD, extended=opts.all) if opts.filter in c.name]
+    cases = [c for c in all_cases(BUILD) if opts.filter in c.name]
     if opts.list:
         print("\n".join(c.name for c in cases))
         return 0
