@@ -356,6 +356,12 @@ static enum elf_error build_regions(struct elf_plan *plan, struct elf_diag *diag
         region->first = i;
         region->count = 1;
     }
+    /* p_paddr rounded down plus the virtual page span can pass 2^64 when p_vaddr and p_paddr sit at
+     * different offsets in their pages, even though each segment's own range does not wrap */
+    for (i = 0; i < plan->region_count; i++)
+        if (plan->regions[i].paddr > UINT64_MAX - plan->regions[i].size)
+            return fail(diag, ELF_ERR_PHYS_WRAPS, "region at 0x%lx: paddr 0x%lx + size 0x%lx wraps 2^64",
+                        plan->regions[i].vaddr, plan->regions[i].paddr, plan->regions[i].size);
     return ELF_OK;
 }
 

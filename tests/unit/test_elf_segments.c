@@ -157,6 +157,24 @@ static void test_elf_rejects_physical_range_that_wraps(void **state)
     expect_plan_error(&f, ELF_ERR_PHYS_WRAPS);
 }
 
+static void test_elf_rejects_region_whose_physical_span_wraps(void **state)
+{
+    struct elf_fixture f;
+    struct elf_plan plan;
+    (void)state;
+    fixture_init(&f);
+    /* the fuzzer's case: page offsets of p_vaddr and p_paddr differ, the segment itself fits */
+    f.phdrs[2].p_vaddr = 0xffffffff80004fffULL;
+    f.phdrs[2].p_offset = 0x4fff;
+    f.phdrs[2].p_align = 0x1;
+    f.phdrs[2].p_filesz = 1;
+    f.phdrs[2].p_memsz = 2;
+    f.phdrs[2].p_paddr = 0xffffffffffffd000ULL; /* region: this page + 0x2000 stays below 2^64 */
+    expect_plan_ok(&f, &plan);
+    f.phdrs[2].p_paddr = 0xffffffffffffe000ULL; /* region: 0xffffffffffffe000 + 0x2000 wraps */
+    expect_plan_error(&f, ELF_ERR_PHYS_WRAPS);
+}
+
 static void test_elf_accepts_align_zero_and_one_without_constraint(void **state)
 {
     struct elf_fixture f;
@@ -281,6 +299,7 @@ int main(void)
         cmocka_unit_test(test_elf_accepts_writable_and_executable_segment_with_allow_wx),
         cmocka_unit_test(test_elf_rejects_more_load_segments_than_plan_holds),
         cmocka_unit_test(test_elf_rejects_image_without_load_segments),
+        cmocka_unit_test(test_elf_rejects_region_whose_physical_span_wraps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
