@@ -158,6 +158,17 @@ static EFI_STATUS fill_region(struct boot *b, const struct elf_region *r, phys_a
     return EFI_SUCCESS;
 }
 
+/* True when the firmware's PML4 maps anything in [vaddr, vaddr + size): only then can a kernel
+ * region collide with the firmware's identity map (ember's own mappings never overlap a region). */
+static bool firmware_maps_any(const struct boot *b, uint64_t vaddr, uint64_t size)
+{
+    const uint64_t *pml4 = (const uint64_t *)(uintptr_t)b->firmware_root.addr;
+    for (uint64_t i = (vaddr >> PML4_SHIFT) & 511; i <= ((vaddr + size - 1) >> PML4_SHIFT & 511); i++)
+        if (pml4[i] & PTE_P)
+            return true;
+    return false;
+}
+
 /* Maps a region. Pages the firmware's identity map already has there (a kernel linked in the lower
  * half) are unmapped first and the region is then mapped with 4 KiB pages. */
 static EFI_STATUS map_region(struct boot *b, const struct elf_region *r, phys_addr_t base)
@@ -165,8 +176,9 @@ static EFI_STATUS map_region(struct boot *b, const struct elf_region *r, phys_ad
     unsigned replaced = 0;
     struct translation t;
     enum pg_error err = PG_OK;
+    uint64_t check_size = firmware_maps_any(b, r->vaddr, r->size) ? r->size : 0;
 
-    for (uint64_t off = 0; off < r->size && err == PG_OK; off += PAGE_SIZE_4K)
+    for (uint64_t off = 0; off < check_size && err == PG_OK; off += PAGE_SIZE_4K)
         if (pg_translate(&b->space, virt(r->vaddr + off), &t) == PG_OK) {
             replaced++;
             err = pg_unmap(&b->space, virt(r->vaddr + off));
@@ -176,7 +188,7 @@ static EFI_STATUS map_region(struct boot *b, const struct elf_region *r, phys_ad
                  (unsigned long long)r->vaddr, replaced);
         for (uint64_t off = 0; off < r->size && err == PG_OK; off += PAGE_SIZE_4K)
             err = map4k_to(&b->space, virt(r->vaddr + off), phys(base.addr + off), r->attr);
-    } else {
+    } else if (err == PG_OK) {
         err = pg_map_range(&b->space, virt(r->vaddr), base, r->size, r->attr);
     }
     return err == PG_OK ? EFI_SUCCESS : paging_failure(err, "mapping kernel region", r->vaddr);

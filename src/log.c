@@ -106,6 +106,11 @@ static void write_serial(const char *text)
     }
 }
 
+bool log_enabled(enum log_level level)
+{
+    return level <= current_level;
+}
+
 void log_write(enum log_level level, const char *fmt, ...)
 {
     char line[LOG_LINE_MAX];

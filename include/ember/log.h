@@ -16,6 +16,9 @@ void log_boot_services_exited(void);
 
 void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* True when lines of this level are printed: lets callers skip work done only for a log line. */
+bool log_enabled(enum log_level level);
+
 #define log_error(...) log_write(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_write(LOG_INFO, __VA_ARGS__)
