@@ -98,9 +98,9 @@ static EFI_STATUS allocate_bootinfo(struct boot *b, uint64_t *highest)
     return EFI_SUCCESS;
 }
 
-#define CALIBRATION_US 10000
+#define CALIBRATION_US 2000 /* a 2 ms Stall: every boot pays it when CPUID has no TSC leaf */
 
-/* TSC ticks per second: CPUID when it says, else measured against the firmware's Stall(10 ms). */
+/* TSC ticks per second: CPUID when it says, else measured against the firmware's Stall. */
 static uint64_t calibrate_tsc(void)
 {
     uint64_t hz = arch_tsc_hz_from_cpuid(), start;

@@ -1,6 +1,7 @@
 /* Tracked firmware allocations (one cleanup path for every failure) and EFI_STATUS names. */
 #include "ember/efi.h"
 #include "ember/log.h"
+#include "ember/memmap.h"
 
 #define MAX_TRACKED 96
 
@@ -163,13 +164,40 @@ EFI_STATUS mem_alloc_pages(EFI_ALLOCATE_TYPE how, UINT32 type, UINTN pages, EFI_
     return track(*addr, pages);
 }
 
+/* A free address for pages with addr % align == offset % align, chosen from the current memory map;
+ * false when the map cannot be read or nothing fits. Uses one pool allocation, freed again. */
+static bool find_aligned_free(UINTN pages, UINT64 align, UINT64 offset, EFI_PHYSICAL_ADDRESS *addr)
+{
+    UINTN size = 0, key, desc_size = 0;
+    UINT32 version;
+    void *map = NULL;
+    bool found = false;
+
+    if (uefi_call_wrapper(BS->GetMemoryMap, 5, &size, NULL, &key, &desc_size, &version) != EFI_BUFFER_TOO_SMALL)
+        return false;
+    size += 8 * desc_size; /* the pool allocation itself may add descriptors */
+    if (EFI_ERROR(mem_alloc_pool(size, &map)))
+        return false;
+    if (!EFI_ERROR(uefi_call_wrapper(BS->GetMemoryMap, 5, &size, map, &key, &desc_size, &version)))
+        found = memmap_find_free(map, size, desc_size, pages * PAGE_SIZE_4K, align, offset, addr);
+    mem_free_pool(map);
+    return found;
+}
+
 EFI_STATUS mem_alloc_pages_aligned(UINT32 type, UINTN pages, UINT64 align, UINT64 offset,
                                    EFI_PHYSICAL_ADDRESS *addr)
 {
     UINTN slack = (UINTN)(align / PAGE_SIZE_4K) - 1;
     EFI_PHYSICAL_ADDRESS raw, start;
-    EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, type, pages + slack, &raw);
+    EFI_STATUS status;
 
+    /* one AllocateAddress where the map says it fits: no slack to give back (FreePages is slow) */
+    if (find_aligned_free(pages, align, offset, &start) &&
+        !EFI_ERROR(mem_alloc_pages(AllocateAddress, type, pages, &start))) {
+        *addr = start;
+        return EFI_SUCCESS;
+    }
+    status = mem_alloc_pages(AllocateAnyPages, type, pages + slack, &raw);
     if (EFI_ERROR(status))
         return status;
     untrack(raw, pages + slack);

@@ -291,3 +291,42 @@ uint64_t memmap_highest_address(const void *raw, uint64_t raw_size, uint64_t des
     }
     return highest;
 }
+
+/* Highest A in [base, base + length) with A == offset (mod align) and [A, A + size) inside it. */
+static bool highest_fit(uint64_t base, uint64_t length, uint64_t size, uint64_t align, uint64_t offset,
+                        uint64_t *at)
+{
+    uint64_t end = base + length, start;
+
+    if (size == 0 || size > length)
+        return false;
+    start = end - size;
+    start -= (start - offset) & (align - 1); /* round down to the congruence class */
+    if (start < base || start > end - size)
+        return false;
+    *at = start;
+    return true;
+}
+
+bool memmap_find_free(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t size, uint64_t align,
+                      uint64_t offset, uint64_t *address)
+{
+    struct uefi_memory_descriptor d;
+    uint64_t i, base, length, at, best = 0;
+    bool found = false;
+    const uint8_t *p = raw;
+
+    if (!desc_size_valid(desc_size) || align == 0 || (align & (align - 1)) != 0)
+        return false;
+    for (i = 0; i < raw_size / desc_size; i++) {
+        load_desc(p + i * desc_size, &d);
+        if (d.type != UEFI_CONVENTIONAL || !desc_range(&d, &base, &length))
+            continue;
+        if (highest_fit(base, length, size, align, offset, &at) && (!found || at > best)) {
+            best = at;
+            found = true;
+        }
+    }
+    *address = best;
+    return found;
+}

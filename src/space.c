@@ -61,11 +61,16 @@ EFI_STATUS paging_failure(enum pg_error err, const char *what, uint64_t virt)
     return err == PG_NO_MEMORY ? EFI_OUT_OF_RESOURCES : EFI_LOAD_ERROR;
 }
 
+/* Hashes a table page's entries without their Accessed and Dirty bits: the CPU sets those in the
+ * firmware's entries that ember's tables share, which is not a write by ember. */
 static uint64_t hash_page(uint64_t hash, phys_addr_t page)
 {
-    const uint8_t *bytes = (const uint8_t *)(uintptr_t)page.addr;
-    for (unsigned k = 0; k < PAGE_SIZE_4K; k++)
-        hash = (hash ^ bytes[k]) * 0x100000001b3ULL;
+    const uint64_t *entries = (const uint64_t *)(uintptr_t)page.addr;
+    for (unsigned k = 0; k < PT_ENTRIES; k++) {
+        uint64_t e = entries[k] & ~(PTE_A | PTE_D);
+        for (unsigned byte = 0; byte < 8; byte++)
+            hash = (hash ^ ((e >> (8 * byte)) & 0xFF)) * 0x100000001b3ULL;
+    }
     return hash;
 }
 
