@@ -14,27 +14,8 @@
 #define DEFAULT_STACK_SIZE (64 * KIB)
 #define FAIL_ALLOC_AT_MAX 1000000u
 
-/* FUZZ_EXPECT_OK=1 (the seed-only run): every input must parse. */
-static bool expect_ok;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    const char *env = getenv("FUZZ_EXPECT_OK");
-
-    (void)argc;
-    (void)argv;
-    expect_ok = env != NULL && strcmp(env, "1") == 0;
-    return 0;
-}
-
-/* Aborts the run (a libFuzzer finding) with the broken invariant named on stderr. */
-static void check(bool ok, const char *invariant)
-{
-    if (!ok) {
-        fprintf(stderr, "fuzz_config: invariant violated: %s\n", invariant);
-        __builtin_trap();
-    }
-}
+#define FUZZ_NAME "fuzz_config"
+#include "fuzz_common.h"
 
 static bool is_blank(char c)
 {

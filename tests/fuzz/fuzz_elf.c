@@ -11,27 +11,8 @@
 #define PHDR_SIZE sizeof(elf64_phdr_t)
 #define POISON 0xa5 /* fills outputs first, so a field the code forgets to write shows up */
 
-/* FUZZ_EXPECT_OK=1 (the seed-only run): every input must also give a plan (with allow_wx). */
-static bool expect_ok;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    const char *env = getenv("FUZZ_EXPECT_OK");
-
-    (void)argc;
-    (void)argv;
-    expect_ok = env != NULL && strcmp(env, "1") == 0;
-    return 0;
-}
-
-/* Aborts the run (a libFuzzer finding) with the broken invariant named on stderr. */
-static void check(bool ok, const char *invariant)
-{
-    if (!ok) {
-        fprintf(stderr, "fuzz_elf: invariant violated: %s\n", invariant);
-        __builtin_trap();
-    }
-}
+#define FUZZ_NAME "fuzz_elf"
+#include "fuzz_common.h"
 
 /* The diag matches err: "" on success, else "<rule-name>: ..." NUL-terminated in its array. */
 static void check_diag(enum elf_error err, const struct elf_diag *diag)

@@ -19,27 +19,8 @@
 #define UEFI_PAGE_SIZE PAGE_SIZE_4K
 #define EMBER_TYPE_MAX EMBER_MEM_EFI_RUNTIME_DATA
 
-/* FUZZ_EXPECT_OK=1 (the seed-only run): every input must normalise without error. */
-static bool expect_ok;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    const char *env = getenv("FUZZ_EXPECT_OK");
-
-    (void)argc;
-    (void)argv;
-    expect_ok = env != NULL && strcmp(env, "1") == 0;
-    return 0;
-}
-
-/* Aborts the run (a libFuzzer finding) with the broken invariant named on stderr. */
-static void check(bool ok, const char *invariant)
-{
-    if (!ok) {
-        fprintf(stderr, "fuzz_memmap: invariant violated: %s\n", invariant);
-        __builtin_trap();
-    }
-}
+#define FUZZ_NAME "fuzz_memmap"
+#include "fuzz_common.h"
 
 static uint64_t load_le(const uint8_t *p, unsigned bytes)
 {
