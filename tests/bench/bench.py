@@ -308,7 +308,7 @@ WALL_GAPS = [  # (what happens between the two lines, line a, line b); ("!", x) 
     ("regions before the last (place, Read, zero, map) + placing the last", "page tables: firmware",
      ("!", "segment vaddr")),
     ("last region: zero, Read, map", ("!", "segment vaddr"), "kernel loaded:"),
-    ("boot info (incl. TSC calibration: Stall 10 ms)", "framebuffer", "boot info at"),
+    ("boot info (incl. TSC calibration: a 2 ms Stall)", "framebuffer", "boot info at"),
     ("direct map (2 MiB pages)", "boot info at", "direct map:"),
     ("hash of the firmware's table pages, after", "firmware allocations made", "firmware page tables after"),
 ]
