@@ -1,12 +1,9 @@
 /* Kernel loading: headers only first (validate before allocating), then segments straight to their pages. */
-#include "ember/load.h"
 #include "ember/boot.h"
 #include "ember/fmt.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
 #include "ember/sha256.h"
-
-#define ELF_HEADER_READ 64
 
 static EFI_STATUS read_headers(struct file *kernel, elf64_ehdr_t *ehdr, elf64_phdr_t *phdrs,
                                struct elf_diag *diag)
@@ -22,8 +19,11 @@ static EFI_STATUS read_headers(struct file *kernel, elf64_ehdr_t *ehdr, elf64_ph
     return file_read_at(kernel, phoff, phdrs, phsize);
 }
 
-EFI_STATUS load_read_plan(EFI_FILE_HANDLE root, const char *path, const struct elf_options *opts,
-                          struct file *kernel, struct elf_plan *plan)
+/* Opens the kernel at path, reads its ELF header and program header table only (never the whole
+ * file), validates them and fills *plan. Logs the seed's "Kernel ELF information" lines on success
+ * and one error line naming the failed rule otherwise. On success *kernel stays open. */
+static EFI_STATUS load_read_plan(EFI_FILE_HANDLE root, const char *path, const struct elf_options *opts,
+                                 struct file *kernel, struct elf_plan *plan)
 {
     elf64_ehdr_t ehdr;
     elf64_phdr_t phdrs[ELF_MAX_PHNUM];
