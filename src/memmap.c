@@ -143,32 +143,44 @@ static bool desc_range(const struct uefi_memory_descriptor *d, uint64_t *base, u
     return true;
 }
 
-/* Converts the raw descriptors and the extra ranges into (base, length, ember type) entries at
- * ranges[0..*n), dropping zero-length ones. ranges must hold n_desc + n_extra entries. */
+/* Appends [base, base + length) of type to ranges[*k] widened outward to whole 4 KiB pages (base
+ * rounded down, end up), so every boundary the sweep sees, and hence every output entry, is
+ * page-aligned. A zero-length range is dropped, whatever its base. Returns false when the end,
+ * before or after rounding up, passes 2^64 - 1 (an end of exactly 2^64 counts as wrapping). */
+static bool add_page_range(struct ember_memmap_entry *ranges, size_t *k, uint64_t base,
+                           uint64_t length, uint32_t type)
+{
+    uint64_t start, end;
+
+    if (length == 0)
+        return true;
+    if (__builtin_add_overflow(base, length, &end) || !align_up_checked(end, UEFI_PAGE_SIZE, &end))
+        return false;
+    start = align_down(base, UEFI_PAGE_SIZE);
+    ranges[(*k)++] = (struct ember_memmap_entry){ start, end - start, type, 0 };
+    return true;
+}
+
+/* Converts the raw descriptors and the extra ranges into page-aligned (base, length, ember type)
+ * entries at ranges[0..*n), dropping zero-length ones. ranges must hold n_desc + n_extra entries. */
 static enum memmap_error collect_ranges(const uint8_t *raw, uint64_t n_desc, uint64_t desc_size,
                                         const struct ember_memmap_entry *extra, size_t n_extra,
                                         struct ember_memmap_entry *ranges, size_t *n)
 {
     struct uefi_memory_descriptor d;
-    uint64_t i, base, length, end;
+    uint64_t i, base, length;
     size_t k = 0;
 
     for (i = 0; i < n_desc; i++) {
         load_desc(raw + i * desc_size, &d);
-        if (!desc_range(&d, &base, &length))
+        /* UEFI descriptors start on a page already; rounding only matters for a bad map */
+        if (!desc_range(&d, &base, &length)
+            || !add_page_range(ranges, &k, base, length, memmap_type_from_uefi(d.type)))
             return MEMMAP_ERR_RANGE_WRAPS;
-        if (length == 0)
-            continue;
-        ranges[k++] = (struct ember_memmap_entry){ base, length, memmap_type_from_uefi(d.type), 0 };
     }
-    for (i = 0; i < n_extra; i++) {
-        if (__builtin_add_overflow(extra[i].base, extra[i].length, &end))
+    for (i = 0; i < n_extra; i++)
+        if (!add_page_range(ranges, &k, extra[i].base, extra[i].length, known_type(extra[i].type)))
             return MEMMAP_ERR_RANGE_WRAPS;
-        if (extra[i].length == 0)
-            continue;
-        ranges[k++] = (struct ember_memmap_entry){ extra[i].base, extra[i].length,
-                                                   known_type(extra[i].type), 0 };
-    }
     *n = k;
     return MEMMAP_OK;
 }

@@ -53,7 +53,9 @@ enum ember_memory_type {
 };
 
 /* One range of the normalised memory map: sorted by base, non-overlapping, adjacent ranges of the
- * same type merged. base and length are multiples of 4 KiB except framebuffer ranges. */
+ * same type merged. base and length are multiples of 4 KiB. Ranges that are not page multiples
+ * (the framebuffer) are widened outward to whole pages, so the EMBER_MEM_FRAMEBUFFER entry may
+ * cover a little more than the framebuffer's bytes: use framebuffer.base/size for its extent. */
 struct ember_memmap_entry {
     uint64_t base;
     uint64_t length;

@@ -33,18 +33,20 @@ enum memmap_error {
     MEMMAP_OK = 0,
     MEMMAP_ERR_DESC_SIZE,   /* descriptor size smaller than the version-1 layout, or not 8-aligned */
     MEMMAP_ERR_NO_SPACE,    /* output capacity too small */
-    MEMMAP_ERR_RANGE_WRAPS, /* physical_start + pages * 4 KiB wraps */
+    MEMMAP_ERR_RANGE_WRAPS, /* a range's end, rounded up to 4 KiB, passes 2^64 - 1 */
 };
 
 /* Type of a UEFI range in ember's terms (enum ember_memory_type). */
 uint32_t memmap_type_from_uefi(uint32_t uefi_type);
 
 /* Normalises raw (raw_size bytes, desc_size stride) plus `extra` ranges that take part like
- * descriptors (e.g. the framebuffer) into out[0..*count): sorted by base, without overlaps (the
- * more restrictive type wins an overlap: bad > reserved ... > usable), adjacent equal types merged,
- * zero-length ranges dropped, extra ranges of unknown type treated as reserved. out_cap must be
- * >= 3 * (descriptors + n_extra): out doubles as scratch space. *count is 0 on error. Needs no
- * allocation, so it runs after ExitBootServices. */
+ * descriptors (e.g. the framebuffer) into out[0..*count): every range first widened outward to
+ * whole 4 KiB pages (base down, end up; extra ranges are bytes, so the framebuffer's entry may
+ * cover a little more than the framebuffer), then sorted by base, without overlaps (the more
+ * restrictive type wins an overlap: bad > reserved ... > usable), adjacent equal types merged,
+ * zero-length ranges dropped, extra ranges of unknown type treated as reserved. Every output base
+ * and length is a multiple of 4 KiB. out_cap must be >= 3 * (descriptors + n_extra): out doubles
+ * as scratch space. *count is 0 on error. Needs no allocation, so it runs after ExitBootServices. */
 enum memmap_error memmap_normalize(const void *raw, uint64_t raw_size, uint64_t desc_size,
                                    const struct ember_memmap_entry *extra, size_t n_extra,
                                    struct ember_memmap_entry *out, size_t out_cap, size_t *count);

@@ -82,4 +82,14 @@ static inline void expect_entry(size_t i, uint64_t base, uint64_t length, uint32
     assert_int_equal(out[i].reserved, 0);
 }
 
+/* Every entry in out[0..count) starts and ends on a 4 KiB page, as bootinfo.h promises. */
+static inline void expect_page_aligned(size_t count)
+{
+    size_t i;
+    for (i = 0; i < count; i++) {
+        assert_int_equal(out[i].base % PAGE_SIZE_4K, 0);
+        assert_int_equal(out[i].length % PAGE_SIZE_4K, 0);
+    }
+}
+
 #endif

@@ -130,7 +130,7 @@ static void test_memmap_overlays_framebuffer_extra(void **state)
 {
     struct raw_map m;
     struct ember_memmap_entry extra[] = {
-        { 0x40000, 0x1d4c00, EMBER_MEM_FRAMEBUFFER, 0 }, /* 800x600x4, not page-sized */
+        { 0x40000, 0x1d4c00, EMBER_MEM_FRAMEBUFFER, 0 }, /* 800x600x4, ends mid-page */
         { 0x80000000, 0x1000, EMBER_MEM_FRAMEBUFFER, 7 }, /* in a gap; reserved field ignored */
     };
     size_t count;
@@ -140,8 +140,8 @@ static void test_memmap_overlays_framebuffer_extra(void **state)
     assert_int_equal(normalize_extra(&m, extra, 2, &count), MEMMAP_OK);
     assert_int_equal(count, 4);
     expect_entry(0, 0x0, 0x40000, EMBER_MEM_USABLE);
-    expect_entry(1, 0x40000, 0x1d4c00, EMBER_MEM_FRAMEBUFFER);
-    expect_entry(2, 0x214c00, 0x1000000 - 0x214c00, EMBER_MEM_USABLE);
+    expect_entry(1, 0x40000, 0x1d5000, EMBER_MEM_FRAMEBUFFER); /* its last page, whole */
+    expect_entry(2, 0x215000, 0x1000000 - 0x215000, EMBER_MEM_USABLE);
     expect_entry(3, 0x80000000, 0x1000, EMBER_MEM_FRAMEBUFFER);
 }
 
@@ -212,10 +212,14 @@ static void test_memmap_rejects_wrapping_range(void **state)
     assert_int_equal(count, 0);
     raw_init(&m, 48);
     assert_int_equal(normalize_extra(&m, &extra, 1, &count), MEMMAP_ERR_RANGE_WRAPS);
-    extra.length = 0xfff; /* ends at UINT64_MAX: representable */
+    extra.length = 0xfff; /* ends at UINT64_MAX, but rounded up to a page it ends at 2^64 */
+    assert_int_equal(normalize_extra(&m, &extra, 1, &count), MEMMAP_ERR_RANGE_WRAPS);
+    assert_int_equal(count, 0);
+    extra.base = UINT64_MAX - 0x1ffe; /* rounds out to the second-highest page: representable */
+    extra.length = 1;
     assert_int_equal(normalize_extra(&m, &extra, 1, &count), MEMMAP_OK);
     assert_int_equal(count, 1);
-    expect_entry(0, UINT64_MAX - 0xfff, 0xfff, EMBER_MEM_FRAMEBUFFER);
+    expect_entry(0, UINT64_MAX - 0x1fff, 0x1000, EMBER_MEM_FRAMEBUFFER);
 }
 
 static void test_memmap_reports_no_space_when_capacity_too_small(void **state)
@@ -291,9 +295,10 @@ static void test_memmap_normalizes_ovmf_like_map(void **state)
     expect_entry(12, 0x2b20000, 0x10000, EMBER_MEM_PAGE_TABLES);
     expect_entry(14, 0x7800000, 0x400000, EMBER_MEM_BOOTLOADER_RECLAIMABLE);
     expect_entry(15, 0x7c00000, 0x80000, EMBER_MEM_EFI_RUNTIME_DATA);
-    expect_entry(20, 0x80000000, 0x1d4c00, EMBER_MEM_FRAMEBUFFER);
+    expect_entry(20, 0x80000000, 0x1d5000, EMBER_MEM_FRAMEBUFFER);
     expect_entry(21, 0xffc00000, 0x400000, EMBER_MEM_MMIO);
     expect_entry(22, 0xfd00000000ULL, 0x300000000ULL, EMBER_MEM_RESERVED);
+    expect_page_aligned(count);
     for (i = 1; i < count; i++) {
         assert_true(out[i - 1].base + out[i - 1].length <= out[i].base);
         assert_false(out[i - 1].base + out[i - 1].length == out[i].base
