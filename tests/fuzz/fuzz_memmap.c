@@ -58,8 +58,21 @@ struct range {
     uint32_t type;
 };
 
-/* The input ranges in ember terms, zero-length ones dropped. Returns false when one wraps
- * (pages * 4 KiB or base + length past 2^64 - 1, the module's documented error). */
+/* Widens a non-empty [base, end) to whole pages into *r (base down, end up). Returns false when
+ * the rounded-up end would be 2^64, which the module reports as a wrapping range. */
+static bool model_page_range(uint64_t base, uint64_t end, uint32_t type, struct range *r)
+{
+    uint64_t tail = end % UEFI_PAGE_SIZE;
+
+    if (tail != 0 && __builtin_add_overflow(end, UEFI_PAGE_SIZE - tail, &end))
+        return false;
+    *r = (struct range){ base - base % UEFI_PAGE_SIZE, end, type };
+    return true;
+}
+
+/* The input ranges in ember terms, widened to whole pages, zero-length ones dropped. Returns false
+ * when one wraps (pages * 4 KiB, base + length or the end rounded up to a page past 2^64 - 1, the
+ * module's documented error). */
 static bool model_ranges(const uint8_t *raw, size_t n_desc, uint64_t desc_size,
                          const struct ember_memmap_entry *extra, size_t n_extra,
                          struct range *out, size_t *n)
@@ -72,17 +85,19 @@ static bool model_ranges(const uint8_t *raw, size_t n_desc, uint64_t desc_size,
         if (__builtin_mul_overflow(pages, UEFI_PAGE_SIZE, &len)
             || __builtin_add_overflow(base, len, &end))
             return false;
-        if (len > 0)
-            out[k++] = (struct range){ base, end, memmap_type_from_uefi((uint32_t)load_le(d, 4)) };
+        if (len > 0 && !model_page_range(base, end, memmap_type_from_uefi((uint32_t)load_le(d, 4)),
+                                         &out[k++]))
+            return false;
     }
     for (i = 0; i < n_extra; i++) {
         uint64_t end;
         uint32_t t = extra[i].type;
         if (__builtin_add_overflow(extra[i].base, extra[i].length, &end))
             return false;
-        if (extra[i].length > 0)
-            out[k++] = (struct range){ extra[i].base, end,
-                                       t >= 1 && t <= EMBER_TYPE_MAX ? t : EMBER_MEM_RESERVED };
+        if (extra[i].length > 0
+            && !model_page_range(extra[i].base, end,
+                                 t >= 1 && t <= EMBER_TYPE_MAX ? t : EMBER_MEM_RESERVED, &out[k++]))
+            return false;
     }
     *n = k;
     return true;
@@ -151,6 +166,8 @@ static void check_shape(const struct ember_memmap_entry *out, size_t count, size
         check(strcmp(memmap_type_name(e->type), "unknown") != 0, "type has a name");
         check(e->reserved == 0, "reserved field is 0");
         check(!__builtin_add_overflow(e->base, e->length, &end), "entry end does not wrap");
+        check(e->base % UEFI_PAGE_SIZE == 0 && e->length % UEFI_PAGE_SIZE == 0,
+              "base and length are multiples of 4 KiB (bootinfo.h)");
         if (i == 0)
             continue;
         check(out[i - 1].base + out[i - 1].length <= e->base, "sorted and non-overlapping");
