@@ -1,5 +1,6 @@
 /* Gathers what the kernel needs into struct ember_bootinfo: framebuffer, ACPI, SMBIOS, cmdline, stack. */
 #include "ember/boot.h"
+#include "ember/fbgeom.h"
 #include "ember/fmt.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
@@ -35,30 +36,51 @@ static void gather_firmware_tables(struct ember_bootinfo *info)
         log_warn("no ACPI RSDP in the configuration table");
 }
 
+/* The GOP fields fbgeom needs, as plain numbers. */
+static struct gop_mode gop_mode_of(const EFI_GRAPHICS_OUTPUT_PROTOCOL_MODE *gm)
+{
+    const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gm->Info;
+
+    return (struct gop_mode){
+        .pixel_format = (uint32_t)info->PixelFormat,
+        .red_mask = info->PixelInformation.RedMask,
+        .green_mask = info->PixelInformation.GreenMask,
+        .blue_mask = info->PixelInformation.BlueMask,
+        .reserved_mask = info->PixelInformation.ReservedMask,
+        .horizontal_resolution = info->HorizontalResolution,
+        .vertical_resolution = info->VerticalResolution,
+        .pixels_per_scan_line = info->PixelsPerScanLine,
+        .frame_buffer_base = gm->FrameBufferBase,
+        .frame_buffer_size = gm->FrameBufferSize,
+    };
+}
+
+/* Describes the GOP's current mode in *fb, or leaves it zero ("no framebuffer") and logs why when
+ * there is no GOP or fbgeom cannot describe the mode. */
 static void gather_framebuffer(struct ember_framebuffer *fb)
 {
     EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
     EFI_STATUS status = uefi_call_wrapper(BS->LocateProtocol, 3, &efi_gop_guid, NULL, (void **)&gop);
+    struct gop_mode mode;
+    const char *why = NULL;
 
-    if (EFI_ERROR(status) || gop->Mode == NULL || gop->Mode->Info->PixelFormat == PixelBltOnly) {
+    if (EFI_ERROR(status)) {
         log_info("no linear framebuffer (GOP: %s)", efi_status_name(status));
         return;
     }
-    EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *mode = gop->Mode->Info;
-    fb->base = gop->Mode->FrameBufferBase;
-    fb->size = gop->Mode->FrameBufferSize;
-    fb->width = mode->HorizontalResolution;
-    fb->height = mode->VerticalResolution;
-    fb->pitch = mode->PixelsPerScanLine * 4;
-    fb->bpp = 32;
-    fb->pixel_format = mode->PixelFormat == PixelRedGreenBlueReserved8BitPerColor ? EMBER_PIXEL_RGBX_8BPC
-                     : mode->PixelFormat == PixelBlueGreenRedReserved8BitPerColor ? EMBER_PIXEL_BGRX_8BPC
-                                                                                  : EMBER_PIXEL_BITMASK;
-    fb->red_mask = mode->PixelInformation.RedMask;
-    fb->green_mask = mode->PixelInformation.GreenMask;
-    fb->blue_mask = mode->PixelInformation.BlueMask;
-    fb->reserved_mask = mode->PixelInformation.ReservedMask;
-    log_info("framebuffer %ux%u pitch %u at 0x%llx", fb->width, fb->height, fb->pitch, (unsigned long long)fb->base);
+    if (gop == NULL || gop->Mode == NULL || gop->Mode->Info == NULL) {
+        log_info("no linear framebuffer: GOP has no current mode");
+        return;
+    }
+    mode = gop_mode_of(gop->Mode);
+    if (!fbgeom_from_gop(&mode, fb, &why)) {
+        log_info("no linear framebuffer: %s (GOP mode %ux%u, %u pixels per scanline, pixel format %u)", why,
+                 mode.horizontal_resolution, mode.vertical_resolution, mode.pixels_per_scan_line,
+                 mode.pixel_format);
+        return;
+    }
+    log_info("framebuffer %ux%u pitch %u bpp %u at 0x%llx", fb->width, fb->height, fb->pitch, fb->bpp,
+             (unsigned long long)fb->base);
 }
 
 /* Allocates boot info + normalised-map array + raw-map buffer as one block (type reclaimable),
