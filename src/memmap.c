@@ -342,3 +342,67 @@ bool memmap_find_free(const void *raw, uint64_t raw_size, uint64_t desc_size, ui
     *address = best;
     return found;
 }
+
+/* The descriptor of the raw map containing addr, or false when no descriptor covers it. */
+static bool descriptor_at(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t addr,
+                          struct uefi_memory_descriptor *out)
+{
+    uint64_t base, length;
+    const uint8_t *p = raw;
+
+    for (uint64_t i = 0; i < raw_size / desc_size; i++) {
+        load_desc(p + i * desc_size, out);
+        if (desc_range(out, &base, &length) && addr >= base && addr - base < length)
+            return true;
+    }
+    return false;
+}
+
+bool memmap_range_is_free(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t base,
+                          uint64_t size, uint64_t *busy_at, uint32_t *uefi_type)
+{
+    struct uefi_memory_descriptor d;
+    uint64_t cursor = base, end, d_base, d_length;
+
+    *busy_at = base;
+    *uefi_type = MEMMAP_NO_DESCRIPTOR;
+    if (!desc_size_valid(desc_size) || __builtin_add_overflow(base, size, &end))
+        return false;
+    /* each step moves past one descriptor, so the loop ends after at most one step per descriptor */
+    while (cursor < end) {
+        *busy_at = cursor;
+        if (!descriptor_at(raw, raw_size, desc_size, cursor, &d)) {
+            *uefi_type = MEMMAP_NO_DESCRIPTOR;
+            return false;
+        }
+        *uefi_type = d.type;
+        if (d.type != UEFI_CONVENTIONAL)
+            return false;
+        desc_range(&d, &d_base, &d_length);
+        cursor = d_base + d_length;
+    }
+    return true;
+}
+
+const char *memmap_uefi_type_name(uint32_t uefi_type)
+{
+    static const char *const names[] = {
+        "EfiReservedMemoryType", "EfiLoaderCode", "EfiLoaderData", "EfiBootServicesCode",
+        "EfiBootServicesData", "EfiRuntimeServicesCode", "EfiRuntimeServicesData",
+        "EfiConventionalMemory", "EfiUnusableMemory", "EfiACPIReclaimMemory", "EfiACPIMemoryNVS",
+        "EfiMemoryMappedIO", "EfiMemoryMappedIOPortSpace", "EfiPalCode", "EfiPersistentMemory",
+        "EfiUnacceptedMemoryType",
+    };
+
+    if (uefi_type < ARRAY_LEN(names))
+        return names[uefi_type];
+    if (uefi_type == MEMMAP_NO_DESCRIPTOR)
+        return "no memory at all (no memory-map descriptor)";
+    switch (uefi_type) {
+    case EMBER_UEFI_TYPE_KERNEL: return "ember kernel";
+    case EMBER_UEFI_TYPE_PAGE_TABLES: return "ember page-table";
+    case EMBER_UEFI_TYPE_MODULES: return "ember module";
+    case EMBER_UEFI_TYPE_RECLAIMABLE: return "ember boot-info";
+    }
+    return uefi_type >= 0x80000000u ? "OS-loader-defined" : "unknown-type";
+}

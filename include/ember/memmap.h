@@ -63,4 +63,17 @@ const char *memmap_type_name(uint32_t ember_type);
 bool memmap_find_free(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t size, uint64_t align,
                       uint64_t offset, uint64_t *address);
 
+/* memmap_range_is_free's *uefi_type when no descriptor covers the address (not memory at all). */
+#define MEMMAP_NO_DESCRIPTOR 0xFFFFFFFFu
+
+/* True when every byte of [base, base + size) lies in conventional (free) memory of the raw map.
+ * Otherwise false, with *busy_at = the first address that is not free and *uefi_type = the UEFI type
+ * of its descriptor, or MEMMAP_NO_DESCRIPTOR when no descriptor covers it. A range that wraps 2^64
+ * is never free. */
+bool memmap_range_is_free(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t base,
+                          uint64_t size, uint64_t *busy_at, uint32_t *uefi_type);
+
+/* "EfiBootServicesData" etc. for log lines; ember's own types and MEMMAP_NO_DESCRIPTOR by name. */
+const char *memmap_uefi_type_name(uint32_t uefi_type);
+
 #endif
