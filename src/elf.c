@@ -30,6 +30,7 @@ static const char *const rule_names[ELF_ERR_COUNT] = {
     [ELF_ERR_SHARED_PAGE_PERMISSIONS] = "shared-page-permissions",
     [ELF_ERR_PHYS_WRAPS] = "phys-wraps",
     [ELF_ERR_SHARED_PAGE_PHYS] = "shared-page-phys",
+    [ELF_ERR_RESERVED_RANGE] = "in-reserved-range",
 };
 
 const char *elf_error_name(enum elf_error err)
@@ -383,6 +384,25 @@ static enum elf_error check_entry(const struct elf_plan *plan, struct elf_diag *
                 plan->entry);
 }
 
+/* No region may overlap the range the loader keeps for itself (opts->reserved_*, e.g. the direct
+ * map): mapping the kernel there would fail late or shadow the loader's own mapping. */
+static enum elf_error check_reserved(const struct elf_plan *plan, const struct elf_options *opts,
+                                     struct elf_diag *diag)
+{
+    if (opts == NULL || opts->reserved_size == 0)
+        return ELF_OK;
+    uint64_t lo = opts->reserved_base, last = opts->reserved_base + (opts->reserved_size - 1);
+    for (unsigned i = 0; i < plan->region_count; i++) {
+        const struct elf_region *r = &plan->regions[i];
+        if (r->vaddr <= last && r->vaddr + (r->size - 1) >= lo)
+            return fail(diag, ELF_ERR_RESERVED_RANGE,
+                        "segment at p_vaddr 0x%lx (region [0x%lx, 0x%lx)) overlaps %s [0x%lx, 0x%lx]: link "
+                        "the kernel elsewhere", plan->segments[r->first].vaddr, r->vaddr, r->vaddr + r->size,
+                        opts->reserved_name != NULL ? opts->reserved_name : "the reserved range", lo, last);
+    }
+    return ELF_OK;
+}
+
 enum elf_error elf_build_plan(const elf64_ehdr_t *ehdr, const void *phdrs, uint64_t file_size,
                               const struct elf_options *opts, struct elf_plan *plan,
                               struct elf_diag *diag)
@@ -403,6 +423,8 @@ enum elf_error elf_build_plan(const elf64_ehdr_t *ehdr, const void *phdrs, uint6
     err = check_overlaps(work.segments, work.count, diag);
     if (err == ELF_OK)
         err = build_regions(&work, diag);
+    if (err == ELF_OK)
+        err = check_reserved(&work, opts, diag);
     work.entry = eh.e_entry;
     if (err == ELF_OK)
         err = check_entry(&work, diag);

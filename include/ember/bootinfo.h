@@ -35,6 +35,9 @@
 
 /* Default higher-half direct map offset (the kernel must read hhdm_offset, not assume this). */
 #define EMBER_HHDM_OFFSET 0xffff800000000000ULL
+/* ember keeps [EMBER_HHDM_OFFSET, + EMBER_HHDM_MAX_SIZE) for the direct map (64 TiB of physical
+ * memory at most): a kernel linked there is refused. */
+#define EMBER_HHDM_MAX_SIZE 0x400000000000ULL
 
 enum ember_memory_type {
     EMBER_MEM_USABLE = 1,

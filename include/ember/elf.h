@@ -78,6 +78,7 @@ enum elf_error {
     ELF_ERR_SHARED_PAGE_PERMISSIONS,
     ELF_ERR_PHYS_WRAPS,        /* p_paddr + p_memsz wraps */
     ELF_ERR_SHARED_PAGE_PHYS,  /* segments share a page but disagree on its physical address */
+    ELF_ERR_RESERVED_RANGE,    /* a segment overlaps elf_options' reserved range (ember's direct map) */
     ELF_ERR_COUNT
 };
 
@@ -123,6 +124,9 @@ struct elf_diag {
 
 struct elf_options {
     bool allow_wx; /* accept PF_W|PF_X segments (mapped PAGE_WRITE_EXECUTE) */
+    /* Virtual range no segment may overlap (reserved_size 0 = none), named in the error line. */
+    uint64_t reserved_base, reserved_size;
+    const char *reserved_name;
 };
 
 /* Checks the ELF header (the first `len` bytes of a file of `file_size` bytes) and, on success,

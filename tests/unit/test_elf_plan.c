@@ -227,10 +227,66 @@ static void test_elf_rejects_entry_in_non_executable_segment(void **state)
     expect_plan_error(&f, ELF_ERR_ENTRY_NOT_EXECUTABLE);
 }
 
+/* The loader's direct map [0xffff800000000000, +64 TiB), as load.c passes it. */
+static void reserve_direct_map(struct elf_fixture *f)
+{
+    f->opts.reserved_base = 0xffff800000000000ULL;
+    f->opts.reserved_size = 0x400000000000ULL;
+    f->opts.reserved_name = "ember's direct map";
+}
+
+static void test_elf_rejects_segment_inside_reserved_direct_map(void **state)
+{
+    struct elf_fixture f;
+    (void)state;
+    fixture_init(&f);
+    reserve_direct_map(&f);
+    f.phdrs[2].p_vaddr = 0xffff800000100000ULL; /* .data at the direct map of physical 1 MiB */
+    struct elf_diag d = expect_plan_error(&f, ELF_ERR_RESERVED_RANGE);
+    assert_non_null(strstr(d.message, "ember's direct map [0xffff800000000000, 0xffffbfffffffffff]"));
+    assert_non_null(strstr(d.message, "p_vaddr 0xffff800000100000"));
+}
+
+static void test_elf_rejects_segment_straddling_reserved_range_edges(void **state)
+{
+    struct elf_fixture f;
+    (void)state;
+    fixture_init(&f);
+    reserve_direct_map(&f);
+    f.phdrs[2].p_vaddr = 0xffffbffffffff000ULL; /* starts in the last reserved page, ends past it */
+    expect_plan_error(&f, ELF_ERR_RESERVED_RANGE);
+    fixture_init(&f);
+    reserve_direct_map(&f);
+    f.phdrs[2].p_vaddr = 0xffff800000000000ULL; /* the very first reserved byte */
+    expect_plan_error(&f, ELF_ERR_RESERVED_RANGE);
+}
+
+static void test_elf_accepts_segments_just_outside_reserved_range(void **state)
+{
+    struct elf_fixture f;
+    struct elf_plan plan;
+    (void)state;
+    fixture_init(&f);
+    reserve_direct_map(&f);
+    f.phdrs[2].p_vaddr = 0xffffc00000000000ULL; /* first byte after the direct map */
+    expect_plan_ok(&f, &plan);
+    fixture_init(&f);
+    reserve_direct_map(&f);
+    f.phdrs[2].p_vaddr = 0x7fffffffd000ULL; /* lower half: .data + .bss end exactly at 2^47 */
+    f.phdrs[2].p_paddr = 0x103000;
+    expect_plan_ok(&f, &plan);
+    fixture_init(&f); /* no reserved range: the same address is fine */
+    f.phdrs[2].p_vaddr = 0xffff800000100000ULL;
+    expect_plan_ok(&f, &plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_elf_builds_plan_for_valid_image),
+        cmocka_unit_test(test_elf_rejects_segment_inside_reserved_direct_map),
+        cmocka_unit_test(test_elf_rejects_segment_straddling_reserved_range_edges),
+        cmocka_unit_test(test_elf_accepts_segments_just_outside_reserved_range),
         cmocka_unit_test(test_elf_rounds_each_region_to_whole_pages),
         cmocka_unit_test(test_elf_rounds_unaligned_segment_out_to_page_boundaries),
         cmocka_unit_test(test_elf_reads_phdrs_from_unaligned_buffer),
