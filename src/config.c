@@ -1,4 +1,4 @@
-/* Pure: parses ember.cfg (`key = value` lines, # comments, LF or CRLF) into struct ember_config. */
+/* Pure: parses ember.cfg (`key = value` lines, # comments, "quoted" values, LF or CRLF) into struct ember_config. */
 #include "ember/config.h"
 #include "ember/fmt.h" /* also brings stdarg.h for fail() */
 
@@ -243,7 +243,8 @@ static enum config_error parse_cmdline(struct parser *ps, struct slice v)
     return CONFIG_OK;
 }
 
-/* `module = PATH [NAME]`: PATH is the first blank-separated word, NAME the trimmed rest. */
+/* `module = PATH [NAME]`: PATH is the first blank-separated word, NAME the trimmed rest (a
+ * quoted value is trimmed here too). */
 static enum config_error parse_module(struct parser *ps, struct slice v)
 {
     struct config_module *m;
@@ -252,6 +253,7 @@ static enum config_error parse_module(struct parser *ps, struct slice v)
     if (ps->cfg->module_count >= EMBER_MAX_MODULES)
         return fail(ps, CONFIG_ERR_TOO_MANY_MODULES, "too many modules (max %d)",
                     EMBER_MAX_MODULES);
+    v = trim(v);
     if (v.n == 0)
         return bad_value(ps, v, "a path and an optional name");
     path = v;
@@ -391,11 +393,50 @@ static enum config_error apply_key(struct parser *ps, struct slice key, struct s
     return key_rules[i].parse(ps, value);
 }
 
-/* Parses one line (without its '\n'): blank, a comment, or `key = value`. */
+/* Index in s of the first '#' that follows a blank (a trailing comment's start), or s.n. */
+static size_t comment_start(struct slice s)
+{
+    size_t i;
+
+    for (i = 1; i < s.n; i++)
+        if (s.p[i] == '#' && is_blank(s.p[i - 1]))
+            return i;
+    return s.n;
+}
+
+/* Sets *value from raw, the text after a line's '='. A value opening with '"' is the text up to
+ * the next '"', kept as is; only blanks and a comment may follow. Otherwise it is raw up to any
+ * trailing comment (a '#' after a blank), trimmed. Fails (syntax) when the quote is not closed or
+ * is followed by anything else. */
+static enum config_error line_value(struct parser *ps, struct slice raw, struct slice *value)
+{
+    char q[QUOTE_MAX + 4];
+    struct slice v = trim(raw), after, rest;
+    size_t close;
+
+    if (v.n == 0 || v.p[0] != '"') {
+        raw.n = comment_start(raw);
+        *value = trim(raw);
+        return CONFIG_OK;
+    }
+    close = 1 + find_char((struct slice){ v.p + 1, v.n - 1 }, '"');
+    if (close == v.n)
+        return fail(ps, CONFIG_ERR_SYNTAX, "unterminated quote");
+    after = (struct slice){ v.p + close + 1, v.n - close - 1 };
+    rest = trim(after);
+    if (rest.n > 0 && (rest.p == after.p || rest.p[0] != '#'))
+        return fail(ps, CONFIG_ERR_SYNTAX, "unexpected '%s' after closing quote", quote(q, after));
+    *value = (struct slice){ v.p + 1, close - 1 };
+    return CONFIG_OK;
+}
+
+/* Parses one line (without its '\n'): blank, a comment, or `key = value` with an optional
+ * trailing comment. */
 static enum config_error parse_line(struct parser *ps, struct slice line)
 {
     char q[QUOTE_MAX + 4];
     struct slice key, value;
+    enum config_error err;
     size_t eq;
 
     if (line.n > 0 && line.p[line.n - 1] == '\r')
@@ -412,9 +453,11 @@ static enum config_error parse_line(struct parser *ps, struct slice line)
     if (eq == line.n)
         return fail(ps, CONFIG_ERR_SYNTAX, "expected 'key = value', got '%s'", quote(q, line));
     key = trim((struct slice){ line.p, eq });
-    value = trim((struct slice){ line.p + eq + 1, line.n - eq - 1 });
     if (key.n == 0)
         return fail(ps, CONFIG_ERR_SYNTAX, "missing key before '=' in '%s'", quote(q, line));
+    err = line_value(ps, (struct slice){ line.p + eq + 1, line.n - eq - 1 }, &value);
+    if (err != CONFIG_OK)
+        return err;
     return apply_key(ps, key, value);
 }
 

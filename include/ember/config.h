@@ -1,4 +1,4 @@
-/* Pure: parse ember.cfg (key=value lines, '#' comments) into struct ember_config. */
+/* Pure: parse ember.cfg (key=value lines, '#' comments, "quoted" values) into struct ember_config. */
 #ifndef EMBER_CONFIG_H
 #define EMBER_CONFIG_H
 
@@ -33,7 +33,7 @@ struct ember_config {
 
 enum config_error {
     CONFIG_OK = 0,
-    CONFIG_ERR_SYNTAX,      /* line without '=', empty key, or a NUL byte in a line */
+    CONFIG_ERR_SYNTAX,      /* line without '=', empty key, a NUL byte, or an unclosed quote */
     CONFIG_ERR_UNKNOWN_KEY,
     CONFIG_ERR_BAD_VALUE,
     CONFIG_ERR_TOO_LONG,    /* value longer than its field, or a line over 2048 bytes */
@@ -50,7 +50,9 @@ struct config_diag {
 void config_defaults(struct ember_config *cfg);
 
 /* Parses text[0..len) (not NUL-terminated, CRLF or LF, optional UTF-8 BOM) over the defaults
- * already in *cfg. diag may be NULL. On error *cfg may be partly filled; the caller must not use it. */
+ * already in *cfg. diag may be NULL. On error *cfg may be partly filled; the caller must not use it.
+ * Lines are blank, `# comment`, or `key = value`; in a value, a '#' after a blank starts a comment,
+ * and a value opening with '"' is the text up to the next '"' (no escapes). */
 enum config_error config_parse(const char *text, size_t len, struct ember_config *cfg,
                                struct config_diag *diag);
 

@@ -22,15 +22,22 @@ static bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-/* s[0..cap) holds a NUL-terminated string without '\n', without leading or trailing blanks. */
-static void check_text(const char *s, size_t cap, bool non_empty, const char *what)
+/* s[0..cap) holds a NUL-terminated string without '\n'; with trimmed, no leading or trailing
+ * blanks either. */
+static void check_text(const char *s, size_t cap, bool non_empty, bool trimmed, const char *what)
 {
     size_t len = strnlen(s, cap);
 
     check(len < cap, what);
     check(!non_empty || len > 0, what);
     check(memchr(s, '\n', len) == NULL, what);
-    check(len == 0 || (!is_blank(s[0]) && !is_blank(s[len - 1])), what);
+    check(!trimmed || len == 0 || (!is_blank(s[0]) && !is_blank(s[len - 1])), what);
+}
+
+/* True when s holds a '#' after a blank, which outside quotes would have started a comment. */
+static bool has_comment(const char *s)
+{
+    return strstr(s, " #") != NULL || strstr(s, "\t#") != NULL;
 }
 
 /* A bool object holds 0 or 1 (read as a byte: loading any other value as bool is UB). */
@@ -51,16 +58,23 @@ static bool input_mentions(const uint8_t *data, size_t size, const char *key)
 static void check_config(const struct ember_config *cfg, const uint8_t *data, size_t size)
 {
     static const uint8_t zero_digest[sizeof cfg->kernel_sha256];
+    bool quoted = memchr(data, '"', size) != NULL;
     unsigned i;
 
-    check_text(cfg->kernel, sizeof cfg->kernel, true, "kernel: terminated, non-empty, trimmed");
-    check_text(cfg->cmdline, sizeof cfg->cmdline, false, "cmdline: terminated, trimmed");
+    check_text(cfg->kernel, sizeof cfg->kernel, true, !quoted,
+               "kernel: terminated, non-empty, trimmed unless quoted");
+    check_text(cfg->cmdline, sizeof cfg->cmdline, false, !quoted,
+               "cmdline: terminated, trimmed unless quoted");
+    check(quoted || (!has_comment(cfg->kernel) && !has_comment(cfg->cmdline)),
+          "kernel, cmdline: a '#' after a blank only when quoted");
     check(cfg->module_count <= EMBER_MAX_MODULES, "module_count <= EMBER_MAX_MODULES");
     for (i = 0; i < cfg->module_count; i++) {
         const struct config_module *m = &cfg->modules[i];
-        check_text(m->path, sizeof m->path, true, "module path: terminated, non-empty, trimmed");
+        /* a module value is trimmed before it is split into words, quoted or not */
+        check_text(m->path, sizeof m->path, true, true, "module path: terminated, non-empty, trimmed");
         check(strpbrk(m->path, " \t") == NULL, "module path is one word");
-        check_text(m->name, sizeof m->name, false, "module name: terminated, trimmed");
+        check_text(m->name, sizeof m->name, false, true, "module name: terminated, trimmed");
+        check(quoted || !has_comment(m->name), "module name: a '#' after a blank only when quoted");
     }
     check(cfg->module_count == 0 || input_mentions(data, size, "module"), "modules need module=");
     check(cfg->stack_size >= STACK_SIZE_MIN && cfg->stack_size <= STACK_SIZE_MAX
