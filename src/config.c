@@ -1,9 +1,9 @@
 /* Pure: parses ember.cfg (`key = value` lines, # comments, "quoted" values, LF or CRLF) into struct ember_config. */
 #include "ember/config.h"
 #include "ember/fmt.h" /* also brings stdarg.h for fail() */
+#include "config_text.h"
 
 #define CONFIG_LINE_MAX 2048   /* bytes per line, not counting the line end */
-#define QUOTE_MAX 40           /* bytes of the file quoted in a message before "..." */
 #define DEFAULT_KERNEL "\\kernel.elf"
 #define DEFAULT_STACK_SIZE (64 * KIB)
 #define STACK_SIZE_MIN (16 * KIB)
@@ -13,12 +13,6 @@
 #define SHA256_HEX_DIGITS (2 * SHA256_BYTES)
 #define CONFIG_KEY_COUNT 10
 #define UTF8_BOM "\xef\xbb\xbf"
-
-/* A borrowed, not NUL-terminated piece of the input. */
-struct slice {
-    const char *p;
-    size_t n;
-};
 
 struct parser {
     struct ember_config *cfg;
@@ -61,111 +55,6 @@ void config_defaults(struct ember_config *cfg)
     };
     for (i = 0; i < sizeof kernel; i++)
         cfg->kernel[i] = kernel[i];
-}
-
-/* --- text helpers (no libc) ------------------------------------------------------------------- */
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* s without leading and trailing blanks. */
-static struct slice trim(struct slice s)
-{
-    while (s.n > 0 && is_blank(s.p[0])) {
-        s.p++;
-        s.n--;
-    }
-    while (s.n > 0 && is_blank(s.p[s.n - 1]))
-        s.n--;
-    return s;
-}
-
-/* True when s equals the NUL-terminated word; ASCII case is ignored when fold is set. */
-static bool slice_equals(struct slice s, const char *word, bool fold)
-{
-    size_t i;
-
-    for (i = 0; i < s.n; i++) {
-        if (word[i] == '\0')
-            return false;
-        if (fold ? lower(s.p[i]) != lower(word[i]) : s.p[i] != word[i])
-            return false;
-    }
-    return word[s.n] == '\0';
-}
-
-/* Index in s of the first byte equal to c, or s.n when there is none. */
-static size_t find_char(struct slice s, char c)
-{
-    size_t i = 0;
-
-    while (i < s.n && s.p[i] != c)
-        i++;
-    return i;
-}
-
-/* Copies s into dst[0..cap) with a NUL. Returns false (dst untouched) when it does not fit. */
-static bool copy_text(char *dst, size_t cap, struct slice s)
-{
-    size_t i;
-
-    if (s.n >= cap)
-        return false;
-    for (i = 0; i < s.n; i++)
-        dst[i] = s.p[i];
-    dst[s.n] = '\0';
-    return true;
-}
-
-/* NUL-terminated copy of s for a message: at most QUOTE_MAX bytes then "...", bytes outside
- * printable ASCII shown as '?'. Returns buf (QUOTE_MAX + 4 bytes). */
-static const char *quote(char *buf, struct slice s)
-{
-    size_t i, n = s.n < QUOTE_MAX ? s.n : QUOTE_MAX;
-
-    for (i = 0; i < n; i++)
-        buf[i] = (s.p[i] >= ' ' && s.p[i] <= '~') ? s.p[i] : '?';
-    if (s.n > QUOTE_MAX)
-        for (; i < QUOTE_MAX + 3; i++)
-            buf[i] = '.';
-    buf[i] = '\0';
-    return buf;
-}
-
-/* Parses s as an unsigned decimal number <= max. False when empty, not all digits, or > max. */
-static bool parse_decimal(struct slice s, uint64_t max, uint64_t *out)
-{
-    uint64_t value = 0;
-    size_t i;
-
-    if (s.n == 0)
-        return false;
-    for (i = 0; i < s.n; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9')
-            return false;
-        if (__builtin_mul_overflow(value, 10, &value)
-            || __builtin_add_overflow(value, (uint64_t)(s.p[i] - '0'), &value) || value > max)
-            return false;
-    }
-    *out = value;
-    return true;
-}
-
-/* Value 0..15 of hex digit c, or -1. */
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (lower(c) >= 'a' && lower(c) <= 'f')
-        return lower(c) - 'a' + 10;
-    return -1;
 }
 
 /* --- diagnostics ------------------------------------------------------------------------------ */
@@ -391,17 +280,6 @@ static enum config_error apply_key(struct parser *ps, struct slice key, struct s
         ps->first_line[i] = ps->line;
     ps->key = key_rules[i].name;
     return key_rules[i].parse(ps, value);
-}
-
-/* Index in s of the first '#' that follows a blank (a trailing comment's start), or s.n. */
-static size_t comment_start(struct slice s)
-{
-    size_t i;
-
-    for (i = 1; i < s.n; i++)
-        if (s.p[i] == '#' && is_blank(s.p[i - 1]))
-            return i;
-    return s.n;
 }
 
 /* Sets *value from raw, the text after a line's '='. A value opening with '"' is the text up to
