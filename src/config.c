@@ -1,4 +1,4 @@
-/* Pure: parses ember.cfg (`key = value` lines, # comments, "quoted" values, LF or CRLF) into struct ember_config. */
+/* Pure: parses ember.cfg (`key = value`, # comments, "quoted" values, LF/CRLF) into struct ember_config. */
 #include "ember/config.h"
 #include "ember/fmt.h" /* also brings stdarg.h for fail() */
 #include "config_text.h"
@@ -9,8 +9,8 @@
 #define STACK_SIZE_MIN (16 * KIB)
 #define STACK_SIZE_MAX (16 * MIB)
 #define FAIL_ALLOC_AT_MAX 1000000
-#define SHA256_BYTES 32
-#define SHA256_HEX_DIGITS (2 * SHA256_BYTES)
+#define MODULE_SHA256_PREFIX "sha256="
+#define MODULE_SHA256_PREFIX_LEN (sizeof MODULE_SHA256_PREFIX - 1)
 #define CONFIG_KEY_COUNT 10
 #define UTF8_BOM "\xef\xbb\xbf"
 
@@ -132,27 +132,61 @@ static enum config_error parse_cmdline(struct parser *ps, struct slice v)
     return CONFIG_OK;
 }
 
-/* `module = PATH [NAME]`: PATH is the first blank-separated word, NAME the trimmed rest (a
- * quoted value is trimmed here too). */
+/* Fills m's hash from word, the `sha256=HEX` word (prefix included) of module path's line; fails
+ * naming the module when the word is not the line's last or HEX is not 64 hex digits. */
+static enum config_error parse_module_sha256(struct parser *ps, struct config_module *m,
+                                             struct slice path, struct slice word)
+{
+    char q[QUOTE_MAX + 4], qp[QUOTE_MAX + 4];
+    struct slice hex = { word.p + MODULE_SHA256_PREFIX_LEN, word.n - MODULE_SHA256_PREFIX_LEN };
+
+    if (find_char(hex, ' ') < hex.n || find_char(hex, '\t') < hex.n)
+        return fail(ps, CONFIG_ERR_BAD_VALUE, "module '%s': sha256= must be the last word",
+                    quote(qp, path));
+    if (!parse_sha256(hex, m->sha256))
+        return fail(ps, CONFIG_ERR_BAD_VALUE,
+                    "bad sha256 '%s' for module '%s' (expected 64 hex digits)", quote(q, hex),
+                    quote(qp, path));
+    m->has_sha256 = true;
+    return CONFIG_OK;
+}
+
+/* `module = PATH [NAME] [sha256=HEX]`: PATH is the first blank-separated word (not a sha256=
+ * word), an optional last word sha256=HEX pins the file's SHA-256 (prefix case ignored), NAME is
+ * the trimmed text between (a quoted value is trimmed here too). The module counts only when the
+ * whole line is good. */
 static enum config_error parse_module(struct parser *ps, struct slice v)
 {
     struct config_module *m;
-    struct slice path, name;
+    struct slice path, name, hash;
+    size_t hash_at;
+    enum config_error err;
 
     if (ps->cfg->module_count >= EMBER_MAX_MODULES)
         return fail(ps, CONFIG_ERR_TOO_MANY_MODULES, "too many modules (max %d)",
                     EMBER_MAX_MODULES);
     v = trim(v);
     if (v.n == 0)
-        return bad_value(ps, v, "a path and an optional name");
+        return bad_value(ps, v, "PATH [NAME] [sha256=HEX]");
+    if (find_word(v, MODULE_SHA256_PREFIX) == 0)
+        return fail(ps, CONFIG_ERR_BAD_VALUE, "module sha256= without a path before it");
     path = v;
     path.n = 0;
     while (path.n < v.n && !is_blank(v.p[path.n]))
         path.n++;
     name = trim((struct slice){ v.p + path.n, v.n - path.n });
+    hash_at = find_word(name, MODULE_SHA256_PREFIX);
     m = &ps->cfg->modules[ps->cfg->module_count];
+    *m = (struct config_module){ .has_sha256 = false };
     if (!copy_text(m->path, sizeof m->path, path))
         return too_long(ps, "path", path.n, sizeof m->path);
+    if (hash_at < name.n) {
+        hash = (struct slice){ name.p + hash_at, name.n - hash_at };
+        err = parse_module_sha256(ps, m, path, hash);
+        if (err != CONFIG_OK)
+            return err;
+        name = trim((struct slice){ name.p, hash_at });
+    }
     if (!copy_text(m->name, sizeof m->name, name))
         return too_long(ps, "name", name.n, sizeof m->name);
     ps->cfg->module_count++;
@@ -213,19 +247,8 @@ static enum config_error parse_serial(struct parser *ps, struct slice v)
 
 static enum config_error parse_kernel_sha256(struct parser *ps, struct slice v)
 {
-    uint8_t digest[SHA256_BYTES];
-    size_t i;
-
-    if (v.n != SHA256_HEX_DIGITS)
+    if (!parse_sha256(v, ps->cfg->kernel_sha256))
         return bad_value(ps, v, "64 hex digits");
-    for (i = 0; i < SHA256_BYTES; i++) {
-        int hi = hex_value(v.p[2 * i]), lo = hex_value(v.p[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return bad_value(ps, v, "64 hex digits");
-        digest[i] = (uint8_t)(hi << 4 | lo);
-    }
-    for (i = 0; i < SHA256_BYTES; i++)
-        ps->cfg->kernel_sha256[i] = digest[i];
     ps->cfg->has_kernel_sha256 = true;
     return CONFIG_OK;
 }

@@ -5,6 +5,8 @@
 #include "ember/types.h"
 
 #define QUOTE_MAX 40 /* bytes of the file quoted in a message before "..." */
+#define SHA256_BYTES 32
+#define SHA256_HEX_DIGITS (2 * SHA256_BYTES)
 
 /* A borrowed, not NUL-terminated piece of the input. */
 struct slice {
@@ -117,6 +119,25 @@ static inline int hex_value(char c)
     return -1;
 }
 
+/* Decodes exactly 64 hex digits (either case) from s into out[32]; false, out untouched, otherwise. */
+static inline bool parse_sha256(struct slice s, uint8_t *out)
+{
+    uint8_t digest[SHA256_BYTES];
+    size_t i;
+
+    if (s.n != SHA256_HEX_DIGITS)
+        return false;
+    for (i = 0; i < SHA256_BYTES; i++) {
+        int hi = hex_value(s.p[2 * i]), lo = hex_value(s.p[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        digest[i] = (uint8_t)(hi << 4 | lo);
+    }
+    for (i = 0; i < SHA256_BYTES; i++)
+        out[i] = digest[i];
+    return true;
+}
+
 /* Index in s of the first '#' that follows a blank (a trailing comment's start), or s.n. */
 static inline size_t comment_start(struct slice s)
 {
@@ -124,6 +145,21 @@ static inline size_t comment_start(struct slice s)
 
     for (i = 1; i < s.n; i++)
         if (s.p[i] == '#' && is_blank(s.p[i - 1]))
+            return i;
+    return s.n;
+}
+
+/* Offset in s of the first blank-separated word that starts with prefix (ASCII case ignored), or
+ * s.n when no word does. */
+static inline size_t find_word(struct slice s, const char *prefix)
+{
+    size_t i, n = 0;
+
+    while (prefix[n] != '\0')
+        n++;
+    for (i = 0; i + n <= s.n; i++)
+        if ((i == 0 || is_blank(s.p[i - 1]))
+            && slice_equals((struct slice){ s.p + i, n }, prefix, true))
             return i;
     return s.n;
 }

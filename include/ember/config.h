@@ -13,7 +13,9 @@ enum serial_mode { SERIAL_AUTO = 0, SERIAL_ON, SERIAL_OFF };
 
 struct config_module {
     char path[CONFIG_PATH_MAX]; /* as written, '/' or '\' separators */
-    char name[64];              /* optional second word; empty when absent */
+    char name[64];              /* optional words after the path; empty when absent */
+    bool has_sha256;            /* a trailing sha256=HEX word pins the file's SHA-256 */
+    uint8_t sha256[32];
 };
 
 struct ember_config {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h> /* strncasecmp */
 
 #include "ember/config.h"
 
@@ -54,6 +55,42 @@ static bool input_mentions(const uint8_t *data, size_t size, const char *key)
     return memmem(data, size, key, strlen(key)) != NULL;
 }
 
+/* input_mentions with ASCII case ignored. */
+static bool input_mentions_nocase(const uint8_t *data, size_t size, const char *word)
+{
+    size_t i, n = strlen(word);
+
+    for (i = 0; i + n <= size; i++)
+        if (strncasecmp((const char *)data + i, word, n) == 0)
+            return true;
+    return false;
+}
+
+/* True when some blank-separated word of s starts with "sha256=", ASCII case ignored. */
+static bool has_sha256_word(const char *s)
+{
+    size_t i;
+
+    for (i = 0; s[i] != '\0'; i++)
+        if ((i == 0 || is_blank(s[i - 1])) && strncasecmp(s + i, "sha256=", 7) == 0)
+            return true;
+    return false;
+}
+
+/* A module's pinned hash: set only from a sha256= word, never left in its name; the digest is
+ * all zero without it. */
+static void check_module_hash(const struct config_module *m, const uint8_t *data, size_t size)
+{
+    static const uint8_t zero_digest[sizeof m->sha256];
+
+    check(bool_byte_ok(&m->has_sha256), "module has_sha256 is 0 or 1");
+    check(m->has_sha256 || memcmp(m->sha256, zero_digest, sizeof zero_digest) == 0,
+          "module sha256 set only with has_sha256");
+    check(!m->has_sha256 || input_mentions_nocase(data, size, "sha256="),
+          "module sha256 needs sha256=");
+    check(!has_sha256_word(m->name), "module name holds no sha256= word");
+}
+
 /* Every field of a successfully parsed config is in range and terminated in its array. */
 static void check_config(const struct ember_config *cfg, const uint8_t *data, size_t size)
 {
@@ -75,6 +112,7 @@ static void check_config(const struct ember_config *cfg, const uint8_t *data, si
         check(strpbrk(m->path, " \t") == NULL, "module path is one word");
         check_text(m->name, sizeof m->name, false, true, "module name: terminated, trimmed");
         check(quoted || !has_comment(m->name), "module name: a '#' after a blank only when quoted");
+        check_module_hash(m, data, size);
     }
     check(cfg->module_count == 0 || input_mentions(data, size, "module"), "modules need module=");
     check(cfg->stack_size >= STACK_SIZE_MIN && cfg->stack_size <= STACK_SIZE_MAX
