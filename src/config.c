@@ -11,7 +11,7 @@
 #define FAIL_ALLOC_AT_MAX 1000000
 #define MODULE_SHA256_PREFIX "sha256="
 #define MODULE_SHA256_PREFIX_LEN (sizeof MODULE_SHA256_PREFIX - 1)
-#define CONFIG_KEY_COUNT 10
+#define CONFIG_KEY_COUNT 11
 #define UTF8_BOM "\xef\xbb\xbf"
 
 struct parser {
@@ -39,6 +39,25 @@ const char *config_error_name(enum config_error err)
     return "unknown";
 }
 
+/* test_fault= names, in bit order: fault_names[i] names bit 1u << i. */
+static const char *const fault_names[] = {
+    "ebs-stale-key-once", "ebs-stale-key-always", "map-buffer-small",
+    "clear-wp",           "corrupt-kernel-read",  "corrupt-module-read",
+};
+_Static_assert(1u << (ARRAY_LEN(fault_names) - 1) == CONFIG_FAULT_CORRUPT_MODULE_READ,
+               "fault_names out of date");
+
+/* The name of exactly one known fault bit, else "unknown" (see config.h). */
+const char *config_fault_name(uint32_t bit)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(fault_names); i++)
+        if (bit == 1u << i)
+            return fault_names[i];
+    return "unknown";
+}
+
 void config_defaults(struct ember_config *cfg)
 {
     static const char kernel[] = DEFAULT_KERNEL;
@@ -52,6 +71,7 @@ void config_defaults(struct ember_config *cfg)
         .serial = SERIAL_AUTO,
         .has_kernel_sha256 = false,
         .fail_alloc_at = 0,
+        .test_faults = 0,
     };
     for (i = 0; i < sizeof kernel; i++)
         cfg->kernel[i] = kernel[i];
@@ -263,6 +283,31 @@ static enum config_error parse_fail_alloc_at(struct parser *ps, struct slice v)
     return CONFIG_OK;
 }
 
+/* `test_fault = NAME[,NAME...]`: ORs each named fault's bit into test_faults (ASCII case and
+ * blanks around a name ignored); test_faults is untouched when any name is unknown. */
+static enum config_error parse_test_fault(struct parser *ps, struct slice v)
+{
+    char q[QUOTE_MAX + 4];
+    uint32_t bits = 0;
+    struct slice name;
+    size_t comma;
+    int i;
+
+    for (;;) {
+        comma = find_char(v, ',');
+        name = trim((struct slice){ v.p, comma });
+        i = match_word(name, fault_names, (int)ARRAY_LEN(fault_names));
+        if (i < 0)
+            return fail(ps, CONFIG_ERR_BAD_VALUE, "unknown test_fault '%s'", quote(q, name));
+        bits |= 1u << i;
+        if (comma == v.n)
+            break;
+        v = (struct slice){ v.p + comma + 1, v.n - comma - 1 };
+    }
+    ps->cfg->test_faults |= bits;
+    return CONFIG_OK;
+}
+
 struct key_rule {
     const char *name;
     enum config_error (*parse)(struct parser *ps, struct slice value);
@@ -280,6 +325,7 @@ static const struct key_rule key_rules[] = {
     { "serial", parse_serial, false },
     { "kernel_sha256", parse_kernel_sha256, false },
     { "fail_alloc_at", parse_fail_alloc_at, false },
+    { "test_fault", parse_test_fault, true },
 };
 _Static_assert(ARRAY_LEN(key_rules) == CONFIG_KEY_COUNT, "CONFIG_KEY_COUNT out of date");
 

@@ -18,6 +18,17 @@ struct config_module {
     uint8_t sha256[32];
 };
 
+/* Test-only fault injection (test_fault= in ember.cfg): make the loader behave as a broken
+ * firmware or device would, so that tests can prove ember's handling. */
+enum config_fault {
+    CONFIG_FAULT_EBS_STALE_KEY_ONCE   = 1u << 0, /* "ebs-stale-key-once": first ExitBootServices gets a stale map key */
+    CONFIG_FAULT_EBS_STALE_KEY_ALWAYS = 1u << 1, /* "ebs-stale-key-always": every attempt does */
+    CONFIG_FAULT_MAP_BUFFER_SMALL     = 1u << 2, /* "map-buffer-small": the final memory-map buffer starts too small */
+    CONFIG_FAULT_CLEAR_WP             = 1u << 3, /* "clear-wp": clear CR0.WP at entry, as a firmware might leave it */
+    CONFIG_FAULT_CORRUPT_KERNEL_READ  = 1u << 4, /* "corrupt-kernel-read": flip a byte after the first segment read */
+    CONFIG_FAULT_CORRUPT_MODULE_READ  = 1u << 5, /* "corrupt-module-read": flip a byte after each module read */
+};
+
 struct ember_config {
     char kernel[CONFIG_PATH_MAX];     /* default "\kernel.elf" */
     char cmdline[EMBER_CMDLINE_MAX];  /* default "" */
@@ -31,6 +42,7 @@ struct ember_config {
     bool has_kernel_sha256;
     uint8_t kernel_sha256[32];
     unsigned fail_alloc_at;           /* test knob: fail the Nth allocation (0 = never) */
+    uint32_t test_faults;             /* test knob: enum config_fault bits, default 0 */
 };
 
 enum config_error {
@@ -59,5 +71,9 @@ enum config_error config_parse(const char *text, size_t len, struct ember_config
                                struct config_diag *diag);
 
 const char *config_error_name(enum config_error err);
+
+/* The test_fault= name of one enum config_fault bit ("clear-wp"), or "unknown" for 0, several bits
+ * or a bit with no fault. Static storage. */
+const char *config_fault_name(uint32_t bit);
 
 #endif

@@ -14,6 +14,7 @@
 #define STACK_SIZE_MAX (16 * MIB)
 #define DEFAULT_STACK_SIZE (64 * KIB)
 #define FAIL_ALLOC_AT_MAX 1000000u
+#define FAULT_BITS ((CONFIG_FAULT_CORRUPT_MODULE_READ << 1) - 1) /* every enum config_fault bit */
 
 #define FUZZ_NAME "fuzz_config"
 #include "fuzz_common.h"
@@ -123,6 +124,9 @@ static void check_config(const struct ember_config *cfg, const uint8_t *data, si
     check(cfg->log_level <= LOG_DEBUG, "log_level in range");
     check(cfg->serial <= SERIAL_OFF, "serial in range");
     check(cfg->fail_alloc_at <= FAIL_ALLOC_AT_MAX, "fail_alloc_at <= 1000000");
+    check((cfg->test_faults & ~FAULT_BITS) == 0, "test_faults holds only known faults");
+    check(cfg->test_faults == 0 || input_mentions(data, size, "test_fault"),
+          "test_faults change only with test_fault=");
     check(bool_byte_ok(&cfg->allow_wx) && bool_byte_ok(&cfg->demo_map)
               && bool_byte_ok(&cfg->has_kernel_sha256),
           "bools are 0 or 1");

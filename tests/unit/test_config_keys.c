@@ -19,6 +19,7 @@ static void test_config_defaults_match_documentation(void **state)
     for (i = 0; i < sizeof cfg.kernel_sha256; i++)
         assert_int_equal(cfg.kernel_sha256[i], 0);
     assert_int_equal(cfg.fail_alloc_at, 0);
+    assert_int_equal(cfg.test_faults, 0);
 }
 
 static void test_config_parses_every_key(void **state)
