@@ -1,24 +1,18 @@
-/* Pure: parses ember.cfg (`key = value` lines, # comments, LF or CRLF) into struct ember_config. */
+/* Pure: parses ember.cfg (`key = value`, # comments, "quoted" values, LF/CRLF) into struct ember_config. */
 #include "ember/config.h"
 #include "ember/fmt.h" /* also brings stdarg.h for fail() */
+#include "config_text.h"
 
 #define CONFIG_LINE_MAX 2048   /* bytes per line, not counting the line end */
-#define QUOTE_MAX 40           /* bytes of the file quoted in a message before "..." */
 #define DEFAULT_KERNEL "\\kernel.elf"
 #define DEFAULT_STACK_SIZE (64 * KIB)
 #define STACK_SIZE_MIN (16 * KIB)
 #define STACK_SIZE_MAX (16 * MIB)
 #define FAIL_ALLOC_AT_MAX 1000000
-#define SHA256_BYTES 32
-#define SHA256_HEX_DIGITS (2 * SHA256_BYTES)
-#define CONFIG_KEY_COUNT 10
+#define MODULE_SHA256_PREFIX "sha256="
+#define MODULE_SHA256_PREFIX_LEN (sizeof MODULE_SHA256_PREFIX - 1)
+#define CONFIG_KEY_COUNT 11
 #define UTF8_BOM "\xef\xbb\xbf"
-
-/* A borrowed, not NUL-terminated piece of the input. */
-struct slice {
-    const char *p;
-    size_t n;
-};
 
 struct parser {
     struct ember_config *cfg;
@@ -45,6 +39,25 @@ const char *config_error_name(enum config_error err)
     return "unknown";
 }
 
+/* test_fault= names, in bit order: fault_names[i] names bit 1u << i. */
+static const char *const fault_names[] = {
+    "ebs-stale-key-once", "ebs-stale-key-always", "map-buffer-small",
+    "clear-wp",           "corrupt-kernel-read",  "corrupt-module-read",
+};
+_Static_assert(1u << (ARRAY_LEN(fault_names) - 1) == CONFIG_FAULT_CORRUPT_MODULE_READ,
+               "fault_names out of date");
+
+/* The name of exactly one known fault bit, else "unknown" (see config.h). */
+const char *config_fault_name(uint32_t bit)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(fault_names); i++)
+        if (bit == 1u << i)
+            return fault_names[i];
+    return "unknown";
+}
+
 void config_defaults(struct ember_config *cfg)
 {
     static const char kernel[] = DEFAULT_KERNEL;
@@ -58,114 +71,10 @@ void config_defaults(struct ember_config *cfg)
         .serial = SERIAL_AUTO,
         .has_kernel_sha256 = false,
         .fail_alloc_at = 0,
+        .test_faults = 0,
     };
     for (i = 0; i < sizeof kernel; i++)
         cfg->kernel[i] = kernel[i];
-}
-
-/* --- text helpers (no libc) ------------------------------------------------------------------- */
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static char lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-/* s without leading and trailing blanks. */
-static struct slice trim(struct slice s)
-{
-    while (s.n > 0 && is_blank(s.p[0])) {
-        s.p++;
-        s.n--;
-    }
-    while (s.n > 0 && is_blank(s.p[s.n - 1]))
-        s.n--;
-    return s;
-}
-
-/* True when s equals the NUL-terminated word; ASCII case is ignored when fold is set. */
-static bool slice_equals(struct slice s, const char *word, bool fold)
-{
-    size_t i;
-
-    for (i = 0; i < s.n; i++) {
-        if (word[i] == '\0')
-            return false;
-        if (fold ? lower(s.p[i]) != lower(word[i]) : s.p[i] != word[i])
-            return false;
-    }
-    return word[s.n] == '\0';
-}
-
-/* Index in s of the first byte equal to c, or s.n when there is none. */
-static size_t find_char(struct slice s, char c)
-{
-    size_t i = 0;
-
-    while (i < s.n && s.p[i] != c)
-        i++;
-    return i;
-}
-
-/* Copies s into dst[0..cap) with a NUL. Returns false (dst untouched) when it does not fit. */
-static bool copy_text(char *dst, size_t cap, struct slice s)
-{
-    size_t i;
-
-    if (s.n >= cap)
-        return false;
-    for (i = 0; i < s.n; i++)
-        dst[i] = s.p[i];
-    dst[s.n] = '\0';
-    return true;
-}
-
-/* NUL-terminated copy of s for a message: at most QUOTE_MAX bytes then "...", bytes outside
- * printable ASCII shown as '?'. Returns buf (QUOTE_MAX + 4 bytes). */
-static const char *quote(char *buf, struct slice s)
-{
-    size_t i, n = s.n < QUOTE_MAX ? s.n : QUOTE_MAX;
-
-    for (i = 0; i < n; i++)
-        buf[i] = (s.p[i] >= ' ' && s.p[i] <= '~') ? s.p[i] : '?';
-    if (s.n > QUOTE_MAX)
-        for (; i < QUOTE_MAX + 3; i++)
-            buf[i] = '.';
-    buf[i] = '\0';
-    return buf;
-}
-
-/* Parses s as an unsigned decimal number <= max. False when empty, not all digits, or > max. */
-static bool parse_decimal(struct slice s, uint64_t max, uint64_t *out)
-{
-    uint64_t value = 0;
-    size_t i;
-
-    if (s.n == 0)
-        return false;
-    for (i = 0; i < s.n; i++) {
-        if (s.p[i] < '0' || s.p[i] > '9')
-            return false;
-        if (__builtin_mul_overflow(value, 10, &value)
-            || __builtin_add_overflow(value, (uint64_t)(s.p[i] - '0'), &value) || value > max)
-            return false;
-    }
-    *out = value;
-    return true;
-}
-
-/* Value 0..15 of hex digit c, or -1. */
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (lower(c) >= 'a' && lower(c) <= 'f')
-        return lower(c) - 'a' + 10;
-    return -1;
 }
 
 /* --- diagnostics ------------------------------------------------------------------------------ */
@@ -243,25 +152,61 @@ static enum config_error parse_cmdline(struct parser *ps, struct slice v)
     return CONFIG_OK;
 }
 
-/* `module = PATH [NAME]`: PATH is the first blank-separated word, NAME the trimmed rest. */
+/* Fills m's hash from word, the `sha256=HEX` word (prefix included) of module path's line; fails
+ * naming the module when the word is not the line's last or HEX is not 64 hex digits. */
+static enum config_error parse_module_sha256(struct parser *ps, struct config_module *m,
+                                             struct slice path, struct slice word)
+{
+    char q[QUOTE_MAX + 4], qp[QUOTE_MAX + 4];
+    struct slice hex = { word.p + MODULE_SHA256_PREFIX_LEN, word.n - MODULE_SHA256_PREFIX_LEN };
+
+    if (find_char(hex, ' ') < hex.n || find_char(hex, '\t') < hex.n)
+        return fail(ps, CONFIG_ERR_BAD_VALUE, "module '%s': sha256= must be the last word",
+                    quote(qp, path));
+    if (!parse_sha256(hex, m->sha256))
+        return fail(ps, CONFIG_ERR_BAD_VALUE,
+                    "bad sha256 '%s' for module '%s' (expected 64 hex digits)", quote(q, hex),
+                    quote(qp, path));
+    m->has_sha256 = true;
+    return CONFIG_OK;
+}
+
+/* `module = PATH [NAME] [sha256=HEX]`: PATH is the first blank-separated word (not a sha256=
+ * word), an optional last word sha256=HEX pins the file's SHA-256 (prefix case ignored), NAME is
+ * the trimmed text between (a quoted value is trimmed here too). The module counts only when the
+ * whole line is good. */
 static enum config_error parse_module(struct parser *ps, struct slice v)
 {
     struct config_module *m;
-    struct slice path, name;
+    struct slice path, name, hash;
+    size_t hash_at;
+    enum config_error err;
 
     if (ps->cfg->module_count >= EMBER_MAX_MODULES)
         return fail(ps, CONFIG_ERR_TOO_MANY_MODULES, "too many modules (max %d)",
                     EMBER_MAX_MODULES);
+    v = trim(v);
     if (v.n == 0)
-        return bad_value(ps, v, "a path and an optional name");
+        return bad_value(ps, v, "PATH [NAME] [sha256=HEX]");
+    if (find_word(v, MODULE_SHA256_PREFIX) == 0)
+        return fail(ps, CONFIG_ERR_BAD_VALUE, "module sha256= without a path before it");
     path = v;
     path.n = 0;
     while (path.n < v.n && !is_blank(v.p[path.n]))
         path.n++;
     name = trim((struct slice){ v.p + path.n, v.n - path.n });
+    hash_at = find_word(name, MODULE_SHA256_PREFIX);
     m = &ps->cfg->modules[ps->cfg->module_count];
+    *m = (struct config_module){ .has_sha256 = false };
     if (!copy_text(m->path, sizeof m->path, path))
         return too_long(ps, "path", path.n, sizeof m->path);
+    if (hash_at < name.n) {
+        hash = (struct slice){ name.p + hash_at, name.n - hash_at };
+        err = parse_module_sha256(ps, m, path, hash);
+        if (err != CONFIG_OK)
+            return err;
+        name = trim((struct slice){ name.p, hash_at });
+    }
     if (!copy_text(m->name, sizeof m->name, name))
         return too_long(ps, "name", name.n, sizeof m->name);
     ps->cfg->module_count++;
@@ -322,19 +267,8 @@ static enum config_error parse_serial(struct parser *ps, struct slice v)
 
 static enum config_error parse_kernel_sha256(struct parser *ps, struct slice v)
 {
-    uint8_t digest[SHA256_BYTES];
-    size_t i;
-
-    if (v.n != SHA256_HEX_DIGITS)
+    if (!parse_sha256(v, ps->cfg->kernel_sha256))
         return bad_value(ps, v, "64 hex digits");
-    for (i = 0; i < SHA256_BYTES; i++) {
-        int hi = hex_value(v.p[2 * i]), lo = hex_value(v.p[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return bad_value(ps, v, "64 hex digits");
-        digest[i] = (uint8_t)(hi << 4 | lo);
-    }
-    for (i = 0; i < SHA256_BYTES; i++)
-        ps->cfg->kernel_sha256[i] = digest[i];
     ps->cfg->has_kernel_sha256 = true;
     return CONFIG_OK;
 }
@@ -346,6 +280,31 @@ static enum config_error parse_fail_alloc_at(struct parser *ps, struct slice v)
     if (!parse_decimal(v, FAIL_ALLOC_AT_MAX, &value))
         return bad_value(ps, v, "a number 0..1000000");
     ps->cfg->fail_alloc_at = (unsigned)value;
+    return CONFIG_OK;
+}
+
+/* `test_fault = NAME[,NAME...]`: ORs each named fault's bit into test_faults (ASCII case and
+ * blanks around a name ignored); test_faults is untouched when any name is unknown. */
+static enum config_error parse_test_fault(struct parser *ps, struct slice v)
+{
+    char q[QUOTE_MAX + 4];
+    uint32_t bits = 0;
+    struct slice name;
+    size_t comma;
+    int i;
+
+    for (;;) {
+        comma = find_char(v, ',');
+        name = trim((struct slice){ v.p, comma });
+        i = match_word(name, fault_names, (int)ARRAY_LEN(fault_names));
+        if (i < 0)
+            return fail(ps, CONFIG_ERR_BAD_VALUE, "unknown test_fault '%s'", quote(q, name));
+        bits |= 1u << i;
+        if (comma == v.n)
+            break;
+        v = (struct slice){ v.p + comma + 1, v.n - comma - 1 };
+    }
+    ps->cfg->test_faults |= bits;
     return CONFIG_OK;
 }
 
@@ -366,6 +325,7 @@ static const struct key_rule key_rules[] = {
     { "serial", parse_serial, false },
     { "kernel_sha256", parse_kernel_sha256, false },
     { "fail_alloc_at", parse_fail_alloc_at, false },
+    { "test_fault", parse_test_fault, true },
 };
 _Static_assert(ARRAY_LEN(key_rules) == CONFIG_KEY_COUNT, "CONFIG_KEY_COUNT out of date");
 
@@ -391,11 +351,39 @@ static enum config_error apply_key(struct parser *ps, struct slice key, struct s
     return key_rules[i].parse(ps, value);
 }
 
-/* Parses one line (without its '\n'): blank, a comment, or `key = value`. */
+/* Sets *value from raw, the text after a line's '='. A value opening with '"' is the text up to
+ * the next '"', kept as is; only blanks and a comment may follow. Otherwise it is raw up to any
+ * trailing comment (a '#' after a blank), trimmed. Fails (syntax) when the quote is not closed or
+ * is followed by anything else. */
+static enum config_error line_value(struct parser *ps, struct slice raw, struct slice *value)
+{
+    char q[QUOTE_MAX + 4];
+    struct slice v = trim(raw), after, rest;
+    size_t close;
+
+    if (v.n == 0 || v.p[0] != '"') {
+        raw.n = comment_start(raw);
+        *value = trim(raw);
+        return CONFIG_OK;
+    }
+    close = 1 + find_char((struct slice){ v.p + 1, v.n - 1 }, '"');
+    if (close == v.n)
+        return fail(ps, CONFIG_ERR_SYNTAX, "unterminated quote");
+    after = (struct slice){ v.p + close + 1, v.n - close - 1 };
+    rest = trim(after);
+    if (rest.n > 0 && (rest.p == after.p || rest.p[0] != '#'))
+        return fail(ps, CONFIG_ERR_SYNTAX, "unexpected '%s' after closing quote", quote(q, after));
+    *value = (struct slice){ v.p + 1, close - 1 };
+    return CONFIG_OK;
+}
+
+/* Parses one line (without its '\n'): blank, a comment, or `key = value` with an optional
+ * trailing comment. */
 static enum config_error parse_line(struct parser *ps, struct slice line)
 {
     char q[QUOTE_MAX + 4];
     struct slice key, value;
+    enum config_error err;
     size_t eq;
 
     if (line.n > 0 && line.p[line.n - 1] == '\r')
@@ -412,9 +400,11 @@ static enum config_error parse_line(struct parser *ps, struct slice line)
     if (eq == line.n)
         return fail(ps, CONFIG_ERR_SYNTAX, "expected 'key = value', got '%s'", quote(q, line));
     key = trim((struct slice){ line.p, eq });
-    value = trim((struct slice){ line.p + eq + 1, line.n - eq - 1 });
     if (key.n == 0)
         return fail(ps, CONFIG_ERR_SYNTAX, "missing key before '=' in '%s'", quote(q, line));
+    err = line_value(ps, (struct slice){ line.p + eq + 1, line.n - eq - 1 }, &value);
+    if (err != CONFIG_OK)
+        return err;
     return apply_key(ps, key, value);
 }
 

@@ -1,4 +1,4 @@
-/* Pure: parse ember.cfg (key=value lines, '#' comments) into struct ember_config. */
+/* Pure: parse ember.cfg (key=value lines, '#' comments, "quoted" values) into struct ember_config. */
 #ifndef EMBER_CONFIG_H
 #define EMBER_CONFIG_H
 
@@ -13,7 +13,20 @@ enum serial_mode { SERIAL_AUTO = 0, SERIAL_ON, SERIAL_OFF };
 
 struct config_module {
     char path[CONFIG_PATH_MAX]; /* as written, '/' or '\' separators */
-    char name[64];              /* optional second word; empty when absent */
+    char name[64];              /* optional words after the path; empty when absent */
+    bool has_sha256;            /* a trailing sha256=HEX word pins the file's SHA-256 */
+    uint8_t sha256[32];
+};
+
+/* Test-only fault injection (test_fault= in ember.cfg): make the loader behave as a broken
+ * firmware or device would, so that tests can prove ember's handling. */
+enum config_fault {
+    CONFIG_FAULT_EBS_STALE_KEY_ONCE   = 1u << 0, /* "ebs-stale-key-once": first ExitBootServices gets a stale map key */
+    CONFIG_FAULT_EBS_STALE_KEY_ALWAYS = 1u << 1, /* "ebs-stale-key-always": every attempt does */
+    CONFIG_FAULT_MAP_BUFFER_SMALL     = 1u << 2, /* "map-buffer-small": the final memory-map buffer starts too small */
+    CONFIG_FAULT_CLEAR_WP             = 1u << 3, /* "clear-wp": clear CR0.WP at entry, as a firmware might leave it */
+    CONFIG_FAULT_CORRUPT_KERNEL_READ  = 1u << 4, /* "corrupt-kernel-read": flip a byte after the first segment read */
+    CONFIG_FAULT_CORRUPT_MODULE_READ  = 1u << 5, /* "corrupt-module-read": flip a byte after each module read */
 };
 
 struct ember_config {
@@ -29,11 +42,12 @@ struct ember_config {
     bool has_kernel_sha256;
     uint8_t kernel_sha256[32];
     unsigned fail_alloc_at;           /* test knob: fail the Nth allocation (0 = never) */
+    uint32_t test_faults;             /* test knob: enum config_fault bits, default 0 */
 };
 
 enum config_error {
     CONFIG_OK = 0,
-    CONFIG_ERR_SYNTAX,      /* line without '=', empty key, or a NUL byte in a line */
+    CONFIG_ERR_SYNTAX,      /* line without '=', empty key, a NUL byte, or an unclosed quote */
     CONFIG_ERR_UNKNOWN_KEY,
     CONFIG_ERR_BAD_VALUE,
     CONFIG_ERR_TOO_LONG,    /* value longer than its field, or a line over 2048 bytes */
@@ -50,10 +64,16 @@ struct config_diag {
 void config_defaults(struct ember_config *cfg);
 
 /* Parses text[0..len) (not NUL-terminated, CRLF or LF, optional UTF-8 BOM) over the defaults
- * already in *cfg. diag may be NULL. On error *cfg may be partly filled; the caller must not use it. */
+ * already in *cfg. diag may be NULL. On error *cfg may be partly filled; the caller must not use it.
+ * Lines are blank, `# comment`, or `key = value`; in a value, a '#' after a blank starts a comment,
+ * and a value opening with '"' is the text up to the next '"' (no escapes). */
 enum config_error config_parse(const char *text, size_t len, struct ember_config *cfg,
                                struct config_diag *diag);
 
 const char *config_error_name(enum config_error err);
+
+/* The test_fault= name of one enum config_fault bit ("clear-wp"), or "unknown" for 0, several bits
+ * or a bit with no fault. Static storage. */
+const char *config_fault_name(uint32_t bit);
 
 #endif

@@ -19,6 +19,7 @@ static void test_config_defaults_match_documentation(void **state)
     for (i = 0; i < sizeof cfg.kernel_sha256; i++)
         assert_int_equal(cfg.kernel_sha256[i], 0);
     assert_int_equal(cfg.fail_alloc_at, 0);
+    assert_int_equal(cfg.test_faults, 0);
 }
 
 static void test_config_parses_every_key(void **state)
@@ -88,58 +89,6 @@ static void test_config_kernel_path_limits(void **state)
     strcat(text, "k");
     expect_error(text, CONFIG_ERR_TOO_LONG, 1,
                  "ember.cfg:1: kernel path too long (128 bytes, max 127)");
-}
-
-static void test_config_modules_with_and_without_names(void **state)
-{
-    (void)state;
-    expect_ok("module = \\a.bin\n"
-              "module = /b.bin   the b module  \n"
-              "module=\\c.bin\tc\n");
-    assert_int_equal(cfg.module_count, 3);
-    assert_string_equal(cfg.modules[0].path, "\\a.bin");
-    assert_string_equal(cfg.modules[0].name, "");
-    assert_string_equal(cfg.modules[1].path, "/b.bin");
-    assert_string_equal(cfg.modules[1].name, "the b module");
-    assert_string_equal(cfg.modules[2].path, "\\c.bin");
-    assert_string_equal(cfg.modules[2].name, "c");
-}
-
-static void test_config_rejects_bad_module_lines(void **state)
-{
-    char text[256];
-    (void)state;
-    expect_error("module =\n", CONFIG_ERR_BAD_VALUE, 1, NULL);
-    strcpy(text, "module = \\m.bin ");
-    memset(text + strlen(text), 'n', 64);
-    text[16 + 64] = '\0';
-    expect_error(text, CONFIG_ERR_TOO_LONG, 1,
-                 "ember.cfg:1: module name too long (64 bytes, max 63)");
-    text[16 + 63] = '\0';
-    expect_ok(text);
-    assert_int_equal(strlen(cfg.modules[0].name), 63);
-    strcpy(text, "module = ");
-    memset(text + 9, 'p', CONFIG_PATH_MAX);
-    text[9 + CONFIG_PATH_MAX] = '\0';
-    expect_error(text, CONFIG_ERR_TOO_LONG, 1, NULL);
-}
-
-static void test_config_rejects_seventeenth_module(void **state)
-{
-    char text[64 * (EMBER_MAX_MODULES + 2)] = "";
-    char line[64];
-    int i;
-    (void)state;
-    for (i = 0; i < EMBER_MAX_MODULES; i++) {
-        snprintf(line, sizeof line, "module = \\m%d.bin mod%d\n", i, i);
-        strcat(text, line);
-    }
-    expect_ok(text);
-    assert_int_equal(cfg.module_count, EMBER_MAX_MODULES);
-    assert_string_equal(cfg.modules[15].name, "mod15");
-    strcat(text, "module = \\one-too-many.bin\n");
-    expect_error(text, CONFIG_ERR_TOO_MANY_MODULES, 17,
-                 "ember.cfg:17: too many modules (max 16)");
 }
 
 static void test_config_parses_log_levels(void **state)
@@ -297,9 +246,6 @@ int main(void)
         cmocka_unit_test(test_config_cmdline_keeps_equals_and_spaces),
         cmocka_unit_test(test_config_cmdline_length_limit),
         cmocka_unit_test(test_config_kernel_path_limits),
-        cmocka_unit_test(test_config_modules_with_and_without_names),
-        cmocka_unit_test(test_config_rejects_bad_module_lines),
-        cmocka_unit_test(test_config_rejects_seventeenth_module),
         cmocka_unit_test(test_config_parses_log_levels),
         cmocka_unit_test(test_config_parses_booleans),
         cmocka_unit_test(test_config_parses_serial_modes),

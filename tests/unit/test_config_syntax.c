@@ -19,8 +19,6 @@ static void test_config_ignores_comments_and_blank_lines(void **state)
     (void)state;
     expect_ok("# ember.cfg\n\n   \n\t\n   # indented comment = with equals\nkernel=\\k.elf\n#\n");
     assert_string_equal(cfg.kernel, "\\k.elf");
-    expect_ok("cmdline = a # not a comment\n");
-    assert_string_equal(cfg.cmdline, "a # not a comment");
 }
 
 static void test_config_accepts_crlf_line_ends(void **state)
