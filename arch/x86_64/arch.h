@@ -34,6 +34,9 @@ void arch_load_page_root(phys_addr_t root);
 /* address_space hooks for the live tables: physical memory is identity-mapped by the firmware. */
 void *arch_identity_phys_to_ptr(void *ctx, phys_addr_t addr);
 void arch_invlpg(void *ctx, virt_addr_t addr);
+/* Reloads CR3 with its current value: drops every non-global TLB entry and all paging-structure
+ * caches (SDM Vol. 3A 4.10.4.1). Global entries survive; ember sets no G bit itself. */
+void arch_flush_all(void *ctx);
 
 /* The seed's fix for the firmware's read-only PML4: copy it into a page from `alloc`, load CR3 with
  * the copy. The firmware's tables are never written afterwards (copy-on-write below the root).

@@ -92,6 +92,12 @@ void arch_invlpg(void *ctx, virt_addr_t addr)
     cpu_invlpg(addr.addr);
 }
 
+void arch_flush_all(void *ctx)
+{
+    (void)ctx;
+    cpu_load_cr3(cpu_read_cr3());
+}
+
 enum pg_error set_lv4_writable(struct address_space *as, const struct pg_allocator *alloc, bool nx,
                                phys_addr_t *fw_root)
 {
@@ -101,6 +107,7 @@ enum pg_error set_lv4_writable(struct address_space *as, const struct pg_allocat
     as->nx = nx;
     as->phys_to_ptr = arch_identity_phys_to_ptr;
     as->invlpg = arch_invlpg;
+    as->flush_all = arch_flush_all;
     as->hook_ctx = NULL;
     as->alloc = *alloc;
     err = pg_clone_root(as, *fw_root);
