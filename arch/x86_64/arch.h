@@ -2,6 +2,7 @@
 #ifndef EMBER_ARCH_X86_64_ARCH_H
 #define EMBER_ARCH_X86_64_ARCH_H
 
+#include "arch/x86_64/cpumode.h"
 #include "arch/x86_64/paging.h"
 #include "ember/types.h"
 
@@ -27,6 +28,14 @@ __attribute__((noreturn)) void arch_halt(void);
 /* COM1 (0x3F8): 115200 8N1 setup and a polled, bounded write. */
 void arch_serial_init(void);
 void arch_serial_putc(char c);
+
+/* CR0, CR4 and IA32_EFER as they are now, for arch_check_paging_mode. Reads only. */
+struct control_regs arch_read_control_regs(void);
+
+/* Sets CR0.WP (leaves it set if it already is): from then on CPL 0 faults on writes to read-only
+ * pages too, instead of ignoring R/W (SDM Vol. 3A 4.6). Call only once every page ember or the
+ * firmware still writes is mapped writable in the loaded tables. Changes no other CR0 bit. */
+void arch_set_write_protect(void);
 
 phys_addr_t arch_read_page_root(void);
 void arch_load_page_root(phys_addr_t root);

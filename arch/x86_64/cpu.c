@@ -70,6 +70,19 @@ void arch_serial_putc(char c)
     cpu_outb(COM1 + UART_DATA, (uint8_t)c);
 }
 
+struct control_regs arch_read_control_regs(void)
+{
+    return (struct control_regs){ .cr0 = cpu_read_cr0(), .cr4 = cpu_read_cr4(), .efer = cpu_rdmsr(MSR_EFER) };
+}
+
+void arch_set_write_protect(void)
+{
+    uint64_t cr0 = cpu_read_cr0();
+
+    if (!(cr0 & CR0_WP))
+        cpu_write_cr0(cr0 | CR0_WP);
+}
+
 phys_addr_t arch_read_page_root(void)
 {
     return phys(cpu_read_cr3() & PTE_ADDR_MASK);
