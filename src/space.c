@@ -104,8 +104,16 @@ static void log_firmware_tables(struct boot *b, const char *when)
 EFI_STATUS stage_take_over_page_tables(struct boot *b)
 {
     struct pg_allocator alloc = table_pool_allocator(&b->tables);
+    struct control_regs regs = arch_read_control_regs();
+    const char *why = arch_check_paging_mode(&regs);
     enum pg_error err;
 
+    if (why != NULL) { /* before NXE is touched or a table page allocated */
+        log_error("cannot take over paging: %s", why);
+        return EFI_UNSUPPORTED;
+    }
+    log_debug("paging mode: CR0 0x%llx, CR4 0x%llx, EFER 0x%llx (4-level, long mode)",
+              (unsigned long long)regs.cr0, (unsigned long long)regs.cr4, (unsigned long long)regs.efer);
     b->cpu = arch_cpu_features();
     b->nx = arch_enable_nx(&b->cpu);
     if (!b->nx)

@@ -2,6 +2,7 @@
 #ifndef EMBER_ARCH_X86_64_ARCH_H
 #define EMBER_ARCH_X86_64_ARCH_H
 
+#include "arch/x86_64/cpumode.h"
 #include "arch/x86_64/paging.h"
 #include "ember/types.h"
 
@@ -28,12 +29,23 @@ __attribute__((noreturn)) void arch_halt(void);
 void arch_serial_init(void);
 void arch_serial_putc(char c);
 
+/* CR0, CR4 and IA32_EFER as they are now, for arch_check_paging_mode. Reads only. */
+struct control_regs arch_read_control_regs(void);
+
+/* Sets CR0.WP (leaves it set if it already is): from then on CPL 0 faults on writes to read-only
+ * pages too, instead of ignoring R/W (SDM Vol. 3A 4.6). Call only once every page ember or the
+ * firmware still writes is mapped writable in the loaded tables. Changes no other CR0 bit. */
+void arch_set_write_protect(void);
+
 phys_addr_t arch_read_page_root(void);
 void arch_load_page_root(phys_addr_t root);
 
 /* address_space hooks for the live tables: physical memory is identity-mapped by the firmware. */
 void *arch_identity_phys_to_ptr(void *ctx, phys_addr_t addr);
 void arch_invlpg(void *ctx, virt_addr_t addr);
+/* Reloads CR3 with its current value: drops every non-global TLB entry and all paging-structure
+ * caches (SDM Vol. 3A 4.10.4.1). Global entries survive; ember sets no G bit itself. */
+void arch_flush_all(void *ctx);
 
 /* The seed's fix for the firmware's read-only PML4: copy it into a page from `alloc`, load CR3 with
  * the copy. The firmware's tables are never written afterwards (copy-on-write below the root).

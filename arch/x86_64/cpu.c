@@ -70,6 +70,19 @@ void arch_serial_putc(char c)
     cpu_outb(COM1 + UART_DATA, (uint8_t)c);
 }
 
+struct control_regs arch_read_control_regs(void)
+{
+    return (struct control_regs){ .cr0 = cpu_read_cr0(), .cr4 = cpu_read_cr4(), .efer = cpu_rdmsr(MSR_EFER) };
+}
+
+void arch_set_write_protect(void)
+{
+    uint64_t cr0 = cpu_read_cr0();
+
+    if (!(cr0 & CR0_WP))
+        cpu_write_cr0(cr0 | CR0_WP);
+}
+
 phys_addr_t arch_read_page_root(void)
 {
     return phys(cpu_read_cr3() & PTE_ADDR_MASK);
@@ -92,6 +105,12 @@ void arch_invlpg(void *ctx, virt_addr_t addr)
     cpu_invlpg(addr.addr);
 }
 
+void arch_flush_all(void *ctx)
+{
+    (void)ctx;
+    cpu_load_cr3(cpu_read_cr3());
+}
+
 enum pg_error set_lv4_writable(struct address_space *as, const struct pg_allocator *alloc, bool nx,
                                phys_addr_t *fw_root)
 {
@@ -101,6 +120,7 @@ enum pg_error set_lv4_writable(struct address_space *as, const struct pg_allocat
     as->nx = nx;
     as->phys_to_ptr = arch_identity_phys_to_ptr;
     as->invlpg = arch_invlpg;
+    as->flush_all = arch_flush_all;
     as->hook_ctx = NULL;
     as->alloc = *alloc;
     err = pg_clone_root(as, *fw_root);

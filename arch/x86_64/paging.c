@@ -176,22 +176,25 @@ static enum pg_error alloc_copy_of_table(const struct address_space *as, uint64_
 }
 
 /* Copy-on-write: copies the table *slot points to (a firmware table, never written) into a new
- * page and repoints *slot there, keeping its other bits. Allocates one page. */
-static enum pg_error copy_table(const struct address_space *as, uint64_t *slot)
+ * page and repoints *slot there, keeping its other bits. Sets *repointed: the CPU may still cache
+ * the old table, so the caller owes a flush_all (see invalidate). Allocates one page. */
+static enum pg_error copy_table(const struct address_space *as, uint64_t *slot, bool *repointed)
 {
     phys_addr_t page;
 
     if (alloc_copy_of_table(as, *slot, &page) != PG_OK)
         return PG_NO_MEMORY;
     set_entry(slot, (*slot & ~PTE_ADDR_MASK) | (page.addr & PTE_ADDR_MASK));
+    *repointed = true;
     return PG_OK;
 }
 
 /* Replaces the large page in *slot (LV3: 1 GiB, LV2: 2 MiB) with a table of 512 next-level pages
  * mapping the same addresses with identical attributes; PAT moves from bit 12 to bit 7 in 4 KiB
  * PTEs. The table is filled completely before *slot points to it, so translations never change.
- * The parent becomes P|RW|A plus its old US (permissions now live in the leaves). One page. */
-static enum pg_error split(const struct address_space *as, uint64_t *slot, int level)
+ * The parent becomes P|RW|A plus its old US (permissions now live in the leaves). Sets
+ * *repointed: the page size changed, so the caller owes a flush_all (see invalidate). One page. */
+static enum pg_error split(const struct address_space *as, uint64_t *slot, int level, bool *repointed)
 {
     uint64_t large = *slot, base = large & leaf_addr_mask[level], step = level_size(level - 1);
     uint64_t attrs = (large & ~PTE_ADDR_MASK) | (large & PTE_PAT_LARGE);
@@ -208,6 +211,7 @@ static enum pg_error split(const struct address_space *as, uint64_t *slot, int l
     for (int i = 0; i < PT_ENTRIES; i++)
         table[i] = attrs | (base + (uint64_t)i * step);
     set_entry(slot, table_entry(level, page) | (large & PTE_US) | PTE_A);
+    *repointed = true;
     return PG_OK;
 }
 
@@ -217,10 +221,11 @@ static enum pg_error split(const struct address_space *as, uint64_t *slot, int l
  * create = true: makes the whole path ours: allocates missing tables (zeroed), copies firmware
  *   tables before writing into them and splits large pages in the way, so *entry lies in an owned
  *   table and *found == level. The root must be owned (pg_clone_root). On PG_NO_MEMORY every table
- *   is still consistent: a new table is linked only once complete.
- * PG_NOT_CANONICAL for a non-canonical va. */
+ *   is still consistent: a new table is linked only once complete. *repointed is set (never
+ *   cleared) when a copy or split repointed a present entry, also when the walk then fails.
+ * PG_NOT_CANONICAL for a non-canonical va. repointed may be NULL when create is false. */
 static enum pg_error walk(const struct address_space *as, virt_addr_t va, int level, bool create,
-                          uint64_t **entry, int *found)
+                          uint64_t **entry, int *found, bool *repointed)
 {
     uint64_t *table;
 
@@ -241,9 +246,9 @@ static enum pg_error walk(const struct address_space *as, virt_addr_t va, int le
                 *found = lvl;
                 return PG_OK;
             }
-            err = split(as, slot, lvl);
+            err = split(as, slot, lvl, repointed);
         } else if (create && !owns(as, *slot)) {
-            err = copy_table(as, slot);
+            err = copy_table(as, slot, repointed);
         }
         if (err != PG_OK)
             return err;
@@ -258,16 +263,29 @@ static enum pg_error walk(const struct address_space *as, virt_addr_t va, int le
 static enum pg_error find_leaf(const struct address_space *as, virt_addr_t va, uint64_t **slot,
                                int *level)
 {
-    enum pg_error err = walk(as, va, LV1, false, slot, level);
+    enum pg_error err = walk(as, va, LV1, false, slot, level, NULL);
 
     if (err == PG_OK && !(**slot & PTE_P))
         return PG_NOT_PRESENT;
     return err;
 }
 
-static void invlpg(const struct address_space *as, virt_addr_t va)
+/* Invalidation owed by one walk(create = true) towards va plus the leaf write after it; called
+ * after the last write, on failure too. SDM Vol. 3A 4.10.4.2: a modified entry that maps a page
+ * needs INVLPG for each page number it translates; one that references a table needs INVLPG for
+ * each page number below it, or MOV to CR3 when it controls no global pages.
+ * - leaf_changed (the present leaf mapping va was rewritten): invlpg va, even when a flush
+ *   follows, since a leaf copied from the firmware may carry G and MOV to CR3 keeps those.
+ * - repointed (a copy or split changed a present entry's address or page size): up to 512 GiB
+ *   below it, so one flush_all (MOV to CR3) for the whole walk. Global pages below it keep their
+ *   translations (copies and splits change none), so a stale global entry is still right.
+ * Filling a non-present entry needs neither (4.10.4.3: nothing is cached from an entry with P = 0). */
+static void invalidate(const struct address_space *as, virt_addr_t va, bool leaf_changed, bool repointed)
 {
-    as->invlpg(as->hook_ctx, va);
+    if (leaf_changed)
+        as->invlpg(as->hook_ctx, va);
+    if (repointed)
+        as->flush_all(as->hook_ctx);
 }
 
 /* Allocates the root and copies the 512 entries of the firmware PML4 at fw_root (low CR3 flag bits
@@ -285,32 +303,31 @@ enum pg_error pg_clone_root(struct address_space *as, phys_addr_t fw_root)
 /* Writes leaf (built for pa by the level's constructor) as va's entry at level. va and pa must be
  * aligned to the page size (pa also below 2^52). PG_ALREADY_MAPPED if a present entry of that level
  * (a page of the same size, or a table) is there. A larger page covering va is split and the one
- * entry overwritten, followed by invlpg; a new entry needs none. Allocates up to 3 pages. */
+ * entry overwritten, followed by invlpg; a new entry needs none. Copies and splits on the way end
+ * with one flush_all. Allocates up to 3 pages. */
 static enum pg_error map_page(const struct address_space *as, virt_addr_t va, phys_addr_t pa,
                               int level, uint64_t leaf)
 {
     uint64_t *slot;
     int found;
-    bool remap;
+    bool remap, repointed = false;
     enum pg_error err;
 
     if (!pg_is_canonical(va))
         return PG_NOT_CANONICAL;
     if (!is_aligned(va.addr, level_size(level)) || (pa.addr & ~leaf_addr_mask[level]) != 0)
         return PG_UNALIGNED;
-    err = walk(as, va, level, false, &slot, &found);
+    err = walk(as, va, level, false, &slot, &found, NULL);
     if (err == PG_OK && found == level && (*slot & PTE_P))
         return PG_ALREADY_MAPPED;
     if (err != PG_OK && err != PG_NOT_PRESENT)
         return err;
     remap = err == PG_OK && found > level;
-    err = walk(as, va, level, true, &slot, &found);
-    if (err != PG_OK)
-        return err;
-    set_entry(slot, leaf);
-    if (remap)
-        invlpg(as, va);
-    return PG_OK;
+    err = walk(as, va, level, true, &slot, &found, &repointed);
+    if (err == PG_OK)
+        set_entry(slot, leaf);
+    invalidate(as, va, err == PG_OK && remap, repointed);
+    return err;
 }
 
 enum pg_error map4k_to(struct address_space *as, virt_addr_t va, phys_addr_t pa, enum page_attr attr)
@@ -365,11 +382,12 @@ enum pg_error pg_map_range(struct address_space *as, virt_addr_t va, phys_addr_t
 /* Gives the present leaf *slot at *level (covering va, at most len bytes from va on) the RW/XD bits
  * perm. A page that already has them is left alone, even if it straddles the range. Otherwise the
  * largest page starting at va and ending within len is rewritten (splitting what is larger), with
- * invlpg. *step = bytes of the range dealt with. */
+ * invlpg, and flush_all after copies or splits. *step = bytes of the range dealt with. */
 static enum pg_error protect_page(const struct address_space *as, virt_addr_t va, uint64_t len,
                                   uint64_t perm, uint64_t *slot, int level, uint64_t *step)
 {
     uint64_t size = level_size(level);
+    bool repointed = false;
     enum pg_error err;
 
     *step = align_down(va.addr, size) + size - va.addr;
@@ -377,13 +395,13 @@ static enum pg_error protect_page(const struct address_space *as, virt_addr_t va
         return PG_OK;
     while (level > LV1 && (!is_aligned(va.addr, size) || size > len))
         size = level_size(--level);
-    err = walk(as, va, level, true, &slot, &level);
-    if (err != PG_OK)
-        return err;
-    set_entry(slot, (*slot & ~(PTE_RW | PTE_XD)) | perm);
-    invlpg(as, va);
-    *step = size;
-    return PG_OK;
+    err = walk(as, va, level, true, &slot, &level, &repointed);
+    if (err == PG_OK) {
+        set_entry(slot, (*slot & ~(PTE_RW | PTE_XD)) | perm);
+        *step = size;
+    }
+    invalidate(as, va, err == PG_OK, repointed);
+    return err;
 }
 
 /* Sets the permissions of every page in [va, va + len) (4 KiB aligned) to attr, keeping all other
@@ -414,11 +432,13 @@ enum pg_error pg_protect(struct address_space *as, virt_addr_t va, uint64_t len,
 }
 
 /* Removes the 4 KiB mapping at va, splitting a large page that covers it (its other pages stay
- * mapped), then invlpg. PG_NOT_PRESENT if va is not mapped. May allocate (copies and splits). */
+ * mapped), then invlpg (and flush_all after copies or splits). PG_NOT_PRESENT if va is not
+ * mapped. May allocate (copies and splits). */
 enum pg_error pg_unmap(struct address_space *as, virt_addr_t va)
 {
     uint64_t *slot;
     int level;
+    bool repointed = false;
     enum pg_error err;
 
     if (!is_aligned(va.addr, PAGE_SIZE_4K))
@@ -426,12 +446,11 @@ enum pg_error pg_unmap(struct address_space *as, virt_addr_t va)
     err = find_leaf(as, va, &slot, &level);
     if (err != PG_OK)
         return err;
-    err = walk(as, va, LV1, true, &slot, &level);
-    if (err != PG_OK)
-        return err;
-    set_entry(slot, 0);
-    invlpg(as, va);
-    return PG_OK;
+    err = walk(as, va, LV1, true, &slot, &level, &repointed);
+    if (err == PG_OK)
+        set_entry(slot, 0);
+    invalidate(as, va, err == PG_OK, repointed);
+    return err;
 }
 
 /* Read-only walk: va's physical address (with the offset in its page), page size, attr and raw

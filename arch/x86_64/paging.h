@@ -1,6 +1,10 @@
 /* x86-64 4-level paging: one entry type per level, and the operations ember builds address spaces with.
  * Pure: physical memory is reached through address_space.phys_to_ptr and table pages come from
- * address_space.alloc, so host tests run this code over a simulated arena. */
+ * address_space.alloc, so host tests run this code over a simulated arena.
+ * TLB rule (SDM Vol. 3A 4.10.4): changing an existing entry is followed by invlpg or a full flush.
+ * Every rewritten present leaf gets invlpg; an operation step that repointed present entries (a
+ * copy-on-write of a firmware table, a split of a 2 MiB / 1 GiB page) ends with one flush_all,
+ * after its last write, on failure too. Filling a non-present entry is followed by neither. */
 #ifndef EMBER_ARCH_X86_64_PAGING_H
 #define EMBER_ARCH_X86_64_PAGING_H
 
@@ -108,11 +112,15 @@ struct pg_allocator {
 };
 
 struct address_space {
-    /* invlpg is required (not NULL); root must be owned (set by pg_clone_root) before any map. */
+    /* invlpg and flush_all are required (not NULL); root must be owned (set by pg_clone_root)
+     * before any map. */
     phys_addr_t root;                        /* the PML4 page, owned */
     bool nx;                                 /* EFER.NXE is on: XD may be set */
     void *(*phys_to_ptr)(void *ctx, phys_addr_t addr); /* physical page -> pointer we can use */
-    void (*invlpg)(void *ctx, virt_addr_t addr);       /* after changing a live entry */
+    void (*invlpg)(void *ctx, virt_addr_t addr);       /* after rewriting a present leaf at addr */
+    /* After repointing a present entry (copy or split): invalidate every non-global translation
+     * and all paging-structure caches (reload CR3). ember never sets G itself. */
+    void (*flush_all)(void *ctx);
     void *hook_ctx;
     struct pg_allocator alloc;
 };
@@ -131,8 +139,8 @@ enum pg_error pg_clone_root(struct address_space *as, phys_addr_t fw_root);
 /* Maps one 4 KiB / 2 MiB page. Missing tables are allocated and zeroed, firmware tables on the path
  * are copied before the first write, large pages in the way are split (never overwritten).
  * Fails with PG_ALREADY_MAPPED when a mapping of the same size, or a table (2 MiB / 1 GiB), already
- * exists at virt; a page inside a larger mapping is remapped (split + invlpg). PG_UNALIGNED also for
- * phys >= 2^52. */
+ * exists at virt; a page inside a larger mapping is remapped (split, invlpg and flush_all).
+ * PG_UNALIGNED also for phys >= 2^52. */
 enum pg_error map4k_to(struct address_space *as, virt_addr_t virt, phys_addr_t phys, enum page_attr attr);
 enum pg_error map2m_to(struct address_space *as, virt_addr_t virt, phys_addr_t phys, enum page_attr attr);
 enum pg_error map1g_to(struct address_space *as, virt_addr_t virt, phys_addr_t phys, enum page_attr attr);
@@ -143,10 +151,12 @@ enum pg_error pg_map_range(struct address_space *as, virt_addr_t virt, phys_addr
                            uint64_t size, enum page_attr attr);
 
 /* Changes the permissions of every mapped page in [virt, virt + len) (4 KiB aligned), splitting
- * large pages that straddle the range edges; invlpg per changed entry. PG_NOT_PRESENT on a hole. */
+ * large pages that straddle the range edges; invlpg per changed entry, flush_all after each copy or
+ * split. PG_NOT_PRESENT on a hole. */
 enum pg_error pg_protect(struct address_space *as, virt_addr_t virt, uint64_t len, enum page_attr attr);
 
-/* Removes the 4 KiB mapping at virt (splitting a large page if needed), with invlpg.
+/* Removes the 4 KiB mapping at virt (splitting a large page if needed), with invlpg (and flush_all
+ * after a split or copy).
  * PG_UNALIGNED if virt is not 4 KiB aligned, PG_NOT_PRESENT if nothing is mapped there. */
 enum pg_error pg_unmap(struct address_space *as, virt_addr_t virt);
 

@@ -42,6 +42,10 @@ struct world {
     unsigned fail_at;           /* 0: never; else allocation number fail_at and later fail */
     unsigned invlpg_count;
     uint64_t invlpg_addr[MAX_INVLPG];
+    unsigned flush_count;       /* flush_all calls */
+    uint64_t watch_va;          /* translated at every flush_all into at_flush (0: not watched) */
+    enum pg_error at_flush_err;
+    struct translation at_flush;
     struct address_space as;
 };
 
@@ -87,6 +91,26 @@ static inline void world_invlpg(void *ctx, virt_addr_t addr)
     if (w->invlpg_count < MAX_INVLPG)
         w->invlpg_addr[w->invlpg_count] = addr.addr;
     w->invlpg_count++;
+}
+
+/* Counts the flush; with watch_va set, records how watch_va translated at that moment, so a test
+ * can tell a flush issued after the last write from one issued before it. */
+static inline void world_flush_all(void *ctx)
+{
+    struct world *w = ctx;
+
+    w->flush_count++;
+    if (w->watch_va != 0) {
+        memset(&w->at_flush, 0, sizeof w->at_flush);
+        w->at_flush_err = pg_translate(&w->as, virt(w->watch_va), &w->at_flush);
+    }
+}
+
+/* Forgets the invalidations so far, so a test counts only those of the operation that follows. */
+static inline void world_reset_invalidations(struct world *w)
+{
+    w->invlpg_count = 0;
+    w->flush_count = 0;
 }
 
 /* Makes the n-th allocation from now (1-based) and all later ones fail; 0 restores the allocator. */
@@ -139,6 +163,7 @@ static inline struct world *world_new(bool nx)
         .nx = nx,
         .phys_to_ptr = world_phys_to_ptr,
         .invlpg = world_invlpg,
+        .flush_all = world_flush_all,
         .hook_ctx = w,
         .alloc = { .alloc = world_alloc, .owns = world_owns, .ctx = w },
     };

@@ -166,6 +166,7 @@ static void test_translate_never_allocates_or_writes(void **state)
     assert_int_equal(w->allocated, allocated);
     assert_memory_equal(root(w), root_copy, sizeof root_copy);
     assert_int_equal(w->invlpg_count, 0);
+    assert_int_equal(w->flush_count, 0);
 }
 
 int main(void)

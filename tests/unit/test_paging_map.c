@@ -13,6 +13,7 @@ static void test_map4k_round_trips_through_translate(void **state)
     assert_int_equal(xlate(w, va).leaf, pte_new_map_page(phys(0x12345000), PAGE_READ_WRITE, true).raw);
     assert_int_equal(w->allocated, 1 + 3); /* PDPT, PD, PT */
     assert_int_equal(w->invlpg_count, 0);  /* a new entry needs no invlpg */
+    assert_int_equal(w->flush_count, 0);   /* nor a flush: nothing present was repointed */
     assert_int_equal(xlate_err(w, va + PAGE_SIZE_4K), PG_NOT_PRESENT);
 }
 
@@ -25,6 +26,7 @@ static void test_map2m_round_trips_through_translate(void **state)
     assert_int_equal(xlate(w, VA_FREE + PAGE_SIZE_2M).leaf, 0x80000081ULL);
     assert_int_equal(w->allocated, 1 + 2); /* PDPT, PD */
     assert_int_equal(w->invlpg_count, 0);
+    assert_int_equal(w->flush_count, 0);
 }
 
 static void test_map1g_round_trips_through_translate(void **state)
@@ -232,6 +234,7 @@ static void test_map_range_rejects_unaligned_or_wrapping_ranges(void **state)
 struct fail_case {
     uint64_t va, pa, size;
     unsigned allocs; /* allocations the map needs */
+    bool repoints;   /* every allocation is a copy or split of a present entry (else new tables) */
 };
 
 static enum pg_error map_case(struct world *w, const struct fail_case *c)
@@ -242,7 +245,8 @@ static enum pg_error map_case(struct world *w, const struct fail_case *c)
 }
 
 /* Failing allocation n of c: PG_NO_MEMORY, every translation (the target's too) as before, no
- * entry points to an uninitialised page, and the same map then works with memory. */
+ * entry points to an uninitialised page, and the same map then works with memory. Copies made
+ * before the failure were repointed all the same: the failed map still ends with a flush. */
 static void check_allocation_failure(const struct fail_case *c, unsigned n)
 {
     struct world *w = world_new(true);
@@ -251,6 +255,8 @@ static void check_allocation_failure(const struct fail_case *c, unsigned n)
     world_fail_allocation(w, n);
     assert_int_equal(map_case(w, c), PG_NO_MEMORY);
     assert_int_equal(w->allocated, 1 + n - 1);
+    assert_int_equal(w->invlpg_count, 0);
+    assert_int_equal(w->flush_count, c->repoints && n > 1);
     scan_tree(w);
     assert_samples_unchanged(w, &before, NO_EXCEPTION, PAGE_SIZE_4K);
     world_fail_allocation(w, 0);
@@ -264,12 +270,12 @@ static void check_allocation_failure(const struct fail_case *c, unsigned n)
 static void test_allocation_failure_at_each_point_leaves_tables_consistent(void **state)
 {
     static const struct fail_case cases[] = {
-        { VA_FREE + PAGE_4K(5), 0x9000000, PAGE_SIZE_4K, 3 },        /* new PDPT, PD, PT */
-        { VA_DEMO, 0x100000, PAGE_SIZE_4K, 3 },                        /* new PDPT, PD, PT */
-        { PD_VA(2) + PAGE_4K(1), 0x9000000, PAGE_SIZE_4K, 3 },        /* copy PDPT, PD; split 2M */
-        { 1 * GIB + PD_VA(1) + PAGE_4K(1), 0x9000000, PAGE_SIZE_4K, 3 }, /* copy PDPT; split 1G, 2M */
-        { 1 * GIB + PD_VA(1), 8 * GIB, PAGE_SIZE_2M, 2 },              /* copy PDPT; split 1G */
-        { PD_VA(FW_PD_TABLE) + PAGE_4K(300), 0x9000000, PAGE_SIZE_4K, 3 }, /* copy PDPT, PD, PT */
+        { VA_FREE + PAGE_4K(5), 0x9000000, PAGE_SIZE_4K, 3, false },        /* new PDPT, PD, PT */
+        { VA_DEMO, 0x100000, PAGE_SIZE_4K, 3, false },                        /* new PDPT, PD, PT */
+        { PD_VA(2) + PAGE_4K(1), 0x9000000, PAGE_SIZE_4K, 3, true },         /* copy PDPT, PD; split 2M */
+        { 1 * GIB + PD_VA(1) + PAGE_4K(1), 0x9000000, PAGE_SIZE_4K, 3, true }, /* copy PDPT; split 1G, 2M */
+        { 1 * GIB + PD_VA(1), 8 * GIB, PAGE_SIZE_2M, 2, true },               /* copy PDPT; split 1G */
+        { PD_VA(FW_PD_TABLE) + PAGE_4K(300), 0x9000000, PAGE_SIZE_4K, 3, true }, /* copy PDPT, PD, PT */
     };
 
     (void)state;
@@ -278,6 +284,7 @@ static void test_allocation_failure_at_each_point_leaves_tables_consistent(void 
 
         assert_int_equal(map_case(w, &cases[i]), PG_OK);
         assert_int_equal(w->allocated, 1 + cases[i].allocs);
+        assert_int_equal(w->flush_count, cases[i].repoints); /* one per map, however many copies */
         world_free(w);
         for (unsigned n = 1; n <= cases[i].allocs; n++)
             check_allocation_failure(&cases[i], n);
@@ -285,7 +292,8 @@ static void test_allocation_failure_at_each_point_leaves_tables_consistent(void 
 }
 
 /* Unmapping or protecting a page of the firmware's 1 GiB page needs 3 allocations (PDPT copy,
- * 1 GiB and 2 MiB splits): failing any of them changes no translation. */
+ * 1 GiB and 2 MiB splits): failing any of them changes no translation. The unmap that failed
+ * after copying the PDPT flushes; the protect that follows repoints nothing and does not. */
 static void test_allocation_failure_in_protect_and_unmap_changes_nothing(void **state)
 {
     uint64_t va = 1 * GIB + PAGE_4K(3);
@@ -300,6 +308,7 @@ static void test_allocation_failure_in_protect_and_unmap_changes_nothing(void **
         assert_int_equal(pg_protect(&w->as, virt(va), PAGE_SIZE_4K, PAGE_READ_ONLY), PG_NO_MEMORY);
         assert_int_equal(w->allocated, 1 + n - 1);
         assert_int_equal(w->invlpg_count, 0);
+        assert_int_equal(w->flush_count, n > 1);
         scan_tree(w);
         assert_samples_unchanged(w, &before, NO_EXCEPTION, PAGE_SIZE_4K);
         world_free(w);

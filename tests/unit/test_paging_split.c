@@ -4,13 +4,15 @@
 /* --- splitting large pages and copy-on-write ---------------------------------------------------- */
 
 /* Maps one 4 KiB page inside the firmware 2 MiB page at base: the page is split, the other 511
- * pages translate as before (4 KiB now), the firmware PD is never written. */
+ * pages translate as before (4 KiB now), the firmware PD is never written. The split changed a
+ * present PDE's page size: one flush_all, issued after the new leaf was written. */
 static void check_map_inside_firmware_2m_page(struct world *w, uint64_t base)
 {
     uint64_t va = base + PAGE_4K(1);
     struct translation old = xlate(w, base);
 
-    w->invlpg_count = 0;
+    world_reset_invalidations(w);
+    w->watch_va = va;
     assert_int_equal(map4k_to(&w->as, virt(va), phys(0x9000000), PAGE_READ_ONLY), PG_OK);
     assert_maps(w, va, 0x9000000, PAGE_SIZE_4K, PAGE_READ_ONLY);
     for (uint64_t i = 0; i < PT_ENTRIES; i++) {
@@ -21,6 +23,9 @@ static void check_map_inside_firmware_2m_page(struct world *w, uint64_t base)
     }
     assert_int_equal(w->invlpg_count, 1); /* the old 2 MiB translation of va */
     assert_int_equal(w->invlpg_addr[0], va);
+    assert_int_equal(w->flush_count, 1);  /* copies (first call only) and split: one walk */
+    assert_int_equal(w->at_flush_err, PG_OK);
+    assert_int_equal(w->at_flush.phys.addr, 0x9000000);
     assert_memory_equal(w->fw, w->fw_snapshot, FW_PAGES * PAGE_SIZE_4K);
 }
 
@@ -73,7 +78,8 @@ static void test_map_inside_firmware_1g_page_splits_it_into_2m_pages_keeping_pat
 
     assert_int_equal(map2m_to(&w->as, virt(1 * GIB + PD_VA(1)), phys(8 * GIB), PAGE_READ_ONLY), PG_OK);
     assert_int_equal(w->allocated, 1 + 2); /* PDPT copy, PD from the split */
-    assert_int_equal(w->invlpg_count, 1);
+    assert_int_equal(w->invlpg_count, 1);  /* va's old 1 GiB translation */
+    assert_int_equal(w->flush_count, 1);   /* PDPT copy and 1 GiB split, one walk */
     assert_maps(w, 1 * GIB + PD_VA(1) + 0x777, 8 * GIB + 0x777, PAGE_SIZE_2M, PAGE_READ_ONLY);
     for (size_t i = 0; i < ARRAY_LEN(sample); i++) {
         uint64_t va = 1 * GIB + PD_VA(sample[i]);
@@ -81,11 +87,14 @@ static void test_map_inside_firmware_1g_page_splits_it_into_2m_pages_keeping_pat
         assert_maps(w, va + 0x1234, va + 0x1234, PAGE_SIZE_2M, PAGE_WRITE_EXECUTE);
         assert_int_equal(xlate(w, va).leaf, va | FW_1G_BITS);
     }
-    /* Splitting one of those 2 MiB pages again moves PAT to bit 7. */
+    /* Splitting one of those 2 MiB pages again moves PAT to bit 7, and flushes again. */
+    world_reset_invalidations(w);
     assert_int_equal(map4k_to(&w->as, virt(1 * GIB + PD_VA(2) + PAGE_4K(1)), phys(0x9000000), PAGE_READ_ONLY),
                      PG_OK);
     assert_int_equal(xlate(w, 1 * GIB + PD_VA(2) + PAGE_4K(3)).leaf,
                      (1 * GIB + PD_VA(2) + PAGE_4K(3)) | PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PCD | PTE_PAT_4K);
+    assert_int_equal(w->invlpg_count, 1);
+    assert_int_equal(w->flush_count, 1);
 }
 
 static void test_map4k_into_free_slot_of_firmware_pt_copies_it_first(void **state)
@@ -96,7 +105,8 @@ static void test_map4k_into_free_slot_of_firmware_pt_copies_it_first(void **stat
     take_samples(w, &before, va);
     assert_int_equal(map4k_to(&w->as, virt(va), phys(0x9000000), PAGE_READ_WRITE), PG_OK);
     assert_int_equal(w->allocated, 1 + 3); /* PDPT, PD and PT copies */
-    assert_int_equal(w->invlpg_count, 0);
+    assert_int_equal(w->invlpg_count, 0);  /* the leaf was not present */
+    assert_int_equal(w->flush_count, 1);   /* three entries repointed in one walk */
     assert_maps(w, va, 0x9000000, PAGE_SIZE_4K, PAGE_READ_WRITE);
     assert_samples_unchanged(w, &before, va, PAGE_SIZE_4K);
     assert_int_equal(fw_table(w, FW_PT)[FW_PT_PRESENT + 7], 0);
@@ -193,6 +203,7 @@ static void test_protect_changes_only_the_range_with_invlpg_per_page(void **stat
     assert_int_equal(w->invlpg_count, 3);
     for (unsigned i = 0; i < 3; i++)
         assert_int_equal(w->invlpg_addr[i], VA_FREE + PAGE_4K(2 + i));
+    assert_int_equal(w->flush_count, 0); /* ember's own tables: nothing repointed */
 }
 
 static void test_protect_splits_large_pages_straddling_range_edges(void **state)
@@ -208,6 +219,7 @@ static void test_protect_splits_large_pages_straddling_range_edges(void **state)
     assert_maps(w, PD_VA(2) + PAGE_4K(2), PD_VA(2) + PAGE_4K(2), PAGE_SIZE_4K, PAGE_WRITE_EXECUTE);
     assert_maps(w, PD_VA(4), PD_VA(4), PAGE_SIZE_2M, PAGE_WRITE_EXECUTE);
     assert_int_equal(w->invlpg_count, 4);
+    assert_int_equal(w->flush_count, 2);   /* copies + split of PD[1] in one walk, split of PD[2] */
     assert_int_equal(w->allocated, 1 + 4); /* PDPT and PD copies, two splits */
 }
 
@@ -222,6 +234,7 @@ static void test_protect_rewrites_fully_covered_large_page_in_place(void **state
     assert_int_equal(w->allocated, 1 + 2); /* PDPT and PD copies, no split */
     assert_int_equal(w->invlpg_count, 1);  /* PD[5] already was read + execute */
     assert_int_equal(w->invlpg_addr[0], PD_VA(4));
+    assert_int_equal(w->flush_count, 1);   /* the PDPT and PD copies */
 }
 
 static void test_protect_preserves_address_pat_cache_and_accessed_dirty_bits(void **state)
@@ -256,6 +269,7 @@ static void test_protect_with_unchanged_attr_copies_and_invalidates_nothing(void
     assert_int_equal(pg_protect(&w->as, virt(PD_VA(FW_PD_RX)), PAGE_SIZE_2M, PAGE_EXECUTABLE), PG_OK);
     assert_int_equal(w->allocated, 1);
     assert_int_equal(w->invlpg_count, 0);
+    assert_int_equal(w->flush_count, 0);
     assert_maps(w, PD_VA(2), PD_VA(2), PAGE_SIZE_2M, PAGE_WRITE_EXECUTE);
 }
 
@@ -281,6 +295,7 @@ static void test_unmap_then_translate_is_not_present(void **state)
     assert_int_equal(xlate_err(w, va), PG_NOT_PRESENT);
     assert_int_equal(w->invlpg_count, 1);
     assert_int_equal(w->invlpg_addr[0], va);
+    assert_int_equal(w->flush_count, 0); /* fresh tables: nothing was repointed */
     assert_int_equal(pg_unmap(&w->as, virt(va)), PG_NOT_PRESENT);
     assert_int_equal(map4k_to(&w->as, virt(va), phys(0xA000000), PAGE_READ_WRITE), PG_OK);
 }
@@ -298,6 +313,7 @@ static void test_unmap_inside_large_page_splits_it_and_keeps_neighbours(void **s
     assert_maps(w, 2 * GIB - 1, 2 * GIB - 1, PAGE_SIZE_2M, PAGE_WRITE_EXECUTE);
     assert_int_equal(w->allocated, 1 + 3); /* PDPT copy, 1 GiB and 2 MiB splits */
     assert_int_equal(w->invlpg_count, 1);
+    assert_int_equal(w->flush_count, 1);   /* three repoints, one walk */
 }
 
 static void test_unmap_of_unmapped_address_is_not_present(void **state)
@@ -308,6 +324,7 @@ static void test_unmap_of_unmapped_address_is_not_present(void **state)
     assert_int_equal(pg_unmap(&w->as, virt(PD_VA(FW_PD_TABLE) + PAGE_4K(FW_PT_PRESENT))), PG_NOT_PRESENT);
     assert_int_equal(w->allocated, 1);
     assert_int_equal(w->invlpg_count, 0);
+    assert_int_equal(w->flush_count, 0);
 }
 
 int main(void)
