@@ -21,7 +21,7 @@ enum kernel_exit {
 };
 
 /* CPU state captured by entry.S before any C code runs. */
-extern uint64_t entry_rsp, entry_rflags, entry_cr3, entry_return_address;
+extern uint64_t entry_rsp, entry_rflags, entry_cr0, entry_cr3, entry_return_address;
 
 /* Linker-script symbols. */
 extern char __kernel_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],

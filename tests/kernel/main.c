@@ -4,7 +4,7 @@
 #include "ember/fmt.h"
 #include "kernel.h"
 
-uint64_t entry_rsp, entry_rflags, entry_cr3, entry_return_address;
+uint64_t entry_rsp, entry_rflags, entry_cr0, entry_cr3, entry_return_address;
 
 static unsigned checks_run, checks_failed;
 static enum kernel_exit first_failure = EXIT_PASS;
