@@ -31,9 +31,11 @@ __attribute__((noreturn)) void kmain(struct ember_bootinfo *info);
 void kmain(struct ember_bootinfo *info)
 {
     kprintf("ember-kernel: hello from the sample kernel, bootinfo at %p\n", (void *)info);
+    idt_install(); /* from here on a stray exception is a reported failure, not a triple fault */
     check_bootinfo_and_cpu(info);
     if (first_failure == EXIT_PASS) {
         check_paging(info);
+        check_text_write_faults();
         check_segments(info);
         check_memmap(info);
         check_firmware_tables(info);
