@@ -61,6 +61,7 @@ void check_segments(const struct ember_bootinfo *info);
 void check_memmap(const struct ember_bootinfo *info);
 void check_firmware_tables(const struct ember_bootinfo *info);
 void check_config(const struct ember_bootinfo *info);
+void check_framebuffer(const struct ember_framebuffer *fb);
 
 #endif /* __ASSEMBLER__ */
 #endif
