@@ -58,6 +58,7 @@ void check_bootinfo_and_cpu(const struct ember_bootinfo *info);
 void check_text_write_faults(void);
 void check_paging(const struct ember_bootinfo *info);
 void check_segments(const struct ember_bootinfo *info);
+void check_kernel_placement(const struct ember_bootinfo *info);
 void check_memmap(const struct ember_bootinfo *info);
 void check_firmware_tables(const struct ember_bootinfo *info);
 void check_config(const struct ember_bootinfo *info);

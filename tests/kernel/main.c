@@ -37,6 +37,7 @@ void kmain(struct ember_bootinfo *info)
         check_paging(info);
         check_text_write_faults();
         check_segments(info);
+        check_kernel_placement(info);
         check_memmap(info);
         check_firmware_tables(info);
         check_config(info);
