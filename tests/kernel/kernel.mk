@@ -76,17 +76,18 @@ KV_bench64a_LDS := $(KERNEL_DIR)/kernel.ld
 
 KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg lowhalf lowfw lowbusy lowfree bench16 bench64 bench64a
 
+# Objects also depend on this file: a variant's flags live here, and changing them must rebuild it.
 define kernel_variant
-$(BUILD)/kernel/$(1)/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/kernel/$(1)/%.o: %.c $(KERNEL_DIR)/kernel.mk | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@echo "  CC      $@"
+	@echo "  CC      $$@"
 	$(Q)$(CC) $(KERNEL_CFLAGS) $$(KV_$(1)_CFLAGS) -c $$< -o $$@
-$(BUILD)/kernel/$(1)/%.o: %.S | $(DEPS_STAMP)
+$(BUILD)/kernel/$(1)/%.o: %.S $(KERNEL_DIR)/kernel.mk | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@echo "  CC      $@"
+	@echo "  CC      $$@"
 	$(Q)$(CC) $(KERNEL_CFLAGS) $$(KV_$(1)_CFLAGS) -c $$< -o $$@
 $(BUILD)/kernel/kernel-$(1).elf: $(patsubst %,$(BUILD)/kernel/$(1)/%.o,$(basename $(KERNEL_SRCS) $(KV_$(1)_EXTRA))) $$(KV_$(1)_LDS)
-	@echo "  LD      $@"
+	@echo "  LD      $$@"
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -T $$(KV_$(1)_LDS) $$(KV_$(1)_LAYOUT) $$(filter %.o,$$^) -o $$@
 endef
 $(foreach v,$(KERNEL_VARIANTS),$(eval $(call kernel_variant,$(v))))
