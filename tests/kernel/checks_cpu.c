@@ -3,6 +3,7 @@
 
 #define RFLAGS_IF (1ULL << 9)
 #define RFLAGS_DF (1ULL << 10)
+#define CR0_WP (1ULL << 16) /* SDM Vol. 3A §2.5: supervisor writes honour read-only pages */
 #define ADDR_MASK 0x000FFFFFFFFFF000ULL
 
 void check_bootinfo_and_cpu(const struct ember_bootinfo *info)
@@ -21,6 +22,7 @@ void check_bootinfo_and_cpu(const struct ember_bootinfo *info)
           (unsigned long long)entry_rflags);
     check(!(entry_rflags & RFLAGS_DF), EXIT_FAIL_CPU_STATE, "direction flag clear", "RFLAGS 0x%llx",
           (unsigned long long)entry_rflags);
+    check(entry_cr0 & CR0_WP, EXIT_FAIL_CPU_STATE, "CR0.WP is set", "CR0 0x%llx", (unsigned long long)entry_cr0);
     check((entry_cr3 & ADDR_MASK) == info->page_table_root, EXIT_FAIL_CPU_STATE, "CR3 is the reported root",
           "CR3 0x%llx, root 0x%llx", (unsigned long long)entry_cr3,
           (unsigned long long)info->page_table_root);

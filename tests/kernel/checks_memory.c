@@ -115,17 +115,8 @@ void check_firmware_tables(const struct ember_bootinfo *info)
           (unsigned long long)info->acpi_rsdp, info->acpi_revision);
     check(info->efi_system_table != 0, EXIT_FAIL_FIRMWARE, "EFI system table", "0x%llx",
           (unsigned long long)info->efi_system_table);
-    const struct ember_framebuffer *fb = &info->framebuffer;
-    if (fb->base != 0) {
-        bool sane = fb->width > 0 && fb->height > 0 && fb->bpp == 32 && fb->pitch >= fb->width * 4 &&
-                    fb->size >= (uint64_t)fb->pitch * fb->height;
-        check(sane, EXIT_FAIL_FIRMWARE, "framebuffer sane", "%ux%u pitch %u bpp %u at 0x%llx", fb->width,
-              fb->height, fb->pitch, fb->bpp, (unsigned long long)fb->base);
-        if (sane) /* a visible sign of life: a bar across the top */
-            for (uint32_t y = 0; y < 8; y++)
-                for (uint32_t x = 0; x < fb->width; x++)
-                    ((volatile uint32_t *)(fb->base + (uint64_t)y * fb->pitch))[x] = 0x00ff8800;
-    }
+    if (info->framebuffer.base != 0)
+        check_framebuffer(&info->framebuffer);
     uint64_t *t = (uint64_t *)&info->tsc;
     check(t[0] <= t[1] && t[1] <= t[2] && t[2] <= t[3] && t[3] <= t[4], EXIT_FAIL_FIRMWARE,
           "timestamps in stage order", "entry %llu handoff %llu", (unsigned long long)t[0],

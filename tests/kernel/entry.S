@@ -8,6 +8,8 @@ kernel_entry:
     pushfq
     pop %rax
     mov %rax, entry_rflags(%rip)
+    mov %cr0, %rax
+    mov %rax, entry_cr0(%rip)
     mov %cr3, %rax
     mov %rax, entry_cr3(%rip)
     jmp kmain

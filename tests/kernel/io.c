@@ -8,7 +8,6 @@
 #define COM1 0x3F8
 #define COM1_LSR (COM1 + 5)
 #define LSR_THRE 0x20
-#define DEBUG_EXIT_PORT 0xf4
 
 static void serial_putc(char c)
 {

@@ -2,6 +2,11 @@
 #ifndef EMBER_SAMPLE_KERNEL_H
 #define EMBER_SAMPLE_KERNEL_H
 
+/* isa-debug-exit: the port, and the exit value the exception stubs (traps.S) use without C. */
+#define DEBUG_EXIT_PORT 0xf4
+#define EXIT_CODE_EXCEPTION 0x27
+
+#ifndef __ASSEMBLER__
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,10 +23,11 @@ enum kernel_exit {
     EXIT_FAIL_MEMMAP = 0x24,      /* 73: memory map */
     EXIT_FAIL_FIRMWARE = 0x25,    /* 75: RSDP, SMBIOS, framebuffer */
     EXIT_FAIL_CONFIG = 0x26,      /* 77: cmdline, modules */
+    EXIT_FAIL_EXCEPTION = EXIT_CODE_EXCEPTION, /* 79: an exception the kernel did not provoke */
 };
 
 /* CPU state captured by entry.S before any C code runs. */
-extern uint64_t entry_rsp, entry_rflags, entry_cr3, entry_return_address;
+extern uint64_t entry_rsp, entry_rflags, entry_cr0, entry_cr3, entry_return_address;
 
 /* Linker-script symbols. */
 extern char __kernel_start[], __text_end[], __rodata_start[], __rodata_end[], __data_start[],
@@ -45,11 +51,18 @@ bool walk_page_tables(const struct ember_bootinfo *info, uint64_t virt, struct k
 void check(bool ok, enum kernel_exit cls, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The kernel's own IDT (idt.c): every vector reports and exits; loaded once, kept loaded. */
+void idt_install(void);
+
 void check_bootinfo_and_cpu(const struct ember_bootinfo *info);
+void check_text_write_faults(void);
 void check_paging(const struct ember_bootinfo *info);
 void check_segments(const struct ember_bootinfo *info);
+void check_kernel_placement(const struct ember_bootinfo *info);
 void check_memmap(const struct ember_bootinfo *info);
 void check_firmware_tables(const struct ember_bootinfo *info);
 void check_config(const struct ember_bootinfo *info);
+void check_framebuffer(const struct ember_framebuffer *fb);
 
+#endif /* __ASSEMBLER__ */
 #endif

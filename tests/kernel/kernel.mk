@@ -4,8 +4,8 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mcm
 	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-asynchronous-unwind-tables \
 	-Iinclude -I. -I$(KERNEL_DIR) -MMD -MP
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
-KERNEL_SRCS := $(KERNEL_DIR)/entry.S $(KERNEL_DIR)/main.c $(KERNEL_DIR)/io.c $(KERNEL_DIR)/pagewalk.c \
-	$(KERNEL_DIR)/checks_cpu.c $(KERNEL_DIR)/checks_memory.c $(KERNEL_DIR)/checks_config.c src/fmt.c
+KERNEL_SRCS := $(KERNEL_DIR)/entry.S $(KERNEL_DIR)/traps.S $(KERNEL_DIR)/idt.c $(KERNEL_DIR)/main.c $(KERNEL_DIR)/io.c $(KERNEL_DIR)/pagewalk.c \
+	$(KERNEL_DIR)/checks_cpu.c $(KERNEL_DIR)/checks_memory.c $(KERNEL_DIR)/checks_config.c $(KERNEL_DIR)/checks_fb.c $(KERNEL_DIR)/checks_layout.c src/fmt.c
 
 # variant name -> extra compiler flags, linker script and --defsym layout
 KV_default_CFLAGS :=
@@ -40,9 +40,28 @@ KV_manyseg_EXTRA := $(KERNEL_DIR)/many.c
 
 # Linked in the lower half with vaddr == paddr, like many hobby kernels: its pages replace the
 # firmware's identity mapping of the same addresses.
-KV_lowhalf_CFLAGS := -mcmodel=small
+# LOWER_HALF adds the check that every kernel page sits at paddr == vaddr.
+KV_lowhalf_CFLAGS := -mcmodel=small -DLOWER_HALF
 KV_lowhalf_LAYOUT := --defsym=KERNEL_VMA=0x400000 --defsym=KERNEL_LMA=0x400000 --defsym=SEGMENT_ALIGN=0x1000
 KV_lowhalf_LDS := $(KERNEL_DIR)/kernel.ld
+
+# Lower half, vaddr == paddr inside memory OVMF uses in a 512 MiB guest (near its top).
+KV_lowfw_CFLAGS := -mcmodel=small -DLOWER_HALF
+KV_lowfw_LAYOUT := --defsym=KERNEL_VMA=0x1fe03000 --defsym=KERNEL_LMA=0x1fe03000 --defsym=SEGMENT_ALIGN=0x1000
+KV_lowfw_LDS := $(KERNEL_DIR)/kernel.ld
+
+# Lower half, vaddr in free RAM but p_paddr in memory the firmware uses: the segments still belong
+# at paddr == vaddr (a lower-half kernel replaces the identity mapping of its own addresses).
+KV_lowbusy_CFLAGS := -mcmodel=small -DLOWER_HALF
+KV_lowbusy_LAYOUT := --defsym=KERNEL_VMA=0x600000 --defsym=KERNEL_LMA=0x1F000000 --defsym=SEGMENT_ALIGN=0x1000
+KV_lowbusy_LDS := $(KERNEL_DIR)/kernel.ld
+
+# Lower half, vaddr == paddr in free RAM, a second layout besides lowhalf: no segment size is a
+# multiple of 2 MiB, and the 2.2 MiB .data/.bss crosses the 2 MiB boundary at 0x2200000. Not at
+# 0x800000: OVMF keeps ACPI NVS at 0x806000-0x808000 and 0x810000-0x900000 (512 MiB guest).
+KV_lowfree_CFLAGS := -mcmodel=small -DLOWER_HALF -DBSS_SIZE=0x234560
+KV_lowfree_LAYOUT := --defsym=KERNEL_VMA=0x2000000 --defsym=KERNEL_LMA=0x2000000 --defsym=SEGMENT_ALIGN=0x1000
+KV_lowfree_LDS := $(KERNEL_DIR)/kernel.ld
 
 # Bench kernels (make bench): 16 / 64 MiB of initialised .rodata payload; 2 MiB-aligned or not.
 KV_bench16_CFLAGS := -DPAYLOAD_SIZE=0x1000000
@@ -55,19 +74,20 @@ KV_bench64a_CFLAGS := -DPAYLOAD_SIZE=0x4000000 -DBSS_SIZE=0x400000
 KV_bench64a_LAYOUT := $(KV_aligned2m_LAYOUT)
 KV_bench64a_LDS := $(KERNEL_DIR)/kernel.ld
 
-KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg lowhalf bench16 bench64 bench64a
+KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg lowhalf lowfw lowbusy lowfree bench16 bench64 bench64a
 
+# Objects also depend on this file: a variant's flags live here, and changing them must rebuild it.
 define kernel_variant
-$(BUILD)/kernel/$(1)/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/kernel/$(1)/%.o: %.c $(KERNEL_DIR)/kernel.mk | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@echo "  CC      $@"
+	@echo "  CC      $$@"
 	$(Q)$(CC) $(KERNEL_CFLAGS) $$(KV_$(1)_CFLAGS) -c $$< -o $$@
-$(BUILD)/kernel/$(1)/%.o: %.S | $(DEPS_STAMP)
+$(BUILD)/kernel/$(1)/%.o: %.S $(KERNEL_DIR)/kernel.mk | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
-	@echo "  CC      $@"
+	@echo "  CC      $$@"
 	$(Q)$(CC) $(KERNEL_CFLAGS) $$(KV_$(1)_CFLAGS) -c $$< -o $$@
 $(BUILD)/kernel/kernel-$(1).elf: $(patsubst %,$(BUILD)/kernel/$(1)/%.o,$(basename $(KERNEL_SRCS) $(KV_$(1)_EXTRA))) $$(KV_$(1)_LDS)
-	@echo "  LD      $@"
+	@echo "  LD      $$@"
 	$(Q)$(LD) $(KERNEL_LDFLAGS) -T $$(KV_$(1)_LDS) $$(KV_$(1)_LAYOUT) $$(filter %.o,$$^) -o $$@
 endef
 $(foreach v,$(KERNEL_VARIANTS),$(eval $(call kernel_variant,$(v))))

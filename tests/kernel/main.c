@@ -4,7 +4,7 @@
 #include "ember/fmt.h"
 #include "kernel.h"
 
-uint64_t entry_rsp, entry_rflags, entry_cr3, entry_return_address;
+uint64_t entry_rsp, entry_rflags, entry_cr0, entry_cr3, entry_return_address;
 
 static unsigned checks_run, checks_failed;
 static enum kernel_exit first_failure = EXIT_PASS;
@@ -31,10 +31,13 @@ __attribute__((noreturn)) void kmain(struct ember_bootinfo *info);
 void kmain(struct ember_bootinfo *info)
 {
     kprintf("ember-kernel: hello from the sample kernel, bootinfo at %p\n", (void *)info);
+    idt_install(); /* from here on a stray exception is a reported failure, not a triple fault */
     check_bootinfo_and_cpu(info);
     if (first_failure == EXIT_PASS) {
         check_paging(info);
+        check_text_write_faults();
         check_segments(info);
+        check_kernel_placement(info);
         check_memmap(info);
         check_firmware_tables(info);
         check_config(info);

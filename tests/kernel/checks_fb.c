@@ -1,0 +1,138 @@
+/* Sample kernel check: the framebuffer ember reports against the display mode the hardware is in
+ * (QEMU -vga std: the Bochs VBE "DISPI" registers), else against itself. */
+#include "kcpu.h"
+#include "kernel.h"
+
+/* Bochs VBE DISPI interface: 16-bit index and data ports, register numbers, ID values
+ * (QEMU hw/display/vga_int.h and Bochs iodev/display/vga.h; OVMF QemuVideoDxe programs them). */
+#define DISPI_INDEX_PORT 0x01CE
+#define DISPI_DATA_PORT 0x01CF
+#define DISPI_REG_ID 0
+#define DISPI_REG_XRES 1
+#define DISPI_REG_YRES 2
+#define DISPI_REG_BPP 3
+#define DISPI_REG_ENABLE 4
+#define DISPI_REG_VIRT_WIDTH 6
+#define DISPI_ID_FIRST 0xB0C0
+#define DISPI_ID_LAST 0xB0C5
+#define DISPI_ENABLED 0x01
+
+#define BITS_PER_BYTE 8
+#define BAR_ROWS 8
+#define BAR_RED 0xff
+#define BAR_GREEN 0x88
+#define BAR_BLUE 0x00
+
+struct dispi_mode {
+    uint16_t id, xres, yres, bpp, enable, virt_width;
+};
+
+/* Returns DISPI register reg (index port, then data port). */
+static uint16_t dispi_read(uint16_t reg)
+{
+    kcpu_outw(DISPI_INDEX_PORT, reg);
+    return kcpu_inw(DISPI_DATA_PORT);
+}
+
+/* Reads the DISPI mode registers into *mode. Returns true when the ID register holds a DISPI ID
+ * (no device on these ports reads back 0xFFFF). */
+static bool dispi_probe(struct dispi_mode *mode)
+{
+    mode->id = dispi_read(DISPI_REG_ID);
+    if (mode->id < DISPI_ID_FIRST || mode->id > DISPI_ID_LAST)
+        return false;
+    mode->xres = dispi_read(DISPI_REG_XRES);
+    mode->yres = dispi_read(DISPI_REG_YRES);
+    mode->bpp = dispi_read(DISPI_REG_BPP);
+    mode->enable = dispi_read(DISPI_REG_ENABLE);
+    mode->virt_width = dispi_read(DISPI_REG_VIRT_WIDTH);
+    return true;
+}
+
+/* Bytes one pixel of bpp bits occupies (15 bpp takes 2). */
+static uint32_t bytes_per_pixel(uint32_t bpp)
+{
+    return (bpp + BITS_PER_BYTE - 1) / BITS_PER_BYTE;
+}
+
+/* True when the pixel format can describe bpp-bit pixels: the 8-bit-per-channel formats are
+ * 32 bpp; bitmask needs disjoint, non-zero R/G/B masks that, with the reserved mask, fit in bpp bits. */
+static bool format_fits_bpp(const struct ember_framebuffer *fb)
+{
+    if (fb->pixel_format == EMBER_PIXEL_RGBX_8BPC || fb->pixel_format == EMBER_PIXEL_BGRX_8BPC)
+        return fb->bpp == 32;
+    if (fb->pixel_format != EMBER_PIXEL_BITMASK || fb->bpp == 0 || fb->bpp > 32)
+        return false;
+    uint32_t r = fb->red_mask, g = fb->green_mask, b = fb->blue_mask, x = fb->reserved_mask;
+    uint64_t fits = (1ULL << fb->bpp) - 1;
+    bool disjoint = !(r & g) && !(r & b) && !(g & b) && !((r | g | b) & x);
+    return r != 0 && g != 0 && b != 0 && disjoint && ((uint64_t)(r | g | b | x) & ~fits) == 0;
+}
+
+/* True for the depths a linear framebuffer uses. */
+static bool common_bpp(uint32_t bpp)
+{
+    return bpp == 8 || bpp == 15 || bpp == 16 || bpp == 24 || bpp == 32;
+}
+
+/* Places an 8-bit channel value in the field mask selects (its top bits when the field is narrower). */
+static uint32_t channel_in_mask(uint8_t value, uint32_t mask)
+{
+    if (mask == 0)
+        return 0;
+    unsigned shift = (unsigned)__builtin_ctz(mask), width = 0;
+    while (width + shift < 32 && (mask >> (shift + width)) & 1)
+        width++;
+    uint32_t field = width >= BITS_PER_BYTE ? (uint32_t)value << (width - BITS_PER_BYTE)
+                                            : (uint32_t)value >> (BITS_PER_BYTE - width);
+    return (field << shift) & mask;
+}
+
+/* Returns the 32-bit pixel value of colour (r, g, b) in fb's pixel format. */
+static uint32_t pixel32(const struct ember_framebuffer *fb, uint8_t r, uint8_t g, uint8_t b)
+{
+    if (fb->pixel_format == EMBER_PIXEL_RGBX_8BPC)
+        return (uint32_t)r | (uint32_t)g << 8 | (uint32_t)b << 16;
+    if (fb->pixel_format == EMBER_PIXEL_BGRX_8BPC)
+        return (uint32_t)b | (uint32_t)g << 8 | (uint32_t)r << 16;
+    return channel_in_mask(r, fb->red_mask) | channel_in_mask(g, fb->green_mask) |
+           channel_in_mask(b, fb->blue_mask);
+}
+
+/* A visible sign of life: an orange bar across the top. Only 32 bpp is drawn; fb was checked. */
+static void draw_bar(const struct ember_framebuffer *fb)
+{
+    if (fb->bpp != 32)
+        return;
+    uint32_t pixel = pixel32(fb, BAR_RED, BAR_GREEN, BAR_BLUE);
+    for (uint32_t y = 0; y < BAR_ROWS && y < fb->height; y++)
+        for (uint32_t x = 0; x < fb->width; x++)
+            ((volatile uint32_t *)(fb->base + (uint64_t)y * fb->pitch))[x] = pixel;
+}
+
+/* Checks a reported framebuffer (base != 0): against the DISPI mode when that device is present and
+ * enabled, else for self-consistency only, saying so. Draws the bar when the check passed. */
+void check_framebuffer(const struct ember_framebuffer *fb)
+{
+    struct dispi_mode hw;
+    bool covers = fb->size >= (uint64_t)fb->pitch * fb->height;
+    bool ok;
+
+    if (dispi_probe(&hw) && (hw.enable & DISPI_ENABLED)) {
+        ok = fb->width == hw.xres && fb->height == hw.yres && fb->bpp == hw.bpp &&
+             fb->pitch == (uint32_t)hw.virt_width * bytes_per_pixel(hw.bpp) && covers && format_fits_bpp(fb);
+        check(ok, EXIT_FAIL_FIRMWARE, "framebuffer matches the display mode",
+              "at 0x%llx: %ux%u pitch %u bpp %u format %u; DISPI 0x%x: %ux%u virtual width %u bpp %u",
+              (unsigned long long)fb->base, fb->width, fb->height, fb->pitch, fb->bpp, fb->pixel_format, hw.id,
+              hw.xres, hw.yres, hw.virt_width, hw.bpp);
+    } else {
+        ok = fb->width > 0 && fb->height > 0 && common_bpp(fb->bpp) &&
+             fb->pitch >= fb->width * bytes_per_pixel(fb->bpp) && covers && format_fits_bpp(fb);
+        check(ok, EXIT_FAIL_FIRMWARE, "framebuffer self-consistent",
+              "%ux%u pitch %u bpp %u format %u; hardware not checked (%s)", fb->width, fb->height, fb->pitch,
+              fb->bpp, fb->pixel_format, hw.id >= DISPI_ID_FIRST && hw.id <= DISPI_ID_LAST ? "DISPI disabled"
+                                                                                         : "no DISPI device");
+    }
+    if (ok)
+        draw_bar(fb);
+}
