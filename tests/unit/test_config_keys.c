@@ -34,7 +34,8 @@ static void test_config_parses_every_key(void **state)
               "demo_map = true\n"
               "serial = off\n"
               "kernel_sha256 = 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"
-              "fail_alloc_at = 7\n");
+              "fail_alloc_at = 7\n"
+              "test_fault = clear-wp\n");
     assert_string_equal(cfg.kernel, "\\boot\\kern.elf");
     assert_string_equal(cfg.cmdline, "console=ttyS0 quiet");
     assert_int_equal(cfg.module_count, 1);
@@ -50,6 +51,7 @@ static void test_config_parses_every_key(void **state)
     assert_int_equal(cfg.kernel_sha256[10], 0x0a);
     assert_int_equal(cfg.kernel_sha256[31], 0x1f);
     assert_int_equal(cfg.fail_alloc_at, 7);
+    assert_int_equal(cfg.test_faults, CONFIG_FAULT_CLEAR_WP);
 }
 
 static void test_config_cmdline_keeps_equals_and_spaces(void **state)
