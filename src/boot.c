@@ -9,6 +9,7 @@ static const struct {
     { "open boot volume", stage_open_volume },
     { "read ember.cfg", stage_read_config },
     { "read kernel headers", stage_read_kernel_headers },
+    { "place kernel", stage_place_kernel },
     { "take over page tables", stage_take_over_page_tables },
     { "demo mapping", stage_demo_mapping },
     { "load kernel segments", stage_load_segments },
@@ -69,6 +70,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
     b->info->tsc.handoff = arch_timestamp();
     log_stage_times(b);
     log_info("handing off to the kernel at 0x%llx", (unsigned long long)b->plan.entry);
+    arch_set_write_protect(true); /* W^X holds in ring 0 only with CR0.WP = 1 (bootinfo.h) */
     arch_handoff(b->plan.entry, (uint64_t)(uintptr_t)b->info, b->info->hhdm_offset + b->stack + b->config.stack_size,
                  b->space.root.addr);
 }

@@ -8,7 +8,6 @@
 /* Extra descriptors the map may gain between now and ExitBootServices (stack, modules, tables,
  * firmware-internal allocations). The final map must fit without allocating again. */
 #define MAP_SLACK_DESCRIPTORS 64
-#define MAP_EXTRA_RANGES 1 /* the framebuffer */
 
 static void *find_config_table(EFI_GUID *guid)
 {
@@ -97,7 +96,7 @@ static EFI_STATUS allocate_bootinfo(struct boot *b, uint64_t *highest)
         return EFI_ERROR(status) ? status : EFI_LOAD_ERROR;
     }
     b->efi_map_capacity = size + MAP_SLACK_DESCRIPTORS * desc_size;
-    b->memmap_capacity = 3 * (b->efi_map_capacity / desc_size + MAP_EXTRA_RANGES);
+    b->memmap_capacity = MEMMAP_OUT_SLOTS(b->efi_map_capacity / desc_size);
     UINTN info_bytes = (sizeof *b->info + 15) & ~(UINTN)15;
     UINTN total = info_bytes + b->memmap_capacity * sizeof(struct ember_memmap_entry) + b->efi_map_capacity;
     UINTN pages = (total + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
@@ -173,6 +172,11 @@ EFI_STATUS stage_gather_bootinfo(struct boot *b)
     info->stack_size = b->config.stack_size;
     info->hhdm_offset = EMBER_HHDM_OFFSET;
     info->hhdm_page_size = b->cpu.pages_1g ? PAGE_SIZE_1G : PAGE_SIZE_2M;
+    if (highest > EMBER_HHDM_MAX_SIZE) {
+        log_warn("physical memory reaches 0x%llx: the direct map covers only the first 0x%llx bytes",
+                 (unsigned long long)highest, EMBER_HHDM_MAX_SIZE);
+        highest = EMBER_HHDM_MAX_SIZE;
+    }
     align_up_checked(highest, info->hhdm_page_size, &info->hhdm_size);
     info->nx_enabled = b->nx;
     info->tsc.entry = b->tsc_entry;

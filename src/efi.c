@@ -164,22 +164,40 @@ EFI_STATUS mem_alloc_pages(EFI_ALLOCATE_TYPE how, UINT32 type, UINTN pages, EFI_
     return track(*addr, pages);
 }
 
+EFI_STATUS mem_get_map(void **map, UINTN *size, UINTN *desc_size)
+{
+    UINTN key;
+    UINT32 version;
+    EFI_STATUS status;
+
+    *map = NULL;
+    *size = 0;
+    *desc_size = 0;
+    status = uefi_call_wrapper(BS->GetMemoryMap, 5, size, NULL, &key, desc_size, &version);
+    if (status != EFI_BUFFER_TOO_SMALL || *desc_size == 0)
+        return EFI_ERROR(status) ? status : EFI_LOAD_ERROR;
+    *size += 8 * *desc_size; /* the pool allocation itself may add descriptors */
+    status = mem_alloc_pool(*size, map);
+    if (!EFI_ERROR(status))
+        status = uefi_call_wrapper(BS->GetMemoryMap, 5, size, *map, &key, desc_size, &version);
+    if (EFI_ERROR(status)) {
+        mem_free_pool(*map);
+        *map = NULL;
+    }
+    return status;
+}
+
 /* A free address for pages with addr % align == offset % align, chosen from the current memory map;
  * false when the map cannot be read or nothing fits. Uses one pool allocation, freed again. */
 static bool find_aligned_free(UINTN pages, UINT64 align, UINT64 offset, EFI_PHYSICAL_ADDRESS *addr)
 {
-    UINTN size = 0, key, desc_size = 0;
-    UINT32 version;
-    void *map = NULL;
+    UINTN size, desc_size;
+    void *map;
     bool found = false;
 
-    if (uefi_call_wrapper(BS->GetMemoryMap, 5, &size, NULL, &key, &desc_size, &version) != EFI_BUFFER_TOO_SMALL)
+    if (EFI_ERROR(mem_get_map(&map, &size, &desc_size)))
         return false;
-    size += 8 * desc_size; /* the pool allocation itself may add descriptors */
-    if (EFI_ERROR(mem_alloc_pool(size, &map)))
-        return false;
-    if (!EFI_ERROR(uefi_call_wrapper(BS->GetMemoryMap, 5, &size, map, &key, &desc_size, &version)))
-        found = memmap_find_free(map, size, desc_size, pages * PAGE_SIZE_4K, align, offset, addr);
+    found = memmap_find_free(map, size, desc_size, pages * PAGE_SIZE_4K, align, offset, addr);
     mem_free_pool(map);
     return found;
 }

@@ -3,30 +3,28 @@
 #include "ember/fmt.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
-#include "ember/sha256.h"
 
-static EFI_STATUS read_headers(struct file *kernel, elf64_ehdr_t *ehdr, elf64_phdr_t *phdrs,
-                               struct elf_diag *diag)
+/* Reads the ELF header and program header table into h (kept: the kernel pin hashes these very
+ * bytes, the ones the plan was built from). */
+static EFI_STATUS read_headers(struct file *kernel, struct kernel_headers *h, struct elf_diag *diag)
 {
-    uint64_t phoff, phsize;
-    uint64_t head_len = kernel->size < sizeof *ehdr ? kernel->size : sizeof *ehdr;
-    EFI_STATUS status = file_read_at(kernel, 0, ehdr, head_len);
+    EFI_STATUS status;
 
+    h->head_len = kernel->size < sizeof h->ehdr ? kernel->size : sizeof h->ehdr;
+    status = file_read_at(kernel, 0, &h->ehdr, h->head_len);
     if (EFI_ERROR(status))
         return status;
-    if (elf_check_header(ehdr, head_len, kernel->size, &phoff, &phsize, diag) != ELF_OK)
+    if (elf_check_header(&h->ehdr, h->head_len, kernel->size, &h->phoff, &h->phsize, diag) != ELF_OK)
         return EFI_LOAD_ERROR;
-    return file_read_at(kernel, phoff, phdrs, phsize);
+    return file_read_at(kernel, h->phoff, h->phdrs, h->phsize);
 }
 
 /* Opens the kernel at path, reads its ELF header and program header table only (never the whole
  * file), validates them and fills *plan. Logs the seed's "Kernel ELF information" lines on success
  * and one error line naming the failed rule otherwise. On success *kernel stays open. */
 static EFI_STATUS load_read_plan(EFI_FILE_HANDLE root, const char *path, const struct elf_options *opts,
-                                 struct file *kernel, struct elf_plan *plan)
+                                 struct file *kernel, struct kernel_headers *h, struct elf_plan *plan)
 {
-    elf64_ehdr_t ehdr;
-    elf64_phdr_t phdrs[ELF_MAX_PHNUM];
     struct elf_diag diag = { ELF_OK, "" };
     EFI_STATUS status = file_open(root, path, false, kernel);
 
@@ -37,8 +35,8 @@ static EFI_STATUS load_read_plan(EFI_FILE_HANDLE root, const char *path, const s
         status = EFI_LOAD_ERROR;
         goto fail;
     }
-    status = read_headers(kernel, &ehdr, phdrs, &diag);
-    if (!EFI_ERROR(status) && elf_build_plan(&ehdr, phdrs, kernel->size, opts, plan, &diag) != ELF_OK)
+    status = read_headers(kernel, h, &diag);
+    if (!EFI_ERROR(status) && elf_build_plan(&h->ehdr, h->phdrs, kernel->size, opts, plan, &diag) != ELF_OK)
         status = EFI_LOAD_ERROR;
     if (diag.code != ELF_OK)
         log_error("invalid kernel %s: %s", path, diag.message);
@@ -55,77 +53,16 @@ fail:
     return status;
 }
 
-#define HASH_CHUNK (1 * MIB)
-
-/* SHA-256 of the whole file, read in chunks through one pool buffer. */
-static EFI_STATUS hash_file(struct file *f, uint8_t digest[SHA256_DIGEST_SIZE])
-{
-    struct sha256_ctx ctx;
-    void *buffer = NULL;
-    EFI_STATUS status = mem_alloc_pool(HASH_CHUNK, &buffer);
-
-    sha256_init(&ctx);
-    for (UINT64 at = 0; !EFI_ERROR(status) && at < f->size; at += HASH_CHUNK) {
-        UINT64 len = f->size - at < HASH_CHUNK ? f->size - at : HASH_CHUNK;
-        status = file_read_at(f, at, buffer, len);
-        if (!EFI_ERROR(status))
-            sha256_update(&ctx, buffer, (size_t)len);
-    }
-    sha256_final(&ctx, digest);
-    mem_free_pool(buffer);
-    return status;
-}
-
-/* With kernel_sha256= in ember.cfg, the kernel file must hash to exactly that value. */
-static EFI_STATUS verify_kernel_hash(struct boot *b)
-{
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    char got[SHA256_HEX_SIZE], want[SHA256_HEX_SIZE];
-    EFI_STATUS status = hash_file(&b->kernel, digest);
-
-    if (EFI_ERROR(status))
-        return status;
-    sha256_to_hex(digest, got);
-    sha256_to_hex(b->config.kernel_sha256, want);
-    for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
-        if (digest[i] != b->config.kernel_sha256[i]) {
-            log_error("kernel %s SHA-256 mismatch: file has %s, ember.cfg pins %s", b->config.kernel, got, want);
-            return EFI_SECURITY_VIOLATION;
-        }
-    log_info("kernel SHA-256 %s matches the pinned value", got);
-    return EFI_SUCCESS;
-}
-
 EFI_STATUS stage_read_kernel_headers(struct boot *b)
 {
-    struct elf_options opts = { .allow_wx = b->config.allow_wx };
-    EFI_STATUS status = load_read_plan(b->root, b->config.kernel, &opts, &b->kernel, &b->plan);
+    struct elf_options opts = { .allow_wx = b->config.allow_wx,
+                                .reserved_base = EMBER_HHDM_OFFSET,
+                                .reserved_size = EMBER_HHDM_MAX_SIZE,
+                                .reserved_name = "ember's direct map" };
+    EFI_STATUS status = load_read_plan(b->root, b->config.kernel, &opts, &b->kernel, &b->headers, &b->plan);
 
-    if (!EFI_ERROR(status) && b->config.has_kernel_sha256)
-        status = verify_kernel_hash(b);
     b->tsc_headers = arch_timestamp();
     return status;
-}
-
-/* Physical pages for a region: at its p_paddr when that range is free, else anywhere, keeping
- * phys == vaddr (mod 2 MiB) for regions big enough to use 2 MiB pages. */
-static EFI_STATUS place_region(const struct elf_region *r, struct loaded_region *out)
-{
-    EFI_PHYSICAL_ADDRESS addr = r->paddr;
-    UINTN pages = (UINTN)(r->size / PAGE_SIZE_4K);
-    EFI_STATUS status = mem_alloc_pages(AllocateAddress, EMBER_UEFI_TYPE_KERNEL, pages, &addr);
-
-    if (EFI_ERROR(status)) {
-        uint64_t align = r->size >= PAGE_SIZE_2M ? PAGE_SIZE_2M : PAGE_SIZE_4K;
-        status = mem_alloc_pages_aligned(EMBER_UEFI_TYPE_KERNEL, pages, align, r->vaddr, &addr);
-        if (EFI_ERROR(status))
-            return status;
-        log_info("p_paddr 0x%llx is not free: region 0x%llx loaded at 0x%llx instead",
-                 (unsigned long long)r->paddr, (unsigned long long)r->vaddr, (unsigned long long)addr);
-    }
-    out->phys = phys(addr);
-    out->pages = pages;
-    return EFI_SUCCESS;
 }
 
 static void zero_bytes(uint64_t addr, uint64_t len)
@@ -152,6 +89,13 @@ static EFI_STATUS fill_region(struct boot *b, const struct elf_region *r, phys_a
         EFI_STATUS status = file_read_at(&b->kernel, s->offset, (void *)(uintptr_t)(base.addr + at), s->filesz);
         if (EFI_ERROR(status))
             return status;
+        if (s->filesz > 0 && (b->config.test_faults & CONFIG_FAULT_CORRUPT_KERNEL_READ)) {
+            /* test_fault: a device that answers this read differently from any earlier one */
+            *(volatile uint8_t *)(uintptr_t)(base.addr + at) ^= 0xFF;
+            b->config.test_faults &= ~CONFIG_FAULT_CORRUPT_KERNEL_READ;
+            log_warn("test_fault corrupt-kernel-read: flipped the byte at file offset 0x%llx after reading it",
+                     (unsigned long long)s->offset);
+        }
         cursor = at + s->filesz;
     }
     zero_bytes(base.addr + cursor, r->size - cursor);
@@ -196,21 +140,40 @@ static EFI_STATUS map_region(struct boot *b, const struct elf_region *r, phys_ad
 
 EFI_STATUS stage_load_segments(struct boot *b)
 {
-    for (unsigned i = 0; i < b->plan.region_count; i++) {
+    EFI_STATUS status = EFI_SUCCESS;
+
+    for (unsigned i = 0; i < b->plan.region_count && !EFI_ERROR(status); i++) {
         const struct elf_region *r = &b->plan.regions[i];
-        EFI_STATUS status = place_region(r, &b->regions[i]);
-        if (!EFI_ERROR(status))
-            status = fill_region(b, r, b->regions[i].phys);
+        status = fill_region(b, r, b->regions[i].phys);
         if (!EFI_ERROR(status))
             status = map_region(b, r, b->regions[i].phys);
-        if (EFI_ERROR(status))
-            return status;
     }
+    if (!EFI_ERROR(status))
+        status = pin_check_kernel(b);
+    if (EFI_ERROR(status))
+        return status;
     log_info("kernel loaded: %u segment(s) in %u region(s), %llu Read calls",
              b->plan.count, b->plan.region_count, (unsigned long long)file_read_calls());
     file_close(&b->kernel);
     b->tsc_kernel_read = arch_timestamp();
     return EFI_SUCCESS;
+}
+
+/* With sha256= on the module line, the bytes just read into the module's pages (the ones the kernel
+ * gets) must hash to the pinned value. */
+static EFI_STATUS check_module_pin(struct boot *b, unsigned index, EFI_PHYSICAL_ADDRESS addr, UINT64 size)
+{
+    const struct config_module *m = &b->config.modules[index];
+    char what[CONFIG_PATH_MAX + 16];
+
+    if (size > 0 && (b->config.test_faults & CONFIG_FAULT_CORRUPT_MODULE_READ)) {
+        *(volatile uint8_t *)(uintptr_t)addr ^= 0xFF; /* test_fault: the device answered differently */
+        log_warn("test_fault corrupt-module-read: flipped the first byte of module %u after reading it", index + 1);
+    }
+    if (!m->has_sha256)
+        return EFI_SUCCESS;
+    fmt_format(what, sizeof what, "module %u (%s)", index + 1, m->path);
+    return pin_check_bytes(what, (const void *)(uintptr_t)addr, size, m->sha256);
 }
 
 /* Loads each ember.cfg module page-aligned (type modules), zero-filled to its page end. */
@@ -231,6 +194,8 @@ EFI_STATUS stage_load_modules(struct boot *b)
         if (!EFI_ERROR(status))
             status = file_read_at(&f, 0, (void *)(uintptr_t)addr, f.size);
         file_close(&f);
+        if (!EFI_ERROR(status))
+            status = check_module_pin(b, i, addr, f.size);
         if (EFI_ERROR(status))
             return status;
         zero_bytes(addr + f.size, (pages ? pages : 1) * PAGE_SIZE_4K - f.size);

@@ -11,6 +11,11 @@
 
 #define TABLE_POOL_BATCHES 64
 
+/* Ranges besides the firmware's descriptors in the final map (the framebuffer), and the size of the
+ * normalised-map array for a raw map of n descriptors (memmap_normalize's scratch rule). */
+#define MAP_EXTRA_RANGES 1
+#define MEMMAP_OUT_SLOTS(n) (3 * ((n) + MAP_EXTRA_RANGES))
+
 /* Page-table pages come from batches of AllocatePages (type EMBER_UEFI_TYPE_PAGE_TABLES). */
 struct table_pool {
     struct { EFI_PHYSICAL_ADDRESS base; UINTN pages; } batches[TABLE_POOL_BATCHES];
@@ -24,6 +29,14 @@ struct loaded_region {
     uint64_t pages;
 };
 
+/* The ELF header and program header table exactly as read and validated. */
+struct kernel_headers {
+    elf64_ehdr_t ehdr;
+    uint64_t head_len;             /* bytes of ehdr read (the header, or a shorter file) */
+    elf64_phdr_t phdrs[ELF_MAX_PHNUM];
+    uint64_t phoff, phsize;        /* where the program headers are in the file */
+};
+
 struct boot {
     EFI_HANDLE image;
     uint64_t tsc_entry;            /* TSC at efi_main, before the boot info exists */
@@ -33,6 +46,7 @@ struct boot {
     EFI_FILE_HANDLE root;          /* boot volume */
     struct ember_config config;
     struct file kernel;
+    struct kernel_headers headers;
     struct elf_plan plan;
 
     struct cpu_features cpu;
@@ -55,6 +69,7 @@ struct boot {
 EFI_STATUS stage_open_volume(struct boot *b);
 EFI_STATUS stage_read_config(struct boot *b);
 EFI_STATUS stage_read_kernel_headers(struct boot *b);
+EFI_STATUS stage_place_kernel(struct boot *b);
 EFI_STATUS stage_take_over_page_tables(struct boot *b);
 EFI_STATUS stage_demo_mapping(struct boot *b);
 EFI_STATUS stage_load_segments(struct boot *b);
@@ -64,6 +79,12 @@ EFI_STATUS stage_map_kernel_view(struct boot *b);
 EFI_STATUS stage_exit_boot_services(struct boot *b);
 
 void log_banner(struct boot *b);
+
+/* Pins (src/pin.c): EFI_SECURITY_VIOLATION with an error line when the loaded bytes do not hash to
+ * the value ember.cfg pins. pin_check_kernel hashes the kernel file from the headers and segments
+ * in memory, reading only the bytes ember did not load; without kernel_sha256= it does nothing. */
+EFI_STATUS pin_check_kernel(struct boot *b);
+EFI_STATUS pin_check_bytes(const char *what, const void *data, uint64_t len, const uint8_t want[32]);
 
 /* Page-table pages for b->space (struct pg_allocator over b->tables). */
 struct pg_allocator table_pool_allocator(struct table_pool *pool);
