@@ -8,6 +8,9 @@
 #endif
 #define CONFIG_FILE "\\ember.cfg"
 #define CONFIG_MAX_BYTES (64 * KIB)
+/* An ember.cfg up to this size is read into a stack buffer, so that no allocation happens before
+ * fail_alloc_at is known and the first allocation of a boot can be failed too. */
+#define CONFIG_STACK_BYTES (4 * KIB)
 #define WATCHDOG_OFF 0
 #define PIN_MARKER "EMBER-CONFIG-SHA256="
 #define PIN_MARKER_LEN (sizeof PIN_MARKER - 1)
@@ -64,7 +67,19 @@ void log_banner(struct boot *b)
     /* GDB: `ember-symbols` loads build/ember.so at this base. */
     if (!EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, b->image, &efi_loaded_image_guid, (void **)&loaded)))
         log_info("image base 0x%llx", (unsigned long long)(uintptr_t)loaded->ImageBase);
+    /* tests compare this with the CR3 the firmware has once ember returned to it */
+    log_info("firmware CR3 at entry 0x%llx", (unsigned long long)arch_read_page_root().addr);
     uefi_call_wrapper(BS->SetWatchdogTimer, 4, WATCHDOG_OFF, 0, 0, NULL);
+}
+
+/* test_fault knobs that act at once: each logs what it does, so no test passes by accident. */
+static void apply_test_faults(struct boot *b)
+{
+    for (uint32_t bit = 1; bit != 0 && bit <= b->config.test_faults; bit <<= 1)
+        if (b->config.test_faults & bit)
+            log_warn("test_fault %s is on (ember.cfg)", config_fault_name(bit));
+    if (b->config.test_faults & CONFIG_FAULT_CLEAR_WP)
+        arch_set_write_protect(false); /* as a firmware that leaves CR0.WP clear would */
 }
 
 EFI_STATUS stage_open_volume(struct boot *b)
@@ -72,12 +87,33 @@ EFI_STATUS stage_open_volume(struct boot *b)
     return file_open_boot_volume(b->image, &b->root);
 }
 
-/* Reads the whole (small) config file into pool memory and parses it. Absent file: defaults. */
+/* Reads ember.cfg (at most CONFIG_MAX_BYTES) into *text: small files into `stack`, larger ones into
+ * a pool buffer (*pool, freed by the caller with mem_free_pool). */
+static EFI_STATUS read_config_text(struct file *f, char *stack, char **text, char **pool)
+{
+    EFI_STATUS status;
+
+    *pool = NULL;
+    *text = stack;
+    if (f->size > CONFIG_MAX_BYTES) {
+        log_error("ember.cfg is %llu bytes; the limit is %llu", (unsigned long long)f->size, CONFIG_MAX_BYTES);
+        return EFI_BAD_BUFFER_SIZE;
+    }
+    if (f->size > CONFIG_STACK_BYTES) {
+        status = mem_alloc_pool(f->size + 1, (void **)pool);
+        if (EFI_ERROR(status))
+            return status;
+        *text = *pool;
+    }
+    return file_read_at(f, 0, *text, f->size);
+}
+
+/* Reads the whole (small) config file and parses it. Absent file: defaults. */
 EFI_STATUS stage_read_config(struct boot *b)
 {
     struct file f;
     struct config_diag diag;
-    char *text = NULL;
+    char stack[CONFIG_STACK_BYTES], *text, *pool;
     EFI_STATUS status;
 
     config_defaults(&b->config);
@@ -93,14 +129,7 @@ EFI_STATUS stage_read_config(struct boot *b)
     }
     if (EFI_ERROR(status))
         return status;
-    if (f.size > CONFIG_MAX_BYTES) {
-        log_error("ember.cfg is %llu bytes; the limit is %llu", (unsigned long long)f.size, CONFIG_MAX_BYTES);
-        status = EFI_BAD_BUFFER_SIZE;
-    }
-    if (!EFI_ERROR(status))
-        status = mem_alloc_pool(f.size + 1, (void **)&text);
-    if (!EFI_ERROR(status))
-        status = file_read_at(&f, 0, text, f.size);
+    status = read_config_text(&f, stack, &text, &pool);
     if (!EFI_ERROR(status) && config_is_pinned() && !config_matches_pin(text, f.size))
         status = EFI_SECURITY_VIOLATION;
     if (!EFI_ERROR(status) && config_parse(text, f.size, &b->config, &diag) != CONFIG_OK) {
@@ -108,12 +137,13 @@ EFI_STATUS stage_read_config(struct boot *b)
         status = EFI_INVALID_PARAMETER;
     }
     file_close(&f);
-    mem_free_pool(text);
+    mem_free_pool(pool);
     if (EFI_ERROR(status))
         return status;
     log_set_level(b->config.log_level);
     log_set_serial_mode(b->config.serial);
     mem_fail_at(b->config.fail_alloc_at);
+    apply_test_faults(b);
     b->tsc_config = arch_timestamp();
     log_info("ember.cfg: kernel %s, %u module(s), cmdline \"%s\"", b->config.kernel, b->config.module_count,
              b->config.cmdline);

@@ -32,10 +32,11 @@ void arch_serial_putc(char c);
 /* CR0, CR4 and IA32_EFER as they are now, for arch_check_paging_mode. Reads only. */
 struct control_regs arch_read_control_regs(void);
 
-/* Sets CR0.WP (leaves it set if it already is): from then on CPL 0 faults on writes to read-only
- * pages too, instead of ignoring R/W (SDM Vol. 3A 4.6). Call only once every page ember or the
- * firmware still writes is mapped writable in the loaded tables. Changes no other CR0 bit. */
-void arch_set_write_protect(void);
+/* Sets (on) or clears CR0.WP, changing no other CR0 bit. With WP = 1, CPL 0 faults on writes to
+ * read-only pages too, instead of ignoring R/W (SDM Vol. 3A 4.6): set it only once every page ember
+ * or the firmware still writes is mapped writable in the loaded tables. Clearing it is for the
+ * clear-wp test fault only (a firmware that leaves WP = 0). */
+void arch_set_write_protect(bool on);
 
 phys_addr_t arch_read_page_root(void);
 void arch_load_page_root(phys_addr_t root);

@@ -75,12 +75,13 @@ struct control_regs arch_read_control_regs(void)
     return (struct control_regs){ .cr0 = cpu_read_cr0(), .cr4 = cpu_read_cr4(), .efer = cpu_rdmsr(MSR_EFER) };
 }
 
-void arch_set_write_protect(void)
+void arch_set_write_protect(bool on)
 {
     uint64_t cr0 = cpu_read_cr0();
+    uint64_t want = on ? cr0 | CR0_WP : cr0 & ~CR0_WP;
 
-    if (!(cr0 & CR0_WP))
-        cpu_write_cr0(cr0 | CR0_WP);
+    if (want != cr0)
+        cpu_write_cr0(want);
 }
 
 phys_addr_t arch_read_page_root(void)

@@ -1,13 +1,23 @@
 /* ember boot protocol: what a kernel receives from ember. Freestanding C (stdint.h only).
  *
  * HANDOFF CONTRACT (x86-64)
- *   - 64-bit long mode, 4-level paging, interrupts disabled (IF = 0), direction flag clear.
+ *   - 64-bit long mode, 4-level paging (ember refuses to boot when the firmware runs 5-level paging,
+ *     CR4.LA57 = 1), interrupts disabled (IF = 0), direction flag clear.
+ *   - CR0.WP = 1: read-only pages are read-only in ring 0 too, so W^X holds for the kernel itself
+ *     (a ring-0 store to .text raises #PF). ember sets it even when the firmware left it clear.
  *   - The firmware's GDT is still loaded; load your own GDT and IDT before enabling interrupts.
  *   - CR3 = ember's PML4 (reported in bootinfo->page_table_root). Its mappings:
  *       * lower half: the firmware's identity map of physical memory (as OVMF/real firmware built it;
  *         tables the firmware owns are shared, ember copies a table before changing it);
  *       * every PT_LOAD segment at its p_vaddr with its own permissions: PF_X -> read+execute,
  *         PF_W -> read+write+no-execute, else read-only+no-execute (W^X; XD only when the CPU has NX);
+ *       * physical placement: a segment linked in the lower half (p_vaddr < 2^47, where the identity
+ *         map lives) is loaded at paddr == p_vaddr, whatever p_paddr says; when that memory is not
+ *         free RAM the kernel is refused before anything is mapped, with a line naming the segment,
+ *         its range and the memory found there. Higher-half segments load at p_paddr when all of it
+ *         is free, else the whole higher-half kernel goes into ONE allocation keeping the ELF's
+ *         layout: phys = virt - kernel_virt_base + kernel_phys_base for every kernel page (this
+ *         also holds at p_paddr when the ELF's p_paddr - p_vaddr is the same for every segment);
  *       * a higher-half direct map (HHDM) of physical memory: virtual = physical + hhdm_offset,
  *         read+write+no-execute, covering [0, hhdm_size); 1 GiB pages when the CPU has them, else 2 MiB.
  *       * no global (G) bits: CR4.PGE belongs to the kernel.
@@ -17,6 +27,9 @@
  *     with a zero return address pushed: RSP + 8 is 16-byte aligned, exactly as after a call.
  *     The entry point is a SysV function: void kmain(struct ember_bootinfo *info). It must not return.
  *   - Boot services have been exited. The EFI system table and runtime services remain valid.
+ *     If ExitBootServices fails once, ember retries with a fresh map (UEFI 2.10 7.4: only
+ *     GetMemoryMap and ExitBootServices from then on, log on COM1 only); if every retry fails it
+ *     halts with a COM1 line, because returning to a half-shut-down firmware is not safe.
  *
  * MEMORY THE KERNEL MAY REUSE
  *   EMBER_MEM_USABLE at once. EMBER_MEM_BOOTLOADER_RECLAIMABLE (ember's image, this structure, the
