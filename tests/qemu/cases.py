@@ -11,6 +11,24 @@ SENTINEL_OK = 253     # ember returned to firmware, which booted the sentinel
 BANNER = r"^\[INFO \] \(ember\): ember \S+ - UEFI bootloader for x86-64$"
 KERNEL_OK = r"^ember-kernel: all \d+ checks passed$"
 RETURNED = r"^ember-sentinel: firmware regained control, no ember memory left"
+ENTRY_CR3 = r"firmware CR3 at entry (0x[0-9a-f]+)"
+SENTINEL_CR3 = r"ember-sentinel: firmware regained control, no ember memory left, CR3 (0x[0-9a-fA-F]+)"
+
+
+def cr3_restored(log, _status):
+    """The sentinel runs on the very CR3 ember found at entry: ember put the firmware's tables back."""
+    entry, after = re.search(ENTRY_CR3, log), re.search(SENTINEL_CR3, log)
+    if not entry or not after:
+        return [f"need both the entry CR3 line and the sentinel's CR3 (got {entry and entry.group(1)}, "
+                f"{after and after.group(1)})"]
+    if int(entry.group(1), 16) != int(after.group(1), 16):
+        return [f"CR3 after return {after.group(1)} != firmware CR3 at entry {entry.group(1)}"]
+    return []
+
+
+def all_checks(*checks):
+    checks = [c for c in checks if c is not None]
+    return lambda log, status: [p for c in checks for p in c(log, status)]
 
 
 @dataclass
@@ -34,10 +52,12 @@ class Case:
     check: Optional[Callable[[str, int], List[str]]] = None
 
 
-def bad(name, loader, expect, **kw):
-    """A boot ember must refuse: the error line, then a clean return to firmware (sentinel)."""
+def bad(name, loader, expect, check=None, reject=(), **kw):
+    """A boot ember must refuse: the error line, then a clean return to firmware (sentinel) on the
+    firmware's own page tables."""
     return Case(name, loader, exit=SENTINEL_OK, expect=[BANNER, r"^\[ERROR\] \(ember\): .*" + expect, RETURNED,
-                r"boot failed in stage"], reject=[r"handing off"], **kw)
+                r"boot failed in stage"], reject=[r"handing off", *reject], check=all_checks(cr3_restored, check),
+                **kw)
 
 
 def firmware_tables_unchanged(log, _status):
@@ -56,13 +76,14 @@ def good_cases(build, loader):
         Case("boot-default", loader, k("default"), sentinel=False,
              expect=[BANNER, r"firmware: EDK II", r"Kernel ELF information:", r"Entry Point\s+: 0xffffffff80100000",
                      r"Is 64-bit\s+: 1", r"# of Program Headers: 3", r"# of Section Headers: \d+", KERNEL_OK],
-             reject=[r"demo mapping"],
-             check=allocation_count_below_limit),
+             reject=[r"demo mapping"]),
         Case("paging-demo-and-cow", loader, k("default"), config="log_level=debug\ndemo_map=yes\n", sentinel=False,
              expect=[r"demo mapping 0xffffffffdead0000 -> 0x[0-9a-f]+: wrote 0x1badb002deadbeef, read back "
                      r"0x1badb002deadbeef through the identity map: ok",
                      r"identity split check: page 0x[0-9a-f]+ was in a 2048 KiB firmware page; 0 of 512 neighbours changed",
-                     r"p_paddr 0x100000 is not free: region 0xffffffff80100000 loaded at 0x", KERNEL_OK],
+                     KERNEL_OK],
+             # the kernel is placed before ember allocates anything of its own, so it gets its p_paddr
+             reject=[r"p_paddr 0x100000 is not free"],
              check=firmware_tables_unchanged),
         Case("variant-aligned2m", loader, k("aligned2m"), sentinel=False,
              expect=[r"ok   \.data mapped with 2 MiB pages", KERNEL_OK]),
@@ -71,13 +92,52 @@ def good_cases(build, loader):
              expect=[r"region 0x400000 overlaps \d+ mapped pages \(firmware identity map\): replacing them",
                      r"ok   \.text is R-X", KERNEL_OK]),
         Case("variant-physbusy", loader, k("physbusy"), sentinel=False,
-             expect=[r"p_paddr 0x1f000000 is not free: region 0xffffffff80100000 loaded at 0x", KERNEL_OK]),
+             expect=[r"p_paddr 0x1f000000 is not free: kernel \[0xffffffff80100000, 0xffffffff801[0-9a-f]{5}\) "
+                     r"loaded at 0x[0-9a-f]+ in one piece", KERNEL_OK]),
         Case("variant-bigbss", loader, k("bigbss"), sentinel=False,
              expect=[r"memsz 0x40[0-9a-f]{5} flags RW-", r"\.bss zeroed: 65536 KiB checked, 0 non-zero", KERNEL_OK]),
         Case("variant-manyseg", loader, k("manyseg"), sentinel=False,
              expect=[r"# of Program Headers: 11", r"many small segments loaded: 8 segments, 0 wrong", KERNEL_OK]),
     ] + [Case(f"odd-{name}", loader, kernel_bytes=(lambda fn=fn: fn(open(k("default"), "rb").read())),
               sentinel=False, expect=[KERNEL_OK]) for name, fn in mutate.VALID_ODDITIES]
+
+
+def lower_half_cases(build, loader):
+    """Kernels linked in the lower half (the firmware's identity map): at paddr == vaddr or refused."""
+    k = lambda v: os.path.join(build, "kernel", f"kernel-{v}.elf")
+    return [
+        Case("lowhalf-free-ram", loader, k("lowfree"), sentinel=False,
+             expect=[r"segment vaddr 0x800000 paddr 0x800000 ", KERNEL_OK], reject=[r"not free"]),
+        Case("lowhalf-paddr-busy", loader, k("lowbusy"), sentinel=False,
+             expect=[r"kernel segment 1: p_paddr 0x1f000000 ignored: a lower-half segment loads at paddr == vaddr "
+                     r"0x600000", r"segment vaddr 0x600000 paddr 0x600000 ", KERNEL_OK],
+             reject=[r"p_paddr 0x1f000000 is not free"]),
+        # inside memory OVMF uses (512 MiB guest): refused before anything is mapped, never remapped
+        bad("lowhalf-in-firmware-memory", loader, r"kernel segment 1 \[0x1fe03000, 0x1fe0[0-9a-f]{4}\) is in the "
+            r"identity-mapped lower half, so it must load at paddr == vaddr, but 0x1fe[0-9a-f]{5} is Efi\w+ memory: "
+            r"refusing the kernel", kernel=k("lowfw"), reject=[r"handing off", r"page tables: firmware PML4"]),
+    ]
+
+
+def contract_cases(build, loader):
+    """CR0.WP, ExitBootServices retries, growing memory-map buffers: each through a test_fault knob
+    that makes ember meet the broken firmware or device the rule is for."""
+    kernel = os.path.join(build, "kernel", "kernel-default.elf")
+    return [
+        Case("fault-clear-wp", loader, kernel, config="test_fault=clear-wp\n", sentinel=False,
+             expect=[r"test_fault clear-wp is on", r"ok   CR0\.WP is set", r"ok   write to \.text faults", KERNEL_OK]),
+        Case("fault-ebs-stale-key-once", loader, kernel, config="test_fault=ebs-stale-key-once\n", sentinel=False,
+             expect=[r"ExitBootServices attempt 1 failed: EFI_INVALID_PARAMETER; from here on only GetMemoryMap",
+                     r"boot services exited \(attempt 2\)", KERNEL_OK]),
+        Case("fault-ebs-stale-key-always", loader, kernel, config="test_fault=ebs-stale-key-always\n",
+             sentinel=True, exit=124, timeout=35,
+             expect=[r"ExitBootServices attempt 1 failed",
+                     r"ExitBootServices failed on every attempt: EFI_INVALID_PARAMETER; boot services may already "
+                     r"be partly shut down .* cannot return to firmware: halting"],
+             reject=[r"handing off", r"ember-sentinel", r"boot failed in stage"]),
+        Case("fault-map-buffer-small", loader, kernel, config="test_fault=map-buffer-small\n", sentinel=False,
+             expect=[r"memory map needs \d+ bytes: map buffers grown to \d+ bytes at 0x", r"boot services exited", KERNEL_OK]),
+    ]
 
 
 def fnv1a32(data):
@@ -108,7 +168,33 @@ def config_cases(build, loader):
                  expect=[r'ember-kernel: cmdline: "console=ttyS0 expect_module=alpha:',
                          rf"ok   module contents: alpha: 9476 bytes at 0x[0-9a-f]+000, fnv1a32 {fnv1a32(MODULE_A)}",
                          rf"ok   module contents: /initrd.img: 8201 bytes at 0x[0-9a-f]+000, fnv1a32 {fnv1a32(MODULE_B)}",
-                         r"stack 0x[0-9a-f]+ \(128 KiB\)", KERNEL_OK])]
+                         r"stack 0x[0-9a-f]+ \(128 KiB\)", KERNEL_OK])] + pin_cases(build, loader)
+
+
+def pin_cases(build, loader):
+    """kernel_sha256= and module ... sha256= pin the bytes ember loads: a file changed on disk, or a
+    device that answers the loading read differently (test_fault), is refused before the handoff."""
+    kernel = os.path.join(build, "kernel", "kernel-default.elf")
+    if not os.path.exists(kernel):
+        return []
+    hexdigest = lambda data: __import__("hashlib").sha256(data).hexdigest()
+    pins = f"kernel_sha256={sha256_of(kernel)}\nmodule=/boot/a.bin alpha sha256={hexdigest(MODULE_A)}\n"
+    mismatch = r"SHA-256 mismatch: file has [0-9a-f]{64}, ember\.cfg pins [0-9a-f]{64}"
+
+    def tampered_module(workdir):
+        write_modules(workdir)
+        open(os.path.join(workdir, "esp", "boot", "a.bin"), "wb").write(MODULE_A[:-1] + b"!")
+    return [
+        Case("pin-kernel-and-module-ok", loader, kernel, config=pins, sentinel=False, prepare=write_modules,
+             expect=[r"kernel \\kernel\.elf SHA-256 [0-9a-f]{64} matches the pinned value",
+                     rf"module 1 \(/boot/a\.bin\) SHA-256 {hexdigest(MODULE_A)} matches the pinned value", KERNEL_OK]),
+        bad("pin-kernel-corrupt-read", loader, r"kernel \\kernel\.elf " + mismatch, kernel=kernel,
+            config=pins + "test_fault=corrupt-kernel-read\n", prepare=write_modules),
+        bad("pin-module-tampered", loader, r"module 1 \(/boot/a\.bin\) " + mismatch, kernel=kernel, config=pins,
+            prepare=tampered_module),
+        bad("pin-module-corrupt-read", loader, r"module 1 \(/boot/a\.bin\) " + mismatch, kernel=kernel,
+            config=pins + "test_fault=corrupt-module-read\n", prepare=write_modules),
+    ]
 
 
 def bad_kernel_cases(build, loader):
@@ -140,38 +226,49 @@ def bad_config_cases(build, loader):
     ]
 
 
-ALLOCATION_POINTS = 12  # more than a normal boot of the sample kernel makes (checked in boot-default)
+ALLOCATIONS_MADE = r"^\[INFO \] \(ember\): (\d+) firmware allocations made$"
+ALLOCATION_PROBE = "boot-default"  # its log says how many allocations a normal boot makes
 
 
-def allocation_count_below_limit(log, _status):
-    m = re.search(r"(\d+) firmware allocations made", log)
-    if not m or int(m.group(1)) >= ALLOCATION_POINTS:
-        return [f"allocation count {m and m.group(1)} not below ALLOCATION_POINTS={ALLOCATION_POINTS}"]
-    return []
+def allocations_made(log):
+    m = re.search(ALLOCATIONS_MADE, log, re.M)
+    return int(m.group(1)) if m else None
 
 
 def injected_failure_handled(n):
-    """The Nth allocation fails: either ember recovers (a fixed-address allocation falls back) and the
-    kernel passes, or it logs the failure and returns to firmware with everything freed."""
+    """Allocation n fails: ember either recovers (a fixed-address allocation falls back) and the kernel
+    passes, or logs the failure and returns to firmware with everything freed."""
     def check(log, status):
-        injected = re.search(rf"failed: EFI_OUT_OF_RESOURCES \(injected failure #{n}\)", log)
-        if status == SENTINEL_OK and not (injected and re.search(RETURNED, log, re.M)):
-            return ["returned to firmware without the injected failure line or a clean sentinel"]
-        if status == KERNEL_PASS and not injected and not re.search(r"(\d+) firmware allocations made", log):
+        if status == KERNEL_PASS and allocations_made(log) is None:
             return ["kernel ran but no allocation count was logged"]
-        if status == KERNEL_PASS and not injected:
-            made = int(re.search(r"(\d+) firmware allocations made", log).group(1))
-            past = re.search(rf"fail_alloc_at={n} is already past", log)
-            if made >= n and not past:
-                return [f"allocation #{n} of {made} should have failed"]
         return []
     return check
 
 
-def allocation_failure_cases(build, loader):
+def allocation_failure_cases(build, loader, made):
+    """One case per allocation the loader reported for a normal boot (`made`, from the probe's log),
+    each of which must show that allocation failing, plus one case past the last allocation that must
+    boot untouched and report the same count: no allocation is left out, none is counted twice."""
     kernel = os.path.join(build, "kernel", "kernel-default.elf")
-    return [Case(f"alloc-fail-{n}", loader, kernel, config=f"fail_alloc_at={n}\n", exit=[KERNEL_PASS, SENTINEL_OK],
-                 expect=[BANNER], check=injected_failure_handled(n)) for n in range(1, ALLOCATION_POINTS + 1)]
+    cases = [Case(f"alloc-fail-{n}", loader, kernel, config=f"fail_alloc_at={n}\n", exit=[KERNEL_PASS, SENTINEL_OK],
+                  expect=[BANNER, rf"failed: EFI_OUT_OF_RESOURCES \(injected failure #{n}\)"],
+                  check=injected_failure_handled(n)) for n in range(1, made + 1)]
+    cases.append(Case(f"alloc-fail-{made + 1}-past-the-last", loader, kernel, config=f"fail_alloc_at={made + 1}\n",
+                      sentinel=False, expect=[KERNEL_OK, rf"^\[INFO \] \(ember\): {made} firmware allocations made$"],
+                      reject=[r"injected failure"]))
+    return cases
+
+
+def deferred_cases(build):
+    """Cases that depend on what another case logged: (probe case name, prefix, log -> cases)."""
+    loader = os.path.join(build, "BOOTX64.EFI")
+
+    def expand(log):
+        made = allocations_made(log)
+        if not made:
+            raise RuntimeError(f"{ALLOCATION_PROBE} did not log its allocation count")
+        return allocation_failure_cases(build, loader, made)
+    return ALLOCATION_PROBE, "alloc-fail-", expand
 
 
 def machine_matrix_cases(build, loader):
@@ -229,5 +326,5 @@ def secure_boot_cases(build):
 def all_cases(build):
     loader = os.path.join(build, "BOOTX64.EFI")
     return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
-            + allocation_failure_cases(build, loader) + machine_matrix_cases(build, loader)
+            + machine_matrix_cases(build, loader) + lower_half_cases(build, loader) + contract_cases(build, loader)
             + secure_boot_cases(build) + config_cases(build, loader))

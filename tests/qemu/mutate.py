@@ -130,9 +130,17 @@ CORPUS = [
     ("no-pt-load", edit(no_loads), r"no-load-segments"),
     ("writable-and-executable", seg(2, P_FLAGS, 7), r"writable-and-executable"),
     ("shared-page-permissions", edit(shared_page), r"shared-page-permissions"),
-    ("memsz-100-gib", edit(lambda e: e.ph[e.loads()[2]].__setitem__(P_VADDR, 0x400000003000) or
-                           e.ph[e.loads()[2]].__setitem__(P_MEMSZ, 100 * 2**30)),
+    # lower half, beyond all RAM: it cannot sit at paddr == vaddr, so it is refused by name
+    ("memsz-100-gib-low", edit(lambda e: e.ph[e.loads()[2]].__setitem__(P_VADDR, 0x400000003000) or
+                               e.ph[e.loads()[2]].__setitem__(P_MEMSZ, 100 * 2**30)),
+     r"segment \d \[0x400000003000, 0x4019[0-9a-f]{8}\) is in the identity-mapped lower half, so it must load "
+     r"at paddr == vaddr, but 0x400000003000 is no memory at all"),
+    # higher half: no 100 GiB of RAM for it anywhere
+    ("memsz-100-gib-high", edit(lambda e: e.ph[e.loads()[2]].__setitem__(P_VADDR, 0xffffc00000003000) or
+                                e.ph[e.loads()[2]].__setitem__(P_MEMSZ, 100 * 2**30)),
      r"AllocatePages\(.*failed: EFI_OUT_OF_RESOURCES"),
+    ("in-direct-map", seg(2, P_VADDR, 0xffff800000103000),
+     r"in-reserved-range: segment at p_vaddr 0xffff800000103000 .* overlaps ember's direct map"),
     ("empty-file", lambda data: b"", r"is empty"),
     ("elf32-i386", elf32, r"not-64bit"),
     ("pe-file", None, r"bad-magic"),  # the runner substitutes BOOTX64.EFI

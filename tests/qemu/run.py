@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from cases import all_cases  # noqa: E402
+from cases import all_cases, deferred_cases  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build")
@@ -94,30 +94,56 @@ def run_case(case):
     return case, problems, elapsed, log
 
 
+def report(case, problems, elapsed, log):
+    """Prints one case's verdict; returns True when it passed."""
+    if not problems:
+        print(f"ok   qemu/{case.name} ({elapsed:.1f}s)")
+        sys.stdout.flush()
+        return True
+    print(f"FAIL qemu/{case.name} ({elapsed:.1f}s)")
+    for p in problems:
+        print(f"     {p}")
+    tail = "\n".join(log.strip().splitlines()[-15:])
+    print("     --- serial tail ---\n" + "\n".join("     " + l for l in tail.splitlines()))
+    sys.stdout.flush()
+    return False
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--filter", default="", help="run cases whose name contains this")
     parser.add_argument("--jobs", type=int, default=max(2, (os.cpu_count() or 2) + 1))
     parser.add_argument("--list", action="store_true")
     opts = parser.parse_args()
-    cases = [c for c in all_cases(BUILD) if opts.filter in c.name]
+    probe_name, deferred_prefix, expand = deferred_cases(BUILD)
+    everything = all_cases(BUILD)
+    cases = [c for c in everything if opts.filter in c.name]
+    # deferred cases are made from the probe's log: run the probe too, and first
+    want_deferred = opts.filter in deferred_prefix or opts.filter.startswith(deferred_prefix)
+    if want_deferred and not any(c.name == probe_name for c in cases):
+        cases.append(next(c for c in everything if c.name == probe_name))
+    cases.sort(key=lambda c: c.name != probe_name)
     if opts.list:
-        print("\n".join(c.name for c in cases))
+        print("\n".join(c.name for c in cases) + (f"\n{deferred_prefix}* (made from {probe_name}'s log)"
+                                                  if want_deferred else ""))
         return 0
     passed = failed = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=opts.jobs) as pool:
-        for case, problems, elapsed, log in pool.map(run_case, cases):
-            if problems:
-                failed += 1
-                print(f"FAIL qemu/{case.name} ({elapsed:.1f}s)")
-                for p in problems:
-                    print(f"     {p}")
-                tail = "\n".join(log.strip().splitlines()[-15:])
-                print("     --- serial tail ---\n" + "\n".join("     " + l for l in tail.splitlines()))
-            else:
-                passed += 1
-                print(f"ok   qemu/{case.name} ({elapsed:.1f}s)")
-            sys.stdout.flush()
+        pending = {pool.submit(run_case, c) for c in cases}
+        while pending:
+            done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in done:
+                case, problems, elapsed, log = future.result()
+                if want_deferred and case.name == probe_name:
+                    try:
+                        more = [c for c in expand(log) if opts.filter in c.name]
+                    except RuntimeError as e:
+                        problems, more = problems + [str(e)], []
+                    pending |= {pool.submit(run_case, c) for c in more}
+                if report(case, problems, elapsed, log):
+                    passed += 1
+                else:
+                    failed += 1
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
