@@ -67,15 +67,18 @@ static uint32_t memmap_type_at(const struct ember_bootinfo *info, uint64_t phys)
 void check_memmap(const struct ember_bootinfo *info)
 {
     const struct ember_memmap_entry *map = (const void *)info->memmap;
-    unsigned unsorted = 0, usable = 0, kernel_pages = 0, not_kernel = 0;
+    unsigned unsorted = 0, usable = 0, kernel_pages = 0, not_kernel = 0, unaligned = 0;
 
     for (uint64_t i = 0; i < info->memmap_count; i++) {
         usable += map[i].type == EMBER_MEM_USABLE;
+        unaligned += ((map[i].base | map[i].length) & 0xFFF) != 0; /* bootinfo.h: whole 4 KiB pages */
         if (i > 0 && map[i].base < map[i - 1].base + map[i - 1].length)
             unsorted++;
         if (i > 0 && map[i].base == map[i - 1].base + map[i - 1].length && map[i].type == map[i - 1].type)
             unsorted++; /* should have been merged */
     }
+    check(unaligned == 0, EXIT_FAIL_MEMMAP, "memory map entries are whole pages", "%u of %llu not 4 KiB aligned",
+          unaligned, (unsigned long long)info->memmap_count);
     check(info->memmap_count > 0 && unsorted == 0 && usable > 0, EXIT_FAIL_MEMMAP,
           "memory map sorted, merged, non-overlapping", "%llu entries, %u usable, %u bad",
           (unsigned long long)info->memmap_count, usable, unsorted);

@@ -45,10 +45,17 @@ KV_lowhalf_CFLAGS := -mcmodel=small -DLOWER_HALF
 KV_lowhalf_LAYOUT := --defsym=KERNEL_VMA=0x400000 --defsym=KERNEL_LMA=0x400000 --defsym=SEGMENT_ALIGN=0x1000
 KV_lowhalf_LDS := $(KERNEL_DIR)/kernel.ld
 
-# Lower half, vaddr == paddr inside memory OVMF uses in a 512 MiB guest (near its top).
+# Lower half, vaddr == paddr running into memory OVMF keeps (ACPI NVS from 0x806000 in a 512 MiB
+# guest): ember must refuse it before mapping anything.
 KV_lowfw_CFLAGS := -mcmodel=small -DLOWER_HALF
-KV_lowfw_LAYOUT := --defsym=KERNEL_VMA=0x1fe03000 --defsym=KERNEL_LMA=0x1fe03000 --defsym=SEGMENT_ALIGN=0x1000
+KV_lowfw_LAYOUT := --defsym=KERNEL_VMA=0x805000 --defsym=KERNEL_LMA=0x805000 --defsym=SEGMENT_ALIGN=0x1000
 KV_lowfw_LDS := $(KERNEL_DIR)/kernel.ld
+
+# Lower half, vaddr == paddr near the top of a 512 MiB guest, free when efi_main starts; ember's own
+# allocations used to land there first, and the fallback then remapped firmware addresses.
+KV_lowtop_CFLAGS := -mcmodel=small -DLOWER_HALF
+KV_lowtop_LAYOUT := --defsym=KERNEL_VMA=0x1fe03000 --defsym=KERNEL_LMA=0x1fe03000 --defsym=SEGMENT_ALIGN=0x1000
+KV_lowtop_LDS := $(KERNEL_DIR)/kernel.ld
 
 # Lower half, vaddr in free RAM but p_paddr in memory the firmware uses: the segments still belong
 # at paddr == vaddr (a lower-half kernel replaces the identity mapping of its own addresses).
@@ -74,7 +81,7 @@ KV_bench64a_CFLAGS := -DPAYLOAD_SIZE=0x4000000 -DBSS_SIZE=0x400000
 KV_bench64a_LAYOUT := $(KV_aligned2m_LAYOUT)
 KV_bench64a_LDS := $(KERNEL_DIR)/kernel.ld
 
-KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg lowhalf lowfw lowbusy lowfree bench16 bench64 bench64a
+KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg lowhalf lowfw lowtop lowbusy lowfree bench16 bench64 bench64a
 
 # Objects also depend on this file: a variant's flags live here, and changing them must rebuild it.
 define kernel_variant
