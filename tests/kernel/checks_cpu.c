@@ -6,6 +6,7 @@
 #define CR0_WP (1ULL << 16) /* SDM Vol. 3A §2.5: supervisor writes honour read-only pages */
 #define ADDR_MASK 0x000FFFFFFFFFF000ULL
 
+/* Checks the boot-info header and the CPU state entry.S captured (stack, RFLAGS, CR0, CR3). */
 void check_bootinfo_and_cpu(const struct ember_bootinfo *info)
 {
     check(info->magic == EMBER_BOOTINFO_MAGIC, EXIT_FAIL_BOOTINFO, "bootinfo magic", "0x%llx",

@@ -108,6 +108,7 @@ static uint8_t byte_sum(const uint8_t *p, unsigned len)
     return sum;
 }
 
+/* Checks the ACPI RSDP, the EFI system table, the framebuffer (checks_fb.c) and the timestamps. */
 void check_firmware_tables(const struct ember_bootinfo *info)
 {
     const uint8_t *rsdp = (const uint8_t *)info->acpi_rsdp;

@@ -28,6 +28,8 @@ void check(bool ok, enum kernel_exit cls, const char *name, const char *fmt, ...
 
 __attribute__((noreturn)) void kmain(struct ember_bootinfo *info);
 
+/* The entry point ember calls: loads the kernel's IDT, runs every check (the rest only when the boot
+ * info and CPU state are sound) and exits QEMU with EXIT_PASS or the first failure's class. */
 void kmain(struct ember_bootinfo *info)
 {
     kprintf("ember-kernel: hello from the sample kernel, bootinfo at %p\n", (void *)info);
