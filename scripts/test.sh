@@ -38,7 +38,9 @@ grep -q "Magic.*020b" <<<"$pe" && grep -qE "Subsystem\s+0000000a" <<<"$pe"
 st=$?; count "BOOTX64.EFI is a PE32+ EFI application" $st
 echo "$([ $st -eq 0 ] && echo ok || echo FAIL)   BOOTX64.EFI is PE32+ (magic 020b) with subsystem 10 (EFI application), $(stat -c %s build/BOOTX64.EFI) bytes"
 # readelf (binutils, needed to build anyway) rather than file(1), which a fresh Debian may lack
-readelf -S build/ember.so | grep -q "\.debug_info" && readelf -s build/ember.so | grep -qw efi_main
+# read whole outputs first: grep -q exiting early would SIGPIPE readelf and fail the pipeline (pipefail)
+sections=$(readelf -S build/ember.so 2>&1); symbols=$(readelf -s build/ember.so 2>&1)
+grep -q "\.debug_info" <<<"$sections" && grep -qw efi_main <<<"$symbols"
 st=$?; count "ember.so has debug info" $st
 echo "$([ $st -eq 0 ] && echo ok || echo FAIL)   build/ember.so is unstripped with debug info (for GDB)"
 

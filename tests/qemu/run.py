@@ -21,6 +21,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build")
 WORK = os.path.join(BUILD, "qemu-tests")
 EXIT_NAMES = {0: "triple fault / reset", 124: "timeout", 33: "kernel pass", 253: "sentinel ok",
+              79: "kernel: unexpected exception",
               251: "sentinel: ember leaked memory"}
 ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
