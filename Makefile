@@ -36,7 +36,7 @@ EFI_CFLAGS := -std=gnu11 -O2 -g $(WARN) -fpic -ffreestanding -fno-stack-protecto
 EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS)
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .reloc
 
-LOADER_SRCS := $(wildcard src/*.c) $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S)
+LOADER_SRCS := $(wildcard src/*.c) $(wildcard src/proto/*.c) $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S)
 LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS))
 
 $(BUILD)/efi/%.c.o: %.c | $(DEPS_STAMP)

@@ -1,6 +1,7 @@
 /* efi_main: the story of a boot, one call per stage. */
 #include "ember/boot.h"
 #include "ember/log.h"
+#include "ember/proto.h"
 
 static const struct {
     const char *name;
@@ -13,9 +14,11 @@ static const struct {
     { "take over page tables", stage_take_over_page_tables },
     { "demo mapping", stage_demo_mapping },
     { "load kernel segments", stage_load_segments },
-    { "gather boot info", stage_gather_bootinfo },
+    { "choose protocol", stage_choose_protocol },
+    { "gather firmware facts", stage_gather_facts },
     { "load modules", stage_load_modules },
     { "map kernel view", stage_map_kernel_view },
+    { "build handoff", stage_build_handoff },
     { "exit boot services", stage_exit_boot_services },
 };
 
@@ -35,19 +38,18 @@ static EFI_STATUS abort_boot(struct boot *b, const char *stage, EFI_STATUS statu
 /* Debug log of where the time went, in microseconds from efi_main. */
 static void log_stage_times(const struct boot *b)
 {
-    const struct ember_timestamps *t = &b->info->tsc;
-    uint64_t per_us = t->tsc_hz / 1000000;
+    uint64_t per_us = b->facts.tsc_hz / 1000000, t0 = b->tsc_entry;
 
     if (per_us == 0)
         return;
     log_debug("timings (us from entry): config %llu, headers %llu, kernel read %llu, mapped %llu, "
               "exit boot services %llu, handoff %llu (TSC %llu MHz)",
-              (unsigned long long)((b->tsc_config - t->entry) / per_us),
-              (unsigned long long)((b->tsc_headers - t->entry) / per_us),
-              (unsigned long long)((t->kernel_read - t->entry) / per_us),
-              (unsigned long long)((t->mapped - t->entry) / per_us),
-              (unsigned long long)((t->exit_boot_services - t->entry) / per_us),
-              (unsigned long long)((t->handoff - t->entry) / per_us), (unsigned long long)per_us);
+              (unsigned long long)((b->tsc_config - t0) / per_us),
+              (unsigned long long)((b->tsc_headers - t0) / per_us),
+              (unsigned long long)((b->tsc_kernel_read - t0) / per_us),
+              (unsigned long long)((b->tsc_mapped - t0) / per_us),
+              (unsigned long long)((b->tsc_exit - t0) / per_us),
+              (unsigned long long)((b->tsc_handoff - t0) / per_us), (unsigned long long)per_us);
 }
 
 /* SysV ABI: gnu-efi's crt0 calls this; it is not EFIAPI. */
@@ -67,10 +69,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
         if (EFI_ERROR(status))
             return abort_boot(b, stages[i].name, status);
     }
-    b->info->tsc.handoff = arch_timestamp();
+    b->tsc_handoff = arch_timestamp();
     log_stage_times(b);
-    log_info("handing off to the kernel at 0x%llx", (unsigned long long)b->plan.entry);
+    log_info("handing off to the kernel at 0x%llx (%s protocol)", (unsigned long long)b->plan.entry, b->proto->name);
     arch_set_write_protect(true); /* W^X holds in ring 0 only with CR0.WP = 1 (bootinfo.h) */
-    arch_handoff(b->plan.entry, (uint64_t)(uintptr_t)b->info, b->info->hhdm_offset + b->stack + b->config.stack_size,
-                 b->space.root.addr);
+    b->proto->enter(b);
 }

@@ -11,7 +11,7 @@
 #define FAIL_ALLOC_AT_MAX 1000000
 #define MODULE_SHA256_PREFIX "sha256="
 #define MODULE_SHA256_PREFIX_LEN (sizeof MODULE_SHA256_PREFIX - 1)
-#define CONFIG_KEY_COUNT 11
+#define CONFIG_KEY_COUNT 12
 #define UTF8_BOM "\xef\xbb\xbf"
 
 struct parser {
@@ -72,6 +72,7 @@ void config_defaults(struct ember_config *cfg)
         .has_kernel_sha256 = false,
         .fail_alloc_at = 0,
         .test_faults = 0,
+        .protocol = "auto",
     };
     for (i = 0; i < sizeof kernel; i++)
         cfg->kernel[i] = kernel[i];
@@ -265,6 +266,18 @@ static enum config_error parse_serial(struct parser *ps, struct slice v)
     return CONFIG_OK;
 }
 
+/* protocol = auto | ember | limine: stored as the word, which src/proto/select.c resolves. */
+static enum config_error parse_protocol(struct parser *ps, struct slice v)
+{
+    static const char *const words[] = { "auto", "ember", "limine" };
+    int i = match_word(v, words, (int)ARRAY_LEN(words));
+
+    if (i < 0)
+        return bad_value(ps, v, "auto/ember/limine");
+    fmt_format(ps->cfg->protocol, sizeof ps->cfg->protocol, "%s", words[i]);
+    return CONFIG_OK;
+}
+
 static enum config_error parse_kernel_sha256(struct parser *ps, struct slice v)
 {
     if (!parse_sha256(v, ps->cfg->kernel_sha256))
@@ -323,6 +336,7 @@ static const struct key_rule key_rules[] = {
     { "stack_size", parse_stack_size, false },
     { "demo_map", parse_demo_map, false },
     { "serial", parse_serial, false },
+    { "protocol", parse_protocol, false },
     { "kernel_sha256", parse_kernel_sha256, false },
     { "fail_alloc_at", parse_fail_alloc_at, false },
     { "test_fault", parse_test_fault, true },

@@ -2,6 +2,7 @@
 #include "ember/boot.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
+#include "ember/proto.h"
 
 #define EXIT_ATTEMPTS 8        /* ExitBootServices calls in all, the first included */
 #define MAP_GROW_ATTEMPTS 4    /* new, larger map buffers before the first ExitBootServices call */
@@ -16,23 +17,21 @@ __attribute__((noreturn)) static void halt_after_exit(const char *why, EFI_STATU
     arch_halt();
 }
 
-/* Normalises the final raw map into the boot info. Runs after ExitBootServices: no allocation. */
+/* Normalises the final raw map into b->memmap. Runs after ExitBootServices: no allocation. */
 static void fill_final_memmap(struct boot *b, UINTN map_size, UINTN desc_size, UINT32 desc_version)
 {
-    struct ember_bootinfo *info = b->info;
-    struct ember_memmap_entry fb = { info->framebuffer.base, info->framebuffer.size, EMBER_MEM_FRAMEBUFFER, 0 };
+    const struct ember_framebuffer *f = &b->facts.framebuffer;
+    struct ember_memmap_entry fb = { f->base, f->size, EMBER_MEM_FRAMEBUFFER, 0 };
     size_t count = 0;
     enum memmap_error err = memmap_normalize(b->efi_map, map_size, desc_size, &fb, fb.base != 0 ? 1 : 0,
                                              b->memmap, b->memmap_capacity, &count);
 
     if (err != MEMMAP_OK)
         halt_after_exit("memory map normalisation failed", EFI_LOAD_ERROR);
-    info->memmap = (uint64_t)(uintptr_t)b->memmap;
-    info->memmap_count = count;
-    info->efi_memmap = (uint64_t)(uintptr_t)b->efi_map;
-    info->efi_memmap_size = map_size;
-    info->efi_memmap_desc_size = desc_size;
-    info->efi_memmap_desc_version = desc_version;
+    b->memmap_count = count;
+    b->final_map_size = map_size;
+    b->final_desc_size = desc_size;
+    b->final_desc_version = desc_version;
 }
 
 /* Replaces the raw-map buffer and the normalised-map array with one new block (type reclaimable)
@@ -132,7 +131,7 @@ EFI_STATUS stage_exit_boot_services(struct boot *b)
         b->efi_map_capacity = 1;
     }
     log_info("exiting boot services; from here on the log goes to COM1 only");
-    b->info->tsc.exit_boot_services = arch_timestamp();
+    b->tsc_exit = arch_timestamp();
     status = first_map(b, &map_size, &key, &desc_size, &desc_version);
     if (EFI_ERROR(status))
         return status;
@@ -143,7 +142,8 @@ EFI_STATUS stage_exit_boot_services(struct boot *b)
     mem_forget_all();
     b->root_switched = false; /* the kernel owns CR3 now */
     fill_final_memmap(b, map_size, desc_size, desc_version);
+    b->proto->finish(b);
     log_info("boot services exited (attempt %u); memory map: %llu entries from %llu descriptors", attempt,
-             (unsigned long long)b->info->memmap_count, (unsigned long long)(map_size / desc_size));
+             (unsigned long long)b->memmap_count, (unsigned long long)(map_size / desc_size));
     return EFI_SUCCESS;
 }

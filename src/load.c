@@ -102,42 +102,6 @@ static EFI_STATUS fill_region(struct boot *b, const struct elf_region *r, phys_a
     return EFI_SUCCESS;
 }
 
-/* True when the firmware's PML4 maps anything in [vaddr, vaddr + size): only then can a kernel
- * region collide with the firmware's identity map (ember's own mappings never overlap a region). */
-static bool firmware_maps_any(const struct boot *b, uint64_t vaddr, uint64_t size)
-{
-    const uint64_t *pml4 = (const uint64_t *)(uintptr_t)b->firmware_root.addr;
-    for (uint64_t i = (vaddr >> PML4_SHIFT) & 511; i <= ((vaddr + size - 1) >> PML4_SHIFT & 511); i++)
-        if (pml4[i] & PTE_P)
-            return true;
-    return false;
-}
-
-/* Maps a region. Pages the firmware's identity map already has there (a kernel linked in the lower
- * half) are unmapped first and the region is then mapped with 4 KiB pages. */
-static EFI_STATUS map_region(struct boot *b, const struct elf_region *r, phys_addr_t base)
-{
-    unsigned replaced = 0;
-    struct translation t;
-    enum pg_error err = PG_OK;
-    uint64_t check_size = firmware_maps_any(b, r->vaddr, r->size) ? r->size : 0;
-
-    for (uint64_t off = 0; off < check_size && err == PG_OK; off += PAGE_SIZE_4K)
-        if (pg_translate(&b->space, virt(r->vaddr + off), &t) == PG_OK) {
-            replaced++;
-            err = pg_unmap(&b->space, virt(r->vaddr + off));
-        }
-    if (replaced > 0) {
-        log_info("region 0x%llx overlaps %u mapped pages (firmware identity map): replacing them",
-                 (unsigned long long)r->vaddr, replaced);
-        for (uint64_t off = 0; off < r->size && err == PG_OK; off += PAGE_SIZE_4K)
-            err = map4k_to(&b->space, virt(r->vaddr + off), phys(base.addr + off), r->attr);
-    } else if (err == PG_OK) {
-        err = pg_map_range(&b->space, virt(r->vaddr), base, r->size, r->attr);
-    }
-    return err == PG_OK ? EFI_SUCCESS : paging_failure(err, "mapping kernel region", r->vaddr);
-}
-
 EFI_STATUS stage_load_segments(struct boot *b)
 {
     EFI_STATUS status = EFI_SUCCESS;
@@ -145,8 +109,6 @@ EFI_STATUS stage_load_segments(struct boot *b)
     for (unsigned i = 0; i < b->plan.region_count && !EFI_ERROR(status); i++) {
         const struct elf_region *r = &b->plan.regions[i];
         status = fill_region(b, r, b->regions[i].phys);
-        if (!EFI_ERROR(status))
-            status = map_region(b, r, b->regions[i].phys);
     }
     if (!EFI_ERROR(status))
         status = pin_check_kernel(b);
@@ -181,7 +143,7 @@ EFI_STATUS stage_load_modules(struct boot *b)
 {
     for (unsigned i = 0; i < b->config.module_count; i++) {
         const struct config_module *m = &b->config.modules[i];
-        struct ember_module *out = &b->info->modules[i];
+        struct loaded_module *out = &b->modules[i];
         EFI_PHYSICAL_ADDRESS addr;
         struct file f;
         EFI_STATUS status = file_open(b->root, m->path, false, &f);
@@ -201,8 +163,9 @@ EFI_STATUS stage_load_modules(struct boot *b)
         zero_bytes(addr + f.size, (pages ? pages : 1) * PAGE_SIZE_4K - f.size);
         out->base = addr;
         out->size = f.size;
+        out->path = m->path;
         fmt_format(out->name, sizeof out->name, "%s", m->name[0] != '\0' ? m->name : m->path);
-        b->info->module_count = i + 1;
+        b->module_count = i + 1;
         log_info("module %s: %llu bytes at 0x%llx", out->name, (unsigned long long)f.size, (unsigned long long)addr);
     }
     return EFI_SUCCESS;

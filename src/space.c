@@ -2,6 +2,7 @@
 #include "ember/boot.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
+#include "ember/proto.h"
 
 #define TABLE_BATCH_PAGES 16
 #define DEMO_VIRT 0xFFFFFFFFDEAD0000ULL
@@ -190,34 +191,92 @@ EFI_STATUS stage_demo_mapping(struct boot *b)
     return check_identity_split(b, phys(page));
 }
 
-/* Maps physical [0, hhdm_size) at hhdm_offset, read-write and no-execute, with 1 GiB pages when
- * the CPU has them, else 2 MiB pages. */
-static EFI_STATUS map_direct_map(struct boot *b)
+/* True when the firmware's PML4 maps anything in [vaddr, vaddr + size): only then can a kernel
+ * region collide with the firmware's identity map (ember's own mappings never overlap a region). */
+static bool firmware_maps_any(const struct boot *b, uint64_t vaddr, uint64_t size)
 {
-    uint64_t step = b->info->hhdm_page_size;
-    for (uint64_t pa = 0; pa < b->info->hhdm_size; pa += step) {
-        virt_addr_t va = virt(b->info->hhdm_offset + pa);
-        enum pg_error err = step == PAGE_SIZE_1G ? map1g_to(&b->space, va, phys(pa), PAGE_READ_WRITE)
-                                                 : map2m_to(&b->space, va, phys(pa), PAGE_READ_WRITE);
+    const uint64_t *pml4 = (const uint64_t *)(uintptr_t)b->firmware_root.addr;
+    for (uint64_t i = (vaddr >> PML4_SHIFT) & 511; i <= ((vaddr + size - 1) >> PML4_SHIFT & 511); i++)
+        if (pml4[i] & PTE_P)
+            return true;
+    return false;
+}
+
+/* Maps a region. Pages the firmware's identity map already has there (a kernel linked in the lower
+ * half) are unmapped first and the region is then mapped with 4 KiB pages. */
+static EFI_STATUS map_region(struct boot *b, struct address_space *as, const struct elf_region *r,
+                             phys_addr_t base)
+{
+    unsigned replaced = 0;
+    struct translation t;
+    enum pg_error err = PG_OK;
+    uint64_t check_size = firmware_maps_any(b, r->vaddr, r->size) ? r->size : 0;
+
+    for (uint64_t off = 0; off < check_size && err == PG_OK; off += PAGE_SIZE_4K)
+        if (pg_translate(as, virt(r->vaddr + off), &t) == PG_OK) {
+            replaced++;
+            err = pg_unmap(as, virt(r->vaddr + off));
+        }
+    if (replaced > 0) {
+        log_info("region 0x%llx overlaps %u mapped pages (firmware identity map): replacing them",
+                 (unsigned long long)r->vaddr, replaced);
+        for (uint64_t off = 0; off < r->size && err == PG_OK; off += PAGE_SIZE_4K)
+            err = map4k_to(as, virt(r->vaddr + off), phys(base.addr + off), r->attr);
+    } else if (err == PG_OK) {
+        err = pg_map_range(as, virt(r->vaddr), base, r->size, r->attr);
+    }
+    return err == PG_OK ? EFI_SUCCESS : paging_failure(err, "mapping kernel region", r->vaddr);
+}
+
+EFI_STATUS space_map_segments(struct boot *b, struct address_space *as)
+{
+    for (unsigned i = 0; i < b->plan.region_count; i++) {
+        EFI_STATUS status = map_region(b, as, &b->plan.regions[i], b->regions[i].phys);
+        if (EFI_ERROR(status))
+            return status;
+    }
+    return EFI_SUCCESS;
+}
+
+EFI_STATUS space_map_direct(struct boot *b, struct address_space *as, uint64_t base, uint64_t size)
+{
+    uint64_t big = b->hhdm_page_size, pa = align_down(base, PAGE_SIZE_4K), end;
+
+    if (!align_up_checked(base + size, PAGE_SIZE_4K, &end))
+        return paging_failure(PG_UNALIGNED, "direct map", base);
+    while (pa < end) {
+        virt_addr_t va = virt(b->hhdm_offset + pa);
+        enum pg_error err;
+        uint64_t step = PAGE_SIZE_4K;
+        if (is_aligned(pa, big) && end - pa >= big) {
+            step = big;
+            err = big == PAGE_SIZE_1G ? map1g_to(as, va, phys(pa), PAGE_READ_WRITE)
+                                      : map2m_to(as, va, phys(pa), PAGE_READ_WRITE);
+        } else if (is_aligned(pa, PAGE_SIZE_2M) && end - pa >= PAGE_SIZE_2M) {
+            step = PAGE_SIZE_2M;
+            err = map2m_to(as, va, phys(pa), PAGE_READ_WRITE);
+        } else {
+            err = map4k_to(as, va, phys(pa), PAGE_READ_WRITE);
+        }
+        if (err == PG_ALREADY_MAPPED) /* ranges given by a protocol may share a page */
+            err = PG_OK;
         if (err != PG_OK)
             return paging_failure(err, "direct map", va.addr);
+        pa += step;
     }
     return EFI_SUCCESS;
 }
 
 EFI_STATUS stage_map_kernel_view(struct boot *b)
 {
-    EFI_STATUS status = map_direct_map(b);
+    EFI_STATUS status = b->proto->map(b);
 
     if (EFI_ERROR(status))
         return status;
     table_pool_trim(&b->tables);
-    b->info->tsc.mapped = arch_timestamp();
-    log_info("direct map: 0x%llx bytes at 0x%llx with %s pages; %llu page-table pages in use",
-             (unsigned long long)b->info->hhdm_size, (unsigned long long)b->info->hhdm_offset,
-             b->info->hhdm_page_size == PAGE_SIZE_1G ? "1 GiB" : "2 MiB",
+    b->tsc_mapped = arch_timestamp();
+    log_info("%s view mapped; %llu page-table pages in use", b->proto->name,
              (unsigned long long)b->tables.pages_handed_out);
-    log_info("%u firmware allocations made", mem_allocation_count());
     log_firmware_tables(b, "after");
     return EFI_SUCCESS;
 }

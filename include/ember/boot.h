@@ -24,6 +24,27 @@ struct table_pool {
     UINTN pages_handed_out; /* total, for logs and bench */
 };
 
+/* What the firmware offers every protocol (gathered by stage_gather_facts). Addresses physical. */
+struct firmware_facts {
+    struct ember_framebuffer framebuffer; /* base 0: none */
+    uint64_t acpi_rsdp;        /* 0 if absent */
+    uint32_t acpi_revision;    /* 2: ACPI 2.0+ XSDP, 0: ACPI 1.0 RSDP */
+    uint64_t smbios3_entry;    /* SMBIOS 3.x 64-bit entry point, 0 if absent */
+    uint64_t smbios2_entry;    /* SMBIOS 2.x 32-bit entry point, 0 if absent */
+    uint64_t efi_system_table;
+    uint64_t boot_time;        /* UNIX seconds (UTC) from the firmware clock, 0 if unknown */
+    uint64_t tsc_hz;           /* 0: not calibrated */
+};
+
+/* A module from ember.cfg as loaded: page-aligned, zero-filled to its page end. */
+struct loaded_module {
+    uint64_t base, size;       /* physical; bytes of file content */
+    char name[64];             /* the name given in ember.cfg, or the path */
+    const char *path;          /* as written in ember.cfg (points into b->config) */
+};
+
+struct protocol;
+
 struct loaded_region {
     phys_addr_t phys;   /* where the region's pages are */
     uint64_t pages;
@@ -57,12 +78,24 @@ struct boot {
     struct table_pool tables;
 
     struct loaded_region regions[ELF_MAX_LOAD_SEGMENTS];
-    struct ember_bootinfo *info;   /* identity address of the boot info page(s) */
+    const struct protocol *proto;  /* chosen after the segments are loaded */
+    struct firmware_facts facts;
+    struct loaded_module modules[EMBER_MAX_MODULES];
+    unsigned module_count;
+    uint64_t stack_size;           /* bytes (the protocol may change config.stack_size) */
     EFI_PHYSICAL_ADDRESS stack;    /* lowest byte of the kernel stack */
+    uint64_t hhdm_offset, hhdm_size; /* direct map: physical [0, hhdm_size) at hhdm_offset */
+    uint32_t hhdm_page_size;
+    uint64_t tsc_mapped, tsc_exit, tsc_handoff;
+    struct ember_bootinfo *info;   /* ember protocol: identity address of the boot info */
+    void *proto_state;             /* other protocols' own state */
     void *efi_map;                 /* raw map buffer, capacity efi_map_capacity bytes */
     UINTN efi_map_capacity;
     struct ember_memmap_entry *memmap; /* capacity memmap_capacity entries */
     UINTN memmap_capacity;
+    size_t memmap_count;           /* after ExitBootServices: entries of the final normalised map */
+    UINTN final_map_size, final_desc_size; /* the final raw map in efi_map */
+    UINT32 final_desc_version;
 };
 
 /* Stages: each logs its own failure (with the status name) and returns the status. */
@@ -74,11 +107,16 @@ EFI_STATUS stage_take_over_page_tables(struct boot *b);
 EFI_STATUS stage_demo_mapping(struct boot *b);
 EFI_STATUS stage_load_segments(struct boot *b);
 EFI_STATUS stage_load_modules(struct boot *b);
-EFI_STATUS stage_gather_bootinfo(struct boot *b);
+EFI_STATUS stage_choose_protocol(struct boot *b);
+EFI_STATUS stage_gather_facts(struct boot *b);
+EFI_STATUS stage_build_handoff(struct boot *b);
 EFI_STATUS stage_map_kernel_view(struct boot *b);
 EFI_STATUS stage_exit_boot_services(struct boot *b);
 
 void log_banner(struct boot *b);
+
+/* Lowest physical address of the kernel's regions and the bytes up to the end of the highest. */
+void boot_kernel_phys_range(const struct boot *b, uint64_t *base, uint64_t *size);
 
 /* Pins (src/pin.c): EFI_SECURITY_VIOLATION with an error line when the loaded bytes do not hash to
  * the value ember.cfg pins. pin_check_kernel hashes the kernel file from the headers and segments

@@ -38,6 +38,7 @@ struct ember_config {
     bool allow_wx;                    /* default false */
     uint64_t stack_size;              /* bytes, default 64 KiB, 4 KiB multiple, 16 KiB..16 MiB */
     bool demo_map;                    /* default false: map the seed's 0xFFFFFFFFDEAD0000 demo page */
+    char protocol[8];                 /* "auto" (default), "ember" or "limine" */
     enum serial_mode serial;          /* default SERIAL_AUTO */
     bool has_kernel_sha256;
     uint8_t kernel_sha256[32];

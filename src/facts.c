@@ -1,7 +1,8 @@
-/* Gathers what the kernel needs into struct ember_bootinfo: framebuffer, ACPI, SMBIOS, cmdline, stack. */
+/* Firmware facts every protocol hands over (framebuffer, ACPI, SMBIOS, TSC, direct-map size), the
+ * kernel stack, and the buffers for the final memory map. Protocol-free: src/proto/ turns these into
+ * a protocol's handoff structures. */
 #include "ember/boot.h"
 #include "ember/fbgeom.h"
-#include "ember/fmt.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
 
@@ -17,22 +18,37 @@ static void *find_config_table(EFI_GUID *guid)
     return NULL;
 }
 
-static void gather_firmware_tables(struct ember_bootinfo *info)
+static void gather_firmware_tables(struct firmware_facts *f)
 {
     void *rsdp = find_config_table(&efi_acpi20_guid);
-    void *smbios = find_config_table(&efi_smbios3_guid);
 
-    info->acpi_revision = rsdp != NULL ? 2 : 0;
+    f->acpi_revision = rsdp != NULL ? 2 : 0;
     if (rsdp == NULL)
         rsdp = find_config_table(&efi_acpi10_guid);
-    info->acpi_rsdp = (uint64_t)(uintptr_t)rsdp;
-    info->smbios_major = smbios != NULL ? 3 : 0;
-    if (smbios == NULL && (smbios = find_config_table(&efi_smbios_guid)) != NULL)
-        info->smbios_major = 2;
-    info->smbios_entry = (uint64_t)(uintptr_t)smbios;
-    info->efi_system_table = (uint64_t)(uintptr_t)ST;
+    f->acpi_rsdp = (uint64_t)(uintptr_t)rsdp;
+    f->smbios3_entry = (uint64_t)(uintptr_t)find_config_table(&efi_smbios3_guid);
+    f->smbios2_entry = (uint64_t)(uintptr_t)find_config_table(&efi_smbios_guid);
+    f->efi_system_table = (uint64_t)(uintptr_t)ST;
     if (rsdp == NULL)
         log_warn("no ACPI RSDP in the configuration table");
+}
+
+/* Seconds since 1970-01-01 00:00 UTC from the firmware clock, 0 when it cannot be read. */
+static uint64_t boot_time_unix(void)
+{
+    EFI_TIME t;
+    static const uint16_t days_before_month[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+
+    if (EFI_ERROR(uefi_call_wrapper(ST->RuntimeServices->GetTime, 2, &t, NULL)) || t.Year < 1970 ||
+        t.Month < 1 || t.Month > 12)
+        return 0;
+    uint64_t years = t.Year - 1970, leaps = (t.Year - 1969) / 4 - (t.Year - 1901) / 100 + (t.Year - 1601) / 400;
+    bool leap_now = (t.Year % 4 == 0 && t.Year % 100 != 0) || t.Year % 400 == 0;
+    uint64_t days = years * 365 + leaps + days_before_month[t.Month - 1] + (leap_now && t.Month > 2) + t.Day - 1;
+    int64_t secs = (int64_t)(days * 86400 + t.Hour * 3600u + t.Minute * 60u + t.Second);
+    if (t.TimeZone != EFI_UNSPECIFIED_TIMEZONE) /* local = UTC - TimeZone minutes */
+        secs += (int64_t)t.TimeZone * 60;
+    return secs > 0 ? (uint64_t)secs : 0;
 }
 
 /* The GOP fields fbgeom needs, as plain numbers. */
@@ -82,9 +98,9 @@ static void gather_framebuffer(struct ember_framebuffer *fb)
              (unsigned long long)fb->base);
 }
 
-/* Allocates boot info + normalised-map array + raw-map buffer as one block (type reclaimable),
- * sized from the current map plus slack. Also learns the highest physical address. */
-static EFI_STATUS allocate_bootinfo(struct boot *b, uint64_t *highest)
+/* Allocates the normalised-map array + raw-map buffer as one block (type reclaimable), sized from
+ * the current map plus slack. Also learns the highest physical address. */
+static EFI_STATUS allocate_map_buffers(struct boot *b, uint64_t *highest)
 {
     UINTN size = 0, key, desc_size = 0;
     UINT32 version;
@@ -97,15 +113,12 @@ static EFI_STATUS allocate_bootinfo(struct boot *b, uint64_t *highest)
     }
     b->efi_map_capacity = size + MAP_SLACK_DESCRIPTORS * desc_size;
     b->memmap_capacity = MEMMAP_OUT_SLOTS(b->efi_map_capacity / desc_size);
-    UINTN info_bytes = (sizeof *b->info + 15) & ~(UINTN)15;
-    UINTN total = info_bytes + b->memmap_capacity * sizeof(struct ember_memmap_entry) + b->efi_map_capacity;
+    UINTN total = b->memmap_capacity * sizeof(struct ember_memmap_entry) + b->efi_map_capacity;
     UINTN pages = (total + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
     status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, pages, &block);
     if (EFI_ERROR(status))
         return status;
-    uefi_call_wrapper(BS->SetMem, 3, (void *)(uintptr_t)block, pages * PAGE_SIZE_4K, 0);
-    b->info = (struct ember_bootinfo *)(uintptr_t)block;
-    b->memmap = (struct ember_memmap_entry *)(uintptr_t)(block + info_bytes);
+    b->memmap = (struct ember_memmap_entry *)(uintptr_t)block;
     b->efi_map = (uint8_t *)b->memmap + b->memmap_capacity * sizeof(struct ember_memmap_entry);
 
     /* the current map, only to size the direct map: physical memory does not grow */
@@ -133,7 +146,7 @@ static uint64_t calibrate_tsc(void)
     return (arch_timestamp() - start) * (1000000 / CALIBRATION_US);
 }
 
-static void fill_kernel_fields(struct boot *b, struct ember_bootinfo *info)
+void boot_kernel_phys_range(const struct boot *b, uint64_t *base, uint64_t *size)
 {
     uint64_t lo = UINT64_MAX, hi = 0;
     for (unsigned i = 0; i < b->plan.region_count; i++) {
@@ -141,50 +154,35 @@ static void fill_kernel_fields(struct boot *b, struct ember_bootinfo *info)
         lo = start < lo ? start : lo;
         hi = end > hi ? end : hi;
     }
-    info->kernel_phys_base = lo;
-    info->kernel_phys_size = hi - lo;
-    info->kernel_virt_base = b->plan.vaddr_min;
-    info->kernel_virt_size = b->plan.vaddr_end - b->plan.vaddr_min;
-    info->kernel_entry = b->plan.entry;
+    *base = lo;
+    *size = hi - lo;
 }
 
-EFI_STATUS stage_gather_bootinfo(struct boot *b)
+EFI_STATUS stage_gather_facts(struct boot *b)
 {
     uint64_t highest = 0;
-    EFI_STATUS status = allocate_bootinfo(b, &highest);
-    struct ember_bootinfo *info = b->info;
+    EFI_STATUS status = allocate_map_buffers(b, &highest);
 
     if (EFI_ERROR(status))
         return status;
-    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE,
-                             (UINTN)(b->config.stack_size / PAGE_SIZE_4K), &b->stack);
+    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, (UINTN)(b->stack_size / PAGE_SIZE_4K),
+                             &b->stack);
     if (EFI_ERROR(status))
         return status;
-    info->magic = EMBER_BOOTINFO_MAGIC;
-    info->version = EMBER_BOOTINFO_VERSION;
-    info->size = sizeof *info;
-    gather_framebuffer(&info->framebuffer);
-    gather_firmware_tables(info);
-    fmt_format(info->cmdline, sizeof info->cmdline, "%s", b->config.cmdline);
-    fill_kernel_fields(b, info);
-    info->page_table_root = b->space.root.addr;
-    info->stack_base = b->stack;
-    info->stack_size = b->config.stack_size;
-    info->hhdm_offset = EMBER_HHDM_OFFSET;
-    info->hhdm_page_size = b->cpu.pages_1g ? PAGE_SIZE_1G : PAGE_SIZE_2M;
+    gather_framebuffer(&b->facts.framebuffer);
+    gather_firmware_tables(&b->facts);
+    b->facts.boot_time = boot_time_unix();
+    b->hhdm_offset = EMBER_HHDM_OFFSET;
+    b->hhdm_page_size = b->cpu.pages_1g ? PAGE_SIZE_1G : PAGE_SIZE_2M;
     if (highest > EMBER_HHDM_MAX_SIZE) {
         log_warn("physical memory reaches 0x%llx: the direct map covers only the first 0x%llx bytes",
                  (unsigned long long)highest, EMBER_HHDM_MAX_SIZE);
         highest = EMBER_HHDM_MAX_SIZE;
     }
-    align_up_checked(highest, info->hhdm_page_size, &info->hhdm_size);
-    info->nx_enabled = b->nx;
-    info->tsc.entry = b->tsc_entry;
-    info->tsc.kernel_read = b->tsc_kernel_read;
-    info->tsc.tsc_hz = calibrate_tsc();
-    log_info("boot info at 0x%llx, stack 0x%llx (%llu KiB), RSDP 0x%llx (ACPI %s)",
-             (unsigned long long)(uintptr_t)info, (unsigned long long)b->stack,
-             (unsigned long long)(b->config.stack_size / KIB), (unsigned long long)info->acpi_rsdp,
-             info->acpi_revision == 2 ? "2.0+" : "1.0");
+    align_up_checked(highest, b->hhdm_page_size, &b->hhdm_size);
+    b->facts.tsc_hz = calibrate_tsc();
+    log_info("stack 0x%llx (%llu KiB), RSDP 0x%llx (ACPI %s)", (unsigned long long)b->stack,
+             (unsigned long long)(b->stack_size / KIB), (unsigned long long)b->facts.acpi_rsdp,
+             b->facts.acpi_revision == 2 ? "2.0+" : "1.0");
     return EFI_SUCCESS;
 }

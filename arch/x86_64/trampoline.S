@@ -1,0 +1,57 @@
+/* The Limine-protocol handoff, copied to a page of its own and run from an alias address that is
+ * mapped executable in both the loader's and the kernel's page tables (src/proto/limine.c), so the
+ * CR3 switch can drop the identity map under our feet. Everything it needs sits in its own page
+ * (RIP-relative), so every general register can be zero when it jumps. */
+    .text
+    .globl trampoline_start, trampoline_end, trampoline_args
+    .balign 16
+trampoline_start:
+    cli
+    cld
+    mov tr_cr3(%rip), %rax
+    mov %rax, %cr3
+    lgdt tr_gdtr(%rip)
+    lea 1f(%rip), %rax
+    pushq $0x28                 /* 64-bit code selector */
+    push %rax
+    lretq
+1:  mov $0x30, %eax             /* 64-bit data selector */
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    mov %eax, %fs
+    mov %eax, %gs
+    mov $0x277, %ecx            /* IA32_PAT */
+    mov tr_pat(%rip), %eax
+    mov tr_pat+4(%rip), %edx
+    wrmsr
+    mov tr_rsp(%rip), %rsp
+    pushq $0                    /* return address 0: RSP + 8 is 16-byte aligned */
+    xor %eax, %eax
+    xor %ebx, %ebx
+    xor %ecx, %ecx
+    xor %edx, %edx
+    xor %esi, %esi
+    xor %edi, %edi
+    xor %ebp, %ebp
+    xor %r8d, %r8d
+    xor %r9d, %r9d
+    xor %r10d, %r10d
+    xor %r11d, %r11d
+    xor %r12d, %r12d
+    xor %r13d, %r13d
+    xor %r14d, %r14d
+    xor %r15d, %r15d
+    jmp *tr_entry(%rip)
+
+    .balign 16
+trampoline_args:               /* struct trampoline_args in arch/x86_64/arch.h */
+tr_cr3:   .quad 0
+tr_pat:   .quad 0
+tr_rsp:   .quad 0
+tr_entry: .quad 0
+    .skip 6
+tr_gdtr:  .word 0              /* limit, then base: lgdt's 10-byte operand */
+          .quad 0
+trampoline_end:
+    .section .note.GNU-stack, "", @progbits

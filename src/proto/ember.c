@@ -1,0 +1,114 @@
+/* ember's own boot protocol (include/ember/bootinfo.h): the loader core's facts as struct
+ * ember_bootinfo, the firmware's identity map kept in the lower half, a direct map of everything. */
+#include "ember/fmt.h"
+#include "ember/log.h"
+#include "ember/memmap.h"
+#include "ember/proto.h"
+
+static EFI_STATUS ember_prepare(struct boot *b)
+{
+    b->stack_size = b->config.stack_size;
+    return EFI_SUCCESS;
+}
+
+/* Segments into the firmware-identity space ember runs on, then physical [0, hhdm_size). */
+static EFI_STATUS ember_map(struct boot *b)
+{
+    EFI_STATUS status = space_map_segments(b, &b->space);
+
+    if (!EFI_ERROR(status))
+        status = space_map_direct(b, &b->space, 0, b->hhdm_size);
+    if (!EFI_ERROR(status))
+        log_info("direct map: 0x%llx bytes at 0x%llx with %s pages", (unsigned long long)b->hhdm_size,
+                 (unsigned long long)b->hhdm_offset, b->hhdm_page_size == PAGE_SIZE_1G ? "1 GiB" : "2 MiB");
+    return status;
+}
+
+static void fill_kernel_fields(const struct boot *b, struct ember_bootinfo *info)
+{
+    boot_kernel_phys_range(b, &info->kernel_phys_base, &info->kernel_phys_size);
+    info->kernel_virt_base = b->plan.vaddr_min;
+    info->kernel_virt_size = b->plan.vaddr_end - b->plan.vaddr_min;
+    info->kernel_entry = b->plan.entry;
+}
+
+static void fill_firmware_fields(const struct boot *b, struct ember_bootinfo *info)
+{
+    const struct firmware_facts *f = &b->facts;
+
+    info->framebuffer = f->framebuffer;
+    info->acpi_rsdp = f->acpi_rsdp;
+    info->acpi_revision = f->acpi_revision;
+    info->smbios_major = f->smbios3_entry != 0 ? 3 : f->smbios2_entry != 0 ? 2 : 0;
+    info->smbios_entry = f->smbios3_entry != 0 ? f->smbios3_entry : f->smbios2_entry;
+    info->efi_system_table = f->efi_system_table;
+}
+
+/* The boot info page(s) (type reclaimable), filled from the facts; the memory map comes in finish. */
+static EFI_STATUS ember_build(struct boot *b)
+{
+    EFI_PHYSICAL_ADDRESS block;
+    UINTN pages = (sizeof *b->info + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
+    EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, pages, &block);
+    struct ember_bootinfo *info;
+
+    if (EFI_ERROR(status))
+        return status;
+    info = b->info = (struct ember_bootinfo *)(uintptr_t)block;
+    uefi_call_wrapper(BS->SetMem, 3, info, pages * PAGE_SIZE_4K, 0);
+    info->magic = EMBER_BOOTINFO_MAGIC;
+    info->version = EMBER_BOOTINFO_VERSION;
+    info->size = sizeof *info;
+    fill_firmware_fields(b, info);
+    fmt_format(info->cmdline, sizeof info->cmdline, "%s", b->config.cmdline);
+    for (unsigned i = 0; i < b->module_count; i++) {
+        info->modules[i].base = b->modules[i].base;
+        info->modules[i].size = b->modules[i].size;
+        fmt_format(info->modules[i].name, sizeof info->modules[i].name, "%s", b->modules[i].name);
+    }
+    info->module_count = b->module_count;
+    fill_kernel_fields(b, info);
+    info->page_table_root = b->space.root.addr;
+    info->stack_base = b->stack;
+    info->stack_size = b->stack_size;
+    info->hhdm_offset = b->hhdm_offset;
+    info->hhdm_size = b->hhdm_size;
+    info->hhdm_page_size = b->hhdm_page_size;
+    info->nx_enabled = b->nx;
+    info->tsc.entry = b->tsc_entry;
+    info->tsc.kernel_read = b->tsc_kernel_read;
+    info->tsc.mapped = b->tsc_mapped;
+    info->tsc.tsc_hz = b->facts.tsc_hz;
+    log_info("boot info at 0x%llx", (unsigned long long)block);
+    return EFI_SUCCESS;
+}
+
+static void ember_finish(struct boot *b)
+{
+    struct ember_bootinfo *info = b->info;
+
+    info->memmap = (uint64_t)(uintptr_t)b->memmap;
+    info->memmap_count = b->memmap_count;
+    info->efi_memmap = (uint64_t)(uintptr_t)b->efi_map;
+    info->efi_memmap_size = b->final_map_size;
+    info->efi_memmap_desc_size = b->final_desc_size;
+    info->efi_memmap_desc_version = b->final_desc_version;
+    info->tsc.exit_boot_services = b->tsc_exit;
+}
+
+__attribute__((noreturn)) static void ember_enter(struct boot *b)
+{
+    b->info->tsc.handoff = b->tsc_handoff;
+    arch_handoff(b->plan.entry, (uint64_t)(uintptr_t)b->info, b->hhdm_offset + b->stack + b->stack_size,
+                 b->space.root.addr);
+}
+
+const struct protocol proto_ember = {
+    .name = "ember",
+    .detect = NULL,
+    .prepare = ember_prepare,
+    .map = ember_map,
+    .build = ember_build,
+    .finish = ember_finish,
+    .enter = ember_enter,
+};

@@ -1,0 +1,48 @@
+/* Which protocol boots this kernel: ember.cfg's protocol=, or (auto) the first whose detect() says
+ * the kernel's loaded bytes speak it, else ember's own. */
+#include "ember/log.h"
+#include "ember/proto.h"
+
+static const struct protocol *const protocols[] = { &proto_limine, &proto_ember };
+
+static const struct protocol *by_name(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_LEN(protocols); i++) {
+        const char *a = protocols[i]->name, *c = name;
+        while (*a != '\0' && *a == *c)
+            a++, c++;
+        if (*a == '\0' && *c == '\0')
+            return protocols[i];
+    }
+    return NULL;
+}
+
+EFI_STATUS stage_choose_protocol(struct boot *b)
+{
+    char why[160] = "";
+
+    b->proto = by_name(b->config.protocol);
+    if (b->proto != NULL) {
+        log_info("protocol %s (ember.cfg protocol=%s)", b->proto->name, b->config.protocol);
+    } else {
+        for (size_t i = 0; i < ARRAY_LEN(protocols) && b->proto == NULL; i++)
+            if (protocols[i]->detect != NULL && protocols[i]->detect(b, why, sizeof why))
+                b->proto = protocols[i];
+        if (b->proto == NULL)
+            b->proto = &proto_ember;
+        log_info("protocol %s (auto: %s)", b->proto->name, b->proto == &proto_ember && why[0] == '\0'
+                                                                 ? "no other protocol's marks in the kernel" : why);
+    }
+    return b->proto->prepare(b);
+}
+
+/* The protocol's handoff structures: the last allocations of a boot, so the count logged here is
+ * every allocation a normal boot makes (the allocation-failure tests read it). */
+EFI_STATUS stage_build_handoff(struct boot *b)
+{
+    EFI_STATUS status = b->proto->build(b);
+
+    if (!EFI_ERROR(status))
+        log_info("%u firmware allocations made", mem_allocation_count());
+    return status;
+}
