@@ -240,9 +240,25 @@ static void test_config_parses_fail_alloc_at(void **state)
     expect_error("fail_alloc_at =\n", CONFIG_ERR_BAD_VALUE, 1, NULL);
 }
 
+static void test_config_protocol_takes_auto_ember_limine(void **state)
+{
+    struct ember_config cfg;
+    (void)state;
+    config_defaults(&cfg);
+    assert_string_equal(cfg.protocol, "auto");
+    assert_int_equal(config_parse("protocol=limine\n", 16, &cfg, NULL), CONFIG_OK);
+    assert_string_equal(cfg.protocol, "limine");
+    config_defaults(&cfg);
+    assert_int_equal(config_parse("protocol = ember # own\n", 22, &cfg, NULL), CONFIG_OK);
+    assert_string_equal(cfg.protocol, "ember");
+    expect_error("protocol=multiboot\n", CONFIG_ERR_BAD_VALUE, 1,
+                 "ember.cfg:1: bad value 'multiboot' for protocol (expected auto/ember/limine)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_protocol_takes_auto_ember_limine),
         cmocka_unit_test(test_config_defaults_match_documentation),
         cmocka_unit_test(test_config_parses_every_key),
         cmocka_unit_test(test_config_cmdline_keeps_equals_and_spaces),
