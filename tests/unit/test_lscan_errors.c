@@ -1,0 +1,201 @@
+/* Host tests of the Limine request scanner's refusals (src/lscan.c): each error names the vaddr. */
+#include "lscan_fixtures.h"
+
+static void test_lscan_reports_duplicate_request(void **state)
+{
+    (void)state;
+    image_reset();
+    place_hhdm(10);
+    place_id(30, LIMINE_MEMMAP_ID2, LIMINE_MEMMAP_ID3, 0);
+    place_hhdm(51);
+    expect_error(LSCAN_ERR_DUPLICATE_REQUEST, "duplicate HHDM request at", hex_word(51),
+                 "first at", hex_word(10), NULL);
+    assert_int_equal(result.count, 3);
+    assert_int_equal(result.requests[0].verdict, LSCAN_VERDICT_OK);
+    assert_int_equal(result.requests[1].verdict, LSCAN_VERDICT_OK);
+    assert_int_equal(result.requests[2].verdict, LSCAN_VERDICT_DUPLICATE);
+}
+
+/* "There may only be 1 of the same request": ids ember does not know count too. */
+static void test_lscan_reports_duplicate_unknown_id(void **state)
+{
+    (void)state;
+    image_reset();
+    place_id(10, 0x1111, 0x2222, 0);
+    place_id(20, 0x1111, 0x2223, 0);
+    place_id(30, 0x1111, 0x2222, 0);
+    expect_error(LSCAN_ERR_DUPLICATE_REQUEST, hex_word(30), hex_word(10), NULL);
+    assert_int_equal(result.requests[0].verdict, LSCAN_VERDICT_UNKNOWN_ID);
+    assert_int_equal(result.requests[1].verdict, LSCAN_VERDICT_UNKNOWN_ID);
+    assert_int_equal(result.requests[2].verdict, LSCAN_VERDICT_DUPLICATE);
+}
+
+static void test_lscan_reports_response_not_zero(void **state)
+{
+    (void)state;
+    image_reset();
+    place_hhdm(10)->response = 0xffff800000001000ULL;
+    expect_error(LSCAN_ERR_RESPONSE_SET, "HHDM request at", hex_word(10),
+                 "0xffff800000001000", NULL);
+    assert_int_equal(result.requests[0].verdict, LSCAN_VERDICT_RESPONSE_SET);
+    assert_int_equal(result.requests[0].response, 0xffff800000001000ULL);
+    /* an unknown id is never answered, so its response field is nobody's business */
+    image_reset();
+    place_id(10, 7, 8, 0)->response = 1;
+    expect_ok_scan();
+    assert_int_equal(result.requests[0].verdict, LSCAN_VERDICT_UNKNOWN_ID);
+}
+
+/* A request placed 4 bytes off an aligned vaddr (a packed section, a 4-aligned array). */
+static void test_lscan_reports_misaligned_request(void **state)
+{
+    uint8_t *bytes = (uint8_t *)image;
+    static const uint64_t hhdm_id[4] = LIMINE_REQUEST_ID(HHDM);
+    (void)state;
+    image_reset();
+    memcpy(bytes + 8 * 20 + 4, hhdm_id, sizeof hhdm_id);
+    expect_error(LSCAN_ERR_MISALIGNED_REQUEST, "misaligned HHDM request at",
+                 "0xffffffff800000a4", "(4 mod 8)", NULL);
+    assert_true(result.has_misaligned);
+    assert_int_equal(result.misaligned_vaddr, IMAGE_VADDR + 8 * 20 + 4);
+    assert_int_equal(result.misaligned_kind, LSCAN_HHDM);
+    assert_int_equal(result.count, 0);
+    /* the other word parity; then the file ends inside the id words (kind unknown), then
+     * inside the common magic (nothing to see) */
+    image_reset();
+    memcpy(bytes + 8 * 21 + 4, hhdm_id, sizeof hhdm_id);
+    expect_error(LSCAN_ERR_MISALIGNED_REQUEST, "0xffffffff800000ac", NULL);
+    assert_int_equal(result.misaligned_kind, LSCAN_HHDM);
+    {
+        struct lscan_segment s = image_segment(0, 24);
+        assert_int_equal(scan(&s, 1), LSCAN_ERR_MISALIGNED_REQUEST);
+        assert_int_equal(result.misaligned_kind, LSCAN_UNKNOWN);
+        s.filesz = 8 * 21 + 4 + 2 * WORD; /* the magic ends with the file */
+        assert_int_equal(scan(&s, 1), LSCAN_ERR_MISALIGNED_REQUEST);
+        s.filesz--;
+        assert_int_equal(scan(&s, 1), LSCAN_OK);
+        assert_false(result.has_misaligned);
+    }
+}
+
+/* A segment starting 4 bytes before an aligned vaddr may hold a misaligned request at byte 0. */
+static void test_lscan_reports_misaligned_request_at_segment_start(void **state)
+{
+    uint8_t *bytes = (uint8_t *)image;
+    static const uint64_t memmap_id[4] = LIMINE_REQUEST_ID(MEMMAP);
+    struct lscan_segment s = { IMAGE_VADDR + 4, bytes, 256, 256 };
+    (void)state;
+    image_reset();
+    memcpy(bytes, memmap_id, sizeof memmap_id);
+    assert_int_equal(scan(&s, 1), LSCAN_ERR_MISALIGNED_REQUEST);
+    assert_int_equal(result.misaligned_vaddr, IMAGE_VADDR + 4);
+    assert_int_equal(result.misaligned_kind, LSCAN_MEMMAP);
+}
+
+static void test_lscan_reports_second_base_revision_tag(void **state)
+{
+    (void)state;
+    image_reset();
+    place_tag(10, 3);
+    place_hhdm(20);
+    place_tag(41, 2);
+    expect_error(LSCAN_ERR_DUPLICATE_TAG, "second base revision tag at", hex_word(41),
+                 "first at", hex_word(10), NULL);
+    assert_int_equal(result.tag_count, 2);
+    assert_int_equal(result.revision, 3); /* the first one's, for the log line */
+}
+
+static void test_lscan_reports_end_marker_before_start_marker(void **state)
+{
+    (void)state;
+    image_reset();
+    place_end_marker(10);
+    place_hhdm(20);
+    place_start_marker(40);
+    expect_error(LSCAN_ERR_MARKERS_REVERSED, "end marker at", hex_word(10), "start marker at",
+                 hex_word(40), NULL);
+}
+
+static void test_lscan_reports_too_many_requests(void **state)
+{
+    size_t i;
+    (void)state;
+    image_reset();
+    for (i = 0; i < LSCAN_MAX_REQUESTS + 2; i++)
+        place_id(6 * i, 0x5000 + i, 0x6000, 0);
+    expect_error(LSCAN_ERR_TOO_MANY_REQUESTS, "66 Limine requests, more than 64",
+                 hex_word(6 * LSCAN_MAX_REQUESTS), NULL);
+    assert_int_equal(result.count, LSCAN_MAX_REQUESTS);
+    assert_int_equal(result.matches, LSCAN_MAX_REQUESTS + 2);
+    assert_int_equal(result.requests[LSCAN_MAX_REQUESTS - 1].vaddr,
+                     vaddr_of_word(6 * (LSCAN_MAX_REQUESTS - 1)));
+    /* exactly the capacity is fine */
+    image_reset();
+    for (i = 0; i < LSCAN_MAX_REQUESTS; i++)
+        place_id(6 * i, 0x5000 + i, 0x6000, 0);
+    expect_ok_scan();
+    assert_int_equal(result.count, LSCAN_MAX_REQUESTS);
+}
+
+static void test_lscan_rejects_inconsistent_segment(void **state)
+{
+    struct lscan_segment segs[2] = { image_segment(0, 64), image_segment(64, 64) };
+    (void)state;
+    image_reset();
+    place_hhdm(10);
+    segs[1].filesz = segs[1].memsz + 1;
+    assert_int_equal(scan(segs, 2), LSCAN_ERR_BAD_SEGMENT);
+    assert_non_null(strstr(diag.message, "segment 1 at 0xffffffff80000200: filesz 0x201 > memsz 0x200"));
+    assert_int_equal(result.count, 0); /* nothing scanned */
+    segs[1] = image_segment(64, 64);
+    segs[1].vaddr = UINT64_MAX - 16;
+    assert_int_equal(scan(segs, 2), LSCAN_ERR_BAD_SEGMENT);
+    assert_non_null(strstr(diag.message, "passes 2^64"));
+    segs[1] = (struct lscan_segment){ IMAGE_VADDR, NULL, 8, 8 };
+    assert_int_equal(scan(segs, 2), LSCAN_ERR_BAD_SEGMENT);
+    assert_non_null(strstr(diag.message, "no data"));
+}
+
+/* The first error is the one reported; the result is still complete for the log. */
+static void test_lscan_reports_first_error_and_fills_result(void **state)
+{
+    (void)state;
+    image_reset();
+    place_hhdm(10);
+    place_hhdm(20);
+    place_id(30, LIMINE_RSDP_ID2, LIMINE_RSDP_ID3, 0)->response = 1;
+    expect_error(LSCAN_ERR_DUPLICATE_REQUEST, hex_word(20), NULL);
+    assert_int_equal(result.count, 3);
+    assert_int_equal(result.requests[2].verdict, LSCAN_VERDICT_RESPONSE_SET);
+}
+
+static void test_lscan_accepts_null_diag_and_clears_diag_on_success(void **state)
+{
+    struct lscan_segment s = image_segment(0, IMAGE_WORDS);
+    (void)state;
+    image_reset();
+    place_hhdm(10);
+    place_hhdm(20);
+    assert_int_equal(lscan_scan(&s, 1, &result, NULL), LSCAN_ERR_DUPLICATE_REQUEST);
+    image_reset();
+    place_hhdm(10);
+    expect_ok_scan(); /* the fixture poisons the diag first */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lscan_reports_duplicate_request),
+        cmocka_unit_test(test_lscan_reports_duplicate_unknown_id),
+        cmocka_unit_test(test_lscan_reports_response_not_zero),
+        cmocka_unit_test(test_lscan_reports_misaligned_request),
+        cmocka_unit_test(test_lscan_reports_misaligned_request_at_segment_start),
+        cmocka_unit_test(test_lscan_reports_second_base_revision_tag),
+        cmocka_unit_test(test_lscan_reports_end_marker_before_start_marker),
+        cmocka_unit_test(test_lscan_reports_too_many_requests),
+        cmocka_unit_test(test_lscan_rejects_inconsistent_segment),
+        cmocka_unit_test(test_lscan_reports_first_error_and_fills_result),
+        cmocka_unit_test(test_lscan_accepts_null_diag_and_clears_diag_on_success),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
