@@ -43,6 +43,11 @@ sections=$(readelf -S build/ember.so 2>&1); symbols=$(readelf -s build/ember.so 
 grep -q "\.debug_info" <<<"$sections" && grep -qw efi_main <<<"$symbols"
 st=$?; count "ember.so has debug info" $st
 echo "$([ $st -eq 0 ] && echo ok || echo FAIL)   build/ember.so is unstripped with debug info (for GDB)"
+# an undefined symbol (a libgcc helper, say) becomes a PLT slot that objcopy drops: a jump into nothing
+undefined=$(nm -u build/ember.so 2>&1)
+[ -z "$undefined" ]
+st=$?; count "ember.so has no undefined symbols" $st
+echo "$([ $st -eq 0 ] && echo ok || echo FAIL)   build/ember.so has no undefined symbols${undefined:+: $undefined}"
 
 for extra in tests/*/test-*.sh; do
     [ -x "$extra" ] || continue

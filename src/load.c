@@ -116,7 +116,6 @@ EFI_STATUS stage_load_segments(struct boot *b)
         return status;
     log_info("kernel loaded: %u segment(s) in %u region(s), %llu Read calls",
              b->plan.count, b->plan.region_count, (unsigned long long)file_read_calls());
-    file_close(&b->kernel);
     b->tsc_kernel_read = arch_timestamp();
     return EFI_SUCCESS;
 }
@@ -143,10 +142,14 @@ EFI_STATUS stage_load_modules(struct boot *b)
 {
     for (unsigned i = 0; i < b->config.module_count; i++) {
         const struct config_module *m = &b->config.modules[i];
-        struct loaded_module *out = &b->modules[i];
+        struct loaded_module *out = &b->modules[b->module_count];
         EFI_PHYSICAL_ADDRESS addr;
         struct file f;
-        EFI_STATUS status = file_open(b->root, m->path, false, &f);
+        EFI_STATUS status = file_open(b->root, m->path, m->optional, &f);
+        if (status == EFI_NOT_FOUND && m->optional) {
+            log_info("module %u (%s) not found: skipped (not required)", i + 1, m->path);
+            continue;
+        }
         if (EFI_ERROR(status)) {
             log_error("module %u (%s) cannot be loaded", i + 1, m->path);
             return status;
@@ -165,7 +168,7 @@ EFI_STATUS stage_load_modules(struct boot *b)
         out->size = f.size;
         out->path = m->path;
         fmt_format(out->name, sizeof out->name, "%s", m->name[0] != '\0' ? m->name : m->path);
-        b->module_count = i + 1;
+        b->module_count++;
         log_info("module %s: %llu bytes at 0x%llx", out->name, (unsigned long long)f.size, (unsigned long long)addr);
     }
     return EFI_SUCCESS;

@@ -41,14 +41,6 @@ static bool read_gap(void *ctx, uint64_t offset, void *buf, uint64_t len)
     return !EFI_ERROR(file_read_at(&((struct boot *)ctx)->kernel, offset, buf, len));
 }
 
-static struct sha256_ctx kernel_hash; /* filewalk's consumer state (one kernel per boot) */
-
-static void hash_bytes(void *ctx, const void *data, uint64_t len)
-{
-    (void)ctx;
-    sha256_update(&kernel_hash, data, (size_t)len);
-}
-
 /* The pieces of the kernel file ember holds in memory: the ELF header and program headers the plan
  * was built from, and every segment's file bytes in its final pages. Returns their number. */
 static size_t kernel_pieces(const struct boot *b, struct filewalk_piece *out)
@@ -68,25 +60,62 @@ static size_t kernel_pieces(const struct boot *b, struct filewalk_piece *out)
     return n;
 }
 
-EFI_STATUS pin_check_kernel(struct boot *b)
+/* What walk_kernel_file's consumer needs: the boot (for gap reads) and the caller's sink. */
+struct walk_ctx {
+    struct boot *b;
+    void (*consume)(void *ctx, const void *data, uint64_t len);
+    void *ctx;
+};
+
+static bool walk_read(void *ctx, uint64_t offset, void *buf, uint64_t len)
+{
+    return read_gap(((struct walk_ctx *)ctx)->b, offset, buf, len);
+}
+
+static void walk_consume(void *ctx, const void *data, uint64_t len)
+{
+    struct walk_ctx *w = ctx;
+    w->consume(w->ctx, data, len);
+}
+
+EFI_STATUS boot_walk_kernel_file(struct boot *b, void (*consume)(void *ctx, const void *data, uint64_t len),
+                                 void *ctx)
 {
     struct filewalk_piece pieces[2 + ELF_MAX_LOAD_SEGMENTS];
-    uint8_t scratch[GAP_SCRATCH_BYTES], digest[SHA256_DIGEST_SIZE];
-    struct filewalk_io io = { read_gap, hash_bytes, b, scratch, sizeof scratch };
+    uint8_t scratch[GAP_SCRATCH_BYTES];
+    struct walk_ctx w = { b, consume, ctx };
+    struct filewalk_io io = { walk_read, walk_consume, &w, scratch, sizeof scratch };
     uint64_t bad_offset;
-    char what[CONFIG_PATH_MAX + 8];
+    enum filewalk_error err;
 
     _Static_assert(2 + ELF_MAX_LOAD_SEGMENTS <= FILEWALK_MAX_PIECES, "filewalk holds every piece");
+    err = filewalk_run(pieces, kernel_pieces(b, pieces), b->kernel.size, &io, &bad_offset);
+    if (err == FILEWALK_OK)
+        return EFI_SUCCESS;
+    log_error("kernel %s: cannot walk the loaded bytes: %s at file offset 0x%llx", b->config.kernel,
+              filewalk_error_name(err), (unsigned long long)bad_offset);
+    return err == FILEWALK_READ_FAILED ? EFI_DEVICE_ERROR : EFI_SECURITY_VIOLATION;
+}
+
+static void hash_bytes(void *ctx, const void *data, uint64_t len)
+{
+    sha256_update(ctx, data, (size_t)len);
+}
+
+EFI_STATUS pin_check_kernel(struct boot *b)
+{
+    struct sha256_ctx hash;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    char what[CONFIG_PATH_MAX + 8];
+    EFI_STATUS status;
+
     if (!b->config.has_kernel_sha256)
         return EFI_SUCCESS;
-    sha256_init(&kernel_hash);
-    enum filewalk_error err = filewalk_run(pieces, kernel_pieces(b, pieces), b->kernel.size, &io, &bad_offset);
-    sha256_final(&kernel_hash, digest);
-    if (err != FILEWALK_OK) {
-        log_error("kernel %s: cannot hash the loaded bytes: %s at file offset 0x%llx", b->config.kernel,
-                  filewalk_error_name(err), (unsigned long long)bad_offset);
-        return err == FILEWALK_READ_FAILED ? EFI_DEVICE_ERROR : EFI_SECURITY_VIOLATION;
-    }
+    sha256_init(&hash);
+    status = boot_walk_kernel_file(b, hash_bytes, &hash);
+    sha256_final(&hash, digest);
+    if (EFI_ERROR(status))
+        return status;
     fmt_format(what, sizeof what, "kernel %s", b->config.kernel);
     return compare_pin(what, digest, b->config.kernel_sha256);
 }

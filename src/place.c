@@ -76,6 +76,11 @@ static EFI_STATUS place_lower_half(const struct elf_region *r, struct loaded_reg
     return EFI_SUCCESS;
 }
 
+static bool config_wants_limine(const struct ember_config *c)
+{
+    return c->protocol[0] == 'l';
+}
+
 /* Tries every higher-half region at its p_paddr. True when all of them got it; otherwise those that
  * did are freed again and *busy is the first p_paddr that was not free. */
 static bool place_at_paddr(struct boot *b, uint64_t *busy)
@@ -134,9 +139,13 @@ static EFI_STATUS place_span(struct boot *b, uint64_t busy)
         b->regions[i].pages = region_pages(r);
         cursor = r->vaddr + r->size;
     }
-    log_info("p_paddr 0x%llx is not free: kernel [0x%llx, 0x%llx) loaded at 0x%llx in one piece "
-             "(phys = virt - 0x%llx + 0x%llx)", (unsigned long long)busy, (unsigned long long)lo,
-             (unsigned long long)hi, (unsigned long long)base, (unsigned long long)lo, (unsigned long long)base);
+    if (config_wants_limine(&b->config))
+        log_info("protocol=limine: kernel [0x%llx, 0x%llx) loaded at 0x%llx in one piece", (unsigned long long)lo,
+                 (unsigned long long)hi, (unsigned long long)base);
+    else
+        log_info("p_paddr 0x%llx is not free: kernel [0x%llx, 0x%llx) loaded at 0x%llx in one piece "
+                 "(phys = virt - 0x%llx + 0x%llx)", (unsigned long long)busy, (unsigned long long)lo,
+                 (unsigned long long)hi, (unsigned long long)base, (unsigned long long)lo, (unsigned long long)base);
     return EFI_SUCCESS;
 }
 
@@ -158,7 +167,10 @@ EFI_STATUS stage_place_kernel(struct boot *b)
         if (EFI_ERROR(status))
             return status;
     }
-    if (!any_higher || place_at_paddr(b, &busy))
+    if (!any_higher)
+        return EFI_SUCCESS;
+    /* the Limine protocol loads the kernel in one piece wherever it fits; p_paddr is not its business */
+    if (!config_wants_limine(&b->config) && place_at_paddr(b, &busy))
         return EFI_SUCCESS;
     return place_span(b, busy);
 }

@@ -54,6 +54,31 @@ void arch_flush_all(void *ctx);
 enum pg_error set_lv4_writable(struct address_space *as, const struct pg_allocator *alloc, bool nx,
                                phys_addr_t *fw_root);
 
+/* IA32_PAT as the Limine protocol promises: PA0 WB, PA1 WT, PA2 UC-, PA3 UC, PA4 WP, PA5 WC (PA6 UC-,
+ * PA7 UC, as after reset). */
+#define ARCH_PAT_LIMINE 0x0007010500070406ULL
+
+/* What arch/x86_64/trampoline.S loads, in the layout of its trampoline_args block. */
+struct trampoline_args {
+    uint64_t cr3;       /* the kernel's PML4 */
+    uint64_t pat;       /* IA32_PAT */
+    uint64_t rsp;       /* stack top (a zero return address is pushed below it) */
+    uint64_t entry;     /* jumped to with every general register zero */
+    uint8_t pad[6];
+    uint16_t gdt_limit; /* lgdt operand: limit, then base */
+    uint64_t gdt_base;  /* a virtual address valid in the kernel's tables */
+};
+
+/* Copies the trampoline (code + args) to the start of page (4 KiB, written through the identity
+ * map). The page must then be mapped executable at the same alias in the current and the
+ * kernel's tables, and arch_trampoline_jump(alias) runs it: CR3, GDT (CS 0x28, data 0x30), PAT,
+ * RSP, then the entry with RAX..R15 zero. */
+void arch_trampoline_install(void *page, const struct trampoline_args *args);
+__attribute__((noreturn)) void arch_trampoline_jump(uint64_t alias);
+
+/* outb, for the legacy PIC. */
+void arch_port_write8(uint16_t port, uint8_t value);
+
 /* Jumps to the kernel: cli, CR3 = root, RSP = stack_top with a zero return address pushed,
  * RDI = bootinfo, DF clear, jmp entry. Does not return. */
 __attribute__((noreturn)) void arch_handoff(uint64_t entry, uint64_t bootinfo, uint64_t stack_top,

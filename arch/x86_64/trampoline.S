@@ -10,6 +10,7 @@ trampoline_start:
     cld
     mov tr_cr3(%rip), %rax
     mov %rax, %cr3
+    mov tr_rsp(%rip), %rsp      /* the old stack may not be mapped any more: the far return needs one */
     lgdt tr_gdtr(%rip)
     lea 1f(%rip), %rax
     pushq $0x28                 /* 64-bit code selector */
@@ -25,7 +26,6 @@ trampoline_start:
     mov tr_pat(%rip), %eax
     mov tr_pat+4(%rip), %edx
     wrmsr
-    mov tr_rsp(%rip), %rsp
     pushq $0                    /* return address 0: RSP + 8 is 16-byte aligned */
     xor %eax, %eax
     xor %ebx, %ebx

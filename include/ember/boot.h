@@ -122,6 +122,10 @@ void boot_kernel_phys_range(const struct boot *b, uint64_t *base, uint64_t *size
  * the value ember.cfg pins. pin_check_kernel hashes the kernel file from the headers and segments
  * in memory, reading only the bytes ember did not load; without kernel_sha256= it does nothing. */
 EFI_STATUS pin_check_kernel(struct boot *b);
+/* Feeds the kernel file's bytes, in order, to consume: the headers and segments from memory (as
+ * loaded, before any relocation), only the rest read from the still-open file. */
+EFI_STATUS boot_walk_kernel_file(struct boot *b, void (*consume)(void *ctx, const void *data, uint64_t len),
+                                 void *ctx);
 EFI_STATUS pin_check_bytes(const char *what, const void *data, uint64_t len, const uint8_t want[32]);
 
 /* Page-table pages for b->space (struct pg_allocator over b->tables). */

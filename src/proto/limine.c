@@ -1,39 +1,326 @@
-/* The Limine boot protocol (base revisions 0-3): placeholder until the request scanner lands. */
-#include "ember/log.h"
+/* The Limine boot protocol, base revisions 0-3: finding the kernel's requests, its address space
+ * per revision and the handoff. Responses are built in limine_resp.c. */
+#include "arch/x86_64/gdt.h"
 #include "ember/fmt.h"
-#include "ember/proto.h"
+#include "ember/log.h"
+#include "ember/lmemmap.h"
+#include "ember/memmap.h"
+#include "ember/proto_limine.h"
+
+#define REVISION_IDENTITY_MAP_LAST 0   /* only revision 0 keeps the identity map */
+#define FOUR_GIB (4 * GIB)
+/* The trampoline's executable alias: the last page of the window ember keeps for its direct map
+ * (kernels may not be linked there, and no machine fills 64 TiB of it). */
+#define TRAMPOLINE_ALIAS (EMBER_HHDM_OFFSET + EMBER_HHDM_MAX_SIZE - PAGE_SIZE_4K)
+
+/* The kernel's loaded segments, as the scanner wants them. Returns their number. */
+static size_t loaded_segments(const struct boot *b, struct lscan_segment *out)
+{
+    size_t n = 0;
+
+    for (unsigned i = 0; i < b->plan.region_count; i++) {
+        const struct elf_region *r = &b->plan.regions[i];
+        for (unsigned k = r->first; k < r->first + r->count; k++) {
+            const struct elf_segment *s = &b->plan.segments[k];
+            uint64_t at = b->regions[i].phys.addr + (s->vaddr - r->vaddr);
+            out[n++] = (struct lscan_segment){ s->vaddr, (uint8_t *)(uintptr_t)at, s->filesz, s->memsz };
+        }
+    }
+    return n;
+}
+
+void *limine_kernel_ptr(const struct boot *b, uint64_t vaddr, uint64_t len)
+{
+    for (unsigned i = 0; i < b->plan.region_count; i++) {
+        const struct elf_region *r = &b->plan.regions[i];
+        if (vaddr >= r->vaddr && vaddr - r->vaddr <= r->size && len <= r->size - (vaddr - r->vaddr))
+            return (void *)(uintptr_t)(b->regions[i].phys.addr + (vaddr - r->vaddr));
+    }
+    return NULL;
+}
 
 static bool limine_detect(struct boot *b, char *why, size_t cap)
 {
-    (void)b;
-    fmt_format(why, cap, "no Limine base-revision tag or request in the kernel's loaded bytes");
-    return false;
+    struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
+
+    return lscan_detect(segs, loaded_segments(b, segs), why, cap);
 }
 
-static EFI_STATUS limine_unsupported(struct boot *b)
+/* Scans the loaded bytes into st->scan; any scan error refuses the kernel with its message. */
+static EFI_STATUS scan_requests(struct boot *b, struct limine_state *st)
 {
-    (void)b;
-    log_error("the Limine protocol is not supported by this build");
-    return EFI_UNSUPPORTED;
+    struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
+    struct lscan_diag diag;
+
+    if (lscan_scan(segs, loaded_segments(b, segs), &st->scan, &diag) != LSCAN_OK) {
+        log_error("limine: %s (%s)", diag.message, lscan_error_name(diag.code));
+        return EFI_LOAD_ERROR;
+    }
+    return EFI_SUCCESS;
+}
+
+/* The base revision to boot with: the tag's, or the newest ember has when the kernel asks for a
+ * newer one (the spec lets a loader pick any revision it supports, and the write-back says which). */
+static void choose_revision(struct limine_state *st)
+{
+    uint64_t asked = st->scan.has_tag ? st->scan.revision : 0;
+
+    st->revision = asked <= LIMINE_REVISION_NEWEST ? asked : LIMINE_REVISION_NEWEST;
+    if (asked > LIMINE_REVISION_NEWEST)
+        log_warn("limine: the kernel asks for base revision %llu; ember supports 0-%u: booting it as revision %u",
+                 (unsigned long long)asked, LIMINE_REVISION_NEWEST, LIMINE_REVISION_NEWEST);
+    else
+        log_info("limine: base revision %llu (%s)", (unsigned long long)st->revision,
+                 st->scan.has_tag ? "from the kernel's tag" : "no tag: revision 0");
+    lscan_write_back_revision(&st->scan, st->revision);
+}
+
+/* The one request of kind k the kernel made (verdict ok), or NULL. */
+static const struct lscan_request *find_request(const struct limine_state *st, enum lscan_kind k)
+{
+    for (size_t i = 0; i < st->scan.count; i++)
+        if (st->scan.requests[i].kind == k && st->scan.requests[i].verdict == LSCAN_VERDICT_OK)
+            return &st->scan.requests[i];
+    return NULL;
+}
+
+/* The requests that change the boot itself: stack size, paging mode, entry point. */
+static EFI_STATUS apply_boot_requests(struct boot *b, struct limine_state *st)
+{
+    const struct lscan_request *r;
+
+    b->stack_size = LIMINE_DEFAULT_STACK;
+    if ((r = find_request(st, LSCAN_STACK_SIZE)) != NULL) {
+        uint64_t want = ((const struct limine_stack_size_request *)(const void *)r->ptr)->stack_size, size;
+        if (want > LIMINE_MAX_STACK || !align_up_checked(want, PAGE_SIZE_4K, &size)) {
+            log_error("limine: stack size request asks for %llu bytes; ember gives at most %llu",
+                      (unsigned long long)want, LIMINE_MAX_STACK);
+            return EFI_INVALID_PARAMETER;
+        }
+        b->stack_size = size > LIMINE_DEFAULT_STACK ? size : LIMINE_DEFAULT_STACK;
+    }
+    if ((r = find_request(st, LSCAN_PAGING_MODE)) != NULL) {
+        const struct limine_paging_mode_request *p = (const void *)r->ptr;
+        uint64_t min = r->revision >= LIMINE_PAGING_MODE_REQUEST_REVISION_RANGE ? p->min_mode
+                                                                                 : LIMINE_PAGING_MODE_X86_64_MIN;
+        if (min > LIMINE_PAGING_MODE_X86_64_4LVL) {
+            log_error("limine: the kernel needs 5-level paging (paging mode request min_mode %llu); ember "
+                      "provides 4-level paging only", (unsigned long long)min);
+            return EFI_UNSUPPORTED;
+        }
+    }
+    st->entry = b->plan.entry;
+    if ((r = find_request(st, LSCAN_ENTRY_POINT)) != NULL) {
+        uint64_t entry = ((const struct limine_entry_point_request *)(const void *)r->ptr)->entry;
+        bool in_code = false;
+        for (unsigned i = 0; i < b->plan.count; i++) {
+            const struct elf_segment *s = &b->plan.segments[i];
+            in_code |= (s->flags & ELF_PF_X) && entry >= s->vaddr && entry - s->vaddr < s->memsz;
+        }
+        if (!in_code) {
+            log_error("limine: entry point request names 0x%llx, which is in no executable segment",
+                      (unsigned long long)entry);
+            return EFI_LOAD_ERROR;
+        }
+        st->entry = entry;
+    }
+    return EFI_SUCCESS;
+}
+
+/* Logs every request the scan found that will not be answered, and why. */
+static void log_unanswerable(const struct limine_state *st)
+{
+    for (size_t i = 0; i < st->scan.count; i++) {
+        const struct lscan_request *r = &st->scan.requests[i];
+        const char *why = r->verdict != LSCAN_VERDICT_OK ? lscan_verdict_name(r->verdict)
+                        : r->kind == LSCAN_MP ? "not implemented (no application processors are started)"
+                        : r->kind == LSCAN_DTB ? "no device tree on x86 UEFI" : NULL;
+        if (why != NULL)
+            log_info("limine: request %s (revision %llu) at 0x%llx: not answered: %s", lscan_kind_name(r->kind),
+                     (unsigned long long)r->revision, (unsigned long long)r->vaddr, why);
+    }
+}
+
+struct copy_cursor {
+    uint8_t *to;
+};
+
+static void copy_out(void *ctx, const void *data, uint64_t len)
+{
+    struct copy_cursor *c = ctx;
+    uefi_call_wrapper(BS->CopyMem, 3, c->to, (void *)data, (UINTN)len);
+    c->to += len;
+}
+
+/* The executable file request wants the kernel's file: built from the bytes already in memory and
+ * only the rest read (no second read of the segments), before any relocation changes them. Typed
+ * modules memory, like Limine's "executable and modules". */
+static EFI_STATUS copy_kernel_file(struct boot *b, struct limine_state *st)
+{
+    UINTN pages = (UINTN)((b->kernel.size + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K);
+    EFI_STATUS status;
+    struct copy_cursor c;
+
+    if (find_request(st, LSCAN_EXECUTABLE_FILE) == NULL)
+        return EFI_SUCCESS;
+    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_MODULES, pages ? pages : 1, &st->file_copy);
+    if (EFI_ERROR(status))
+        return status;
+    c.to = (uint8_t *)(uintptr_t)st->file_copy;
+    status = boot_walk_kernel_file(b, copy_out, &c);
+    st->file_size = b->kernel.size;
+    if (!EFI_ERROR(status))
+        log_info("limine: kernel file copied for the executable file request: %llu bytes at 0x%llx",
+                 (unsigned long long)st->file_size, (unsigned long long)st->file_copy);
+    return status;
+}
+
+static EFI_STATUS limine_prepare(struct boot *b)
+{
+    struct limine_state *st;
+    EFI_STATUS status = mem_alloc_pool(sizeof *st, (void **)&st);
+
+    if (EFI_ERROR(status))
+        return status;
+    uefi_call_wrapper(BS->SetMem, 3, st, sizeof *st, 0);
+    b->proto_state = st;
+    if (b->plan.vaddr_min < LIMINE_MIN_KERNEL_VADDR) {
+        log_error("limine: the kernel is linked at 0x%llx; Limine-protocol kernels live at or above 0x%llx "
+                  "(relink it there, or link it position-independent)", (unsigned long long)b->plan.vaddr_min,
+                  LIMINE_MIN_KERNEL_VADDR);
+        return EFI_LOAD_ERROR;
+    }
+    for (unsigned i = 1; i < b->plan.region_count; i++)
+        if (b->regions[i].phys.addr - b->plan.regions[i].vaddr != b->regions[0].phys.addr - b->plan.regions[0].vaddr) {
+            log_error("limine: the kernel's p_paddr layout is not one uniform offset from its vaddrs (segment at "
+                      "0x%llx); Limine kernels are loaded physically contiguous: set protocol=limine in ember.cfg "
+                      "or relink with one AT() offset", (unsigned long long)b->plan.regions[i].vaddr);
+            return EFI_LOAD_ERROR;
+        }
+    status = scan_requests(b, st);
+    if (!EFI_ERROR(status)) {
+        choose_revision(st);
+        log_unanswerable(st);
+        status = copy_kernel_file(b, st);
+    }
+    if (!EFI_ERROR(status))
+        status = apply_boot_requests(b, st);
+    return status;
+}
+
+/* Physical [0, 4 GiB) and every region the revision's direct map covers (lmemmap_hhdm_covers),
+ * from the current memory map: later allocations come out of usable memory, which is covered. */
+static EFI_STATUS map_hhdm(struct boot *b, struct limine_state *st)
+{
+    void *raw;
+    UINTN size, desc_size;
+    size_t count = 0, cap;
+    struct ember_memmap_entry *map = NULL;
+    const struct ember_framebuffer *fb = &b->facts.framebuffer;
+    struct ember_memmap_entry extra = { fb->base, fb->size, EMBER_MEM_FRAMEBUFFER, 0 };
+    EFI_STATUS status = mem_get_map(&raw, &size, &desc_size);
+
+    if (EFI_ERROR(status))
+        return status;
+    cap = MEMMAP_OUT_SLOTS(size / desc_size);
+    status = mem_alloc_pool(cap * sizeof *map, (void **)&map);
+    if (!EFI_ERROR(status) && memmap_normalize(raw, size, desc_size, &extra, fb->base != 0, map, cap, &count) != MEMMAP_OK)
+        status = EFI_LOAD_ERROR;
+    if (!EFI_ERROR(status) && st->revision < LIMINE_REVISION_NEWEST)
+        status = space_map_direct(b, st->space, 0, FOUR_GIB);
+    for (size_t i = 0; i < count && !EFI_ERROR(status); i++)
+        if (lmemmap_hhdm_covers(map[i].type, st->revision, map[i].base))
+            status = space_map_direct(b, st->space, map[i].base, map[i].length);
+    mem_free_pool(map);
+    mem_free_pool(raw);
+    return status;
+}
+
+/* The trampoline page, executable at TRAMPOLINE_ALIAS in the loader's and the kernel's tables. */
+static EFI_STATUS map_trampoline(struct boot *b, struct limine_state *st)
+{
+    EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, 1, &st->trampoline);
+    enum pg_error err = PG_OK;
+
+    if (EFI_ERROR(status))
+        return status;
+    st->trampoline_alias = TRAMPOLINE_ALIAS;
+    err = map4k_to(st->space, virt(TRAMPOLINE_ALIAS), phys(st->trampoline), PAGE_EXECUTABLE);
+    if (err == PG_OK && st->space != &b->space)
+        err = map4k_to(&b->space, virt(TRAMPOLINE_ALIAS), phys(st->trampoline), PAGE_EXECUTABLE);
+    return err == PG_OK ? EFI_SUCCESS : paging_failure(err, "mapping the handoff trampoline", TRAMPOLINE_ALIAS);
+}
+
+/* Revision 0: ember's own tables (identity map kept). Later revisions: fresh tables, so the lower
+ * half is empty, with the segments, the direct map and the trampoline. */
+static EFI_STATUS limine_map(struct boot *b)
+{
+    struct limine_state *st = limine_state_of(b);
+    EFI_STATUS status;
+
+    st->space = &b->space;
+    if (st->revision > REVISION_IDENTITY_MAP_LAST) {
+        phys_addr_t root;
+        st->kspace = b->space;
+        if (!st->kspace.alloc.alloc(st->kspace.alloc.ctx, &root))
+            return paging_failure(PG_NO_MEMORY, "new PML4 for the kernel", 0);
+        uefi_call_wrapper(BS->SetMem, 3, (void *)(uintptr_t)root.addr, PAGE_SIZE_4K, 0);
+        st->kspace.root = root;
+        st->space = &st->kspace;
+    }
+    status = space_map_segments(b, st->space);
+    if (!EFI_ERROR(status))
+        status = map_hhdm(b, st);
+    if (!EFI_ERROR(status))
+        status = map_trampoline(b, st);
+    if (!EFI_ERROR(status))
+        log_info("limine: kernel tables at 0x%llx (%s), direct map at 0x%llx", (unsigned long long)st->space->root.addr,
+                 st->revision > REVISION_IDENTITY_MAP_LAST ? "no identity map" : "identity map kept",
+                 (unsigned long long)b->hhdm_offset);
+    return status;
+}
+
+static EFI_STATUS limine_build(struct boot *b)
+{
+    return limine_build_responses(b);
+}
+
+/* Legacy PIC: mask every line on both controllers (OCW1). */
+static void mask_legacy_pic(void)
+{
+    arch_port_write8(0x21, 0xFF);
+    arch_port_write8(0xA1, 0xFF);
 }
 
 static void limine_finish(struct boot *b)
 {
-    (void)b;
+    limine_finish_responses(b);
+    mask_legacy_pic();
 }
 
+/* Fills the trampoline's arguments and jumps to its alias: CR3, GDT, PAT, stack, entry. */
 __attribute__((noreturn)) static void limine_enter(struct boot *b)
 {
-    (void)b;
-    arch_halt();
+    struct limine_state *st = limine_state_of(b);
+    struct trampoline_args args = {
+        .cr3 = st->space->root.addr,
+        .pat = ARCH_PAT_LIMINE,
+        .rsp = b->hhdm_offset + b->stack + b->stack_size,
+        .entry = st->entry,
+        .gdt_limit = GDT_LIMINE_ENTRIES * 8 - 1,
+        .gdt_base = b->hhdm_offset + st->gdt_phys,
+    };
+
+    arch_trampoline_install((void *)(uintptr_t)st->trampoline, &args);
+    arch_trampoline_jump(st->trampoline_alias);
 }
 
 const struct protocol proto_limine = {
     .name = "limine",
     .detect = limine_detect,
-    .prepare = limine_unsupported,
-    .map = limine_unsupported,
-    .build = limine_unsupported,
+    .prepare = limine_prepare,
+    .map = limine_map,
+    .build = limine_build,
     .finish = limine_finish,
     .enter = limine_enter,
 };

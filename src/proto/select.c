@@ -33,7 +33,9 @@ EFI_STATUS stage_choose_protocol(struct boot *b)
         log_info("protocol %s (auto: %s)", b->proto->name, b->proto == &proto_ember && why[0] == '\0'
                                                                  ? "no other protocol's marks in the kernel" : why);
     }
-    return b->proto->prepare(b);
+    EFI_STATUS status = b->proto->prepare(b);
+    file_close(&b->kernel); /* prepare may still read it (Limine's executable file copy) */
+    return status;
 }
 
 /* The protocol's handoff structures: the last allocations of a boot, so the count logged here is

@@ -1,0 +1,50 @@
+/* State shared by the Limine protocol's files (src/proto/limine*.c); nothing else includes it. */
+#ifndef EMBER_PROTO_LIMINE_H
+#define EMBER_PROTO_LIMINE_H
+
+#include "ember/lscan.h"
+#include "ember/proto.h"
+
+#define LIMINE_REVISION_NEWEST 3            /* the newest base revision ember implements */
+#define LIMINE_MIN_KERNEL_VADDR 0xffffffff80000000ULL
+#define LIMINE_DEFAULT_STACK (64 * KIB)
+#define LIMINE_MAX_STACK (16 * MIB)
+#define LIMINE_MAX_IOAPICS 16
+
+struct limine_state {
+    struct lscan_result scan;
+    uint64_t revision;                /* the base revision ember boots the kernel with */
+    uint64_t entry;                   /* ELF entry, or the entry point request's */
+    bool answered[LSCAN_MAX_REQUESTS];
+    struct address_space kspace;      /* revision >= 1: tables without the identity map */
+    struct address_space *space;      /* the kernel's tables: &kspace, or &b->space (revision 0) */
+    EFI_PHYSICAL_ADDRESS trampoline;  /* one page: arch/x86_64/trampoline.S, args filled in */
+    uint64_t trampoline_alias;        /* its executable address in both address spaces */
+    EFI_PHYSICAL_ADDRESS file_copy;   /* executable file request: the kernel file's bytes */
+    uint64_t file_size;
+    uint8_t *block;                   /* responses, GDT and strings (bootloader-reclaimable) */
+    uint64_t block_phys, block_used, block_size;
+    struct limine_memmap_response *memmap;
+    struct limine_memmap_entry *entries; /* memmap entries, entries_cap of them */
+    uint64_t *entry_ptrs;
+    size_t entries_cap;
+    struct limine_efi_memmap_response *efi_memmap;
+    uint64_t gdt_phys;
+    uint64_t ioapics[LIMINE_MAX_IOAPICS]; /* physical MMIO bases, masked after ExitBootServices */
+    unsigned ioapic_count;
+};
+
+static inline struct limine_state *limine_state_of(struct boot *b)
+{
+    return (struct limine_state *)b->proto_state;
+}
+
+/* The loaded byte at kernel virtual address vaddr (after any slide), through the identity map;
+ * NULL when [vaddr, vaddr + len) is not wholly inside one loaded region. */
+void *limine_kernel_ptr(const struct boot *b, uint64_t vaddr, uint64_t len);
+
+/* src/proto/limine_resp.c: the responses (before ExitBootServices) and the memory maps (after). */
+EFI_STATUS limine_build_responses(struct boot *b);
+void limine_finish_responses(struct boot *b);
+
+#endif
