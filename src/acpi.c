@@ -1,4 +1,4 @@
-/* Pure ACPI: checks the RSDP and walks the XSDT/RSDT to a table, via a map callback. */
+/* Pure ACPI: checks the RSDP, walks the XSDT/RSDT to a table and parses the MADT, via a map callback. */
 #include "ember/acpi.h"
 
 #include "ember/fmt.h"
@@ -20,8 +20,45 @@
 #define XSDT_ENTRY_SIZE 8
 #define RSDT_ENTRY_SIZE 4
 
+/* MADT (5.2.12): Local Interrupt Controller Address, Flags, then the entries. */
+#define MADT_OFF_LAPIC_ADDRESS 36
+#define MADT_OFF_FLAGS 40
+#define MADT_ENTRIES_OFFSET 44
+#define MADT_ENTRY_HEADER_LENGTH 2
+
+/* Field offsets inside the entries ember reads, from the entry start. */
+#define LAPIC_OFF_UID 2
+#define LAPIC_OFF_ID 3
+#define LAPIC_OFF_FLAGS 4
+#define IOAPIC_OFF_ID 2
+#define IOAPIC_OFF_ADDRESS 4
+#define IOAPIC_OFF_GSI_BASE 8
+#define ISO_OFF_BUS 2
+#define ISO_OFF_SOURCE 3
+#define ISO_OFF_GSI 4
+#define ISO_OFF_FLAGS 8
+#define LAPIC_OVERRIDE_OFF_ADDRESS 4
+#define X2APIC_OFF_ID 4
+#define X2APIC_OFF_FLAGS 8
+#define X2APIC_OFF_UID 12
+
 #define ASCII_PRINTABLE_FIRST 0x20
 #define ASCII_PRINTABLE_LAST 0x7e
+
+/* An entry type ember reads: its spec Length and its name in messages. */
+struct entry_kind {
+    uint8_t type;
+    uint8_t length;
+    const char *name;
+};
+
+static const struct entry_kind entry_kinds[] = {
+    { MADT_TYPE_LOCAL_APIC, 8, "Processor Local APIC" },
+    { MADT_TYPE_IO_APIC, 12, "I/O APIC" },
+    { MADT_TYPE_SOURCE_OVERRIDE, 10, "Interrupt Source Override" },
+    { MADT_TYPE_LAPIC_ADDRESS_OVERRIDE, 12, "Local APIC Address Override" },
+    { MADT_TYPE_LOCAL_X2APIC, 16, "Processor Local x2APIC" },
+};
 
 static const char *const rule_names[ACPI_ERR_COUNT] = {
     [ACPI_OK] = "ok",
@@ -36,6 +73,12 @@ static const char *const rule_names[ACPI_ERR_COUNT] = {
     [ACPI_ERR_TABLE_LENGTH] = "table-length",
     [ACPI_ERR_TABLE_CHECKSUM] = "table-checksum",
     [ACPI_ERR_NOT_FOUND] = "table-not-found",
+    [ACPI_ERR_MADT_SIGNATURE] = "madt-signature",
+    [ACPI_ERR_MADT_LENGTH] = "madt-length",
+    [ACPI_ERR_ENTRY_TOO_SHORT] = "madt-entry-too-short",
+    [ACPI_ERR_ENTRY_PAST_END] = "madt-entry-past-end",
+    [ACPI_ERR_ENTRY_BAD_LENGTH] = "madt-entry-bad-length",
+    [ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE] = "madt-duplicate-lapic-override",
 };
 
 /* Rule name for err, "unknown" outside the enum. */
@@ -275,4 +318,147 @@ enum acpi_error acpi_find_table(const struct acpi_access *io, uint64_t rsdp,
     printable_signature((const uint8_t *)signature, want);
     return fail(diag, ACPI_ERR_NOT_FOUND, root.addr, "no '%s' table among the %u entries of the "
                 "%s at 0x%llx", want, count, root.signature, (unsigned long long)root.addr);
+}
+
+/* --- MADT ----------------------------------------------------------------------------------- */
+
+/* The entry kind for type, or NULL for a type ember skips. */
+static const struct entry_kind *find_kind(uint8_t type)
+{
+    size_t i;
+
+    for (i = 0; i < ARRAY_LEN(entry_kinds); i++)
+        if (entry_kinds[i].type == type)
+            return &entry_kinds[i];
+    return NULL;
+}
+
+/* Appends a CPU (or counts it in cpu_overflow when the array is full). */
+static void add_cpu(struct madt_info *out, uint8_t source, uint32_t apic_id, uint32_t uid,
+                    uint32_t flags)
+{
+    bool enabled = (flags & MADT_CPU_ENABLED) != 0;
+
+    if (out->cpu_count == MADT_MAX_CPUS) {
+        out->cpu_overflow++;
+        return;
+    }
+    out->cpus[out->cpu_count++] = (struct madt_cpu){
+        .apic_id = apic_id,
+        .acpi_uid = uid,
+        .flags = flags,
+        .source = source,
+        .enabled = enabled,
+        .online_capable = !enabled && (flags & MADT_CPU_ONLINE_CAPABLE) != 0,
+    };
+}
+
+/* Stores the known entry e (type and Length already checked) in *out. Fails only on a second
+ * Local APIC Address Override, at physical address `at`. */
+static enum acpi_error store_entry(const uint8_t *e, uint64_t at, uint32_t offset,
+                                   struct madt_info *out, struct acpi_diag *diag)
+{
+    switch (e[0]) {
+    case MADT_TYPE_LOCAL_APIC:
+        add_cpu(out, MADT_TYPE_LOCAL_APIC, e[LAPIC_OFF_ID], e[LAPIC_OFF_UID],
+                (uint32_t)load_le(e + LAPIC_OFF_FLAGS, 4));
+        break;
+    case MADT_TYPE_LOCAL_X2APIC:
+        add_cpu(out, MADT_TYPE_LOCAL_X2APIC, (uint32_t)load_le(e + X2APIC_OFF_ID, 4),
+                (uint32_t)load_le(e + X2APIC_OFF_UID, 4),
+                (uint32_t)load_le(e + X2APIC_OFF_FLAGS, 4));
+        break;
+    case MADT_TYPE_IO_APIC:
+        if (out->ioapic_count == MADT_MAX_IOAPICS) {
+            out->ioapic_overflow++;
+            break;
+        }
+        out->ioapics[out->ioapic_count++] = (struct madt_ioapic){
+            e[IOAPIC_OFF_ID], (uint32_t)load_le(e + IOAPIC_OFF_ADDRESS, 4),
+            (uint32_t)load_le(e + IOAPIC_OFF_GSI_BASE, 4) };
+        break;
+    case MADT_TYPE_SOURCE_OVERRIDE:
+        if (out->override_count == MADT_MAX_OVERRIDES) {
+            out->override_overflow++;
+            break;
+        }
+        out->overrides[out->override_count++] = (struct madt_override){
+            e[ISO_OFF_BUS], e[ISO_OFF_SOURCE], (uint32_t)load_le(e + ISO_OFF_GSI, 4),
+            (uint16_t)load_le(e + ISO_OFF_FLAGS, 2) };
+        break;
+    case MADT_TYPE_LAPIC_ADDRESS_OVERRIDE:
+        if (out->lapic_address_overridden)
+            return fail(diag, ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE, at,
+                        "MADT entry at offset %u (0x%llx) is a second Local APIC Address "
+                        "Override; the spec allows one", offset, (unsigned long long)at);
+        out->lapic_address = load_le(e + LAPIC_OVERRIDE_OFF_ADDRESS, 8);
+        out->lapic_address_overridden = true;
+        break;
+    }
+    return ACPI_OK;
+}
+
+/* Checks the entry at offset in the MADT t (len bytes, at physical madt) and stores it when its
+ * type is known. On success *entry_len is its Length (>= 2), the step to the next entry. */
+static enum acpi_error parse_entry(const uint8_t *t, uint32_t len, uint64_t madt, uint32_t offset,
+                                   struct madt_info *out, uint32_t *entry_len,
+                                   struct acpi_diag *diag)
+{
+    const struct entry_kind *kind;
+    uint64_t at = madt + offset;
+    uint8_t type, elen;
+
+    if (len - offset < MADT_ENTRY_HEADER_LENGTH)
+        return fail(diag, ACPI_ERR_ENTRY_PAST_END, at,
+                    "MADT at 0x%llx (%u bytes): entry at offset %u needs a %u-byte header, "
+                    "%u bytes left", (unsigned long long)madt, len, offset,
+                    MADT_ENTRY_HEADER_LENGTH, len - offset);
+    type = t[offset];
+    elen = t[offset + 1];
+    if (elen < MADT_ENTRY_HEADER_LENGTH)
+        return fail(diag, ACPI_ERR_ENTRY_TOO_SHORT, at,
+                    "MADT at 0x%llx: entry at offset %u (type %u) has length %u, want >= %u",
+                    (unsigned long long)madt, offset, type, elen, MADT_ENTRY_HEADER_LENGTH);
+    if (elen > len - offset)
+        return fail(diag, ACPI_ERR_ENTRY_PAST_END, at,
+                    "MADT at 0x%llx (%u bytes): entry at offset %u (type %u, length %u) runs "
+                    "past the end", (unsigned long long)madt, len, offset, type, elen);
+    kind = find_kind(type);
+    if (kind != NULL && elen != kind->length)
+        return fail(diag, ACPI_ERR_ENTRY_BAD_LENGTH, at,
+                    "MADT at 0x%llx: entry at offset %u (type %u, %s) has length %u, want %u",
+                    (unsigned long long)madt, offset, type, kind->name, elen, kind->length);
+    *entry_len = elen;
+    return kind != NULL ? store_entry(t + offset, at, offset, out, diag) : ACPI_OK;
+}
+
+/* Checks the MADT's header and fills *out from its entries in table order (contract in acpi.h). */
+enum acpi_error acpi_parse_madt(const struct acpi_access *io, uint64_t madt, uint32_t length,
+                                struct madt_info *out, struct acpi_diag *diag)
+{
+    const uint8_t *t;
+    uint32_t len, offset, step = 0;
+    enum acpi_error err;
+
+    out->lapic_address = 0;
+    out->lapic_address_overridden = false;
+    out->flags = 0;
+    out->cpu_count = out->cpu_overflow = 0;
+    out->ioapic_count = out->ioapic_overflow = 0;
+    out->override_count = out->override_overflow = 0;
+    err = read_table(io, madt, "MADT", "APIC", ACPI_ERR_MADT_SIGNATURE, &t, &len, diag);
+    if (err != ACPI_OK)
+        return err;
+    if (len != length || len < MADT_ENTRIES_OFFSET)
+        return fail(diag, ACPI_ERR_MADT_LENGTH, madt,
+                    "MADT at 0x%llx has length %u, want %u and at least %u",
+                    (unsigned long long)madt, len, length, MADT_ENTRIES_OFFSET);
+    out->lapic_address = load_le(t + MADT_OFF_LAPIC_ADDRESS, 4);
+    out->flags = (uint32_t)load_le(t + MADT_OFF_FLAGS, 4);
+    for (offset = MADT_ENTRIES_OFFSET; offset < len; offset += step) {
+        err = parse_entry(t, len, madt, offset, out, &step, diag);
+        if (err != ACPI_OK)
+            return err;
+    }
+    return succeed(diag);
 }

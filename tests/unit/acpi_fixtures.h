@@ -1,4 +1,4 @@
-/* Fake physical memory with RSDP and XSDT/RSDT builders for the ACPI tests (host only). */
+/* Fake physical memory with RSDP, XSDT/RSDT and MADT builders for the ACPI tests (host only). */
 #ifndef EMBER_TESTS_ACPI_FIXTURES_H
 #define EMBER_TESTS_ACPI_FIXTURES_H
 
@@ -29,7 +29,6 @@
 #define SPARE_ADDR (PHYS_BASE + 0x8000) /* free for a test's extra tables */
 #define FACP_LENGTH 116
 #define HPET_LENGTH 56
-#define MADT_LENGTH 140
 
 #define RSDP_V1_BYTES 20
 #define RSDP_V2_BYTES 36
@@ -37,6 +36,9 @@
 #define RSDP_EXT_CHECKSUM_OFF 32
 #define SDT_CHECKSUM_OFF 9
 #define SDT_LENGTH_OFF 4
+#define MADT_HEADER_BYTES 44
+#define STD_LAPIC_ADDRESS 0xfee00000u
+#define OVERRIDE_LAPIC_ADDRESS 0x1fee00000ULL
 
 struct fake_mem {
     uint8_t low[LOW_SIZE];
@@ -157,6 +159,105 @@ static inline void put_root(uint64_t addr, unsigned entry_size, const uint64_t *
     fix_table(addr);
 }
 
+/* --- MADT builder: madt_begin, entries, madt_end (sets Length and the checksum) ---------------- */
+
+struct madt_builder {
+    uint64_t addr;
+    uint32_t len;
+};
+
+static inline void madt_begin(struct madt_builder *b, uint64_t addr, uint32_t lapic, uint32_t flags)
+{
+    b->addr = addr;
+    b->len = MADT_HEADER_BYTES;
+    put_header(addr, "APIC", MADT_HEADER_BYTES);
+    put_le(addr + 36, lapic, 4);
+    put_le(addr + 40, flags, 4);
+}
+
+/* Appends an entry header (type, len) and returns the entry's address; the body is zeroed. */
+static inline uint64_t madt_entry(struct madt_builder *b, uint8_t type, uint8_t len)
+{
+    uint64_t e = b->addr + b->len;
+
+    memset(at(e, len > 2 ? len : 2), 0, len > 2 ? len : 2);
+    put_le(e, type, 1);
+    put_le(e + 1, len, 1);
+    b->len += len;
+    return e;
+}
+
+static inline void madt_lapic(struct madt_builder *b, uint8_t uid, uint8_t apic_id, uint32_t flags)
+{
+    uint64_t e = madt_entry(b, MADT_TYPE_LOCAL_APIC, 8);
+    put_le(e + 2, uid, 1);
+    put_le(e + 3, apic_id, 1);
+    put_le(e + 4, flags, 4);
+}
+
+static inline void madt_ioapic(struct madt_builder *b, uint8_t id, uint32_t address, uint32_t gsi)
+{
+    uint64_t e = madt_entry(b, MADT_TYPE_IO_APIC, 12);
+    put_le(e + 2, id, 1);
+    put_le(e + 4, address, 4);
+    put_le(e + 8, gsi, 4);
+}
+
+static inline void madt_iso(struct madt_builder *b, uint8_t bus, uint8_t source, uint32_t gsi,
+                            uint16_t flags)
+{
+    uint64_t e = madt_entry(b, MADT_TYPE_SOURCE_OVERRIDE, 10);
+    put_le(e + 2, bus, 1);
+    put_le(e + 3, source, 1);
+    put_le(e + 4, gsi, 4);
+    put_le(e + 8, flags, 2);
+}
+
+static inline void madt_lapic_override(struct madt_builder *b, uint64_t address)
+{
+    uint64_t e = madt_entry(b, MADT_TYPE_LAPIC_ADDRESS_OVERRIDE, 12);
+    put_le(e + 4, address, 8);
+}
+
+static inline void madt_x2apic(struct madt_builder *b, uint32_t x2apic_id, uint32_t flags,
+                               uint32_t uid)
+{
+    uint64_t e = madt_entry(b, MADT_TYPE_LOCAL_X2APIC, 16);
+    put_le(e + 4, x2apic_id, 4);
+    put_le(e + 8, flags, 4);
+    put_le(e + 12, uid, 4);
+}
+
+/* Finishes the MADT: Length = bytes appended so far, valid checksum. Returns the Length. */
+static inline uint32_t madt_end(struct madt_builder *b)
+{
+    put_le(b->addr + SDT_LENGTH_OFF, b->len, 4);
+    fix_table(b->addr);
+    return b->len;
+}
+
+/* The standard MADT: 4 local APICs (APIC 2 disabled, APIC 3 online-capable), 2 x2APICs (one
+ * enabled, one online-capable), 1 I/O APIC, 2 source overrides, PCAT_COMPAT and, when asked, a
+ * Local APIC Address Override in the middle. Returns its Length. */
+static inline uint32_t put_std_madt(uint64_t addr, bool address_override)
+{
+    struct madt_builder b;
+
+    madt_begin(&b, addr, STD_LAPIC_ADDRESS, MADT_FLAG_PCAT_COMPAT);
+    madt_lapic(&b, 0, 0, MADT_CPU_ENABLED);
+    madt_lapic(&b, 1, 1, MADT_CPU_ENABLED);
+    madt_ioapic(&b, 8, 0xfec00000u, 0);
+    madt_lapic(&b, 2, 2, 0);
+    madt_lapic(&b, 3, 3, MADT_CPU_ONLINE_CAPABLE);
+    madt_iso(&b, 0, 0, 2, 0);
+    if (address_override)
+        madt_lapic_override(&b, OVERRIDE_LAPIC_ADDRESS);
+    madt_iso(&b, 0, 9, 9, 0xd);
+    madt_x2apic(&b, 0x100, MADT_CPU_ENABLED, 0x104);
+    madt_x2apic(&b, 0x101, MADT_CPU_ONLINE_CAPABLE, 0x105);
+    return madt_end(&b);
+}
+
 /* The standard platform: RSDP (revision rev) -> XSDT [FACP, HPET, MADT] and RSDT [FACP, MADT]. */
 static inline void platform_init(uint8_t rev)
 {
@@ -167,7 +268,7 @@ static inline void platform_init(uint8_t rev)
     mem.maps = mem.refused = 0;
     put_table(FACP_ADDR, "FACP", FACP_LENGTH);
     put_table(HPET_ADDR, "HPET", HPET_LENGTH);
-    put_table(MADT_ADDR, "APIC", MADT_LENGTH);
+    put_std_madt(MADT_ADDR, false);
     put_root(XSDT_ADDR, 8, xsdt_entries, 3);
     put_root(RSDT_ADDR, 4, rsdt_entries, 2);
     put_rsdp(RSDP_ADDR, rev, (uint32_t)RSDT_ADDR, XSDT_ADDR);
