@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Seed corpora for the libFuzzer harnesses in tests/fuzz/.
 
-  make_seeds.py --write               regenerate the committed binary seeds
-                                      (corpus/elf, corpus/memmap; corpus/config is hand-written)
-  make_seeds.py --workdir build/fuzz  fill build/fuzz/corpus-{elf,config,memmap} with the
+  make_seeds.py --write               regenerate the committed binary seeds (corpus/elf,
+                                      corpus/memmap, corpus/acpi; corpus/config is hand-written)
+  make_seeds.py --workdir build/fuzz  fill build/fuzz/corpus-{elf,config,memmap,acpi} with the
                                       committed seeds, plus build/kernel/*.elf for elf
 
 Every committed seed is valid: the seed-only runs (FUZZ_EXPECT_OK=1) require each to parse.
 The memmap input format is the one fuzz_memmap.c reads: a desc_size selector byte, an extra-range
-count byte, 20-byte extra ranges, then the raw map.
+count byte, 20-byte extra ranges, then the raw map. An acpi input is fake physical memory as
+fuzz_acpi.c reads it: the RSDP at offset 0, every table address an offset into the input.
 """
 import argparse
 import glob
@@ -19,7 +20,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-HARNESSES = ("elf", "config", "memmap")
+HARNESSES = ("elf", "config", "memmap", "acpi")
 
 # --- ELF64 ------------------------------------------------------------------------------
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
@@ -142,9 +143,113 @@ def memmap_seeds():
     }
 
 
+# --- fake physical memory with ACPI tables (RSDP at offset 0) ----------------------------
+SDT_HEADER = struct.Struct("<4sIBB6s8sI4sI")  # ACPI 6.5, 5.2.6
+RSDP_V1 = struct.Struct("<8sB6sBI")            # 5.2.5.3: the ACPI 1.0 part, 20 bytes
+RSDP_V2_TAIL = struct.Struct("<IQB3s")         # Length, XsdtAddress, Extended Checksum, Reserved
+RSDP_CHECKSUM, RSDP_EXT_CHECKSUM, SDT_CHECKSUM = 8, 32, 9
+ENABLED, ONLINE_CAPABLE, PCAT_COMPAT = 1, 2, 1
+
+
+def fix_sum(buf, length, off):
+    """Sets buf[off] so that the first `length` bytes of buf sum to 0 modulo 256."""
+    buf[off] = 0
+    buf[off] = -sum(buf[:length]) & 0xFF
+
+
+def sdt(sig, body):
+    """A table: common header (valid checksum) followed by body."""
+    out = bytearray(SDT_HEADER.pack(sig, SDT_HEADER.size + len(body), 1, 0, b"EMBERS",
+                                    b"SEEDTBL ", 1, b"EMBR", 1) + body)
+    fix_sum(out, len(out), SDT_CHECKSUM)
+    return bytes(out)
+
+
+def rsdp(revision, rsdt, xsdt=0):
+    out = bytearray(RSDP_V1.pack(b"RSD PTR ", 0, b"EMBERS", revision, rsdt))
+    if revision >= 2:
+        out += RSDP_V2_TAIL.pack(RSDP_V1.size + RSDP_V2_TAIL.size, xsdt, 0, bytes(3))
+        fix_sum(out, RSDP_V1.size, RSDP_CHECKSUM)
+        fix_sum(out, len(out), RSDP_EXT_CHECKSUM)
+    else:
+        fix_sum(out, RSDP_V1.size, RSDP_CHECKSUM)
+    return bytes(out)
+
+
+def root(sig, entries):
+    return sdt(sig, b"".join(struct.pack("<Q" if sig == b"XSDT" else "<I", e) for e in entries))
+
+
+def madt(entries, lapic=0xFEE00000, flags=PCAT_COMPAT):
+    return sdt(b"APIC", struct.pack("<II", lapic, flags) + b"".join(entries))
+
+
+def lapic(uid, apic_id, flags):
+    return struct.pack("<BBBBI", 0, 8, uid, apic_id, flags)
+
+
+def ioapic(ioapic_id, address, gsi_base):
+    return struct.pack("<BBBBII", 1, 12, ioapic_id, 0, address, gsi_base)
+
+
+def iso(bus, source, gsi, flags):
+    return struct.pack("<BBBBIH", 2, 10, bus, source, gsi, flags)
+
+
+def lapic_override(address):
+    return struct.pack("<BBHQ", 5, 12, 0, address)
+
+
+def x2apic(x2apic_id, flags, uid):
+    return struct.pack("<BBHIII", 9, 16, 0, x2apic_id, flags, uid)
+
+
+def skipped(entry_type, length):
+    """An entry of a type ember does not read (NMI source, LAPIC NMI, ...), zero body."""
+    return bytes([entry_type, length]) + bytes(length - 2)
+
+
+def memory(pieces):
+    """Fake physical memory: (offset, bytes) pieces, gaps 0xEE; the RSDP must be at offset 0."""
+    spans = sorted((off, off + len(data)) for off, data in pieces)
+    assert spans[0][0] == 0 and all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), spans
+    size = spans[-1][1]
+    out = bytearray(b"\xEE" * size)
+    for off, data in pieces:
+        out[off:off + len(data)] = data
+    return bytes(out)
+
+
+def acpi_seeds():
+    standard = madt([  # 4 local APICs (one disabled, one online-capable), 2 x2APICs, an I/O APIC,
+        lapic(0, 0, ENABLED), lapic(1, 1, ENABLED),    # 2 overrides and an address override
+        ioapic(8, 0xFEC00000, 0), lapic(2, 2, 0), lapic(3, 3, ONLINE_CAPABLE),
+        iso(0, 0, 2, 0), lapic_override(0x1FEE00000), iso(0, 9, 9, 0xD),
+        x2apic(0x100, ENABLED, 0x104), x2apic(0x101, ONLINE_CAPABLE, 0x105),
+    ])
+    facp, hpet = sdt(b"FACP", bytes(80)), sdt(b"HPET", bytes(20))
+    many = madt([lapic(i & 0xFF, i & 0xFF, ENABLED) for i in range(260)]
+                + [ioapic(i, 0xFEC00000 + 0x1000 * i, 24 * i) for i in range(18)]
+                + [iso(0, i, i, 0) for i in range(34)])
+    odd = madt([skipped(3, 8), x2apic(0x200, ENABLED, 0), skipped(4, 6), skipped(0xA, 12),
+                skipped(0x7F, 2), x2apic(0x201, ENABLED, 1)], flags=0)
+    return {
+        "rev2-xsdt.bin": memory([(0, rsdp(2, 0x68, 0x30)), (0x30, root(b"XSDT", [0xA0, 0x120])),
+                                 (0x68, root(b"RSDT", [0x120])), (0xA0, facp), (0x120, standard)]),
+        "rev0-rsdt.bin": memory([(0, rsdp(0, 0x20)), (0x20, root(b"RSDT", [0x50, 0x90])),
+                                 (0x50, hpet), (0x90, standard)]),
+        "rev2-rsdt-only.bin": memory([(0, rsdp(2, 0x40, 0)), (0x40, root(b"RSDT", [0, 0x70])),
+                                      (0x70, odd)]),
+        "two-madts-first-wins.bin": memory([(0, rsdp(2, 0, 0x30)),
+                                            (0x30, root(b"XSDT", [0x70, 0x100])),
+                                            (0x70, odd), (0x100, standard)]),
+        "many-entries.bin": memory([(0, rsdp(2, 0, 0x30)), (0x30, root(b"XSDT", [0x60])),
+                                    (0x60, many)]),
+    }
+
 # --- commands ---------------------------------------------------------------------------
 def write_seeds():
-    for name, seeds in (("elf", elf_seeds()), ("memmap", memmap_seeds())):
+    for name, seeds in (("elf", elf_seeds()), ("memmap", memmap_seeds()), ("acpi", acpi_seeds())):
         d = os.path.join(HERE, "corpus", name)
         os.makedirs(d, exist_ok=True)
         for f, data in seeds.items():
@@ -169,7 +274,7 @@ def fill_workdir(workdir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="regenerate committed binary seeds")
-    ap.add_argument("--workdir", help="fill WORKDIR/corpus-{elf,config,memmap}")
+    ap.add_argument("--workdir", help="fill WORKDIR/corpus-{elf,config,memmap,acpi}")
     args = ap.parse_args()
     if not args.write and not args.workdir:
         ap.error("give --write and/or --workdir")
