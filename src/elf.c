@@ -213,10 +213,9 @@ static enum elf_error check_placement(const elf64_phdr_t *ph, unsigned index, st
     return ELF_OK;
 }
 
-/* Validates PT_LOAD number index. Fills *seg and sets *loadable when it occupies memory
- * (p_memsz > 0); an empty segment is still checked against the file but not loaded. */
+/* Validates PT_LOAD number index, which occupies memory (p_memsz > 0), and fills *seg. */
 static enum elf_error check_load_segment(const elf64_phdr_t *ph, unsigned index, uint64_t file_size,
-                                         bool allow_wx, struct elf_segment *seg, bool *loadable,
+                                         bool allow_wx, struct elf_segment *seg,
                                          struct elf_diag *diag)
 {
     uint64_t file_end;
@@ -230,9 +229,6 @@ static enum elf_error check_load_segment(const elf64_phdr_t *ph, unsigned index,
     if (ph->p_filesz > ph->p_memsz)
         return fail(diag, ELF_ERR_FILESZ_EXCEEDS_MEMSZ, "phdr %u p_filesz 0x%lx > p_memsz 0x%lx",
                     index, ph->p_filesz, ph->p_memsz);
-    *loadable = ph->p_memsz > 0;
-    if (!*loadable)
-        return ELF_OK;
     err = check_placement(ph, index, diag);
     if (err != ELF_OK)
         return err;
@@ -250,34 +246,32 @@ static enum elf_error check_load_segment(const elf64_phdr_t *ph, unsigned index,
     return ELF_OK;
 }
 
-/* Reads the e_phnum program headers at phdrs and appends every non-empty PT_LOAD to plan. */
+/* Reads the e_phnum program headers at phdrs and appends every non-empty PT_LOAD to plan. A
+ * PT_LOAD with p_memsz 0 loads nothing, so it is skipped unchecked and uncounted whatever its
+ * vaddr, offset, filesz or align (the limine-c-template links two at vaddr 0). */
 static enum elf_error collect_segments(const elf64_ehdr_t *eh, const void *phdrs,
                                        uint64_t file_size, bool allow_wx, struct elf_plan *plan,
                                        struct elf_diag *diag)
 {
     const uint8_t *table = phdrs;
-    unsigned loads = 0;
     unsigned i;
 
     plan->count = 0;
     for (i = 0; i < eh->e_phnum; i++) {
         elf64_phdr_t ph;
-        bool loadable = false;
         enum elf_error err;
 
         copy_bytes(&ph, table + (size_t)i * sizeof ph, sizeof ph);
-        if (ph.p_type != ELF_PT_LOAD)
+        if (ph.p_type != ELF_PT_LOAD || ph.p_memsz == 0)
             continue;
-        if (++loads > ELF_MAX_LOAD_SEGMENTS)
+        if (plan->count == ELF_MAX_LOAD_SEGMENTS)
             return fail(diag, ELF_ERR_TOO_MANY_SEGMENTS,
-                        "phdr %u is PT_LOAD number 0x%x > max 0x%x", i, loads,
-                        ELF_MAX_LOAD_SEGMENTS);
-        err = check_load_segment(&ph, i, file_size, allow_wx, &plan->segments[plan->count],
-                                 &loadable, diag);
+                        "phdr %u is non-empty PT_LOAD number 0x%x > max 0x%x", i,
+                        plan->count + 1, ELF_MAX_LOAD_SEGMENTS);
+        err = check_load_segment(&ph, i, file_size, allow_wx, &plan->segments[plan->count], diag);
         if (err != ELF_OK)
             return err;
-        if (loadable)
-            plan->count++;
+        plan->count++;
     }
     if (plan->count == 0)
         return fail(diag, ELF_ERR_NO_LOAD_SEGMENTS, "none of 0x%x phdrs is a non-empty PT_LOAD",
