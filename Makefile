@@ -74,9 +74,10 @@ include $(sort $(wildcard tests/*/*.mk scripts/*.mk))
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -I. -MMD -MP
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 UNIT_TESTS  := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-# test_X.c and test_X_part.c link with the pure module X (src/X.c or arch/x86_64/X.c) and the formatter.
+# test_X.c and test_X_part.c link with the pure module X (src/X.c plus any src/X_*.c it is split
+# into, or arch/x86_64/X.c) and the formatter.
 unit_module = $(word 1,$(subst _, ,$(patsubst test_%,%,$(1))))
-unit_srcs = tests/unit/$(1).c $(wildcard src/$(call unit_module,$(1)).c arch/x86_64/$(call unit_module,$(1)).c) src/fmt.c
+unit_srcs = tests/unit/$(1).c $(wildcard src/$(call unit_module,$(1)).c src/$(call unit_module,$(1))_*.c arch/x86_64/$(call unit_module,$(1)).c) src/fmt.c
 
 $(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

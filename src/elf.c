@@ -3,6 +3,7 @@
 
 #include "ember/fmt.h"
 #include "ember/types.h"
+#include "elf_rules.h"
 
 static const char *const rule_names[ELF_ERR_COUNT] = {
     [ELF_OK] = "ok",
@@ -31,6 +32,10 @@ static const char *const rule_names[ELF_ERR_COUNT] = {
     [ELF_ERR_PHYS_WRAPS] = "phys-wraps",
     [ELF_ERR_SHARED_PAGE_PHYS] = "shared-page-phys",
     [ELF_ERR_RESERVED_RANGE] = "in-reserved-range",
+    [ELF_ERR_DYN_WITHOUT_DYNAMIC] = "dyn-without-dynamic",
+    [ELF_ERR_BAD_DYNAMIC] = "bad-dynamic",
+    [ELF_ERR_BELOW_MIN_VADDR] = "below-min-vaddr",
+    [ELF_ERR_SLIDE_OUT_OF_RANGE] = "slide-out-of-range",
 };
 
 const char *elf_error_name(enum elf_error err)
@@ -40,22 +45,29 @@ const char *elf_error_name(enum elf_error err)
     return rule_names[err];
 }
 
-/* Records err in diag (when non-NULL) as "<rule-name>: <details>" and returns it. */
-__attribute__((format(printf, 3, 4)))
-static enum elf_error fail(struct elf_diag *diag, enum elf_error err, const char *details, ...)
+/* Shared with src/elf_dyn.c through elf_rules.h. */
+enum elf_error elf_vfail(struct elf_diag *diag, enum elf_error err, const char *details, va_list ap)
 {
-    va_list ap;
     size_t n;
 
     if (diag == NULL)
         return err;
     diag->code = err;
     n = fmt_format(diag->message, sizeof diag->message, "%s: ", elf_error_name(err));
-    if (n < sizeof diag->message) {
-        va_start(ap, details);
+    if (n < sizeof diag->message)
         fmt_vformat(diag->message + n, sizeof diag->message - n, details, ap);
-        va_end(ap);
-    }
+    return err;
+}
+
+/* Records err in diag (when non-NULL) as "<rule-name>: <details>" and returns it. */
+__attribute__((format(printf, 3, 4)))
+static enum elf_error fail(struct elf_diag *diag, enum elf_error err, const char *details, ...)
+{
+    va_list ap;
+
+    va_start(ap, details);
+    err = elf_vfail(diag, err, details, ap);
+    va_end(ap);
     return err;
 }
 
@@ -129,10 +141,11 @@ static enum elf_error check_ident(const elf64_ehdr_t *eh, struct elf_diag *diag)
     return ELF_OK;
 }
 
-/* Every header rule for a file of file_size bytes; on success [*phoff, *phoff + *phsize) is the
- * program header table, inside the file and holding 1..ELF_MAX_PHNUM entries. */
-static enum elf_error check_ehdr(const elf64_ehdr_t *eh, uint64_t file_size, uint64_t *phoff,
-                                 uint64_t *phsize, struct elf_diag *diag)
+/* Every header rule for a file of file_size bytes (ET_DYN only with allow_dyn); on success
+ * [*phoff, *phoff + *phsize) is the program header table, inside the file and holding
+ * 1..ELF_MAX_PHNUM entries. */
+static enum elf_error check_ehdr(const elf64_ehdr_t *eh, uint64_t file_size, bool allow_dyn,
+                                 uint64_t *phoff, uint64_t *phsize, struct elf_diag *diag)
 {
     uint64_t table_size, table_end;
     enum elf_error err;
@@ -146,9 +159,9 @@ static enum elf_error check_ehdr(const elf64_ehdr_t *eh, uint64_t file_size, uin
     if (eh->e_machine != ELF_MACHINE_X86_64)
         return fail(diag, ELF_ERR_BAD_MACHINE, "e_machine 0x%x, want 0x%x", eh->e_machine,
                     ELF_MACHINE_X86_64);
-    if (eh->e_type != ELF_TYPE_EXEC)
-        return fail(diag, ELF_ERR_NOT_EXECUTABLE, "e_type 0x%x, want 0x%x (ET_EXEC)", eh->e_type,
-                    ELF_TYPE_EXEC);
+    if (eh->e_type != ELF_TYPE_EXEC && !(allow_dyn && eh->e_type == ELF_TYPE_DYN))
+        return fail(diag, ELF_ERR_NOT_EXECUTABLE, "e_type 0x%x, want 0x%x (ET_EXEC)%s", eh->e_type,
+                    ELF_TYPE_EXEC, allow_dyn ? " or 0x3 (ET_DYN)" : "");
     if (eh->e_phentsize != sizeof(elf64_phdr_t))
         return fail(diag, ELF_ERR_BAD_PHENTSIZE, "e_phentsize 0x%x, want 0x%zx", eh->e_phentsize,
                     sizeof(elf64_phdr_t));
@@ -168,7 +181,8 @@ static enum elf_error check_ehdr(const elf64_ehdr_t *eh, uint64_t file_size, uin
 }
 
 enum elf_error elf_check_header(const void *data, size_t len, uint64_t file_size,
-                                uint64_t *phoff, uint64_t *phsize, struct elf_diag *diag)
+                                const struct elf_options *opts, uint64_t *phoff, uint64_t *phsize,
+                                struct elf_diag *diag)
 {
     elf64_ehdr_t eh;
     enum elf_error err;
@@ -177,7 +191,7 @@ enum elf_error elf_check_header(const void *data, size_t len, uint64_t file_size
         return fail(diag, ELF_ERR_TRUNCATED_HEADER, "have 0x%zx bytes < header size 0x%zx", len,
                     sizeof eh);
     copy_bytes(&eh, data, sizeof eh);
-    err = check_ehdr(&eh, file_size, phoff, phsize, diag);
+    err = check_ehdr(&eh, file_size, opts != NULL && opts->allow_dyn, phoff, phsize, diag);
     return err != ELF_OK ? err : succeed(diag);
 }
 
@@ -213,10 +227,9 @@ static enum elf_error check_placement(const elf64_phdr_t *ph, unsigned index, st
     return ELF_OK;
 }
 
-/* Validates PT_LOAD number index. Fills *seg and sets *loadable when it occupies memory
- * (p_memsz > 0); an empty segment is still checked against the file but not loaded. */
+/* Validates PT_LOAD number index, which occupies memory (p_memsz > 0), and fills *seg. */
 static enum elf_error check_load_segment(const elf64_phdr_t *ph, unsigned index, uint64_t file_size,
-                                         bool allow_wx, struct elf_segment *seg, bool *loadable,
+                                         bool allow_wx, struct elf_segment *seg,
                                          struct elf_diag *diag)
 {
     uint64_t file_end;
@@ -230,9 +243,6 @@ static enum elf_error check_load_segment(const elf64_phdr_t *ph, unsigned index,
     if (ph->p_filesz > ph->p_memsz)
         return fail(diag, ELF_ERR_FILESZ_EXCEEDS_MEMSZ, "phdr %u p_filesz 0x%lx > p_memsz 0x%lx",
                     index, ph->p_filesz, ph->p_memsz);
-    *loadable = ph->p_memsz > 0;
-    if (!*loadable)
-        return ELF_OK;
     err = check_placement(ph, index, diag);
     if (err != ELF_OK)
         return err;
@@ -250,34 +260,42 @@ static enum elf_error check_load_segment(const elf64_phdr_t *ph, unsigned index,
     return ELF_OK;
 }
 
-/* Reads the e_phnum program headers at phdrs and appends every non-empty PT_LOAD to plan. */
+/* Reads the e_phnum program headers at phdrs and appends every non-empty PT_LOAD to plan. A
+ * PT_LOAD with p_memsz 0 loads nothing, so it is skipped unchecked and uncounted whatever its
+ * vaddr, offset, filesz or align (the limine-c-template links two at vaddr 0). PT_DYNAMICs are
+ * counted in *dyn, which keeps the first (elf_place() judges them). */
 static enum elf_error collect_segments(const elf64_ehdr_t *eh, const void *phdrs,
                                        uint64_t file_size, bool allow_wx, struct elf_plan *plan,
-                                       struct elf_diag *diag)
+                                       struct elf_dynamic_phdrs *dyn, struct elf_diag *diag)
 {
     const uint8_t *table = phdrs;
-    unsigned loads = 0;
     unsigned i;
 
     plan->count = 0;
     for (i = 0; i < eh->e_phnum; i++) {
         elf64_phdr_t ph;
-        bool loadable = false;
         enum elf_error err;
 
         copy_bytes(&ph, table + (size_t)i * sizeof ph, sizeof ph);
-        if (ph.p_type != ELF_PT_LOAD)
+        if (ph.p_type == ELF_PT_DYNAMIC) {
+            if (dyn->count == 0) {
+                dyn->first = ph;
+                dyn->first_index = i;
+            } else if (dyn->count == 1) {
+                dyn->second_index = i;
+            }
+            dyn->count++;
+        }
+        if (ph.p_type != ELF_PT_LOAD || ph.p_memsz == 0)
             continue;
-        if (++loads > ELF_MAX_LOAD_SEGMENTS)
+        if (plan->count == ELF_MAX_LOAD_SEGMENTS)
             return fail(diag, ELF_ERR_TOO_MANY_SEGMENTS,
-                        "phdr %u is PT_LOAD number 0x%x > max 0x%x", i, loads,
-                        ELF_MAX_LOAD_SEGMENTS);
-        err = check_load_segment(&ph, i, file_size, allow_wx, &plan->segments[plan->count],
-                                 &loadable, diag);
+                        "phdr %u is non-empty PT_LOAD number 0x%x > max 0x%x", i,
+                        plan->count + 1, ELF_MAX_LOAD_SEGMENTS);
+        err = check_load_segment(&ph, i, file_size, allow_wx, &plan->segments[plan->count], diag);
         if (err != ELF_OK)
             return err;
-        if (loadable)
-            plan->count++;
+        plan->count++;
     }
     if (plan->count == 0)
         return fail(diag, ELF_ERR_NO_LOAD_SEGMENTS, "none of 0x%x phdrs is a non-empty PT_LOAD",
@@ -408,33 +426,39 @@ enum elf_error elf_build_plan(const elf64_ehdr_t *ehdr, const void *phdrs, uint6
                               struct elf_diag *diag)
 {
     struct elf_plan work = { 0 }; /* unused slots stay zero in the caller's copy */
+    struct elf_dynamic_phdrs dyn = { 0 };
     elf64_ehdr_t eh;
     uint64_t phoff, phsize;
     const struct elf_region *last;
     enum elf_error err;
 
     copy_bytes(&eh, ehdr, sizeof eh);
-    err = check_ehdr(&eh, file_size, &phoff, &phsize, diag);
+    err = check_ehdr(&eh, file_size, opts != NULL && opts->allow_dyn, &phoff, &phsize, diag);
     if (err == ELF_OK)
-        err = collect_segments(&eh, phdrs, file_size, opts != NULL && opts->allow_wx, &work, diag);
+        err = collect_segments(&eh, phdrs, file_size, opts != NULL && opts->allow_wx, &work, &dyn,
+                               diag);
     if (err != ELF_OK)
         return err;
     sort_by_vaddr(work.segments, work.count);
     err = check_overlaps(work.segments, work.count, diag);
     if (err == ELF_OK)
         err = build_regions(&work, diag);
+    if (err != ELF_OK)
+        return err;
+    last = &work.regions[work.region_count - 1];
+    work.vaddr_min = work.regions[0].vaddr;
+    work.vaddr_end = last->vaddr + last->size;
+    /* from here on every address is final: the reserved range and the entry see the slid image */
+    err = elf_place(&work, &eh, &dyn, opts, diag);
     if (err == ELF_OK)
         err = check_reserved(&work, opts, diag);
-    work.entry = eh.e_entry;
+    work.entry = eh.e_entry + work.slide; /* mod 2^64: inside a segment before iff after */
     if (err == ELF_OK)
         err = check_entry(&work, diag);
     if (err != ELF_OK)
         return err;
     work.phnum = eh.e_phnum;
     work.shnum = eh.e_shnum;
-    last = &work.regions[work.region_count - 1];
-    work.vaddr_min = work.regions[0].vaddr;
-    work.vaddr_end = last->vaddr + last->size;
     *plan = work;
     return succeed(diag);
 }

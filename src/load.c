@@ -5,8 +5,9 @@
 #include "ember/memmap.h"
 
 /* Reads the ELF header and program header table into h (kept: the kernel pin hashes these very
- * bytes, the ones the plan was built from). */
-static EFI_STATUS read_headers(struct file *kernel, struct kernel_headers *h, struct elf_diag *diag)
+ * bytes, the ones the plan was built from); the header is checked under opts. */
+static EFI_STATUS read_headers(struct file *kernel, const struct elf_options *opts, struct kernel_headers *h,
+                               struct elf_diag *diag)
 {
     EFI_STATUS status;
 
@@ -14,7 +15,7 @@ static EFI_STATUS read_headers(struct file *kernel, struct kernel_headers *h, st
     status = file_read_at(kernel, 0, &h->ehdr, h->head_len);
     if (EFI_ERROR(status))
         return status;
-    if (elf_check_header(&h->ehdr, h->head_len, kernel->size, &h->phoff, &h->phsize, diag) != ELF_OK)
+    if (elf_check_header(&h->ehdr, h->head_len, kernel->size, opts, &h->phoff, &h->phsize, diag) != ELF_OK)
         return EFI_LOAD_ERROR;
     return file_read_at(kernel, h->phoff, h->phdrs, h->phsize);
 }
@@ -35,7 +36,7 @@ static EFI_STATUS load_read_plan(EFI_FILE_HANDLE root, const char *path, const s
         status = EFI_LOAD_ERROR;
         goto fail;
     }
-    status = read_headers(kernel, h, &diag);
+    status = read_headers(kernel, opts, h, &diag);
     if (!EFI_ERROR(status) && elf_build_plan(&h->ehdr, h->phdrs, kernel->size, opts, plan, &diag) != ELF_OK)
         status = EFI_LOAD_ERROR;
     if (diag.code != ELF_OK)
@@ -55,6 +56,7 @@ fail:
 
 EFI_STATUS stage_read_kernel_headers(struct boot *b)
 {
+    /* ember's own protocol: ET_EXEC only (allow_dyn false), no address floor (min_vaddr 0) */
     struct elf_options opts = { .allow_wx = b->config.allow_wx,
                                 .reserved_base = EMBER_HHDM_OFFSET,
                                 .reserved_size = EMBER_HHDM_MAX_SIZE,

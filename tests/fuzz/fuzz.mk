@@ -8,8 +8,9 @@ FUZZ_CFLAGS    := -std=gnu11 -g -O1 $(WARN) $(FUZZ_SANITIZE) -Iinclude -I. -MMD 
 FUZZ_HARNESSES := elf config memmap acpi
 FUZZ_BINS      := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_HARNESSES))
 
-# fuzz_X links the harness with the pure module X and the formatter (as the unit tests do).
-fuzz_srcs = $(FUZZ_DIR)/fuzz_$(1).c src/$(1).c src/fmt.c
+# fuzz_X links the harness with the pure module X (src/X.c and any src/X_*.c) and the formatter,
+# as the unit tests do.
+fuzz_srcs = $(FUZZ_DIR)/fuzz_$(1).c src/$(1).c $(wildcard src/$(1)_*.c) src/fmt.c
 
 $(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -237,9 +237,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum elf_error err;
 
     memset(&diag, POISON, sizeof diag);
-    err = elf_check_header(data, len, size, &phoff, &phsize, &diag);
+    err = elf_check_header(data, len, size, NULL, &phoff, &phsize, &diag);
     check_diag(err, &diag);
-    check(elf_check_header(data, len, size, &phoff2, &phsize2, NULL) == err,
+    check(elf_check_header(data, len, size, NULL, &phoff2, &phsize2, NULL) == err,
           "a NULL diag changes nothing");
     if (err != ELF_OK) {
         check(!expect_ok, "seed passes the header checks");

@@ -157,7 +157,7 @@ static inline enum elf_error check_header(const struct elf_fixture *f, size_t le
                                           uint64_t *phsize, struct elf_diag *diag)
 {
     fixture_write(f, image, sizeof image);
-    return elf_check_header(image, len, f->file_size, phoff, phsize, diag);
+    return elf_check_header(image, len, f->file_size, &f->opts, phoff, phsize, diag);
 }
 
 static inline void expect_header_ok(const struct elf_fixture *f)

@@ -161,7 +161,7 @@ static void test_elf_reads_header_from_unaligned_buffer(void **state)
     (void)state;
     fixture_init(&f);
     memcpy(raw + 1, &f.ehdr, sizeof f.ehdr);
-    assert_int_equal(elf_check_header(raw + 1, sizeof f.ehdr, f.file_size, &phoff, &phsize, NULL),
+    assert_int_equal(elf_check_header(raw + 1, sizeof f.ehdr, f.file_size, NULL, &phoff, &phsize, NULL),
                      ELF_OK);
     assert_int_equal(phoff, FIXTURE_PHOFF);
     assert_int_equal(phsize, 3 * sizeof(elf64_phdr_t));
@@ -240,7 +240,8 @@ static void test_elf_names_every_rule_distinctly(void **state)
 /* --- real toolchain output ------------------------------------------------------------------- */
 
 /* This test binary is real gcc output: a PIE (ET_DYN) must stop at not-executable after passing
- * every earlier header rule; a non-PIE (ET_EXEC) build must yield a full plan. */
+ * every earlier header rule, and with allow_dyn and Limine's floor yield a plan slid up to it; a
+ * non-PIE (ET_EXEC) build must yield a full plan. */
 static void test_elf_judges_this_test_binary(void **state)
 {
     FILE *file = fopen("/proc/self/exe", "rb");
@@ -264,11 +265,24 @@ static void test_elf_judges_this_test_binary(void **state)
     fclose(file);
     memcpy(&ehdr, data, sizeof ehdr);
 
-    err = elf_check_header(data, (size_t)size, (uint64_t)size, &phoff, &phsize, &diag);
-    if (ehdr.e_type == 3 /* ET_DYN */) {
+    err = elf_check_header(data, (size_t)size, (uint64_t)size, NULL, &phoff, &phsize, &diag);
+    if (ehdr.e_type == ELF_TYPE_DYN) {
+        struct elf_plan *plan = malloc(sizeof *plan);
+        struct elf_options limine = { .allow_dyn = true, .min_vaddr = ELF_LIMINE_MIN_VADDR };
         assert_int_equal(err, ELF_ERR_NOT_EXECUTABLE);
         assert_diag(&diag, ELF_ERR_NOT_EXECUTABLE);
         assert_string_equal(diag.message, "not-executable: e_type 0x3, want 0x2 (ET_EXEC)");
+        assert_non_null(plan);
+        assert_int_equal(elf_check_header(data, (size_t)size, (uint64_t)size, &limine, &phoff,
+                                          &phsize, &diag), ELF_OK);
+        if (elf_build_plan(&ehdr, data + phoff, (uint64_t)size, &limine, plan, &diag) != ELF_OK)
+            fail_msg("gcc's PIE refused: %s", diag.message);
+        assert_true(plan->is_dyn);
+        assert_true(plan->vaddr_min >= ELF_LIMINE_MIN_VADDR);
+        assert_int_equal(plan->slide % ELF_SLIDE_GRANULE, 0);
+        assert_int_equal(plan->entry, ehdr.e_entry + plan->slide);
+        assert_true(plan->dynamic_size >= ELF_DYN_ENTRY_SIZE);
+        free(plan);
     } else {
         struct elf_plan *plan = malloc(sizeof *plan);
         struct elf_options opts = { .allow_wx = false };

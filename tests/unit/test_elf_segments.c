@@ -51,23 +51,79 @@ static void test_elf_rejects_filesz_larger_than_memsz(void **state)
     expect_plan_error(&f, ELF_ERR_FILESZ_EXCEEDS_MEMSZ);
 }
 
-static void test_elf_skips_empty_segment_but_checks_its_file_range(void **state)
+static void test_elf_skips_empty_segment_whatever_its_other_fields(void **state)
+{
+    /* each header fails `rule` once it has one byte of memory; with memsz 0 it loads nothing and
+     * must not fail anything */
+    static const struct {
+        uint32_t flags;
+        uint64_t offset, vaddr, filesz, align;
+        enum elf_error rule;
+    } odd[] = {
+        { ELF_PF_R, UINT64_MAX, FIXTURE_TEXT_VADDR, 0, 0x1000, ELF_ERR_SEGMENT_OUTSIDE_FILE },
+        { ELF_PF_R, 0x1000, 0x0000800000000000ULL, 0, 0x1000, ELF_ERR_NON_CANONICAL },
+        { ELF_PF_R, 0x1000, FIXTURE_TEXT_VADDR + 0x10, 1, 0x200000, ELF_ERR_MISALIGNED_SEGMENT },
+        { ELF_PF_R, 0x1010, FIXTURE_TEXT_VADDR + 0x10, 2, 3, ELF_ERR_FILESZ_EXCEEDS_MEMSZ },
+        { ELF_PF_R, 0x1010, FIXTURE_TEXT_VADDR + 0x10, 0, 3, ELF_ERR_BAD_ALIGN },
+        { ELF_PF_R | ELF_PF_W | ELF_PF_X, 0x4000, FIXTURE_DATA_VADDR + 0x3000, 0, 0x1000,
+          ELF_ERR_WRITABLE_AND_EXECUTABLE },
+        { ELF_PF_R | ELF_PF_W, 0x4000, FIXTURE_DATA_VADDR + 0x2000, 0, 0x1000,
+          ELF_ERR_OVERLAPPING_SEGMENTS },
+    };
+    struct elf_fixture f;
+    struct elf_plan plan;
+    unsigned i;
+    (void)state;
+    for (i = 0; i < ARRAY_LEN(odd); i++) {
+        fixture_init(&f);
+        fixture_add(&f, ELF_PT_LOAD, odd[i].flags, odd[i].offset, odd[i].vaddr, 0, odd[i].filesz, 0,
+                    odd[i].align);
+        expect_plan_ok(&f, &plan);
+        assert_int_equal(plan.count, 3);
+        assert_int_equal(plan.region_count, 3);
+        assert_int_equal(plan.vaddr_min, FIXTURE_TEXT_VADDR);
+        f.phdrs[3].p_memsz = 1;
+        expect_plan_error(&f, odd[i].rule);
+    }
+}
+
+static void test_elf_accepts_template_kernel_with_two_empty_loads_at_zero(void **state)
 {
     struct elf_fixture f;
     struct elf_plan plan;
     (void)state;
-    fixture_init(&f);
-    /* memsz 0 at an address that would otherwise be non-canonical and overlap text */
-    fixture_add(&f, ELF_PT_LOAD, ELF_PF_R | ELF_PF_W | ELF_PF_X, 0x5000, 0x0000800000000000ULL, 0,
-                0, 0, 3);
+    /* the limine-c-template's shape: two memsz-0 PT_LOADs at vaddr 0, offset 0, then the kernel */
+    fixture_init_empty(&f);
+    fixture_add(&f, ELF_PT_LOAD, ELF_PF_R, 0, 0, 0, 0, 0, 0x1000);
+    fixture_add(&f, ELF_PT_LOAD, ELF_PF_R | ELF_PF_W, 0, 0, 0, 0, 0, 0x1000);
+    fixture_add(&f, ELF_PT_LOAD, ELF_PF_R | ELF_PF_X, 0x1000, FIXTURE_TEXT_VADDR, 0x100000,
+                0x1800, 0x1800, 0x1000);
+    fixture_add(&f, ELF_PT_LOAD, ELF_PF_R | ELF_PF_W, 0x4000, FIXTURE_DATA_VADDR, 0x103000, 0x400,
+                0x2400, 0x1000);
+    f.opts.min_vaddr = ELF_LIMINE_MIN_VADDR; /* the empty ones at 0 are not "below" it */
     expect_plan_ok(&f, &plan);
-    assert_int_equal(plan.count, 3);
-    assert_int_equal(plan.region_count, 3);
-    f.phdrs[3].p_offset = 0x5001;
-    expect_plan_error(&f, ELF_ERR_SEGMENT_OUTSIDE_FILE);
-    f.phdrs[3].p_offset = 0x1000;
-    f.phdrs[3].p_filesz = 1; /* filesz 1 > memsz 0 */
-    expect_plan_error(&f, ELF_ERR_FILESZ_EXCEEDS_MEMSZ);
+    assert_int_equal(plan.phnum, 4);
+    assert_int_equal(plan.count, 2);
+    assert_int_equal(plan.segments[0].vaddr, FIXTURE_TEXT_VADDR);
+    assert_int_equal(plan.segments[1].vaddr, FIXTURE_DATA_VADDR);
+    assert_int_equal(plan.vaddr_min, FIXTURE_TEXT_VADDR);
+    assert_int_equal(plan.slide, 0);
+}
+
+static void test_elf_does_not_count_empty_loads_against_segment_limit(void **state)
+{
+    struct elf_fixture f;
+    struct elf_plan plan;
+    unsigned i;
+    (void)state;
+    fixture_init(&f);
+    for (i = 3; i < ELF_MAX_LOAD_SEGMENTS; i++)
+        fixture_add(&f, ELF_PT_LOAD, ELF_PF_R, 0, 0xffffffff80100000ULL + i * 0x1000,
+                    0x200000 + i * 0x1000, 0, 0x1000, 0x1000);
+    for (i = 0; i < 8; i++) /* eight empty ones on top of the plan's 32 */
+        fixture_add(&f, ELF_PT_LOAD, ELF_PF_R, 0, 0, 0, 0, 0, 0x1000);
+    expect_plan_ok(&f, &plan);
+    assert_int_equal(plan.count, ELF_MAX_LOAD_SEGMENTS);
 }
 
 static void test_elf_rejects_non_canonical_start(void **state)
@@ -283,7 +339,9 @@ int main(void)
         cmocka_unit_test(test_elf_rejects_segment_past_end_of_file),
         cmocka_unit_test(test_elf_rejects_segment_whose_file_range_wraps),
         cmocka_unit_test(test_elf_rejects_filesz_larger_than_memsz),
-        cmocka_unit_test(test_elf_skips_empty_segment_but_checks_its_file_range),
+        cmocka_unit_test(test_elf_skips_empty_segment_whatever_its_other_fields),
+        cmocka_unit_test(test_elf_accepts_template_kernel_with_two_empty_loads_at_zero),
+        cmocka_unit_test(test_elf_does_not_count_empty_loads_against_segment_limit),
         cmocka_unit_test(test_elf_rejects_non_canonical_start),
         cmocka_unit_test(test_elf_rejects_segment_spanning_the_non_canonical_hole),
         cmocka_unit_test(test_elf_accepts_segment_ending_at_top_of_lower_half),
