@@ -1,7 +1,9 @@
 /* The Limine boot protocol, base revisions 0-3: finding the kernel's requests, its address space
  * per revision and the handoff. Responses are built in limine_resp.c. */
 #include "arch/x86_64/gdt.h"
+#include "ember/acpi.h"
 #include "ember/fmt.h"
+#include "ember/ioapic.h"
 #include "ember/log.h"
 #include "ember/lmemmap.h"
 #include "ember/memmap.h"
@@ -280,22 +282,73 @@ static EFI_STATUS limine_map(struct boot *b)
     return status;
 }
 
+/* ACPI tables through the firmware's identity map, within the physical memory the map describes. */
+static const void *acpi_identity(void *ctx, uint64_t addr, uint64_t len)
+{
+    const struct boot *b = ctx;
+    uint64_t end;
+
+    if (__builtin_add_overflow(addr, len, &end) || end > b->hhdm_size)
+        return NULL;
+    return (const void *)(uintptr_t)addr;
+}
+
+/* The I/O APICs the MADT lists, to be masked after ExitBootServices. No MADT: nothing to mask (logged). */
+static void find_ioapics(struct boot *b, struct limine_state *st)
+{
+    static struct madt_info madt; /* ~5 KiB: too big for the firmware stack */
+    struct acpi_access io = { acpi_identity, b };
+    struct acpi_diag diag;
+    uint64_t table;
+    uint32_t length;
+
+    if (b->facts.acpi_rsdp == 0 || acpi_find_table(&io, b->facts.acpi_rsdp, "APIC", &table, &length, &diag) != ACPI_OK ||
+        acpi_parse_madt(&io, table, length, &madt, &diag) != ACPI_OK) {
+        log_warn("limine: no usable MADT (%s): I/O APIC entries are left as the firmware set them",
+                 b->facts.acpi_rsdp == 0 ? "no RSDP" : diag.message);
+        return;
+    }
+    for (unsigned i = 0; i < madt.ioapic_count && st->ioapic_count < LIMINE_MAX_IOAPICS; i++)
+        st->ioapics[st->ioapic_count++] = madt.ioapics[i].address;
+}
+
 static EFI_STATUS limine_build(struct boot *b)
 {
+    find_ioapics(b, limine_state_of(b));
     return limine_build_responses(b);
 }
 
-/* Legacy PIC: mask every line on both controllers (OCW1). */
-static void mask_legacy_pic(void)
+/* IOREGSEL/IOWIN access to the I/O APIC at ctx (its physical MMIO base, identity-mapped). */
+static uint32_t ioapic_read(void *ctx, uint32_t reg)
+{
+    volatile uint32_t *base = ctx;
+    base[IOAPIC_MMIO_IOREGSEL / 4] = reg;
+    return base[IOAPIC_MMIO_IOWIN / 4];
+}
+
+static void ioapic_write(void *ctx, uint32_t reg, uint32_t value)
+{
+    volatile uint32_t *base = ctx;
+    base[IOAPIC_MMIO_IOREGSEL / 4] = reg;
+    base[IOAPIC_MMIO_IOWIN / 4] = value;
+}
+
+/* The entry state: legacy PIC lines (OCW1) and the I/O APICs' fixed/lowest-priority entries masked. */
+static void mask_interrupts(struct limine_state *st)
 {
     arch_port_write8(0x21, 0xFF);
     arch_port_write8(0xA1, 0xFF);
+    for (unsigned i = 0; i < st->ioapic_count; i++) {
+        struct ioapic_regs io = { ioapic_read, ioapic_write, (void *)(uintptr_t)st->ioapics[i] };
+        unsigned masked = ioapic_mask_fixed_and_lowest(&io);
+        log_debug("limine: I/O APIC at 0x%llx: %u entries masked", (unsigned long long)st->ioapics[i], masked);
+    }
 }
 
 static void limine_finish(struct boot *b)
 {
     limine_finish_responses(b);
-    mask_legacy_pic();
+    mask_interrupts(limine_state_of(b));
 }
 
 /* Fills the trampoline's arguments and jumps to its alias: CR3, GDT, PAT, stack, entry. */
