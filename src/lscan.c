@@ -5,26 +5,7 @@
 
 #include "ember/fmt.h"
 
-/* Rules taken from the protocol text (limine-protocol PROTOCOL.md, base revisions 0-3; trunk agrees):
- * - Requests and the base-revision tag lie "on an 8-byte aligned boundary" of the loaded image.
- *   Only file-backed bytes can hold them: .bss is zero when the loader looks.
- * - Markers: "The bootloader will only accept requests placed between the last start marker found
- *   [...] and the first end marker found." "For base revisions 0 and 1, the requests delimiters are
- *   hints. The bootloader can still search for requests and base revision tags outside the
- *   delimited area if it doesn't support the hints." From revision 2 "the delimiters must be
- *   honoured, if present". ember's reading:
- *     - "last" and "first" are by vaddr (independent of segment order); either marker alone bounds
- *       one side ("start and/or end markers"); an end marker below the start marker is an error.
- *     - revision >= 2: a request outside [start, end) is not a request (verdict OUTSIDE_MARKERS).
- *     - revision 0-1: markers are hints ember does not rely on: a request outside them is still
- *       answered, as a loader that ignores the hints would, and flagged outside_markers so the
- *       loader can warn. Kernels that booted on such loaders keep booting.
- *     - the tag decides which of the two applies, so a revision >= 2 tag outside its own binding
- *       markers is an error rather than silently falling back to revision 0.
- * - "There may only be 1 of the same request. The bootloader will refuse to boot an executable
- *   with multiple of the same request IDs." ember also refuses a second tag, a request whose
- *   response field is not 0 in the file, and a request at a vaddr == 4 (mod 8) (never read by any
- *   loader: a silent NULL response otherwise). */
+/* The protocol rules this follows, with the spec's words: include/ember/lscan.h. */
 
 #define WORD_BYTES 8u
 #define HALF_SHIFT 32
@@ -271,7 +252,7 @@ static void check_misaligned(struct scanner *s, const struct view *v, int64_t m)
  * low byte is one of ten values (a few percent of words in code, none in zeros). Items are found
  * in ascending vaddr order: each probe at even j tests, in byte order, the misaligned start at
  * j-2, the aligned start at j-1, the misaligned start at j-1 and the aligned start at j, and
- * every start is tested from exactly one probe. */
+ * every start is tested from exactly one probe (or the tail check after the loop). */
 static void scan_segment(struct scanner *s, const struct lscan_segment *seg)
 {
     struct view v = { seg, (WORD_BYTES - seg->vaddr % WORD_BYTES) % WORD_BYTES, 0 };
@@ -289,6 +270,10 @@ static void scan_segment(struct scanner *s, const struct lscan_segment *seg)
         check_misaligned(s, &v, (int64_t)j - 1);
         check_aligned(s, &v, j);
     }
+    /* With an even word count the next probe would be the partial word past the last whole one;
+     * the only start it alone sees is a misaligned magic ending in its first half. */
+    if (v.words % 2 == 0)
+        check_misaligned(s, &v, (int64_t)v.words - 2);
 }
 
 /* --- pass 2: judge ------------------------------------------------------------------------------ */

@@ -105,15 +105,41 @@ struct lscan_diag {
     char message[LSCAN_MESSAGE_MAX]; /* "duplicate HHDM request at 0x... (first at 0x...)" */
 };
 
+/* Rules taken from the protocol text (limine-protocol PROTOCOL.md, base revisions 0-3; trunk agrees):
+ * - Requests and the base-revision tag lie "on an 8-byte aligned boundary" of the loaded image.
+ *   Only file-backed bytes can hold them: .bss is zero when the loader looks.
+ * - Markers: "The bootloader will only accept requests placed between the last start marker found
+ *   [...] and the first end marker found." "For base revisions 0 and 1, the requests delimiters are
+ *   hints. The bootloader can still search for requests and base revision tags outside the
+ *   delimited area if it doesn't support the hints." From revision 2 "the delimiters must be
+ *   honoured, if present". ember's reading:
+ *     - "last" and "first" are by vaddr (independent of segment order); either marker alone bounds
+ *       one side ("start and/or end markers"); an end marker below the start marker is an error.
+ *     - revision >= 2: a request outside [start, end) is not a request (verdict OUTSIDE_MARKERS).
+ *     - revision 0-1: markers are hints ember does not rely on: a request outside them is still
+ *       answered, as a loader that ignores the hints would, and flagged outside_markers so the
+ *       loader can warn. Kernels that booted on such loaders keep booting.
+ *     - the tag decides which of the two applies, so a revision >= 2 tag outside its own binding
+ *       markers is an error rather than silently falling back to revision 0.
+ * - "There may only be 1 of the same request. The bootloader will refuse to boot an executable
+ *   with multiple of the same request IDs." ember also refuses a second tag, a request whose
+ *   response field is not 0 in the file, and a request at a vaddr == 4 (mod 8) (never read by any
+ *   loader: a silent NULL response otherwise). */
+
 /* Scans segs[0..n) once and fills *out (all of it, on success and on error). diag may be NULL;
- * it gets the first error found, or LSCAN_OK and "". Markers: see src/lscan.c. Reads only the
- * file-backed bytes of each segment; writes nothing to them. */
+ * it gets the first error found, or LSCAN_OK and "". Reads only the file-backed bytes of each
+ * segment; writes nothing to them. */
 enum lscan_error lscan_scan(const struct lscan_segment *segs, size_t n, struct lscan_result *out,
                             struct lscan_diag *diag);
 
-/* Writes the base revision ember used back into the tag, as the spec asks of a loader that
- * supports revision 3: word 1 = loaded_revision always; word 2 = 0 when loaded_revision is the
- * revision asked for, else left as it is (the kernel sees it was not honoured). No tag: nothing. */
+/* Writes the base revision ember used back into the tag. The spec: "if the executable's requested
+ * base revision is supported, the 3rd component of the base revision tag must be set to 0 by the
+ * bootloader"; otherwise the loader communicates "failure to comply [...] by leaving the 3rd
+ * component of the base revision tag unchanged"; and a loader supporting revision 3 must "always
+ * set the 2nd component of the base revision tag to the base revision actually used to load the
+ * executable, regardless of whether it was the requested one or not". So: word 1 = loaded_revision
+ * always; word 2 = 0 when loaded_revision is the revision asked for, else left as it is. No tag:
+ * nothing is written (the kernel asked for nothing; revision 0 applies). */
 void lscan_write_back_revision(struct lscan_result *r, uint64_t loaded_revision);
 
 /* For protocol=auto: true when the bytes look like a Limine kernel — a base-revision tag, a

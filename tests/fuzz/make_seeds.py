@@ -2,8 +2,9 @@
 """Seed corpora for the libFuzzer harnesses in tests/fuzz/.
 
   make_seeds.py --write               regenerate the committed binary seeds (corpus/elf,
-                                      corpus/memmap, corpus/acpi; corpus/config is hand-written)
-  make_seeds.py --workdir build/fuzz  fill build/fuzz/corpus-{elf,config,memmap,acpi} with the
+                                      corpus/memmap, corpus/acpi, corpus/lscan; corpus/config is
+                                      hand-written)
+  make_seeds.py --workdir build/fuzz  fill build/fuzz/corpus-{elf,config,memmap,acpi,lscan} with the
                                       committed seeds, plus build/kernel/*.elf for elf
 
 Every committed seed is valid: the seed-only runs (FUZZ_EXPECT_OK=1) require each to parse.
@@ -20,7 +21,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-HARNESSES = ("elf", "config", "memmap", "acpi")
+HARNESSES = ("elf", "config", "memmap", "acpi", "lscan")
 
 # --- ELF64 ------------------------------------------------------------------------------
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
@@ -247,9 +248,82 @@ def acpi_seeds():
                                     (0x60, many)]),
     }
 
+# --- Limine-style loaded segments (fuzz_lscan) -------------------------------------------
+LIMINE_COMMON = (0xC7B1DD30DF4C8B88, 0x0A82E883A194F07B)
+LIMINE_TAG = (0xF9562B2D5C95A6C8, 0x6A7B384944536BDC)
+LIMINE_START = (0xF6B8F4B39DE7D1AE, 0xFAB91A6940FCB9CF, 0x785C6ED015D3E316, 0x181E920A7852B9D9)
+LIMINE_END = (0xADC0E0531BB10D03, 0x9572709F31764C62)
+LIMINE_IDS = {  # id words 2-3, from the protocol text
+    "bootloader_info": (0xF55038D8E2A1202F, 0x279426FCF5F59740),
+    "stack_size": (0x224EF0460A8E8926, 0xE1CB0FC25F46EA3D),
+    "hhdm": (0x48DCF1CB8AD2B852, 0x63984E959A98244B),
+    "framebuffer": (0x9D5827DCD881DD75, 0xA3148604F6FAB11B),
+    "paging_mode": (0x95C1A0EDAB0944CB, 0xA4E5CB3842F7488A),
+    "memmap": (0x67CF3D9D378A806F, 0xE304ACDFC50C3C62),
+    "module": (0x3E7E279702BE32AF, 0xCA1C4F3BD1280CEE),
+    "rsdp": (0xC5E77B6B397E7B43, 0x27637845ACCDCF3C),
+    "executable_address": (0x71BA76863CC55F63, 0xB2644A48C516A487),
+    "terminal": (0x0785A0AEA5D0750F, 0x1C1936FEE0D6CF6E),  # removed from the protocol: unknown
+}
+
+
+def words(*ws):
+    return struct.pack("<%dQ" % len(ws), *ws)
+
+
+def limine_request(name, revision=0, fields=()):
+    """A request: common magic, id words, revision, response 0, then its own fields."""
+    return words(*LIMINE_COMMON, *LIMINE_IDS[name], revision, 0, *fields)
+
+
+def code_like(n, seed):
+    """n bytes of deterministic noise rich in the scanner's probe bytes (0x88, 0x03, ...)."""
+    probe = (0x88, 0x7B, 0xC8, 0xDC, 0xAE, 0xCF, 0x03, 0x62, 0x30, 0x83)
+    out, x = bytearray(), seed
+    for i in range(n):
+        x = (x * 1103515245 + 12345) & 0x7FFFFFFF
+        out.append(probe[x % len(probe)] if i % 3 == 0 else (x >> 16) & 0xFF)
+    return bytes(out)
+
+
+def lscan_input(segments, write_back, rotate=0, reversed_slots=False):
+    """A fuzz_lscan input; segments are (bytes, vaddr % 8, .bss in 64-byte units)."""
+    out = bytearray([(len(segments) - 1) | rotate << 2 | int(reversed_slots) << 4 | write_back << 5])
+    for data, misalign, bss in segments:
+        out += struct.pack("<HBB", len(data), misalign, bss)
+    for data, _, _ in segments:
+        out += data
+    return bytes(out)
+
+
+def lscan_seeds():
+    rev3 = (code_like(64, 1) + words(*LIMINE_START) + words(*LIMINE_TAG, 3)
+            + limine_request("bootloader_info") + limine_request("hhdm")
+            + limine_request("memmap") + limine_request("framebuffer")
+            + limine_request("stack_size", 0, (0x40000,))
+            + limine_request("paging_mode", 1, (0, 1, 0))
+            + limine_request("module", 1, (0, 0)) + words(*LIMINE_END) + code_like(40, 2))
+    hint_code = code_like(48, 3) + limine_request("hhdm") + code_like(24, 4)
+    hint_data = (words(*LIMINE_START) + words(*LIMINE_TAG, 1) + limine_request("memmap")
+                 + words(*LIMINE_END))
+    no_tag = (bytes(4) + limine_request("rsdp") + code_like(16, 5)  # vaddr 4 mod 8: 4 pad bytes
+              + limine_request("executable_address") + limine_request("terminal"))
+    outside = code_like(32, 6) + limine_request("framebuffer")  # outside binding markers
+    bound = (words(*LIMINE_START) + words(*LIMINE_TAG, 2) + limine_request("hhdm")
+             + limine_request("framebuffer") + words(*LIMINE_END))
+    return {
+        "rev3-markers.bin": lscan_input([(rev3, 0, 16)], 3),
+        "rev1-hint-outside.bin": lscan_input([(hint_code, 0, 0), (hint_data, 0, 4)], 1, rotate=1),
+        "rev0-no-tag-unaligned.bin": lscan_input([(no_tag, 4, 0)], 0),
+        "rev2-three-segments.bin": lscan_input([(outside, 0, 0), (bound, 0, 0), (b"", 0, 32)], 2,
+                                               reversed_slots=True),
+    }
+
+
 # --- commands ---------------------------------------------------------------------------
 def write_seeds():
-    for name, seeds in (("elf", elf_seeds()), ("memmap", memmap_seeds()), ("acpi", acpi_seeds())):
+    for name, seeds in (("elf", elf_seeds()), ("memmap", memmap_seeds()), ("acpi", acpi_seeds()),
+                        ("lscan", lscan_seeds())):
         d = os.path.join(HERE, "corpus", name)
         os.makedirs(d, exist_ok=True)
         for f, data in seeds.items():
@@ -274,7 +348,7 @@ def fill_workdir(workdir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="regenerate committed binary seeds")
-    ap.add_argument("--workdir", help="fill WORKDIR/corpus-{elf,config,memmap,acpi}")
+    ap.add_argument("--workdir", help="fill WORKDIR/corpus-{elf,config,memmap,acpi,lscan}")
     args = ap.parse_args()
     if not args.write and not args.workdir:
         ap.error("give --write and/or --workdir")

@@ -60,6 +60,13 @@ static void test_lscan_reports_misaligned_request(void **state)
     assert_int_equal(result.misaligned_vaddr, IMAGE_VADDR + 8 * 20 + 4);
     assert_int_equal(result.misaligned_kind, LSCAN_HHDM);
     assert_int_equal(result.count, 0);
+    {
+        /* the magic ends 4 bytes into a partial last word, after an even number of whole words */
+        struct lscan_segment s = image_segment(0, 23);
+        s.filesz = 8 * 20 + 4 + 2 * WORD;
+        assert_int_equal(scan(&s, 1), LSCAN_ERR_MISALIGNED_REQUEST);
+        assert_int_equal(result.misaligned_vaddr, IMAGE_VADDR + 8 * 20 + 4);
+    }
     /* the other word parity; then the file ends inside the id words (kind unknown), then
      * inside the common magic (nothing to see) */
     image_reset();
