@@ -1,5 +1,6 @@
 /* Kernel loading: headers only first (validate before allocating), then segments straight to their pages. */
 #include "ember/boot.h"
+#include "ember/limine.h"
 #include "ember/fmt.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
@@ -57,11 +58,29 @@ fail:
 EFI_STATUS stage_read_kernel_headers(struct boot *b)
 {
     /* ember's own protocol: ET_EXEC only (allow_dyn false), no address floor (min_vaddr 0) */
+    bool ember_only = b->config.protocol[0] == 'e';
     struct elf_options opts = { .allow_wx = b->config.allow_wx,
                                 .reserved_base = EMBER_HHDM_OFFSET,
                                 .reserved_size = EMBER_HHDM_MAX_SIZE,
-                                .reserved_name = "ember's direct map" };
+                                .reserved_name = "ember's direct map",
+                                /* relocatable kernels are the Limine protocol's; protocol=limine also
+                                 * refuses ET_EXEC below its minimum (auto decides that later) */
+                                .allow_dyn = !ember_only,
+                                .min_vaddr = b->config.protocol[0] == 'l' ? LIMINE_KERNEL_MIN_VADDR : 0 };
     EFI_STATUS status = load_read_plan(b->root, b->config.kernel, &opts, &b->kernel, &b->headers, &b->plan);
+
+    if (!EFI_ERROR(status) && b->plan.is_dyn && opts.min_vaddr == 0) {
+        /* protocol=auto and relocatable: only the Limine protocol loads it, so slide it as Limine does */
+        struct elf_diag diag = { ELF_OK, "" };
+        opts.min_vaddr = LIMINE_KERNEL_MIN_VADDR;
+        if (elf_build_plan(&b->headers.ehdr, b->headers.phdrs, b->kernel.size, &opts, &b->plan, &diag) != ELF_OK) {
+            log_error("invalid kernel %s: %s", b->config.kernel, diag.message);
+            status = EFI_LOAD_ERROR;
+        }
+    }
+    if (!EFI_ERROR(status) && b->plan.is_dyn)
+        log_info("relocatable kernel (ET_DYN): slid by 0x%llx to 0x%llx", (unsigned long long)b->plan.slide,
+                 (unsigned long long)b->plan.vaddr_min);
 
     b->tsc_headers = arch_timestamp();
     return status;

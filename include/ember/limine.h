@@ -96,6 +96,9 @@
 
 #define LIMINE_ID_WORDS 4
 
+/* Kernels live at or above this address; relocatable ones linked lower are slid up to it. */
+#define LIMINE_KERNEL_MIN_VADDR 0xffffffff80000000ULL
+
 /* Opens every request. `revision` says which fields the kernel provides (the loader treats a
  * higher revision than it knows as the highest it knows); `response` is 0 until answered. */
 struct limine_request_header {

@@ -6,7 +6,6 @@
 #include "ember/proto.h"
 
 #define LIMINE_REVISION_NEWEST 3            /* the newest base revision ember implements */
-#define LIMINE_MIN_KERNEL_VADDR 0xffffffff80000000ULL
 #define LIMINE_DEFAULT_STACK (64 * KIB)
 #define LIMINE_MAX_STACK (16 * MIB)
 #define LIMINE_MAX_IOAPICS 16

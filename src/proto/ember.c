@@ -7,6 +7,11 @@
 
 static EFI_STATUS ember_prepare(struct boot *b)
 {
+    if (b->plan.is_dyn) {
+        log_error("kernel %s is relocatable (ET_DYN): ember's own protocol loads ET_EXEC kernels only; "
+                  "Limine-protocol kernels may be relocatable (protocol=limine or auto)", b->config.kernel);
+        return EFI_LOAD_ERROR;
+    }
     b->stack_size = b->config.stack_size;
     return EFI_SUCCESS;
 }

@@ -186,10 +186,10 @@ static EFI_STATUS limine_prepare(struct boot *b)
         return status;
     uefi_call_wrapper(BS->SetMem, 3, st, sizeof *st, 0);
     b->proto_state = st;
-    if (b->plan.vaddr_min < LIMINE_MIN_KERNEL_VADDR) {
+    if (b->plan.vaddr_min < LIMINE_KERNEL_MIN_VADDR) {
         log_error("limine: the kernel is linked at 0x%llx; Limine-protocol kernels live at or above 0x%llx "
                   "(relink it there, or link it position-independent)", (unsigned long long)b->plan.vaddr_min,
-                  LIMINE_MIN_KERNEL_VADDR);
+                  LIMINE_KERNEL_MIN_VADDR);
         return EFI_LOAD_ERROR;
     }
     for (unsigned i = 1; i < b->plan.region_count; i++)

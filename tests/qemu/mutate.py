@@ -101,7 +101,8 @@ CORPUS = [
     ("e-version-2", field("version", 2), r"bad-version"),
     ("machine-i386", field("machine", 3), r"bad-machine"),
     ("machine-aarch64", field("machine", 183), r"bad-machine"),
-    ("type-dyn", field("type", 3), r"not-executable"),
+    # protocol=auto accepts ET_DYN for the Limine protocol, which needs a PT_DYNAMIC to relocate it
+    ("type-dyn", field("type", 3), r"dyn-without-dynamic"),
     ("type-rel", field("type", 1), r"not-executable"),
     ("phentsize-32", field("phentsize", 32), r"bad-phentsize"),
     ("phnum-0", field("phnum", 0), r"no-load-segments"),
