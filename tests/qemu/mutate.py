@@ -101,6 +101,7 @@ CORPUS = [
     ("e-version-2", field("version", 2), r"bad-version"),
     ("machine-i386", field("machine", 3), r"bad-machine"),
     ("machine-aarch64", field("machine", 183), r"bad-machine"),
+    # ember's own protocol loads ET_EXEC only (elf_options.allow_dyn is for the Limine protocol)
     ("type-dyn", field("type", 3), r"not-executable"),
     ("type-rel", field("type", 1), r"not-executable"),
     ("phentsize-32", field("phentsize", 32), r"bad-phentsize"),
