@@ -5,7 +5,7 @@ FUZZ_DIR       := tests/fuzz
 FUZZ_SECONDS   ?= 60
 FUZZ_SANITIZE  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS    := -std=gnu11 -g -O1 $(WARN) $(FUZZ_SANITIZE) -Iinclude -I. -MMD -MP
-FUZZ_HARNESSES := elf config memmap acpi lscan
+FUZZ_HARNESSES := elf config memmap acpi lscan reloc
 FUZZ_BINS      := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_HARNESSES))
 
 # fuzz_X links the harness with the pure module X (src/X.c and any src/X_*.c) and the formatter,

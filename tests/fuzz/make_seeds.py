@@ -2,9 +2,9 @@
 """Seed corpora for the libFuzzer harnesses in tests/fuzz/.
 
   make_seeds.py --write               regenerate the committed binary seeds (corpus/elf,
-                                      corpus/memmap, corpus/acpi, corpus/lscan; corpus/config is
+                                      corpus/memmap, corpus/acpi, corpus/lscan, corpus/reloc; corpus/config is
                                       hand-written)
-  make_seeds.py --workdir build/fuzz  fill build/fuzz/corpus-{elf,config,memmap,acpi,lscan} with the
+  make_seeds.py --workdir build/fuzz  fill build/fuzz/corpus-{elf,config,memmap,acpi,lscan,reloc} with the
                                       committed seeds, plus build/kernel/*.elf for elf
 
 Every committed seed is valid: the seed-only runs (FUZZ_EXPECT_OK=1) require each to parse.
@@ -21,22 +21,23 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-HARNESSES = ("elf", "config", "memmap", "acpi", "lscan")
+HARNESSES = ("elf", "config", "memmap", "acpi", "lscan", "reloc")
 
 # --- ELF64 ------------------------------------------------------------------------------
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
 PHDR = struct.Struct("<IIQQQQQQ")
-PT_LOAD, PT_NOTE, PT_GNU_STACK = 1, 4, 0x6474E551
+PT_LOAD, PT_DYNAMIC, PT_NOTE, PT_GNU_STACK = 1, 2, 4, 0x6474E551
+ET_EXEC, ET_DYN = 2, 3
 PF_X, PF_W, PF_R = 1, 2, 4
 HIGH = 0xFFFFFFFF80000000
 
 
-def elf(entry, phdrs, size):
-    """An ET_EXEC x86-64 file of `size` bytes: header, program headers at 64, zero filler.
-    phdrs are (type, flags, offset, vaddr, paddr, filesz, memsz, align) tuples."""
+def elf(entry, phdrs, size, e_type=ET_EXEC):
+    """An x86-64 file (ET_EXEC unless e_type says) of `size` bytes: header, program headers at
+    64, zero filler. phdrs are (type, flags, offset, vaddr, paddr, filesz, memsz, align) tuples."""
     ident = b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
     out = bytearray(size)
-    EHDR.pack_into(out, 0, ident, 2, 62, 1, entry, EHDR.size, 0, 0, EHDR.size, PHDR.size,
+    EHDR.pack_into(out, 0, ident, e_type, 62, 1, entry, EHDR.size, 0, 0, EHDR.size, PHDR.size,
                    len(phdrs), 64, 0, 0)
     for i, ph in enumerate(phdrs):
         PHDR.pack_into(out, EHDR.size + i * PHDR.size, *ph)
@@ -84,6 +85,19 @@ def elf_seeds():
         "wx.elf": elf(HIGH + 0x100008, [
             (PT_LOAD, PF_R | PF_W | PF_X, 0x80, HIGH + 0x100000, 0x100000, 0x10, 0x20, 0x10),
         ], 0x90),
+        # The limine-c-template's habit: two empty PT_LOADs at vaddr 0 before the kernel.
+        "template-empty-loads.elf": elf(HIGH + 0x1100, [
+            (PT_LOAD, PF_R, 0, 0, 0, 0, 0, 0x1000),
+            (PT_LOAD, PF_R | PF_W, 0, 0, 0, 0, 0, 0x1000),
+            (PT_LOAD, PF_R | PF_X, 0x100, HIGH + 0x1100, 0x101100, 0x40, 0x40, 0x1000),
+            (PT_LOAD, PF_R | PF_W, 0x140, HIGH + 0x2140, 0x102140, 0x20, 0x1000, 0x1000),
+        ], 0x160),
+        # Relocatable, linked at 0 as ld -pie does: valid with allow_dyn, slid under min_vaddr.
+        "dyn-at-zero.elf": elf(0x100, [
+            (PT_LOAD, PF_R | PF_X, 0, 0, 0, 0x140, 0x140, 0x1000),
+            (PT_LOAD, PF_R | PF_W, 0x140, 0x1140, 0x1140, 0x40, 0x1000, 0x1000),
+            (PT_DYNAMIC, PF_R | PF_W, 0x150, 0x1150, 0x1150, 0x20, 0x20, 8),
+        ], 0x180, ET_DYN),
     }
 
 
@@ -320,10 +334,63 @@ def lscan_seeds():
     }
 
 
+# --- reloc_apply inputs ------------------------------------------------------------------
+DYN = struct.Struct("<qQ")
+RELA = struct.Struct("<QQq")
+SYM = struct.Struct("<IBBHQQ")
+DT = dict(NULL=0, PLTRELSZ=2, STRTAB=5, SYMTAB=6, RELA=7, RELASZ=8, RELAENT=9, STRSZ=10,
+          SYMENT=11, PLTREL=20, JMPREL=23, RELRSZ=35, RELR=36, RELRENT=37)
+R_64, R_GLOB_DAT, R_JUMP_SLOT, R_RELATIVE = 1, 6, 7, 8
+STB_GLOBAL, STB_WEAK, STT_FUNC = 1, 2, 2
+SLIDE_LIMINE, SLIDE_RAW = 2, 3
+
+
+def reloc_input(slide_selector, tags, tables, size=0x800, raw_slide=0):
+    """A fuzz_reloc input: the dynamic array (tags + DT_NULL) at image offset 0, then
+    tables[offset] = bytes placed in the image (linked at 0, so offsets are addresses)."""
+    image = bytearray(size)
+    dyn = b"".join(DYN.pack(DT[t], v) for t, v in tags) + DYN.pack(0, 0)
+    image[0:len(dyn)] = dyn
+    for off, data in tables.items():
+        image[off:off + len(data)] = data
+    return struct.pack("<BHHQ", slide_selector, 0, len(dyn), raw_slide) + bytes(image)
+
+
+def reloc_seeds():
+    rela = lambda *rs: b"".join(RELA.pack(off, sym << 32 | typ, add) for off, sym, typ, add in rs)
+    relr = lambda *ws: b"".join(struct.pack("<Q", w) for w in ws)
+    rela_tags = lambda off, n: [("RELA", off), ("RELASZ", 24 * n), ("RELAENT", 24)]
+    relr_tags = lambda off, n: [("RELR", off), ("RELRSZ", 8 * n), ("RELRENT", 8)]
+    strings = b"\0kmain\0hook\0"
+    syms = (SYM.pack(0, 0, 0, 0, 0, 0) + SYM.pack(1, STB_GLOBAL << 4 | STT_FUNC, 0, 7, 0x120, 0)
+            + SYM.pack(7, STB_WEAK << 4 | STT_FUNC, 0, 0, 0, 0))
+    return {
+        # RELATIVE entries and a RELR address + bitmap run over the data at 0x600.
+        "relative-relr.bin": reloc_input(SLIDE_LIMINE, rela_tags(0x100, 2) + relr_tags(0x200, 2), {
+            0x100: rela((0x600, 0, R_RELATIVE, 0x120), (0x608, 0, R_RELATIVE, 0x600)),
+            0x200: relr(0x610, 1 | 1 << 1 | 1 << 3),
+        }),
+        # Symbol relocations: R_X86_64_64 and GLOB_DAT (one weak undefined), a PLT JUMP_SLOT.
+        "symbols-plt.bin": reloc_input(SLIDE_LIMINE, rela_tags(0x100, 3) + [
+            ("JMPREL", 0x180), ("PLTRELSZ", 24), ("PLTREL", 7), ("SYMTAB", 0x300), ("SYMENT", 24),
+            ("STRTAB", 0x380), ("STRSZ", len(strings))], {
+            0x100: rela((0x600, 1, R_64, 8), (0x608, 1, R_GLOB_DAT, 0), (0x610, 2, R_GLOB_DAT, 0)),
+            0x180: rela((0x618, 1, R_JUMP_SLOT, 0)),
+            0x300: syms,
+            0x380: strings,
+        }),
+        # Nothing to relocate, and a raw, odd slide.
+        "empty.bin": reloc_input(0, [], {}, size=0x40),
+        "raw-slide.bin": reloc_input(SLIDE_RAW, rela_tags(0x100, 1), {
+            0x100: rela((0x7f8, 0, R_RELATIVE, -8)),
+        }, raw_slide=0x123456789000),
+    }
+
+
 # --- commands ---------------------------------------------------------------------------
 def write_seeds():
     for name, seeds in (("elf", elf_seeds()), ("memmap", memmap_seeds()), ("acpi", acpi_seeds()),
-                        ("lscan", lscan_seeds())):
+                        ("lscan", lscan_seeds()), ("reloc", reloc_seeds())):
         d = os.path.join(HERE, "corpus", name)
         os.makedirs(d, exist_ok=True)
         for f, data in seeds.items():
@@ -341,6 +408,7 @@ def fill_workdir(workdir):
         sources = glob.glob(os.path.join(HERE, "corpus", name, "*"))
         if name == "elf":
             sources += glob.glob(os.path.join(ROOT, "build", "kernel", "*.elf"))
+            sources += glob.glob(os.path.join(ROOT, "build", "host", "reloc-fixtures", "*.elf"))
         for src in sources:
             shutil.copyfile(src, os.path.join(dst, "seed-" + os.path.basename(src)))
 
@@ -348,7 +416,7 @@ def fill_workdir(workdir):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="regenerate committed binary seeds")
-    ap.add_argument("--workdir", help="fill WORKDIR/corpus-{elf,config,memmap,acpi,lscan}")
+    ap.add_argument("--workdir", help="fill WORKDIR/corpus-{elf,config,memmap,acpi,lscan,reloc}")
     args = ap.parse_args()
     if not args.write and not args.workdir:
         ap.error("give --write and/or --workdir")

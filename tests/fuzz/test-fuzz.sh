@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 
 BUILD=${BUILD:-build}
 SECONDS_EACH=${FUZZ_SECONDS:-20}
-HARNESSES=(elf config memmap acpi lscan)
+HARNESSES=(elf config memmap acpi lscan reloc)
 WORK=$BUILD/fuzz
 CRASHES=$WORK/crashes
 passed=0
@@ -53,7 +53,9 @@ for h in "${HARNESSES[@]}"; do
 
     # Seed-only run: every committed seed (and every built sample kernel) runs once and must parse.
     seeds=(tests/fuzz/corpus/"$h"/*)
-    [ "$h" = elf ] && for k in "$BUILD"/kernel/*.elf; do [ -f "$k" ] && seeds+=("$k"); done
+    [ "$h" = elf ] && for k in "$BUILD"/kernel/*.elf "$BUILD"/host/reloc-fixtures/*.elf; do
+        [ -f "$k" ] && seeds+=("$k")
+    done
     FUZZ_EXPECT_OK=1 "$bin" -artifact_prefix="$CRASHES/$h-seed-" "${seeds[@]}" >"$WORK/$h-seeds.log" 2>&1
     st=$?
     if [ $st -eq 0 ]; then result 0 "fuzz/$h seeds: ${#seeds[@]} inputs, each parses"

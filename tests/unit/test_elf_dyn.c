@@ -1,4 +1,7 @@
 /* Host tests of the ET_DYN and min_vaddr rules: PT_DYNAMIC, the slide, the floor (src/elf_dyn.c). */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "elf_fixtures.h"
 
 /* A relocatable kernel as ld -pie links it at 0: text, rodata, data+bss (vaddr == offset ==
@@ -17,9 +20,11 @@ static void fixture_init_dyn(struct elf_fixture *f)
     f->ehdr.e_type = ELF_TYPE_DYN;
     f->ehdr.e_entry = DYN_ENTRY;
     f->opts.allow_dyn = true;
-    fixture_add(f, ELF_PT_LOAD, ELF_PF_R | ELF_PF_X, 0x1000, DYN_TEXT, DYN_TEXT, 0x1800, 0x1800, 0x1000);
+    fixture_add(f, ELF_PT_LOAD, ELF_PF_R | ELF_PF_X, 0x1000, DYN_TEXT, DYN_TEXT, 0x1800, 0x1800,
+                0x1000);
     fixture_add(f, ELF_PT_LOAD, ELF_PF_R, 0x3000, DYN_RODATA, DYN_RODATA, 0x800, 0x800, 0x1000);
-    fixture_add(f, ELF_PT_LOAD, ELF_PF_R | ELF_PF_W, 0x4000, DYN_DATA, DYN_DATA, 0x400, 0x2400, 0x1000);
+    fixture_add(f, ELF_PT_LOAD, ELF_PF_R | ELF_PF_W, 0x4000, DYN_DATA, DYN_DATA, 0x400, 0x2400,
+                0x1000);
     fixture_add(f, ELF_PT_DYNAMIC, ELF_PF_R | ELF_PF_W, 0x4100, DYN_DYNAMIC, DYN_DYNAMIC,
                 DYN_DYNAMIC_SIZE, DYN_DYNAMIC_SIZE, 8);
 }
@@ -311,6 +316,61 @@ static void test_elf_rejects_exec_below_min_vaddr(void **state)
     assert_non_null(strstr(diag.message, "segment at p_vaddr 0x200000 "));
 }
 
+/* --- real ld output -------------------------------------------------------------------------- */
+
+/* Plans RELOC_FIXTURE_DIR/name (tests/unit/fixtures.mk) with Limine's options; checks the slide. */
+static void plan_fixture(const char *name)
+{
+    const struct elf_options limine = { .allow_dyn = true, .min_vaddr = ELF_LIMINE_MIN_VADDR };
+    struct elf_plan *plan = malloc(sizeof *plan);
+    uint64_t phoff = 0, phsize = 0, dynamic = 0;
+    struct elf_diag diag;
+    elf64_ehdr_t ehdr;
+    char path[512];
+    uint8_t *data;
+    FILE *file;
+    long size;
+
+    snprintf(path, sizeof path, "%s/%s", RELOC_FIXTURE_DIR, name);
+    file = fopen(path, "rb");
+    if (file == NULL)
+        fail_msg("cannot open %s", path);
+    assert_int_equal(fseek(file, 0, SEEK_END), 0);
+    size = ftell(file);
+    data = malloc((size_t)size);
+    assert_true(data != NULL && plan != NULL && size > (long)sizeof ehdr);
+    rewind(file);
+    assert_int_equal(fread(data, 1, (size_t)size, file), (size_t)size);
+    fclose(file);
+    memcpy(&ehdr, data, sizeof ehdr);
+    assert_int_equal(elf_check_header(data, sizeof ehdr, (uint64_t)size, NULL, &phoff, &phsize, &diag),
+                     ELF_ERR_NOT_EXECUTABLE); /* ember's own protocol refuses it */
+    assert_int_equal(elf_check_header(data, sizeof ehdr, (uint64_t)size, &limine, &phoff, &phsize,
+                                      &diag), ELF_OK);
+    if (elf_build_plan(&ehdr, data + phoff, (uint64_t)size, &limine, plan, &diag) != ELF_OK)
+        fail_msg("%s: %s", name, diag.message);
+    for (unsigned i = 0; i < ehdr.e_phnum; i++) {
+        elf64_phdr_t ph;
+        memcpy(&ph, data + phoff + i * sizeof ph, sizeof ph);
+        if (ph.p_type == ELF_PT_DYNAMIC)
+            dynamic = ph.p_vaddr;
+    }
+    assert_true(plan->is_dyn);
+    assert_int_equal(plan->slide, ELF_LIMINE_MIN_VADDR); /* ld links at 0 */
+    assert_int_equal(plan->vaddr_min, ELF_LIMINE_MIN_VADDR);
+    assert_int_equal(plan->entry, ehdr.e_entry + ELF_LIMINE_MIN_VADDR);
+    assert_int_equal(plan->dynamic_vaddr, dynamic + ELF_LIMINE_MIN_VADDR);
+    free(plan);
+    free(data);
+}
+
+static void test_elf_plans_real_relocatable_kernels_slid_to_limine_floor(void **state)
+{
+    (void)state;
+    plan_fixture("static-pie-relr.elf");
+    plan_fixture("shared-now.elf");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_elf_rejects_slide_out_of_canonical_space),
         cmocka_unit_test(test_elf_checks_reserved_range_and_entry_at_slid_addresses),
         cmocka_unit_test(test_elf_rejects_exec_below_min_vaddr),
+        cmocka_unit_test(test_elf_plans_real_relocatable_kernels_slid_to_limine_floor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
