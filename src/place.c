@@ -170,7 +170,7 @@ EFI_STATUS stage_place_kernel(struct boot *b)
     if (!any_higher)
         return EFI_SUCCESS;
     /* the Limine protocol loads the kernel in one piece wherever it fits; p_paddr is not its business */
-    if (!config_wants_limine(&b->config) && place_at_paddr(b, &busy))
+    if (!config_wants_limine(&b->config) && !b->plan.is_dyn && place_at_paddr(b, &busy))
         return EFI_SUCCESS;
     return place_span(b, busy);
 }

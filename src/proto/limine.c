@@ -7,6 +7,7 @@
 #include "ember/log.h"
 #include "ember/lmemmap.h"
 #include "ember/memmap.h"
+#include "ember/reloc.h"
 #include "ember/proto_limine.h"
 
 #define REVISION_IDENTITY_MAP_LAST 0   /* only revision 0 keeps the identity map */
@@ -177,6 +178,32 @@ static EFI_STATUS copy_kernel_file(struct boot *b, struct limine_state *st)
     return status;
 }
 
+/* reloc_apply's view of the image: a linked (pre-slide) address is the final one minus the slide. */
+static void *linked_ptr(void *ctx, uint64_t linked_vaddr, uint64_t len)
+{
+    const struct boot *b = ctx;
+    return limine_kernel_ptr(b, linked_vaddr + b->plan.slide, len);
+}
+
+/* A relocatable kernel gets its dynamic relocations against the address it was slid to. */
+static EFI_STATUS relocate(struct boot *b)
+{
+    struct reloc_image img = { linked_ptr, b, b->plan.slide };
+    struct reloc_stats stats = { 0, 0, 0, 0, 0 };
+    struct reloc_diag diag;
+
+    if (!b->plan.is_dyn)
+        return EFI_SUCCESS;
+    if (reloc_apply(&img, b->plan.dynamic_vaddr - b->plan.slide, b->plan.dynamic_size, &stats, &diag) != RELOC_OK) {
+        log_error("limine: cannot relocate the kernel: %s", diag.message);
+        return EFI_LOAD_ERROR;
+    }
+    log_info("limine: relocated by 0x%llx: %u RELATIVE, %u RELR, %u 64, %u GLOB_DAT, %u JUMP_SLOT",
+             (unsigned long long)b->plan.slide, stats.relative, stats.relr, stats.abs64, stats.glob_dat,
+             stats.jump_slot);
+    return EFI_SUCCESS;
+}
+
 static EFI_STATUS limine_prepare(struct boot *b)
 {
     struct limine_state *st;
@@ -205,6 +232,8 @@ static EFI_STATUS limine_prepare(struct boot *b)
         log_unanswerable(st);
         status = copy_kernel_file(b, st);
     }
+    if (!EFI_ERROR(status))
+        status = relocate(b);
     if (!EFI_ERROR(status))
         status = apply_boot_requests(b, st);
     return status;
