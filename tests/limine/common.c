@@ -1,0 +1,50 @@
+/* Probe kernels: what every probe does first (IDT, CPU features, the HHDM and memory map it walks
+ * with), and the common response check. */
+#include "cpu.h"
+#include "probe.h"
+
+struct entry_state entry_state;
+struct probe_boot boot;
+
+/* Loads the IDT, reads CPUID, and records the HHDM offset and memory map (either may be NULL) and the
+ * requested base revision in `boot`. */
+void probe_start(const char *kernel, volatile uint64_t *tag, const struct lp_hhdm_response *hhdm,
+                 const struct lp_memmap_response *memmap)
+{
+    idt_install();
+    boot.kernel = kernel;
+    boot.requested_revision = tag ? tag[LP_TAG_REQUESTED] : 0;
+    boot.revision = (unsigned)boot.requested_revision;
+    kprintf("probe: %s: base revision tag %llx %llx %llu, entry at 0x%llx\n", kernel,
+            tag ? (unsigned long long)tag[0] : 0ULL, tag ? (unsigned long long)tag[LP_TAG_LOADED] : 0ULL,
+            (unsigned long long)boot.requested_revision, (unsigned long long)entry_state.rip);
+    boot.nx = cpu_has_ext_leaf(CPUID_EXT_FEATURES) && (cpu_cpuid(CPUID_EXT_FEATURES, 0).edx & CPUID_EXT_EDX_NX);
+    boot.pat = (cpu_cpuid(CPUID_FEATURES, 0).edx & CPUID_FEATURES_EDX_PAT) != 0;
+    boot.have_hhdm = hhdm != NULL;
+    boot.hhdm = hhdm ? hhdm->offset : 0;
+    boot.memmap = memmap;
+}
+
+/* A response must be there, of a revision the spec defines, and (once the HHDM and memory map are
+ * known) an HHDM pointer into bootloader-reclaimable memory. Records one check; returns whether the
+ * response can be read. */
+bool check_response(const void *resp, const char *name, uint64_t max_revision)
+{
+    const volatile uint64_t *r = resp;
+    char title[64];
+    uint64_t n = 0;
+
+    for (const char *s = name; *s != '\0' && n + 10 < sizeof title; s++)
+        title[n++] = *s;
+    for (const char *s = " response"; *s != '\0'; s++)
+        title[n++] = *s;
+    title[n] = '\0';
+    if (r == NULL) {
+        check(false, EXIT_FAIL_RESPONSE, title, "NULL");
+        return false;
+    }
+    bool placed = !boot.have_hhdm || boot.memmap == NULL || (hhdm_pointer(resp) && in_reclaimable(resp, 2 * sizeof *r));
+    check(r[0] <= max_revision && placed, EXIT_FAIL_RESPONSE, title, "at %p, revision %llu%s", resp,
+          (unsigned long long)r[0], placed ? "" : ", not an HHDM pointer into bootloader-reclaimable memory");
+    return true;
+}
