@@ -46,7 +46,7 @@ __attribute__((noreturn)) void probe_main(void);
 /* Reached only if the loader started a kernel it had to refuse: says so and fails. */
 void probe_main(void)
 {
-    probe_start(KERNEL_NAME, base_revision, hhdm_req.response, NULL);
+    probe_start(KERNEL_NAME, base_revision, BAD_REVISION, hhdm_req.response, NULL);
     check(false, EXIT_FAIL_BOOTED, "loader refuses the kernel", "it started %s with %s", KERNEL_NAME, WHY);
     probe_finish();
 }

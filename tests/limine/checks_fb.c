@@ -141,11 +141,14 @@ void check_framebuffer(const struct lp_framebuffer_response *r)
 {
     if (!check_response(r, "framebuffer", LP_FRAMEBUFFER_RESPONSE_REVISION_MAX))
         return;
-    bool array = r->framebuffer_count > 0 && r->framebuffer_count <= MAX_FRAMEBUFFERS && r->framebuffers != NULL &&
-                 in_reclaimable(r->framebuffers, r->framebuffer_count * sizeof r->framebuffers[0]);
+    bool array = r->framebuffer_count > 0 && r->framebuffer_count <= MAX_FRAMEBUFFERS && r->framebuffers != NULL;
     const struct lp_framebuffer *fb = array ? r->framebuffers[0] : NULL;
-    check(array && fb != NULL && in_reclaimable(fb, sizeof *fb), EXIT_FAIL_FB, "framebuffer list",
-          "%llu framebuffers, first at %p", (unsigned long long)r->framebuffer_count, (const void *)fb);
+    bool placed = array && fb != NULL &&
+                  in_reclaimable(r->framebuffers, r->framebuffer_count * sizeof r->framebuffers[0]) &&
+                  in_reclaimable(fb, sizeof *fb);
+    check(placed, EXIT_FAIL_FB, "framebuffer list", "%llu framebuffers, array %p, first at %p%s",
+          (unsigned long long)r->framebuffer_count, (void *)r->framebuffers, (const void *)fb,
+          array && fb && !placed ? ", not in bootloader-reclaimable memory" : "");
     if (fb == NULL)
         return;
     const uint8_t masks[6] = { fb->red_mask_size, fb->red_mask_shift, fb->green_mask_size,

@@ -174,11 +174,12 @@ void check_modules(const struct lp_module_response *r, const char *cmdline, bool
     if (internal_requested && !internal)
         note("module response revision %llu: internal modules not honoured", (unsigned long long)r->revision);
     uint64_t want = configured + internal;
-    bool array = r->modules != NULL && in_reclaimable(r->modules, r->module_count * sizeof r->modules[0]);
-    check(r->module_count == want && array && want <= MAX_MODULES, EXIT_FAIL_FILES, "module count",
-          "%llu modules (expected %llu), array at %p", (unsigned long long)r->module_count, (unsigned long long)want,
-          (void *)r->modules);
-    if (!array || r->module_count > MAX_MODULES)
+    bool array = r->modules != NULL && r->module_count <= MAX_MODULES;
+    bool placed = array && in_reclaimable(r->modules, r->module_count * sizeof r->modules[0]);
+    check(r->module_count == want && placed, EXIT_FAIL_FILES, "module count",
+          "%llu modules (expected %llu), array at %p%s", (unsigned long long)r->module_count, (unsigned long long)want,
+          (void *)r->modules, array && !placed ? ", not in bootloader-reclaimable memory" : "");
+    if (!array)
         return;
     for (uint64_t i = 0; i < r->module_count; i++) {
         const struct lp_file *m = r->modules[i];

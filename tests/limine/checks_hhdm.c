@@ -180,7 +180,7 @@ void check_kernel_mapping(void)
 
     check((uint64_t)__image_start >= HIGHER_HALF_KERNEL, EXIT_FAIL_PAGING, "kernel in the top 2 GiB",
           "image at %p", (void *)__image_start);
-    check_segment("requests segment RW-", __requests_start, __requests_end, true, !nx);
+    check_segment(nx ? "requests segment RW-" : "requests segment RWX", __requests_start, __requests_end, true, !nx);
     check_segment(".text R-X", __text_start, __text_end, false, true);
     check_segment(nx ? ".rodata R--" : ".rodata R-X", __rodata_start, __rodata_end, false, !nx);
     check_segment(nx ? ".data/.bss RW-" : ".data/.bss RWX", __data_start, __image_end, true, !nx);

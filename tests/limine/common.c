@@ -7,17 +7,18 @@ struct entry_state entry_state;
 struct probe_boot boot;
 
 /* Loads the IDT, reads CPUID, and records the HHDM offset and memory map (either may be NULL) and the
- * requested base revision in `boot`. */
-void probe_start(const char *kernel, volatile uint64_t *tag, const struct lp_hhdm_response *hhdm,
+ * base revision the kernel was built to request in `boot` (not read back from the tag: a loader that
+ * supports the revision has cleared that word by now). */
+void probe_start(const char *kernel, volatile uint64_t *tag, uint64_t requested, const struct lp_hhdm_response *hhdm,
                  const struct lp_memmap_response *memmap)
 {
     idt_install();
     boot.kernel = kernel;
-    boot.requested_revision = tag ? tag[LP_TAG_REQUESTED] : 0;
+    boot.requested_revision = requested;
     boot.revision = (unsigned)boot.requested_revision;
-    kprintf("probe: %s: base revision tag %llx %llx %llu, entry at 0x%llx\n", kernel,
-            tag ? (unsigned long long)tag[0] : 0ULL, tag ? (unsigned long long)tag[LP_TAG_LOADED] : 0ULL,
-            (unsigned long long)boot.requested_revision, (unsigned long long)entry_state.rip);
+    kprintf("probe: %s: requested base revision %llu, tag now %llx %llx %llu, entry at 0x%llx\n", kernel,
+            (unsigned long long)requested, (unsigned long long)tag[0], (unsigned long long)tag[LP_TAG_LOADED],
+            (unsigned long long)tag[LP_TAG_REQUESTED], (unsigned long long)entry_state.rip);
     boot.nx = cpu_has_ext_leaf(CPUID_EXT_FEATURES) && (cpu_cpuid(CPUID_EXT_FEATURES, 0).edx & CPUID_EXT_EDX_NX);
     boot.pat = (cpu_cpuid(CPUID_FEATURES, 0).edx & CPUID_FEATURES_EDX_PAT) != 0;
     boot.have_hhdm = hhdm != NULL;

@@ -66,7 +66,7 @@ __attribute__((noreturn)) void probe_main(void);
 /* The ELF entry point: base revision, the edge requests, then the usual layout checks. */
 void probe_main(void)
 {
-    probe_start(KERNEL_NAME, base_revision, hhdm_req.response, memmap_req.response);
+    probe_start(KERNEL_NAME, base_revision, EDGE_REVISION, hhdm_req.response, memmap_req.response);
     check_base_revision(base_revision, true);
     check_edge();
     check_entry_registers(true);

@@ -157,7 +157,7 @@ void check_framebuffer(const struct lp_framebuffer_response *r);
 bool check_response(const void *resp, const char *name, uint64_t max_revision);
 
 /* Common start for every probe kernel: IDT, CPU features, HHDM and memory map into `boot`. */
-void probe_start(const char *kernel, volatile uint64_t *tag, const struct lp_hhdm_response *hhdm,
+void probe_start(const char *kernel, volatile uint64_t *tag, uint64_t requested, const struct lp_hhdm_response *hhdm,
                  const struct lp_memmap_response *memmap);
 
 #endif /* __ASSEMBLER__ */

@@ -88,7 +88,7 @@ __attribute__((noreturn)) void probe_main(void);
  * order that leaves the machine state untouched until it has been read. */
 void probe_main(void)
 {
-    probe_start(PROBE_NAME, base_revision, hhdm_req.response, memmap_req.response);
+    probe_start(PROBE_NAME, base_revision, PROBE_BASE_REVISION, hhdm_req.response, memmap_req.response);
     boot.requested_stack = PROBE_STACK_SIZE;
     check_base_revision(base_revision, PROBE_BASE_REVISION <= NEWEST_KNOWN_REVISION);
     check_entry_registers(true);

@@ -67,7 +67,7 @@ __attribute__((noreturn)) void probe_main(void);
 /* The requested entry point (relocated): slide, relocations, then the layout checks. */
 void probe_main(void)
 {
-    probe_start(KERNEL_NAME, base_revision, hhdm_req.response, memmap_req.response);
+    probe_start(KERNEL_NAME, base_revision, RELOC_REVISION, hhdm_req.response, memmap_req.response);
     uint64_t slide = (uint64_t)__image_start - LINK_BASE;
     check_base_revision(base_revision, true);
     check(entry_state.rip >= HIGHER_HALF_KERNEL && (uint64_t)__image_start >= HIGHER_HALF_KERNEL, EXIT_FAIL_RELOC,

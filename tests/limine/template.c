@@ -39,7 +39,7 @@ __attribute__((noreturn)) void probe_main(void);
  * mapping and the framebuffer, then draws. */
 void probe_main(void)
 {
-    probe_start(KERNEL_NAME, base_revision, hhdm_req.response, memmap_req.response);
+    probe_start(KERNEL_NAME, base_revision, TEMPLATE_REVISION, hhdm_req.response, memmap_req.response);
     check_base_revision(base_revision, true);
     check_entry_registers(true);
     check_entry_cpu();
