@@ -34,6 +34,7 @@ CMDLINE_TRICKY = "q='a b' #hash  2sp"                       # must match checks_
 
 
 def fnv1a32(data):
+    """FNV-1a, 32 bits, as 8 hex digits: what the kernel computes over a module's bytes."""
     h = 0x811c9dc5
     for b in data:
         h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
@@ -70,6 +71,7 @@ def refused(name, loader, kernel, pattern):
 
 
 def probe_cases(build, loader):
+    """The full probes (every request, every check), on the default machine and on a few others."""
     k = lambda name: os.path.join(build, "limine", f"{name}.elf")
 
     def full(kernel, internal, suffix="", **kw):
@@ -90,6 +92,7 @@ def probe_cases(build, loader):
 
 
 def layout_cases(build, loader):
+    """Kernels laid out like real Limine kernels, and requests a loader must not see."""
     k = lambda name: os.path.join(build, "limine", f"{name}.elf")
     return [
         passing("template", loader, k("template"), expect=[r"^probe: ok   framebuffer drawn:"]),

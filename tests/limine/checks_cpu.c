@@ -18,7 +18,8 @@
 #define CODE64_SELECTOR 0x28
 #define DATA64_SELECTOR 0x30
 #define STACK_ALIGN 16
-#define DEFAULT_STACK (64 * 1024) /* "at least 64KiB" without a stack size request */
+#define DEFAULT_STACK (64 * 1024)
+#define PLAUSIBLE_REVISION_MAX 100 /* a word 1 above this is not a revision number */ /* "at least 64KiB" without a stack size request */
 
 /* "PAT0 -> WB, PAT1 -> WT, PAT2 -> UC-, PAT3 -> UC, PAT4 -> WP, PAT5 -> WC, PAT6/7 unspecified":
  * SDM memory-type encodings WB 6, WT 4, UC- 7, UC 0, WP 5, WC 1 in bytes 0-5. */
@@ -51,7 +52,7 @@ void check_base_revision(volatile uint64_t *tag, bool expect_supported)
         check(known && loaded >= 3, EXIT_FAIL_REVISION, "loaded with base revision >= 3, written to word 1",
               "word 1 0x%llx", (unsigned long long)loaded);
     }
-    boot.revision = known && loaded < 100 ? (unsigned)loaded : (unsigned)boot.requested_revision;
+    boot.revision = known && loaded < PLAUSIBLE_REVISION_MAX ? (unsigned)loaded : (unsigned)boot.requested_revision;
     note("holding the loader to base revision %u", boot.revision);
 }
 

@@ -4,6 +4,11 @@
 #include "probe.h"
 
 #define ELF_HEADER_SIZE 64
+#define ELF_MACHINE_OFFSET 18
+#define ELF_ENTRY_OFFSET 24
+#define ELF_PHOFF_OFFSET 32
+#define ELF_PHENTSIZE_OFFSET 54
+#define ELF_PHNUM_OFFSET 56
 #define ELF_CLASS64 2
 #define ELF_DATA_LE 1
 #define ELF_MACHINE_X86_64 62
@@ -36,7 +41,8 @@ static uint64_t le(const uint8_t *p, unsigned bytes)
  * UINT64_MAX. *room is how many file bytes follow it in that segment. */
 static uint64_t file_offset_of(const uint8_t *elf, uint64_t size, uint64_t vaddr, uint64_t *room)
 {
-    uint64_t phoff = le(elf + 32, 8), phentsize = le(elf + 54, 2), phnum = le(elf + 56, 2);
+    uint64_t phoff = le(elf + ELF_PHOFF_OFFSET, 8), phentsize = le(elf + ELF_PHENTSIZE_OFFSET, 2);
+    uint64_t phnum = le(elf + ELF_PHNUM_OFFSET, 2);
     for (uint64_t i = 0; i < phnum && phoff + (i + 1) * phentsize <= size; i++) {
         const struct elf64_phdr *ph = (const struct elf64_phdr *)(elf + phoff + i * phentsize);
         if (ph->type != PT_LOAD || !(ph->flags & PF_X) || vaddr < ph->vaddr || vaddr >= ph->vaddr + ph->filesz)
@@ -87,10 +93,10 @@ void check_executable_file(const struct lp_executable_file_response *r, uint64_t
     const struct lp_file *f = r->executable_file;
     const uint8_t *elf = f->address;
     bool header = f->size >= ELF_HEADER_SIZE && elf[0] == 0x7f && elf[1] == 'E' && elf[2] == 'L' && elf[3] == 'F' &&
-                  elf[4] == ELF_CLASS64 && elf[5] == ELF_DATA_LE && le(elf + 18, 2) == ELF_MACHINE_X86_64;
-    check(header && le(elf + 24, 8) == elf_entry, EXIT_FAIL_FILES, "executable file is this ELF",
+                  elf[4] == ELF_CLASS64 && elf[5] == ELF_DATA_LE && le(elf + ELF_MACHINE_OFFSET, 2) == ELF_MACHINE_X86_64;
+    check(header && le(elf + ELF_ENTRY_OFFSET, 8) == elf_entry, EXIT_FAIL_FILES, "executable file is this ELF",
           "%llu bytes, e_entry 0x%llx (expected 0x%llx)", (unsigned long long)f->size,
-          header ? (unsigned long long)le(elf + 24, 8) : 0ULL, (unsigned long long)elf_entry);
+          header ? (unsigned long long)le(elf + ELF_ENTRY_OFFSET, 8) : 0ULL, (unsigned long long)elf_entry);
     if (header)
         check_file_matches_text(elf, f->size, slide);
     if (expect_path != NULL)

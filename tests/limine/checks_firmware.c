@@ -30,6 +30,17 @@
 #define CMOS_PM 0x80
 #define CMOS_CENTURY 0x32
 #define SECONDS_PER_DAY 86400LL
+#define SECONDS_PER_HOUR 3600
+#define SECONDS_PER_MINUTE 60
+#define HOURS_PER_HALF_DAY 12
+#define CMOS_SECONDS 0x00
+#define CMOS_MINUTES 0x02
+#define CMOS_HOURS 0x04
+#define CMOS_DAY 0x07
+#define CMOS_MONTH 0x08
+#define CMOS_YEAR 0x09
+#define EFI_HEADER_REVISION_OFFSET 8
+#define EFI_HEADER_SIZE_OFFSET 12
 
 /* Where a firmware-table pointer points, and whether its form fits the revision: base revision 3
  * returns the RSDP, SMBIOS entry points and EFI system table as physical addresses (SMBIOS and the
@@ -131,7 +142,8 @@ void check_efi_system_table(const struct lp_efi_system_table_response *r)
     bool form = r->address != 0 && firmware_table_phys(r->address, true, &phys);
     const volatile uint8_t *p = form ? phys_access(phys, EFI_HEADER_MIN, &via) : NULL;
     uint64_t sig = p ? *(const volatile uint64_t *)p : 0;
-    uint32_t rev = p ? *(const volatile uint32_t *)(p + 8) : 0, hsize = p ? *(const volatile uint32_t *)(p + 12) : 0;
+    uint32_t rev = p ? *(const volatile uint32_t *)(p + EFI_HEADER_REVISION_OFFSET) : 0;
+    uint32_t hsize = p ? *(const volatile uint32_t *)(p + EFI_HEADER_SIZE_OFFSET) : 0;
     check(form && sig == EFI_SYSTEM_TABLE_SIGNATURE && (rev >> EFI_REVISION_MAJOR_SHIFT) >= 2 && hsize >= EFI_HEADER_MIN,
           EXIT_FAIL_FIRMWARE, boot.revision == 3 ? "EFI system table (physical pointer)" : "EFI system table (HHDM pointer)",
           "0x%llx %s: signature 0x%llx, revision 0x%x", (unsigned long long)r->address, via_name(via),
@@ -165,16 +177,17 @@ static int64_t cmos_now(void)
 {
     while (cmos(CMOS_STATUS_A) & CMOS_UPDATING)
         ;
-    uint8_t b = cmos(CMOS_STATUS_B), hour = cmos(0x04);
+    uint8_t b = cmos(CMOS_STATUS_B), hour = cmos(CMOS_HOURS);
     bool binary = b & CMOS_BINARY;
     int64_t h = cmos_field(hour & (uint8_t)~CMOS_PM, binary);
     if (!(b & CMOS_24H) && (hour & CMOS_PM))
-        h = (h % 12) + 12;
-    else if (!(b & CMOS_24H) && h == 12)
+        h = (h % HOURS_PER_HALF_DAY) + HOURS_PER_HALF_DAY;
+    else if (!(b & CMOS_24H) && h == HOURS_PER_HALF_DAY)
         h = 0;
-    int64_t year = cmos_field(cmos(CMOS_CENTURY), binary) * 100 + cmos_field(cmos(0x09), binary);
-    int64_t days = days_from_civil(year, cmos_field(cmos(0x08), binary), cmos_field(cmos(0x07), binary));
-    return days * SECONDS_PER_DAY + h * 3600 + cmos_field(cmos(0x02), binary) * 60 + cmos_field(cmos(0x00), binary);
+    int64_t year = cmos_field(cmos(CMOS_CENTURY), binary) * 100 + cmos_field(cmos(CMOS_YEAR), binary);
+    int64_t days = days_from_civil(year, cmos_field(cmos(CMOS_MONTH), binary), cmos_field(cmos(CMOS_DAY), binary));
+    return days * SECONDS_PER_DAY + h * SECONDS_PER_HOUR + cmos_field(cmos(CMOS_MINUTES), binary) * SECONDS_PER_MINUTE +
+           cmos_field(cmos(CMOS_SECONDS), binary);
 }
 
 /* Date at Boot: plausible (2020..2100) and within RTC_TOLERANCE of the CMOS clock now. */

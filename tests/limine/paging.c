@@ -16,6 +16,7 @@
 #define TABLE_ENTRIES 512
 #define LEVELS 4
 #define LEVEL_BITS 9
+#define PAGE_SHIFT 12
 #define CANONICAL_SHIFT 47
 #define PML4_SHIFT 39
 #define LOWER_HALF_SLOTS 256
@@ -54,7 +55,7 @@ bool page_walk(uint64_t virt, struct leaf *leaf)
     if (!boot.have_hhdm || !canonical(virt))
         return false;
     for (int level = LEVELS; level >= 1; level--) {
-        unsigned shift = 12 + LEVEL_BITS * (unsigned)(level - 1);
+        unsigned shift = PAGE_SHIFT + LEVEL_BITS * (unsigned)(level - 1);
         uint64_t entry = table_at(table)[(virt >> shift) & (TABLE_ENTRIES - 1)];
         leaf->entry = entry;
         leaf->size = 1ULL << shift;
@@ -177,7 +178,7 @@ unsigned page_tables_of(uint64_t virt, uint64_t out[LEVELS])
 
     for (int level = LEVELS; level >= 1 && boot.have_hhdm; level--) {
         out[n++] = table;
-        uint64_t entry = table_at(table)[(virt >> (12 + LEVEL_BITS * (unsigned)(level - 1))) & (TABLE_ENTRIES - 1)];
+        uint64_t entry = table_at(table)[(virt >> (PAGE_SHIFT + LEVEL_BITS * (unsigned)(level - 1))) & (TABLE_ENTRIES - 1)];
         if (!(entry & PTE_P) || level == 1 || (level < LEVELS && (entry & PTE_PS)))
             break;
         table = entry & ADDR_MASK;
