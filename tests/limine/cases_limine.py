@@ -1,0 +1,128 @@
+"""QEMU cases for the Limine-protocol probe kernels (build/limine/*.elf, tests/limine/limine.mk).
+
+limine_cases(build, loader) returns them in tests/qemu/cases.py's Case style: the probes pass with
+isa-debug-exit 0x10 (QEMU status 33) and "probe: all N checks passed"; the malformed kernels must be
+refused with an error line and a clean return to firmware (the sentinel, 253), like bad(...).
+Each probe's other exit codes name the first failed check's class (tests/limine/probe.h):
+97 response, 99 CPU state, 101 paging/HHDM, 103 memory map, 105 files, 107 firmware tables,
+109 framebuffer, 111 ELF entry used despite the entry point request, 113 relocation,
+115 base-revision tag or requests outside the markers, 117 a kernel that had to be refused ran,
+79 an exception.
+
+The command line and modules carry their own expectations: the kernel checks each config module's
+bytes against the "fnv1a=HEX size=N" in its own string, the internal module (probe-r3 and
+newer-revision) against the command line's internal=HEX, and the command line itself against its
+"lprobe: " / " :lprobe" ends and a fragment with quotes, a hash and two blanks.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
+import cases as qemu_cases  # noqa: E402  (attributes are read at call time: safe if cases imports us)
+
+PROBE_OK = r"^probe: all \d+ checks passed$"
+PROBE_FAILED = r"^probe: FAIL "
+PROBE_RAN = r"^probe: "
+LIMINE_CFG = "protocol=limine\n"
+
+# Module contents: sizes that are not page multiples, one crossing pages, deterministic bytes.
+MODULE_A = bytes(range(256)) * 37 + b"tail"                 # 9476 bytes at /boot/probe-a.bin
+MODULE_B = b"#!probe module b\n" + bytes(range(7, 250)) * 40  # 9737 bytes at /probe-b.bin
+INTERNAL = b"probe internal module contents\n" * 200        # 6200 bytes, asked for by the kernel
+INTERNAL_PATH = "probe-internal.bin"                        # relative to /kernel.elf
+CMDLINE_TRICKY = "q='a b' #hash  2sp"                       # must match checks_files.c
+
+
+def fnv1a32(data):
+    """FNV-1a, 32 bits, as 8 hex digits: what the kernel computes over a module's bytes."""
+    h = 0x811c9dc5
+    for b in data:
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return f"{h:08x}"
+
+
+def write_probe_files(workdir):
+    """The ESP files a full probe reads: two config modules and the internal module."""
+    esp = os.path.join(workdir, "esp")
+    os.makedirs(os.path.join(esp, "boot"), exist_ok=True)
+    open(os.path.join(esp, "boot", "probe-a.bin"), "wb").write(MODULE_A)
+    open(os.path.join(esp, "probe-b.bin"), "wb").write(MODULE_B)
+    open(os.path.join(esp, INTERNAL_PATH), "wb").write(INTERNAL)
+
+
+def probe_config(internal):
+    """ember.cfg for a full probe: protocol, the quoted command line with its expectations, modules."""
+    words = ["lprobe:", "modules=2"] + ([f"internal={fnv1a32(INTERNAL)}"] if internal else []) + \
+            ["path=/kernel.elf", CMDLINE_TRICKY, ":lprobe"]
+    return (LIMINE_CFG + f'cmdline="{" ".join(words)}"\n'
+            f"module=/boot/probe-a.bin fnv1a={fnv1a32(MODULE_A)} size={len(MODULE_A)}\n"
+            f"module=/probe-b.bin fnv1a={fnv1a32(MODULE_B)} size={len(MODULE_B)}\n")
+
+
+def passing(name, loader, kernel, config=LIMINE_CFG, expect=(), **kw):
+    """A probe that must boot and pass every check."""
+    return qemu_cases.Case(name, loader, kernel, config=config, sentinel=False,
+                           expect=[qemu_cases.BANNER, *expect, PROBE_OK], reject=[PROBE_FAILED], **kw)
+
+
+def refused(name, loader, kernel, pattern):
+    """A kernel ember must refuse before starting it: the error line, then back to firmware."""
+    return qemu_cases.bad(name, loader, pattern, kernel=kernel, config=LIMINE_CFG, reject=[PROBE_RAN])
+
+
+def probe_cases(build, loader):
+    """The full probes (every request, every check), on the default machine and on a few others."""
+    k = lambda name: os.path.join(build, "limine", f"{name}.elf")
+
+    def full(kernel, internal, suffix="", **kw):
+        return passing(kernel + suffix, loader, k(kernel), config=probe_config(internal), prepare=write_probe_files,
+                       expect=[r"^probe: ok   module count:", r"^probe: ok   cmdline intact:"], **kw)
+    return [
+        full("probe-r0", False),
+        full("probe-r1", False),
+        full("probe-r2", False),
+        full("probe-r3", True),
+        full("newer-revision", True),
+        # above 4 GiB: revision 0 identity-maps and HHDM-maps it, revision 3 maps only its usable parts
+        full("probe-r0", False, "-8g", qemu_args=["-m", "8G"], timeout=150),
+        full("probe-r3", True, "-8g", qemu_args=["-m", "8G"], timeout=150),
+        # without NX, EFER.NXE must stay clear and nothing is mapped XD
+        full("probe-r3", True, "-no-nx", qemu_args=["-cpu", "qemu64,-nx"]),
+    ]
+
+
+def layout_cases(build, loader):
+    """Kernels laid out like real Limine kernels, and requests a loader must not see."""
+    k = lambda name: os.path.join(build, "limine", f"{name}.elf")
+    return [
+        passing("template", loader, k("template"), expect=[r"^probe: ok   framebuffer drawn:"]),
+        passing("zeroload", loader, k("zeroload"), expect=[r"^probe: ok   executable virtual base:"]),
+        passing("reloc", loader, k("reloc"), expect=[r"^probe: ok   relocated pointers:",
+                                                     r"^probe: ok   slid into the top 2 GiB:"]),
+        passing("relr", loader, k("relr"), expect=[r"^probe: ok   relocated pointers:"]),
+        passing("outside-markers", loader, k("outside-markers"),
+                expect=[r"^probe: ok   request before the start marker ignored:",
+                        r"^probe: ok   requests after the end marker ignored:"]),
+        passing("in-bss", loader, k("in-bss"), expect=[r"^probe: ok   request past p_filesz not answered:"]),
+    ]
+
+
+def refusal_cases(build, loader):
+    """Loose patterns for ember's error line (after "[ERROR] (ember): "): the integrator tightens them."""
+    k = lambda name: os.path.join(build, "limine", f"{name}.elf")
+    return [
+        refused("bad-duplicate", loader, k("bad-duplicate"),
+                r"limine: .*duplicate.*memory map.*0x[0-9a-f]+"),
+        refused("bad-response-set", loader, k("bad-response-set"),
+                r"limine: .*memory map.*response.*(non-zero|not NULL|already set|0xffffffff8badf000)"),
+        refused("bad-misaligned", loader, k("bad-misaligned"),
+                r"limine: .*(misaligned|not 8-byte aligned|unaligned).*0x[0-9a-f]*4\b"),
+    ]
+
+
+def limine_cases(build, loader):
+    """Every Limine probe case; names start with "limine-"."""
+    all_cases = probe_cases(build, loader) + layout_cases(build, loader) + refusal_cases(build, loader)
+    for case in all_cases:
+        case.name = "limine-" + case.name
+    return all_cases

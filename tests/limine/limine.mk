@@ -1,0 +1,99 @@
+# Limine-protocol probe kernels (included by the top-level Makefile): build/limine/*.elf.
+# Each kernel is one main source (with its -D flags), the shared probe objects, and a variant of
+# limine.ld.S. `make limine-kernels` builds them all; `kernels` depends on it.
+LP_DIR   := tests/limine
+LP_BUILD := $(BUILD)/limine
+
+LP_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-stack-check \
+	-fno-asynchronous-unwind-tables -mgeneral-regs-only -mno-red-zone -Iinclude -I$(LP_DIR) -MMD -MP
+# Build modes: a static higher-half kernel; a relocatable one; one built like the limine-c-template.
+LP_MODE_static   := -mcmodel=kernel -fno-pic -fno-pie
+LP_MODE_pie      := -fPIE
+LP_MODE_template := -mcmodel=kernel -fno-pic -fno-pie -ffunction-sections -fdata-sections -m64 -march=x86-64 \
+	-mno-80387 -mno-mmx -mno-sse -mno-sse2
+LP_LDFLAGS        := -nostdlib -z max-page-size=0x1000 -z noexecstack
+LP_LDMODE_static   := -static
+LP_LDMODE_pie      := -pie --no-dynamic-linker -z text
+LP_LDMODE_template := -static --gc-sections
+
+LP_SHARED := $(LP_DIR)/common.c $(LP_DIR)/report.c $(LP_DIR)/idt.c $(LP_DIR)/traps.S $(LP_DIR)/entry.S \
+	$(LP_DIR)/paging.c $(LP_DIR)/checks_cpu.c $(LP_DIR)/checks_gdt.c $(LP_DIR)/checks_memmap.c \
+	$(LP_DIR)/checks_hhdm.c $(LP_DIR)/checks_files.c $(LP_DIR)/checks_firmware.c $(LP_DIR)/checks_fb.c \
+	$(LP_DIR)/acpi.c src/fmt.c
+lp_objs = $(patsubst %,$(LP_BUILD)/obj/$(1)/%.o,$(basename $(LP_SHARED)))
+
+# Linker-script variants (limine.ld.S preprocessed): name -> cpp defines.
+LP_LDS_markers   := -DMARKERS
+LP_LDS_nomarkers :=
+LP_LDS_pie       := -DMARKERS -DPIE
+LP_LDS_zeroload  := -DMARKERS -DZERO_LOADS
+$(LP_BUILD)/ld/%.ld: $(LP_DIR)/limine.ld.S $(LP_DIR)/limine.mk | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CPP     $@"
+	$(Q)$(CC) -E -P -undef -x c $(LP_LDS_$*) $< -o $@
+
+# Kernels: main source, build mode, defines, linker-script variant, extra linker flags, post-link step.
+lp_probe = $(eval LK_$(1)_SRC := probe_main.c)$(eval LK_$(1)_MODE := static)$(eval LK_$(1)_LDS := $(3)) \
+	$(eval LK_$(1)_DEFS := -DPROBE_BASE_REVISION=$(2) -DPROBE_NAME='"$(1)"')$(eval LK_$(1)_LDEXTRA := -e probe_elf_entry)
+$(call lp_probe,probe-r0,0,nomarkers)
+$(call lp_probe,probe-r1,1,markers)
+$(call lp_probe,probe-r2,2,markers)
+$(call lp_probe,probe-r3,3,markers)
+$(call lp_probe,newer-revision,99,markers)
+LK_template_SRC := template.c
+LK_template_MODE := template
+LK_template_LDS := markers
+LK_zeroload_SRC := template.c
+LK_zeroload_MODE := template
+LK_zeroload_LDS := zeroload
+LK_zeroload_DEFS := -DZEROLOAD
+LK_reloc_SRC := reloc.c
+LK_reloc_MODE := pie
+LK_reloc_LDS := pie
+LK_reloc_LDEXTRA := -e probe_elf_entry
+LK_relr_SRC := reloc.c
+LK_relr_MODE := pie
+LK_relr_LDS := pie
+LK_relr_DEFS := -DRELR
+LK_relr_LDEXTRA := -e probe_elf_entry -z pack-relative-relocs
+lp_bad = $(eval LK_$(1)_SRC := $(2))$(eval LK_$(1)_MODE := static)$(eval LK_$(1)_LDS := markers)$(eval LK_$(1)_DEFS := $(3))
+$(call lp_bad,bad-duplicate,bad.c,-DBAD_DUPLICATE)
+$(call lp_bad,bad-response-set,bad.c,-DBAD_RESPONSE_SET)
+$(call lp_bad,bad-misaligned,bad.c,-DBAD_MISALIGNED)
+$(call lp_bad,outside-markers,edge.c,-DOUTSIDE_MARKERS)
+$(call lp_bad,in-bss,edge.c,-DIN_BSS)
+# in-bss: the request at the end of .data is cut off the segment's file bytes (p_filesz), so the
+# loaded image holds zeros there while the file still holds the request.
+LK_in-bss_POST := python3 $(LP_DIR)/trim_filesz.py
+
+LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision template zeroload reloc relr \
+	bad-duplicate bad-response-set bad-misaligned outside-markers in-bss
+
+define lp_mode_rules
+$(LP_BUILD)/obj/$(1)/%.o: %.c $(LP_DIR)/limine.mk | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	$(Q)$(CC) $(LP_CFLAGS) $(LP_MODE_$(1)) -c $$< -o $$@
+$(LP_BUILD)/obj/$(1)/%.o: %.S $(LP_DIR)/limine.mk | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	$(Q)$(CC) $(LP_CFLAGS) $(LP_MODE_$(1)) -c $$< -o $$@
+endef
+$(foreach m,static pie template,$(eval $(call lp_mode_rules,$(m))))
+
+define lp_kernel_rules
+$(LP_BUILD)/main/$(1).o: $(LP_DIR)/$(LK_$(1)_SRC) $(LP_DIR)/limine.mk | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	$(Q)$(CC) $(LP_CFLAGS) $(LP_MODE_$(LK_$(1)_MODE)) $(LK_$(1)_DEFS) -c $$< -o $$@
+$(LP_BUILD)/$(1).elf: $(LP_BUILD)/main/$(1).o $(call lp_objs,$(LK_$(1)_MODE)) $(LP_BUILD)/ld/$(LK_$(1)_LDS).ld
+	@echo "  LD      $$@"
+	$(Q)$(LD) $(LP_LDFLAGS) $(LP_LDMODE_$(LK_$(1)_MODE)) $(LK_$(1)_LDEXTRA) -T $(LP_BUILD)/ld/$(LK_$(1)_LDS).ld \
+		$$(filter %.o,$$^) -o $$@$(if $(LK_$(1)_POST),.linked)
+	$(if $(LK_$(1)_POST),$(Q)$(LK_$(1)_POST) $$@.linked $$@)
+endef
+$(foreach k,$(LIMINE_KERNELS),$(eval $(call lp_kernel_rules,$(k))))
+
+.PHONY: limine-kernels
+limine-kernels: $(patsubst %,$(LP_BUILD)/%.elf,$(LIMINE_KERNELS))
+kernels: limine-kernels

@@ -1,0 +1,59 @@
+/* Probe kernels "template" and "zeroload" (ZEROLOAD): a kernel built the way the limine-c-template
+ * builds one - base revision 3, markers, requests in their own kept section, a framebuffer request,
+ * -ffunction-sections with --gc-sections - that draws on the framebuffer and reports. zeroload is the
+ * same kernel linked with two zero-size PT_LOADs at vaddr 0 before its real segments. */
+#include "probe.h"
+#include "requests.h"
+
+#define TEMPLATE_REVISION 3
+#define LINE_COLOUR 0xffffff
+
+#ifdef ZEROLOAD
+#define KERNEL_NAME "zeroload"
+#else
+#define KERNEL_NAME "template"
+#endif
+
+REQUEST_MARKERS;
+REQUEST uint64_t base_revision[3] = LP_BASE_REVISION(TEMPLATE_REVISION);
+REQUEST struct lp_framebuffer_request framebuffer_req = { .id = LP_ID_FRAMEBUFFER };
+REQUEST struct lp_hhdm_request hhdm_req = { .id = LP_ID_HHDM };
+REQUEST struct lp_memmap_request memmap_req = { .id = LP_ID_MEMMAP };
+REQUEST struct lp_executable_address_request executable_address_req = { .id = LP_ID_EXECUTABLE_ADDRESS };
+
+/* The template's own drawing: a white diagonal from the top-left corner (32 bpp only). */
+static void draw_diagonal(const struct lp_framebuffer_response *r)
+{
+    if (r == NULL || r->framebuffer_count < 1 || r->framebuffers == NULL || r->framebuffers[0] == NULL)
+        return;
+    const struct lp_framebuffer *fb = r->framebuffers[0];
+    if (fb->bpp != 32 || fb->address == NULL)
+        return;
+    for (uint64_t i = 0; i < fb->width && i < fb->height; i++)
+        ((volatile uint32_t *)((uint8_t *)fb->address + i * fb->pitch))[i] = LINE_COLOUR;
+}
+
+__attribute__((noreturn)) void probe_main(void);
+
+/* The ELF entry point: checks the base revision, entry state, memory map, HHDM, the kernel's own
+ * mapping and the framebuffer, then draws. */
+void probe_main(void)
+{
+    probe_start(KERNEL_NAME, base_revision, TEMPLATE_REVISION, hhdm_req.response, memmap_req.response);
+    check_base_revision(base_revision, true);
+    check_entry_registers(true);
+    check_entry_cpu();
+    if (!boot.have_hhdm) {
+        check(false, EXIT_FAIL_RESPONSE, "HHDM response", "NULL: nothing else can be checked");
+        probe_finish();
+    }
+    check_lower_half();
+    check_memmap();
+    check_hhdm(hhdm_req.response);
+    check_kernel_mapping();
+    check_stack();
+    check_executable_address(executable_address_req.response, entry_state.rip);
+    check_framebuffer(framebuffer_req.response);
+    draw_diagonal(framebuffer_req.response);
+    probe_finish();
+}
