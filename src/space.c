@@ -238,27 +238,43 @@ EFI_STATUS space_map_segments(struct boot *b, struct address_space *as)
     return EFI_SUCCESS;
 }
 
-EFI_STATUS space_map_direct(struct boot *b, struct address_space *as, uint64_t base, uint64_t size)
+/* Maps one page of `size` bytes (1 GiB, 2 MiB or 4 KiB) of the direct map. */
+static enum pg_error map_direct_page(struct address_space *as, virt_addr_t va, phys_addr_t pa, uint64_t size,
+                                     enum page_attr attr)
 {
-    uint64_t big = b->hhdm_page_size, pa = align_down(base, PAGE_SIZE_4K), end;
+    if (size == PAGE_SIZE_1G)
+        return map1g_to(as, va, pa, attr);
+    if (size == PAGE_SIZE_2M)
+        return map2m_to(as, va, pa, attr);
+    return map4k_to(as, va, pa, attr);
+}
+
+EFI_STATUS space_map_direct(struct boot *b, struct address_space *as, uint64_t base, uint64_t size,
+                            enum page_attr attr)
+{
+    static const uint64_t sizes[] = { PAGE_SIZE_1G, PAGE_SIZE_2M, PAGE_SIZE_4K };
+    uint64_t pa = align_down(base, PAGE_SIZE_4K), end;
 
     if (!align_up_checked(base + size, PAGE_SIZE_4K, &end))
         return paging_failure(PG_UNALIGNED, "direct map", base);
     while (pa < end) {
         virt_addr_t va = virt(b->hhdm_offset + pa);
-        enum pg_error err;
+        enum pg_error err = PG_ALREADY_MAPPED;
         uint64_t step = PAGE_SIZE_4K;
-        if (is_aligned(pa, big) && end - pa >= big) {
-            step = big;
-            err = big == PAGE_SIZE_1G ? map1g_to(as, va, phys(pa), PAGE_READ_WRITE)
-                                      : map2m_to(as, va, phys(pa), PAGE_READ_WRITE);
-        } else if (is_aligned(pa, PAGE_SIZE_2M) && end - pa >= PAGE_SIZE_2M) {
-            step = PAGE_SIZE_2M;
-            err = map2m_to(as, va, phys(pa), PAGE_READ_WRITE);
-        } else {
-            err = map4k_to(as, va, phys(pa), PAGE_READ_WRITE);
+        struct translation t;
+        if (pg_translate(as, va, &t) == PG_OK) { /* mapped by an earlier range: keep it as it is */
+            pa = align_down(pa, t.page_size) + t.page_size;
+            continue;
         }
-        if (err == PG_ALREADY_MAPPED) /* ranges given by a protocol may share a page */
+        /* the largest page that fits; where part of it is mapped already (ranges given by a protocol
+         * may share pages, e.g. the framebuffer inside [0, 4 GiB)) the next size down fills the rest */
+        for (unsigned i = 0; i < ARRAY_LEN(sizes) && err == PG_ALREADY_MAPPED; i++) {
+            if (sizes[i] > b->hhdm_page_size || !is_aligned(pa, sizes[i]) || end - pa < sizes[i])
+                continue;
+            step = sizes[i];
+            err = map_direct_page(as, va, phys(pa), step, attr);
+        }
+        if (err == PG_ALREADY_MAPPED)
             err = PG_OK;
         if (err != PG_OK)
             return paging_failure(err, "direct map", va.addr);

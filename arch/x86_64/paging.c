@@ -54,6 +54,13 @@ static enum pg_error alloc_table(const struct address_space *as, phys_addr_t *pa
     return PG_OK;
 }
 
+/* PAT index bits for attr's memory type: write-combining is entry 5 = PAT | PWT (the PAT bit is
+ * bit 7 in a PTE, bit 12 in a large page: pat_bit); everything else is entry 0 (write-back). */
+static uint64_t cache_bits(enum page_attr attr, uint64_t pat_bit)
+{
+    return attr == PAGE_WRITE_EXECUTE_WC ? pat_bit | PTE_PWT : 0;
+}
+
 pml4e_t pml4e_new_map_table(phys_addr_t table)
 {
     return (pml4e_t){ .raw = PTE_P | PTE_RW | (table.addr & PTE_ADDR_MASK) };
@@ -66,7 +73,8 @@ pdpte_t pdpte_new_map_table(phys_addr_t table)
 
 pdpte_t pdpte_new_map_page(phys_addr_t page_1g, enum page_attr attr, bool nx)
 {
-    return (pdpte_t){ .raw = pg_attr_bits(attr, nx) | PTE_PS | (page_1g.addr & PTE_ADDR_MASK_1G) };
+    return (pdpte_t){ .raw = pg_attr_bits(attr, nx) | cache_bits(attr, PTE_PAT_LARGE) | PTE_PS |
+                             (page_1g.addr & PTE_ADDR_MASK_1G) };
 }
 
 pde_t pde_new_map_table(phys_addr_t table)
@@ -76,12 +84,13 @@ pde_t pde_new_map_table(phys_addr_t table)
 
 pde_t pde_new_map_page(phys_addr_t page_2m, enum page_attr attr, bool nx)
 {
-    return (pde_t){ .raw = pg_attr_bits(attr, nx) | PTE_PS | (page_2m.addr & PTE_ADDR_MASK_2M) };
+    return (pde_t){ .raw = pg_attr_bits(attr, nx) | cache_bits(attr, PTE_PAT_LARGE) | PTE_PS |
+                           (page_2m.addr & PTE_ADDR_MASK_2M) };
 }
 
 pte_t pte_new_map_page(phys_addr_t page_4k, enum page_attr attr, bool nx)
 {
-    return (pte_t){ .raw = pg_attr_bits(attr, nx) | (page_4k.addr & PTE_ADDR_MASK) };
+    return (pte_t){ .raw = pg_attr_bits(attr, nx) | cache_bits(attr, PTE_PAT_4K) | (page_4k.addr & PTE_ADDR_MASK) };
 }
 
 /* Present + the RW/XD bits for attr. XD only when nx (it is reserved otherwise); never G or US. */
@@ -95,6 +104,7 @@ uint64_t pg_attr_bits(enum page_attr attr, bool nx)
     case PAGE_EXECUTABLE:
         return PTE_P;
     case PAGE_WRITE_EXECUTE:
+    case PAGE_WRITE_EXECUTE_WC:
         return PTE_P | PTE_RW;
     case PAGE_READ_ONLY:
     default:

@@ -32,8 +32,9 @@ extern const struct protocol proto_limine;
 /* Maps every region of the plan at its vaddr -> b->regions[i].phys with its permissions into as.
  * Pages the firmware's identity map already has there (lower-half kernels) are replaced. */
 EFI_STATUS space_map_segments(struct boot *b, struct address_space *as);
-/* Maps physical [base, base + size) at b->hhdm_offset + base, RW and NX, with the largest pages
- * that fit (size and base are rounded out to b->hhdm_page_size when whole_pages, else to 4 KiB). */
-EFI_STATUS space_map_direct(struct boot *b, struct address_space *as, uint64_t base, uint64_t size);
+/* Maps physical [base, base + size) (rounded out to 4 KiB) at b->hhdm_offset + base with attr,
+ * using the largest pages that fit (up to b->hhdm_page_size); pages already mapped are kept. */
+EFI_STATUS space_map_direct(struct boot *b, struct address_space *as, uint64_t base, uint64_t size,
+                            enum page_attr attr);
 
 #endif

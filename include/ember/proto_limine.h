@@ -29,6 +29,7 @@ struct limine_state {
     size_t entries_cap;
     struct limine_efi_memmap_response *efi_memmap;
     uint64_t gdt_phys;
+    uint64_t cmdline_va;              /* the kernel's command line in the block (0: not made yet) */
     uint64_t ioapics[LIMINE_MAX_IOAPICS]; /* physical MMIO bases, masked after ExitBootServices */
     unsigned ioapic_count;
 };

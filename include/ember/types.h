@@ -41,7 +41,9 @@ enum page_attr {
     PAGE_READ_ONLY = 0,
     PAGE_READ_WRITE,    /* data: writable, never executable */
     PAGE_EXECUTABLE,    /* code: read + execute, never writable */
-    PAGE_WRITE_EXECUTE, /* only when ember.cfg says allow_wx=yes */
+    PAGE_WRITE_EXECUTE, /* only when ember.cfg says allow_wx=yes, and the Limine protocol's direct map */
+    PAGE_WRITE_EXECUTE_WC, /* as PAGE_WRITE_EXECUTE, write-combining (PAT entry 5 in the Limine
+                            * layout): the Limine protocol's framebuffer in the direct map */
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

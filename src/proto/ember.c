@@ -22,7 +22,7 @@ static EFI_STATUS ember_map(struct boot *b)
     EFI_STATUS status = space_map_segments(b, &b->space);
 
     if (!EFI_ERROR(status))
-        status = space_map_direct(b, &b->space, 0, b->hhdm_size);
+        status = space_map_direct(b, &b->space, 0, b->hhdm_size, PAGE_READ_WRITE);
     if (!EFI_ERROR(status))
         log_info("direct map: 0x%llx bytes at 0x%llx with %s pages", (unsigned long long)b->hhdm_size,
                  (unsigned long long)b->hhdm_offset, b->hhdm_page_size == PAGE_SIZE_1G ? "1 GiB" : "2 MiB");

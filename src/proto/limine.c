@@ -257,11 +257,15 @@ static EFI_STATUS map_hhdm(struct boot *b, struct limine_state *st)
     status = mem_alloc_pool(cap * sizeof *map, (void **)&map);
     if (!EFI_ERROR(status) && memmap_normalize(raw, size, desc_size, &extra, fb->base != 0, map, cap, &count) != MEMMAP_OK)
         status = EFI_LOAD_ERROR;
+    /* the spec: direct-map pages are supervisor rwx, write-back, the framebuffer write-combining;
+     * the framebuffer goes first so that the rest keeps its smaller pages around it */
+    if (!EFI_ERROR(status) && fb->base != 0)
+        status = space_map_direct(b, st->space, fb->base, fb->size, PAGE_WRITE_EXECUTE_WC);
     if (!EFI_ERROR(status) && st->revision < LIMINE_REVISION_NEWEST)
-        status = space_map_direct(b, st->space, 0, FOUR_GIB);
+        status = space_map_direct(b, st->space, 0, FOUR_GIB, PAGE_WRITE_EXECUTE);
     for (size_t i = 0; i < count && !EFI_ERROR(status); i++)
         if (lmemmap_hhdm_covers(map[i].type, st->revision, map[i].base))
-            status = space_map_direct(b, st->space, map[i].base, map[i].length);
+            status = space_map_direct(b, st->space, map[i].base, map[i].length, PAGE_WRITE_EXECUTE);
     mem_free_pool(map);
     mem_free_pool(raw);
     return status;

@@ -52,6 +52,15 @@ static uint64_t copy_string(struct boot *b, struct limine_state *st, const char 
     return hhdm(b, out);
 }
 
+/* The kernel's command line in the block, made once: the executable cmdline response and the
+ * executable file's string are the same memory (the spec says so). */
+static uint64_t kernel_cmdline(struct boot *b, struct limine_state *st)
+{
+    if (st->cmdline_va == 0)
+        st->cmdline_va = copy_string(b, st, b->config.cmdline, false);
+    return st->cmdline_va;
+}
+
 /* A limine_file for a loaded file at phys (size bytes). NULL when the block is full. */
 static struct limine_file *file_record(struct boot *b, struct limine_state *st, uint64_t phys, uint64_t size,
                                        const char *path, const char *string)
@@ -63,7 +72,7 @@ static struct limine_file *file_record(struct boot *b, struct limine_state *st, 
     f->address = b->hhdm_offset + phys;
     f->size = size;
     f->path = copy_string(b, st, path, true);
-    f->string = copy_string(b, st, string, false);
+    f->string = string != NULL ? copy_string(b, st, string, false) : kernel_cmdline(b, st);
     f->media_type = LIMINE_MEDIA_TYPE_GENERIC;
     return f;
 }
@@ -213,7 +222,7 @@ static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_k
     case LSCAN_HHDM: return answer_value(st, b->hhdm_offset);
     case LSCAN_PAGING_MODE: return answer_value(st, LIMINE_PAGING_MODE_X86_64_4LVL);
     case LSCAN_ENTRY_POINT: return take(st, sizeof(struct limine_entry_point_response));
-    case LSCAN_EXECUTABLE_CMDLINE: return answer_value(st, copy_string(b, st, b->config.cmdline, false));
+    case LSCAN_EXECUTABLE_CMDLINE: return answer_value(st, kernel_cmdline(b, st));
     case LSCAN_RSDP: return b->facts.acpi_rsdp != 0 ? answer_value(st, table_address(b, b->facts.acpi_rsdp)) : NULL;
     case LSCAN_EFI_SYSTEM_TABLE: return answer_value(st, table_address(b, b->facts.efi_system_table));
     case LSCAN_DATE_AT_BOOT: return b->facts.boot_time != 0 ? answer_value(st, b->facts.boot_time) : NULL;
@@ -249,7 +258,7 @@ static void *answer(struct boot *b, struct limine_state *st, enum lscan_kind kin
     case LSCAN_EXECUTABLE_FILE: {
         struct limine_executable_file_response *r = take(st, sizeof *r);
         struct limine_file *f = st->file_copy != 0 ? file_record(b, st, st->file_copy, st->file_size,
-                                                                b->config.kernel, b->config.cmdline) : NULL;
+                                                                b->config.kernel, NULL) : NULL;
         if (r == NULL || f == NULL)
             return NULL;
         r->executable_file = hhdm(b, f);

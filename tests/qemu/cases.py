@@ -1,6 +1,7 @@
 """The QEMU integration cases: good boots, kernel variants, bad kernels, bad configs, failed allocations."""
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
@@ -331,6 +332,8 @@ def secure_boot_cases(build):
 
 def all_cases(build):
     loader = os.path.join(build, "BOOTX64.EFI")
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "limine"))
+    import cases_limine  # noqa: E402  (imports this module back for Case and bad)
     return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
             + machine_matrix_cases(build, loader) + lower_half_cases(build, loader) + contract_cases(build, loader)
-            + secure_boot_cases(build) + config_cases(build, loader))
+            + secure_boot_cases(build) + config_cases(build, loader) + cases_limine.limine_cases(build, loader))
