@@ -10,7 +10,8 @@ $(BUILD)/bench/FLOOR.EFI: $(BUILD)/bench/floor.so
 $(BUILD)/bench/NULL.EFI: $(BUILD)/bench/null.so
 	$(Q)$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
-BENCH_KERNELS := $(BUILD)/kernel/kernel-bench16.elf $(BUILD)/kernel/kernel-bench64.elf $(BUILD)/kernel/kernel-bench64a.elf
+BENCH_KERNELS := $(BUILD)/kernel/kernel-bench16.elf $(BUILD)/kernel/kernel-bench64.elf $(BUILD)/kernel/kernel-bench64a.elf \
+	$(BUILD)/limine/bench64l.elf
 
 .PHONY: bench
 bench: $(BUILD)/BOOTX64.EFI $(BENCH_APPS) $(BENCH_KERNELS) kernels | $(DEPS_STAMP)

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BUILD, WORK = ROOT / "build", ROOT / "build" / "bench" / "run"
 RESULTS = ROOT / "tests" / "bench" / "results.md"
 KERNELS = {"sample": "kernel/kernel.elf", "bench16": "kernel/kernel-bench16.elf",
-           "bench64": "kernel/kernel-bench64.elf", "bench64a": "kernel/kernel-bench64a.elf"}
+           "bench64": "kernel/kernel-bench64.elf", "bench64a": "kernel/kernel-bench64a.elf",
+           "limine64": "limine/bench64l.elf"}  # the Limine-protocol template kernel + 64 MiB .rodata
 LOADERS = {"ember": "BOOTX64.EFI", "floor": "bench/FLOOR.EFI", "null": "bench/NULL.EFI"}
 DISKS = ("virtio", "ahci", "vvfat")
 EXPECTED = {"ember": 33, "floor": 99, "null": 99}  # QEMU exit status: (v << 1) | 1
@@ -363,11 +364,14 @@ def report(args, runs, files, kernels, disks, started, load_before):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, help="runs per loader, kernel and disk (default 5, --quick 3)")
-    ap.add_argument("--quick", action="store_true", help="3 runs, sample + bench64, virtio only")
+    ap.add_argument("--quick", action="store_true", help="3 runs, sample + bench64 + limine64, virtio only")
+    ap.add_argument("--only", help="comma-separated kernels (e.g. bench64,limine64)")
     args = ap.parse_args()
     kernels, disks = dict(KERNELS), DISKS
     if args.quick:
-        disks, kernels = ("virtio",), {k: KERNELS[k] for k in ("sample", "bench64")}
+        disks, kernels = ("virtio",), {k: KERNELS[k] for k in ("sample", "bench64", "limine64")}
+    if args.only:
+        kernels = {k: KERNELS[k] for k in ["sample", "bench64"] + args.only.split(",")}  # null and bad64 need them
     args.runs = args.runs or (3 if args.quick else 5)
     if args.runs < 1:
         ap.error("--runs must be at least 1")

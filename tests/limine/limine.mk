@@ -47,6 +47,12 @@ LK_zeroload_SRC := template.c
 LK_zeroload_MODE := template
 LK_zeroload_LDS := zeroload
 LK_zeroload_DEFS := -DZEROLOAD
+# make bench: the template kernel with 64 MiB of .rodata payload (not in `kernels`: bench only)
+LK_bench64l_SRC := template.c
+LK_bench64l_MODE := template
+LK_bench64l_LDS := markers
+LK_bench64l_DEFS := -DPAYLOAD_SIZE=0x4000000
+LK_bench64l_LDEXTRA := -u bench_payload
 LK_reloc_SRC := reloc.c
 LK_reloc_MODE := pie
 LK_reloc_LDS := pie
@@ -92,7 +98,7 @@ $(LP_BUILD)/$(1).elf: $(LP_BUILD)/main/$(1).o $(call lp_objs,$(LK_$(1)_MODE)) $(
 		$$(filter %.o,$$^) -o $$@$(if $(LK_$(1)_POST),.linked)
 	$(if $(LK_$(1)_POST),$(Q)$(LK_$(1)_POST) $$@.linked $$@)
 endef
-$(foreach k,$(LIMINE_KERNELS),$(eval $(call lp_kernel_rules,$(k))))
+$(foreach k,$(LIMINE_KERNELS) bench64l,$(eval $(call lp_kernel_rules,$(k))))
 
 .PHONY: limine-kernels
 limine-kernels: $(patsubst %,$(LP_BUILD)/%.elf,$(LIMINE_KERNELS))
