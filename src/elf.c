@@ -59,17 +59,6 @@ enum elf_error elf_vfail(struct elf_diag *diag, enum elf_error err, const char *
     return err;
 }
 
-/* Records err in diag (when non-NULL) as "<rule-name>: <details>" and returns it. */
-__attribute__((format(printf, 3, 4)))
-static enum elf_error fail(struct elf_diag *diag, enum elf_error err, const char *details, ...)
-{
-    va_list ap;
-
-    va_start(ap, details);
-    err = elf_vfail(diag, err, details, ap);
-    va_end(ap);
-    return err;
-}
 
 static enum elf_error succeed(struct elf_diag *diag)
 {

@@ -4,17 +4,6 @@
 #include "ember/types.h"
 #include "elf_rules.h"
 
-/* Records err in diag (when non-NULL) as "<rule-name>: <details>" and returns it. */
-__attribute__((format(printf, 3, 4)))
-static enum elf_error fail(struct elf_diag *diag, enum elf_error err, const char *details, ...)
-{
-    va_list ap;
-
-    va_start(ap, details);
-    err = elf_vfail(diag, err, details, ap);
-    va_end(ap);
-    return err;
-}
 
 /* True when [vaddr, vaddr + size) lies inside the file-backed bytes [vaddr, vaddr + filesz) of one
  * planned segment (linked addresses, before any slide). */

@@ -17,6 +17,18 @@ struct elf_dynamic_phdrs {
 /* Records err in diag (when non-NULL) as "<rule-name>: <details>" and returns it. */
 enum elf_error elf_vfail(struct elf_diag *diag, enum elf_error err, const char *details, va_list ap);
 
+/* elf_vfail with the details as arguments: every rule's one-line failure. */
+__attribute__((format(printf, 3, 4)))
+static inline enum elf_error fail(struct elf_diag *diag, enum elf_error err, const char *details, ...)
+{
+    va_list ap;
+
+    va_start(ap, details);
+    err = elf_vfail(diag, err, details, ap);
+    va_end(ap);
+    return err;
+}
+
 /* The rules after the regions are built (src/elf_dyn.c). For ET_DYN: exactly one PT_DYNAMIC,
  * holding an entry, inside one segment's file bytes (dyn-without-dynamic, bad-dynamic), recorded in
  * plan; then the slide up to opts->min_vaddr (slide-out-of-range). For ET_EXEC: the floor

@@ -43,6 +43,14 @@ static inline struct limine_state *limine_state_of(struct boot *b)
  * NULL when [vaddr, vaddr + len) is not wholly inside one loaded region. */
 void *limine_kernel_ptr(const struct boot *b, uint64_t vaddr, uint64_t len);
 
+/* The one request of kind k the kernel made (verdict ok), or NULL. */
+const struct lscan_request *limine_find_request(const struct limine_state *st, enum lscan_kind k);
+
+/* src/proto/limine_modules.c: puts the module request's internal modules (request revision 1)
+ * first in b->config.modules, paths relative to the kernel's directory; clear errors for strings
+ * outside the image and for more modules than ember loads. */
+EFI_STATUS limine_add_internal_modules(struct boot *b, const struct limine_state *st);
+
 /* src/proto/limine_resp.c: the responses (before ExitBootServices) and the memory maps (after). */
 EFI_STATUS limine_build_responses(struct boot *b);
 void limine_finish_responses(struct boot *b);

@@ -78,8 +78,7 @@ static void choose_revision(struct limine_state *st)
     lscan_write_back_revision(&st->scan, st->revision);
 }
 
-/* The one request of kind k the kernel made (verdict ok), or NULL. */
-static const struct lscan_request *find_request(const struct limine_state *st, enum lscan_kind k)
+const struct lscan_request *limine_find_request(const struct limine_state *st, enum lscan_kind k)
 {
     for (size_t i = 0; i < st->scan.count; i++)
         if (st->scan.requests[i].kind == k && st->scan.requests[i].verdict == LSCAN_VERDICT_OK)
@@ -93,7 +92,7 @@ static EFI_STATUS apply_boot_requests(struct boot *b, struct limine_state *st)
     const struct lscan_request *r;
 
     b->stack_size = LIMINE_DEFAULT_STACK;
-    if ((r = find_request(st, LSCAN_STACK_SIZE)) != NULL) {
+    if ((r = limine_find_request(st, LSCAN_STACK_SIZE)) != NULL) {
         uint64_t want = ((const struct limine_stack_size_request *)(const void *)r->ptr)->stack_size, size;
         if (want > LIMINE_MAX_STACK || !align_up_checked(want, PAGE_SIZE_4K, &size)) {
             log_error("limine: stack size request asks for %llu bytes; ember gives at most %llu",
@@ -102,7 +101,7 @@ static EFI_STATUS apply_boot_requests(struct boot *b, struct limine_state *st)
         }
         b->stack_size = size > LIMINE_DEFAULT_STACK ? size : LIMINE_DEFAULT_STACK;
     }
-    if ((r = find_request(st, LSCAN_PAGING_MODE)) != NULL) {
+    if ((r = limine_find_request(st, LSCAN_PAGING_MODE)) != NULL) {
         const struct limine_paging_mode_request *p = (const void *)r->ptr;
         uint64_t min = r->revision >= LIMINE_PAGING_MODE_REQUEST_REVISION_RANGE ? p->min_mode
                                                                                  : LIMINE_PAGING_MODE_X86_64_MIN;
@@ -113,7 +112,7 @@ static EFI_STATUS apply_boot_requests(struct boot *b, struct limine_state *st)
         }
     }
     st->entry = b->plan.entry;
-    if ((r = find_request(st, LSCAN_ENTRY_POINT)) != NULL) {
+    if ((r = limine_find_request(st, LSCAN_ENTRY_POINT)) != NULL) {
         uint64_t entry = ((const struct limine_entry_point_request *)(const void *)r->ptr)->entry;
         bool in_code = false;
         for (unsigned i = 0; i < b->plan.count; i++) {
@@ -164,7 +163,7 @@ static EFI_STATUS copy_kernel_file(struct boot *b, struct limine_state *st)
     EFI_STATUS status;
     struct copy_cursor c;
 
-    if (find_request(st, LSCAN_EXECUTABLE_FILE) == NULL)
+    if (limine_find_request(st, LSCAN_EXECUTABLE_FILE) == NULL)
         return EFI_SUCCESS;
     status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_MODULES, pages ? pages : 1, &st->file_copy);
     if (EFI_ERROR(status))
@@ -204,75 +203,6 @@ static EFI_STATUS relocate(struct boot *b)
     return EFI_SUCCESS;
 }
 
-/* Copies the kernel's NUL-terminated string at vaddr into out[0..cap); false when it is not inside
- * the loaded image or does not fit. */
-static bool kernel_string(const struct boot *b, uint64_t vaddr, char *out, size_t cap)
-{
-    for (size_t i = 0; i < cap; i++) {
-        const char *c = limine_kernel_ptr(b, vaddr + i, 1);
-        if (c == NULL)
-            return false;
-        out[i] = *c;
-        if (*c == '\0')
-            return true;
-    }
-    return false;
-}
-
-/* m's path: the kernel's directory, then path (relative to it, as the spec says). */
-static bool internal_module_path(const struct boot *b, const char *path, struct config_module *m)
-{
-    size_t dir = 0, n = 0;
-    for (size_t i = 0; b->config.kernel[i] != '\0'; i++)
-        if (b->config.kernel[i] == '/' || b->config.kernel[i] == '\\')
-            dir = i + 1;
-    while (*path == '/' || *path == '\\')
-        path++;
-    for (; n < dir && n + 1 < sizeof m->path; n++)
-        m->path[n] = b->config.kernel[n];
-    for (; *path != '\0' && n + 1 < sizeof m->path; n++)
-        m->path[n] = *path++;
-    m->path[n] = '\0';
-    return *path == '\0';
-}
-
-/* Module request revision 1: the modules the kernel names itself go first in the module list
- * (loaded by the core like ember.cfg's); without the required flag a missing file is skipped. */
-static EFI_STATUS add_internal_modules(struct boot *b, const struct limine_state *st)
-{
-    const struct lscan_request *r = find_request(st, LSCAN_MODULE);
-    const struct limine_module_request *req = r != NULL ? (const void *)r->ptr : NULL;
-    struct ember_config *c = &b->config;
-
-    if (req == NULL || r->revision < LIMINE_MODULE_REQUEST_REVISION_INTERNAL || req->internal_module_count == 0)
-        return EFI_SUCCESS;
-    uint64_t n = req->internal_module_count;
-    if (n > EMBER_MAX_MODULES - c->module_count) {
-        log_error("limine: %llu internal modules and %u from ember.cfg: ember loads at most %u",
-                  (unsigned long long)n, c->module_count, EMBER_MAX_MODULES);
-        return EFI_INVALID_PARAMETER;
-    }
-    for (unsigned i = c->module_count; i-- > 0;)
-        c->modules[i + n] = c->modules[i];
-    for (uint64_t i = 0; i < n; i++) {
-        const uint64_t *slot = limine_kernel_ptr(b, req->internal_modules + 8 * i, 8);
-        const struct limine_internal_module *im = slot != NULL ? limine_kernel_ptr(b, *slot, sizeof *im) : NULL;
-        struct config_module *m = &c->modules[i];
-        char path[CONFIG_PATH_MAX];
-        *m = (struct config_module){ .optional = im != NULL && !(im->flags & LIMINE_INTERNAL_MODULE_REQUIRED) };
-        if (im == NULL || !kernel_string(b, im->path, path, sizeof path) ||
-            !kernel_string(b, im->string, m->name, sizeof m->name) || !internal_module_path(b, path, m)) {
-            log_error("limine: internal module %llu: its path or string is outside the kernel image or too long",
-                      (unsigned long long)i + 1);
-            return EFI_LOAD_ERROR;
-        }
-        log_info("limine: internal module %llu: %s (%s)", (unsigned long long)i + 1, m->path,
-                 m->optional ? "optional" : "required");
-    }
-    c->module_count += (unsigned)n;
-    return EFI_SUCCESS;
-}
-
 static EFI_STATUS limine_prepare(struct boot *b)
 {
     struct limine_state *st;
@@ -306,7 +236,7 @@ static EFI_STATUS limine_prepare(struct boot *b)
     if (!EFI_ERROR(status))
         status = apply_boot_requests(b, st);
     if (!EFI_ERROR(status))
-        status = add_internal_modules(b, st);
+        status = limine_add_internal_modules(b, st);
     return status;
 }
 
