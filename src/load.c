@@ -58,15 +58,14 @@ fail:
 EFI_STATUS stage_read_kernel_headers(struct boot *b)
 {
     /* ember's own protocol: ET_EXEC only (allow_dyn false), no address floor (min_vaddr 0) */
-    bool ember_only = b->config.protocol[0] == 'e';
     struct elf_options opts = { .allow_wx = b->config.allow_wx,
                                 .reserved_base = EMBER_HHDM_OFFSET,
                                 .reserved_size = EMBER_HHDM_MAX_SIZE,
                                 .reserved_name = "ember's direct map",
                                 /* relocatable kernels are the Limine protocol's; protocol=limine also
                                  * refuses ET_EXEC below its minimum (auto decides that later) */
-                                .allow_dyn = !ember_only,
-                                .min_vaddr = b->config.protocol[0] == 'l' ? LIMINE_KERNEL_MIN_VADDR : 0 };
+                                .allow_dyn = !config_protocol_is(&b->config, "ember"),
+                                .min_vaddr = config_protocol_is(&b->config, "limine") ? LIMINE_KERNEL_MIN_VADDR : 0 };
     EFI_STATUS status = load_read_plan(b->root, b->config.kernel, &opts, &b->kernel, &b->headers, &b->plan);
 
     if (!EFI_ERROR(status) && b->plan.is_dyn && opts.min_vaddr == 0) {

@@ -76,11 +76,6 @@ static EFI_STATUS place_lower_half(const struct elf_region *r, struct loaded_reg
     return EFI_SUCCESS;
 }
 
-static bool config_wants_limine(const struct ember_config *c)
-{
-    return c->protocol[0] == 'l';
-}
-
 /* Tries every higher-half region at its p_paddr. True when all of them got it; otherwise those that
  * did are freed again and *busy is the first p_paddr that was not free. */
 static bool place_at_paddr(struct boot *b, uint64_t *busy)
@@ -139,7 +134,7 @@ static EFI_STATUS place_span(struct boot *b, uint64_t busy)
         b->regions[i].pages = region_pages(r);
         cursor = r->vaddr + r->size;
     }
-    if (config_wants_limine(&b->config))
+    if (config_protocol_is(&b->config, "limine"))
         log_info("protocol=limine: kernel [0x%llx, 0x%llx) loaded at 0x%llx in one piece", (unsigned long long)lo,
                  (unsigned long long)hi, (unsigned long long)base);
     else
@@ -170,7 +165,7 @@ EFI_STATUS stage_place_kernel(struct boot *b)
     if (!any_higher)
         return EFI_SUCCESS;
     /* the Limine protocol loads the kernel in one piece wherever it fits; p_paddr is not its business */
-    if (!config_wants_limine(&b->config) && !b->plan.is_dyn && place_at_paddr(b, &busy))
+    if (!config_protocol_is(&b->config, "limine") && !b->plan.is_dyn && place_at_paddr(b, &busy))
         return EFI_SUCCESS;
     return place_span(b, busy);
 }

@@ -66,6 +66,15 @@ struct config_diag {
 
 void config_defaults(struct ember_config *cfg);
 
+/* True when ember.cfg's protocol= is exactly name ("auto", "ember" or "limine"). */
+static inline bool config_protocol_is(const struct ember_config *cfg, const char *name)
+{
+    size_t i = 0;
+    for (; name[i] != '\0' && cfg->protocol[i] == name[i]; i++)
+        ;
+    return name[i] == '\0' && cfg->protocol[i] == '\0';
+}
+
 /* Parses text[0..len) (not NUL-terminated, CRLF or LF, optional UTF-8 BOM) over the defaults
  * already in *cfg. diag may be NULL. On error *cfg may be partly filled; the caller must not use it.
  * Lines are blank, `# comment`, or `key = value`; in a value, a '#' after a blank starts a comment,

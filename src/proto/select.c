@@ -5,15 +5,11 @@
 
 static const struct protocol *const protocols[] = { &proto_limine, &proto_ember };
 
-static const struct protocol *by_name(const char *name)
+static const struct protocol *by_name(const struct ember_config *cfg)
 {
-    for (size_t i = 0; i < ARRAY_LEN(protocols); i++) {
-        const char *a = protocols[i]->name, *c = name;
-        while (*a != '\0' && *a == *c)
-            a++, c++;
-        if (*a == '\0' && *c == '\0')
+    for (size_t i = 0; i < ARRAY_LEN(protocols); i++)
+        if (config_protocol_is(cfg, protocols[i]->name))
             return protocols[i];
-    }
     return NULL;
 }
 
@@ -21,7 +17,7 @@ EFI_STATUS stage_choose_protocol(struct boot *b)
 {
     char why[160] = "";
 
-    b->proto = by_name(b->config.protocol);
+    b->proto = by_name(&b->config);
     if (b->proto != NULL) {
         log_info("protocol %s (ember.cfg protocol=%s)", b->proto->name, b->config.protocol);
     } else {
