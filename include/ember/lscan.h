@@ -147,6 +147,22 @@ void lscan_write_back_revision(struct lscan_result *r, uint64_t loaded_revision)
  * reason in why[0..cap) either way ("base revision 3 tag at 0x..."). */
 bool lscan_detect(const struct lscan_segment *segs, size_t n, char *why, size_t cap);
 
+/* A kernel symbol that looks like a request but lies in a segment's .bss part (zero in the file, so
+ * the scan can never see it): the classic "my response is NULL" mistake. */
+struct lscan_bss_symbol {
+    const char *name;  /* points into the caller's string table */
+    uint64_t vaddr;    /* final (slid) address */
+    uint64_t size;     /* bytes */
+};
+
+/* Walks an ELF64 symbol table (symtab_size bytes of 24-byte entries, names in strtab) for object
+ * symbols of at least a request header's size whose name contains "request" or "_req" and whose
+ * address (+ slide) lies in [vaddr + filesz, vaddr + memsz) of a segment. Writes up to cap of them
+ * to out and returns how many there are. Never reads outside the three buffers. Pure. */
+size_t lscan_bss_symbols(const void *symtab, uint64_t symtab_size, const char *strtab, uint64_t strtab_size,
+                         uint64_t slide, const struct lscan_segment *segs, size_t n,
+                         struct lscan_bss_symbol *out, size_t cap);
+
 /* "HHDM", "memory map", ...; "unknown" for LSCAN_UNKNOWN and out-of-range values. Static. */
 const char *lscan_kind_name(enum lscan_kind kind);
 const char *lscan_verdict_name(enum lscan_verdict verdict);

@@ -203,6 +203,71 @@ static EFI_STATUS relocate(struct boot *b)
     return EFI_SUCCESS;
 }
 
+#define SHT_SYMTAB 2
+#define SECTION_HEADER_SIZE 64
+#define MAX_SECTIONS 512
+#define MAX_SYMBOL_BYTES (4 * MIB)
+#define MAX_BSS_HINTS 8
+
+/* One ELF64 section header's type, link, offset and size, read from the still-open kernel file. */
+static bool read_section(struct boot *b, unsigned index, uint32_t *type, uint32_t *link, uint64_t *offset,
+                         uint64_t *size)
+{
+    uint8_t sh[SECTION_HEADER_SIZE];
+    uint64_t at = b->headers.ehdr.e_shoff + (uint64_t)index * SECTION_HEADER_SIZE;
+
+    if (at + SECTION_HEADER_SIZE > b->kernel.size || EFI_ERROR(file_read_at(&b->kernel, at, sh, sizeof sh)))
+        return false;
+    *type = *(const uint32_t *)(const void *)(sh + 4);
+    *link = *(const uint32_t *)(const void *)(sh + 40);
+    *offset = *(const uint64_t *)(const void *)(sh + 24);
+    *size = *(const uint64_t *)(const void *)(sh + 32);
+    return *offset <= b->kernel.size && *size <= b->kernel.size - *offset && *size <= MAX_SYMBOL_BYTES;
+}
+
+/* Reads [offset, offset + size) of the kernel file into a new pool buffer (NULL on failure). */
+static void *read_blob(struct boot *b, uint64_t offset, uint64_t size)
+{
+    void *p = NULL;
+    if (EFI_ERROR(mem_alloc_pool(size + 1, &p)))
+        return NULL;
+    if (EFI_ERROR(file_read_at(&b->kernel, offset, p, size))) {
+        mem_free_pool(p);
+        return NULL;
+    }
+    ((char *)p)[size] = '\0';
+    return p;
+}
+
+/* The classic "my response is NULL": a request the compiler put in .bss is all zero in the file,
+ * so no loader sees it. When the kernel keeps a symbol table, name such symbols (a warning only). */
+static void hint_bss_requests(struct boot *b)
+{
+    const elf64_ehdr_t *eh = &b->headers.ehdr;
+    struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
+    struct lscan_bss_symbol hints[MAX_BSS_HINTS];
+    uint32_t type, link, t2, l2;
+    uint64_t off, size, str_off, str_size;
+
+    if (eh->e_shentsize != SECTION_HEADER_SIZE || eh->e_shnum > MAX_SECTIONS)
+        return;
+    for (unsigned i = 0; i < eh->e_shnum; i++) {
+        if (!read_section(b, i, &type, &link, &off, &size) || type != SHT_SYMTAB ||
+            !read_section(b, link, &t2, &l2, &str_off, &str_size))
+            continue;
+        void *symtab = read_blob(b, off, size), *strtab = symtab != NULL ? read_blob(b, str_off, str_size) : NULL;
+        size_t n = strtab != NULL ? lscan_bss_symbols(symtab, size, strtab, str_size, b->plan.slide, segs,
+                                                      loaded_segments(b, segs), hints, MAX_BSS_HINTS) : 0;
+        for (size_t k = 0; k < n && k < MAX_BSS_HINTS; k++)
+            log_warn("limine: symbol '%s' at 0x%llx (%llu bytes) is in .bss, so it is zero in the file and never "
+                     "seen as a request: give it its id as an initialiser (and keep it with `used`)", hints[k].name,
+                     (unsigned long long)hints[k].vaddr, (unsigned long long)hints[k].size);
+        mem_free_pool(strtab);
+        mem_free_pool(symtab);
+        return;
+    }
+}
+
 static EFI_STATUS limine_prepare(struct boot *b)
 {
     struct limine_state *st;
@@ -229,6 +294,7 @@ static EFI_STATUS limine_prepare(struct boot *b)
     if (!EFI_ERROR(status)) {
         choose_revision(st);
         log_unanswerable(st);
+        hint_bss_requests(b);
         status = copy_kernel_file(b, st);
     }
     if (!EFI_ERROR(status))
