@@ -2,52 +2,13 @@
  * (QEMU -vga std: the Bochs VBE "DISPI" registers), else against itself. */
 #include "kcpu.h"
 #include "kernel.h"
-
-/* Bochs VBE DISPI interface: 16-bit index and data ports, register numbers, ID values
- * (QEMU hw/display/vga_int.h and Bochs iodev/display/vga.h; OVMF QemuVideoDxe programs them). */
-#define DISPI_INDEX_PORT 0x01CE
-#define DISPI_DATA_PORT 0x01CF
-#define DISPI_REG_ID 0
-#define DISPI_REG_XRES 1
-#define DISPI_REG_YRES 2
-#define DISPI_REG_BPP 3
-#define DISPI_REG_ENABLE 4
-#define DISPI_REG_VIRT_WIDTH 6
-#define DISPI_ID_FIRST 0xB0C0
-#define DISPI_ID_LAST 0xB0C5
-#define DISPI_ENABLED 0x01
+#include "../include/dispi.h"
 
 #define BITS_PER_BYTE 8
 #define BAR_ROWS 8
 #define BAR_RED 0xff
 #define BAR_GREEN 0x88
 #define BAR_BLUE 0x00
-
-struct dispi_mode {
-    uint16_t id, xres, yres, bpp, enable, virt_width;
-};
-
-/* Returns DISPI register reg (index port, then data port). */
-static uint16_t dispi_read(uint16_t reg)
-{
-    kcpu_outw(DISPI_INDEX_PORT, reg);
-    return kcpu_inw(DISPI_DATA_PORT);
-}
-
-/* Reads the DISPI mode registers into *mode. Returns true when the ID register holds a DISPI ID
- * (no device on these ports reads back 0xFFFF). */
-static bool dispi_probe(struct dispi_mode *mode)
-{
-    mode->id = dispi_read(DISPI_REG_ID);
-    if (mode->id < DISPI_ID_FIRST || mode->id > DISPI_ID_LAST)
-        return false;
-    mode->xres = dispi_read(DISPI_REG_XRES);
-    mode->yres = dispi_read(DISPI_REG_YRES);
-    mode->bpp = dispi_read(DISPI_REG_BPP);
-    mode->enable = dispi_read(DISPI_REG_ENABLE);
-    mode->virt_width = dispi_read(DISPI_REG_VIRT_WIDTH);
-    return true;
-}
 
 /* Bytes one pixel of bpp bits occupies (15 bpp takes 2). */
 static uint32_t bytes_per_pixel(uint32_t bpp)

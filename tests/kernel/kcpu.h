@@ -24,18 +24,4 @@ static inline void kcpu_load_idt(const struct idt_register *idtr)
     __asm__ volatile("lidt %0" : : "m"(*idtr) : "memory");
 }
 
-/* 16-bit port output. */
-static inline void kcpu_outw(uint16_t port, uint16_t value)
-{
-    __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port));
-}
-
-/* 16-bit port input. */
-static inline uint16_t kcpu_inw(uint16_t port)
-{
-    uint16_t value;
-    __asm__ volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
-    return value;
-}
-
 #endif

@@ -3,31 +3,20 @@
  * QEMU -vga std programs. Draws a bar across the top when it all holds. */
 #include "cpu.h"
 #include "probe.h"
+#include "../include/dispi.h"
 
-#define DISPI_INDEX_PORT 0x01CE
-#define DISPI_DATA_PORT 0x01CF
 #define DISPI_REG_ID 0
 #define DISPI_REG_XRES 1
 #define DISPI_REG_YRES 2
 #define DISPI_REG_BPP 3
 #define DISPI_REG_ENABLE 4
 #define DISPI_REG_VIRT_WIDTH 6
-#define DISPI_ID_FIRST 0xB0C0
-#define DISPI_ID_LAST 0xB0C5
-#define DISPI_ENABLED 0x01
 #define BITS_PER_BYTE 8
 #define PAT_WC 5
 #define EDID_BLOCK 128
 #define MAX_FRAMEBUFFERS 8
 #define MAX_MODES 4096
 #define BAR_ROWS 16
-
-/* Returns DISPI register reg. */
-static uint16_t dispi_read(uint16_t reg)
-{
-    cpu_outw(DISPI_INDEX_PORT, reg);
-    return cpu_inw(DISPI_DATA_PORT);
-}
 
 /* Bytes a pixel of bpp bits occupies. */
 static uint64_t bytes_per_pixel(uint64_t bpp)
@@ -110,13 +99,12 @@ static bool check_fb_mapping(const struct lp_framebuffer *fb)
 /* Against the DISPI mode registers when that device is there and enabled. */
 static void check_fb_hardware(const struct lp_framebuffer *fb)
 {
-    uint16_t id = dispi_read(DISPI_REG_ID);
-    if (id < DISPI_ID_FIRST || id > DISPI_ID_LAST || !(dispi_read(DISPI_REG_ENABLE) & DISPI_ENABLED)) {
-        note("no enabled Bochs DISPI device (id 0x%x): framebuffer not compared with the hardware", id);
+    struct dispi_mode hw;
+    if (!dispi_probe(&hw) || !(hw.enable & DISPI_ENABLED)) {
+        note("no enabled Bochs DISPI device (id 0x%x): framebuffer not compared with the hardware", hw.id);
         return;
     }
-    uint16_t x = dispi_read(DISPI_REG_XRES), y = dispi_read(DISPI_REG_YRES), bpp = dispi_read(DISPI_REG_BPP);
-    uint16_t vw = dispi_read(DISPI_REG_VIRT_WIDTH);
+    uint16_t x = hw.xres, y = hw.yres, bpp = hw.bpp, vw = hw.virt_width;
     check(fb->width == x && fb->height == y && fb->bpp == bpp && fb->pitch == vw * bytes_per_pixel(bpp), EXIT_FAIL_FB,
           "framebuffer matches the display mode", "%llux%llu pitch %llu bpp %u; DISPI %ux%u virtual width %u bpp %u",
           (unsigned long long)fb->width, (unsigned long long)fb->height, (unsigned long long)fb->pitch, fb->bpp, x, y,

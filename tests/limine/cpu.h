@@ -38,20 +38,6 @@ static inline void cpu_outb(uint16_t port, uint8_t v)
     __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
 }
 
-/* Returns the 16-bit word read from an I/O port. */
-static inline uint16_t cpu_inw(uint16_t port)
-{
-    uint16_t v;
-    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-/* Writes a 16-bit word to an I/O port. */
-static inline void cpu_outw(uint16_t port, uint16_t v)
-{
-    __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
 /* Returns the 64-bit value of a model-specific register. */
 static inline uint64_t cpu_rdmsr(uint32_t msr)
 {
