@@ -53,8 +53,7 @@ static size_t kernel_pieces(const struct boot *b, struct filewalk_piece *out)
         const struct elf_region *r = &b->plan.regions[i];
         for (unsigned k = r->first; k < r->first + r->count; k++) {
             const struct elf_segment *s = &b->plan.segments[k];
-            uint64_t at = b->regions[i].phys.addr + (s->vaddr - r->vaddr);
-            out[n++] = (struct filewalk_piece){ s->offset, s->filesz, (const void *)(uintptr_t)at };
+            out[n++] = (struct filewalk_piece){ s->offset, s->filesz, (const void *)(uintptr_t)boot_segment_phys(b, i, s) };
         }
     }
     return n;

@@ -115,6 +115,12 @@ EFI_STATUS stage_exit_boot_services(struct boot *b);
 
 void log_banner(struct boot *b);
 
+/* Physical address of segment s's first byte, s being one of region's segments. */
+static inline uint64_t boot_segment_phys(const struct boot *b, unsigned region, const struct elf_segment *s)
+{
+    return b->regions[region].phys.addr + (s->vaddr - b->plan.regions[region].vaddr);
+}
+
 /* Lowest physical address of the kernel's regions and the bytes up to the end of the highest. */
 void boot_kernel_phys_range(const struct boot *b, uint64_t *base, uint64_t *size);
 

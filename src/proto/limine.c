@@ -25,8 +25,8 @@ static size_t loaded_segments(const struct boot *b, struct lscan_segment *out)
         const struct elf_region *r = &b->plan.regions[i];
         for (unsigned k = r->first; k < r->first + r->count; k++) {
             const struct elf_segment *s = &b->plan.segments[k];
-            uint64_t at = b->regions[i].phys.addr + (s->vaddr - r->vaddr);
-            out[n++] = (struct lscan_segment){ s->vaddr, (uint8_t *)(uintptr_t)at, s->filesz, s->memsz };
+            out[n++] = (struct lscan_segment){ s->vaddr, (uint8_t *)(uintptr_t)boot_segment_phys(b, i, s), s->filesz,
+                                               s->memsz };
         }
     }
     return n;
@@ -218,10 +218,10 @@ static bool read_section(struct boot *b, unsigned index, uint32_t *type, uint32_
 
     if (at + SECTION_HEADER_SIZE > b->kernel.size || EFI_ERROR(file_read_at(&b->kernel, at, sh, sizeof sh)))
         return false;
-    *type = *(const uint32_t *)(const void *)(sh + 4);
-    *link = *(const uint32_t *)(const void *)(sh + 40);
-    *offset = *(const uint64_t *)(const void *)(sh + 24);
-    *size = *(const uint64_t *)(const void *)(sh + 32);
+    __builtin_memcpy(type, sh + 4, sizeof *type); /* Elf64_Shdr: sh_type, sh_offset, sh_size, sh_link */
+    __builtin_memcpy(offset, sh + 24, sizeof *offset);
+    __builtin_memcpy(size, sh + 32, sizeof *size);
+    __builtin_memcpy(link, sh + 40, sizeof *link);
     return *offset <= b->kernel.size && *size <= b->kernel.size - *offset && *size <= MAX_SYMBOL_BYTES;
 }
 
