@@ -11,7 +11,7 @@
 #define FAIL_ALLOC_AT_MAX 1000000
 #define MODULE_SHA256_PREFIX "sha256="
 #define MODULE_SHA256_PREFIX_LEN (sizeof MODULE_SHA256_PREFIX - 1)
-#define CONFIG_KEY_COUNT 12
+#define CONFIG_KEY_COUNT 13
 #define UTF8_BOM "\xef\xbb\xbf"
 
 struct parser {
@@ -43,8 +43,9 @@ const char *config_error_name(enum config_error err)
 static const char *const fault_names[] = {
     "ebs-stale-key-once", "ebs-stale-key-always", "map-buffer-small",
     "clear-wp",           "corrupt-kernel-read",  "corrupt-module-read",
+    "smp-start-disabled",
 };
-_Static_assert(1u << (ARRAY_LEN(fault_names) - 1) == CONFIG_FAULT_CORRUPT_MODULE_READ,
+_Static_assert(1u << (ARRAY_LEN(fault_names) - 1) == CONFIG_FAULT_SMP_START_DISABLED,
                "fault_names out of date");
 
 /* The name of exactly one known fault bit, else "unknown" (see config.h). */
@@ -69,6 +70,7 @@ void config_defaults(struct ember_config *cfg)
         .stack_size = DEFAULT_STACK_SIZE,
         .demo_map = false,
         .serial = SERIAL_AUTO,
+        .smp = SMP_NO,
         .has_kernel_sha256 = false,
         .fail_alloc_at = 0,
         .test_faults = 0,
@@ -266,6 +268,18 @@ static enum config_error parse_serial(struct parser *ps, struct slice v)
     return CONFIG_OK;
 }
 
+static enum config_error parse_smp(struct parser *ps, struct slice v)
+{
+    /* In enum smp_mode order. */
+    static const char *const words[] = { "no", "yes", "x2apic" };
+    int i = match_word(v, words, (int)ARRAY_LEN(words));
+
+    if (i < 0)
+        return bad_value(ps, v, "no/yes/x2apic");
+    ps->cfg->smp = (enum smp_mode)i;
+    return CONFIG_OK;
+}
+
 /* protocol = auto | ember | limine: stored as the word, which src/proto/select.c resolves. */
 static enum config_error parse_protocol(struct parser *ps, struct slice v)
 {
@@ -336,6 +350,7 @@ static const struct key_rule key_rules[] = {
     { "stack_size", parse_stack_size, false },
     { "demo_map", parse_demo_map, false },
     { "serial", parse_serial, false },
+    { "smp", parse_smp, false },
     { "protocol", parse_protocol, false },
     { "kernel_sha256", parse_kernel_sha256, false },
     { "fail_alloc_at", parse_fail_alloc_at, false },

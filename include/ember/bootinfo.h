@@ -44,7 +44,9 @@
 #include <stdint.h>
 
 #define EMBER_BOOTINFO_MAGIC 0x4f4f4252454d4245ULL /* "EMBERBOO" little-endian */
-#define EMBER_BOOTINFO_VERSION 1
+/* Version 2 added the CPU list (cpus .. x2apic_enabled). A kernel reads a field only when version
+ * and size say it is there: fields are only ever appended. */
+#define EMBER_BOOTINFO_VERSION 2
 
 /* Default higher-half direct map offset (the kernel must read hhdm_offset, not assume this). */
 #define EMBER_HHDM_OFFSET 0xffff800000000000ULL
@@ -113,6 +115,36 @@ struct ember_timestamps {
     uint64_t tsc_hz;
 };
 
+/* APPLICATION PROCESSORS (bootinfo version 2; only with smp=yes or smp=x2apic in ember.cfg)
+ *   ember reads the ACPI MADT, and after ExitBootServices starts every enabled processor other than
+ *   the BSP with INIT-SIPI-SIPI. Each AP climbs to long mode and parks; cpus[] lists the BSP and
+ *   every AP ember tried to start, in MADT order. A parked AP (state EMBER_CPU_PARKED):
+ *     - polls goto_address; an atomic (aligned 8-byte) store of a function address releases it:
+ *       void ap_main(struct ember_cpu *cpu), RDI = physical address of its own entry;
+ *     - runs on the same CR3 (page_table_root), GDT and segment selectors as the BSP at entry, the
+ *       same CR0 (WP set), CR4, EFER, PAT and MTRRs; IF = 0, DF = 0, no IDT (load your own first);
+ *     - RSP = hhdm_offset + stack_base + stack_size of its entry, with a zero return address pushed
+ *       (RSP + 8 is 16-byte aligned); every other general register is 0;
+ *     - its parking code and stack are bootloader-reclaimable: release every AP before reusing it.
+ *   An AP that does not check in within a bounded time is EMBER_CPU_MISSING: never release it.
+ *   CPUs the MADT marks disabled or only online-capable are not started and not listed. */
+enum ember_cpu_state {
+    EMBER_CPU_BSP = 1,      /* the processor running kmain */
+    EMBER_CPU_PARKED = 2,   /* started, waiting on goto_address */
+    EMBER_CPU_MISSING = 3,  /* sent INIT-SIPI-SIPI but never checked in */
+};
+
+struct ember_cpu {
+    uint32_t processor_id;   /* ACPI Processor UID (MADT) */
+    uint32_t apic_id;        /* local APIC ID (the x2APIC ID when x2apic_enabled) */
+    uint64_t goto_address;   /* 0 until the kernel writes it; unused for the BSP */
+    uint64_t extra_argument; /* free for the kernel (0 at entry) */
+    uint64_t stack_base;     /* physical address of the lowest byte of this CPU's stack */
+    uint64_t stack_size;     /* bytes (bootinfo stack_size) */
+    uint32_t state;          /* enum ember_cpu_state */
+    uint32_t reserved;
+};
+
 #define EMBER_MAX_MODULES 16
 #define EMBER_CMDLINE_MAX 1024
 
@@ -161,6 +193,13 @@ struct ember_bootinfo {
     uint32_t nx_enabled;        /* 1 when EFER.NXE is set and segments use XD */
 
     struct ember_timestamps tsc;
+
+    /* version >= 2: see APPLICATION PROCESSORS above. All zero when smp=no. */
+    uint64_t cpus;            /* physical address of struct ember_cpu[cpu_count] */
+    uint32_t cpu_count;       /* the BSP and every AP ember tried to start */
+    uint32_t bsp_apic_id;
+    uint32_t cpus_parked;     /* entries with state EMBER_CPU_PARKED */
+    uint32_t x2apic_enabled;  /* 1: every CPU runs its local APIC in x2APIC mode */
 };
 
 #endif

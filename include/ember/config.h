@@ -11,6 +11,10 @@ enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 enum serial_mode { SERIAL_AUTO = 0, SERIAL_ON, SERIAL_OFF };
 
+/* smp= (ember protocol): start the application processors and park them for the kernel; x2apic
+ * also switches every local APIC to x2APIC mode when the CPU has it. */
+enum smp_mode { SMP_NO = 0, SMP_YES, SMP_X2APIC };
+
 struct config_module {
     char path[CONFIG_PATH_MAX]; /* as written, '/' or '\' separators */
     char name[64];              /* optional words after the path; empty when absent */
@@ -29,6 +33,8 @@ enum config_fault {
     CONFIG_FAULT_CLEAR_WP             = 1u << 3, /* "clear-wp": clear CR0.WP at entry, as a firmware might leave it */
     CONFIG_FAULT_CORRUPT_KERNEL_READ  = 1u << 4, /* "corrupt-kernel-read": flip a byte after the first segment read */
     CONFIG_FAULT_CORRUPT_MODULE_READ  = 1u << 5, /* "corrupt-module-read": flip a byte after each module read */
+    CONFIG_FAULT_SMP_START_DISABLED   = 1u << 6, /* "smp-start-disabled": also start CPUs the MADT says are
+                                                  * not enabled, as a table listing absent CPUs would */
 };
 
 struct ember_config {
@@ -42,6 +48,7 @@ struct ember_config {
     bool demo_map;                    /* default false: map the seed's 0xFFFFFFFFDEAD0000 demo page */
     char protocol[8];                 /* "auto" (default), "ember" or "limine" */
     enum serial_mode serial;          /* default SERIAL_AUTO */
+    enum smp_mode smp;                /* default SMP_NO (ember protocol; Limine kernels ask by request) */
     bool has_kernel_sha256;
     uint8_t kernel_sha256[32];
     unsigned fail_alloc_at;           /* test knob: fail the Nth allocation (0 = never) */
