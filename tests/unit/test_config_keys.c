@@ -149,6 +149,22 @@ static void test_config_parses_serial_modes(void **state)
                  "ember.cfg:1: bad value 'yes' for serial (expected auto/on/off)");
 }
 
+static void test_config_parses_smp_modes(void **state)
+{
+    (void)state;
+    expect_ok("kernel = \\k.elf\n");
+    assert_int_equal(cfg.smp, SMP_NO);
+    expect_ok("smp = yes\n");
+    assert_int_equal(cfg.smp, SMP_YES);
+    expect_ok("smp = x2apic\n");
+    assert_int_equal(cfg.smp, SMP_X2APIC);
+    expect_ok("smp = no\n");
+    assert_int_equal(cfg.smp, SMP_NO);
+    expect_error("smp = 4\n", CONFIG_ERR_BAD_VALUE, 1,
+                 "ember.cfg:1: bad value '4' for smp (expected no/yes/x2apic)");
+    expect_error("smp = yes\nsmp = no\n", CONFIG_ERR_DUPLICATE_KEY, 2, NULL);
+}
+
 static void expect_stack_size(const char *value, uint64_t bytes)
 {
     char text[96];
@@ -272,6 +288,7 @@ int main(void)
         cmocka_unit_test(test_config_parses_kernel_sha256),
         cmocka_unit_test(test_config_rejects_malformed_kernel_sha256),
         cmocka_unit_test(test_config_parses_fail_alloc_at),
+        cmocka_unit_test(test_config_parses_smp_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
