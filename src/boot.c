@@ -17,6 +17,7 @@ static const struct {
     { "choose protocol", stage_choose_protocol },
     { "gather firmware facts", stage_gather_facts },
     { "load modules", stage_load_modules },
+    { "prepare application processors", stage_prepare_aps },
     { "map kernel view", stage_map_kernel_view },
     { "build handoff", stage_build_handoff },
     { "exit boot services", stage_exit_boot_services },

@@ -142,6 +142,7 @@ EFI_STATUS stage_exit_boot_services(struct boot *b)
     mem_forget_all();
     b->root_switched = false; /* the kernel owns CR3 now */
     fill_final_memmap(b, map_size, desc_size, desc_version);
+    smp_start_after_exit(b);
     b->proto->finish(b);
     log_info("boot services exited (attempt %u); memory map: %llu entries from %llu descriptors", attempt,
              (unsigned long long)b->memmap_count, (unsigned long long)(map_size / desc_size));

@@ -287,6 +287,8 @@ EFI_STATUS stage_map_kernel_view(struct boot *b)
 {
     EFI_STATUS status = b->proto->map(b);
 
+    if (!EFI_ERROR(status))
+        status = smp_map_alias(b);
     if (EFI_ERROR(status))
         return status;
     table_pool_trim(&b->tables);

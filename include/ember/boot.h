@@ -44,6 +44,24 @@ struct loaded_module {
 };
 
 struct protocol;
+struct smp_plan;
+struct ap_slot;
+
+/* Application processors (src/aps.c). The protocol's prepare sets wanted/x2apic_wanted; its build
+ * sets the GDT, selectors and PAT the APs load, and fills slots' goto_ptr/argument. */
+struct smp_state {
+    bool wanted, x2apic_wanted;
+    bool active;                   /* the MADT was read: plan is valid */
+    bool x2apic;                   /* every local APIC in x2APIC mode from the start on */
+    uint32_t bsp_apic_id;
+    struct smp_plan *plan;
+    struct ap_slot *slots;         /* one per SMP_START entry of plan, in plan order */
+    unsigned slot_count;
+    EFI_PHYSICAL_ADDRESS code_page, temp_root, slots_phys, stacks;
+    uint16_t gdt_limit, code_sel, data_sel;
+    uint64_t gdt_base, pat;
+    unsigned arrived, missing;
+};
 
 struct loaded_region {
     phys_addr_t phys;   /* where the region's pages are */
@@ -79,6 +97,8 @@ struct boot {
 
     struct loaded_region regions[ELF_MAX_LOAD_SEGMENTS];
     const struct protocol *proto;  /* chosen after the segments are loaded */
+    struct address_space *kernel_space; /* the tables CR3 holds at entry (set by proto->map) */
+    struct smp_state smp;
     struct firmware_facts facts;
     struct loaded_module modules[EMBER_MAX_MODULES];
     unsigned module_count;
@@ -112,6 +132,15 @@ EFI_STATUS stage_gather_facts(struct boot *b);
 EFI_STATUS stage_build_handoff(struct boot *b);
 EFI_STATUS stage_map_kernel_view(struct boot *b);
 EFI_STATUS stage_exit_boot_services(struct boot *b);
+EFI_STATUS stage_prepare_aps(struct boot *b);
+
+/* src/aps.c: the AP page at its alias in the kernel's tables (after proto->map); the start after
+ * ExitBootServices (before proto->finish; no allocation); slot k's stack. */
+EFI_STATUS smp_map_alias(struct boot *b);
+void smp_start_after_exit(struct boot *b);
+uint64_t smp_stack_base(const struct boot *b, unsigned slot);
+/* ACPI tables through the identity map, inside physical [0, hhdm_size). */
+const void *boot_acpi_identity(void *ctx, uint64_t addr, uint64_t len);
 
 void log_banner(struct boot *b);
 

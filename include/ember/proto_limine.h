@@ -32,6 +32,10 @@ struct limine_state {
     uint64_t cmdline_va;              /* the kernel's command line in the block (0: not made yet) */
     uint64_t ioapics[LIMINE_MAX_IOAPICS]; /* physical MMIO bases, masked after ExitBootServices */
     unsigned ioapic_count;
+    struct limine_mp_response *mp;    /* MP request: response, infos and pointers (limine_mp.c) */
+    struct limine_mp_info *mp_infos;
+    uint64_t *mp_ptrs;
+    unsigned mp_info_count;
 };
 
 static inline struct limine_state *limine_state_of(struct boot *b)
@@ -54,5 +58,11 @@ EFI_STATUS limine_add_internal_modules(struct boot *b, const struct limine_state
 /* src/proto/limine_resp.c: the responses (before ExitBootServices) and the memory maps (after). */
 EFI_STATUS limine_build_responses(struct boot *b);
 void limine_finish_responses(struct boot *b);
+
+/* src/proto/limine_mp.c: the MP request (prepare), its response (build), the CPUs that checked in
+ * (finish, after the APs were started). */
+void limine_mp_prepare(struct boot *b, const struct limine_state *st);
+void *limine_mp_answer(struct boot *b, struct limine_state *st);
+void limine_mp_finish(struct boot *b, struct limine_state *st);
 
 #endif

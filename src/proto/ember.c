@@ -1,5 +1,6 @@
 /* ember's own boot protocol (include/ember/bootinfo.h): the loader core's facts as struct
  * ember_bootinfo, the firmware's identity map kept in the lower half, a direct map of everything. */
+#include "arch/x86_64/apcpu.h"
 #include "ember/fmt.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
@@ -13,6 +14,8 @@ static EFI_STATUS ember_prepare(struct boot *b)
         return EFI_LOAD_ERROR;
     }
     b->stack_size = b->config.stack_size;
+    b->smp.wanted = b->config.smp != SMP_NO;
+    b->smp.x2apic_wanted = b->config.smp == SMP_X2APIC;
     return EFI_SUCCESS;
 }
 
@@ -21,6 +24,7 @@ static EFI_STATUS ember_map(struct boot *b)
 {
     EFI_STATUS status = space_map_segments(b, &b->space);
 
+    b->kernel_space = &b->space;
     if (!EFI_ERROR(status))
         status = space_map_direct(b, &b->space, 0, b->hhdm_size, PAGE_READ_WRITE);
     if (!EFI_ERROR(status))
@@ -49,11 +53,48 @@ static void fill_firmware_fields(const struct boot *b, struct ember_bootinfo *in
     info->efi_system_table = f->efi_system_table;
 }
 
+/* The CPU list: the BSP and every AP ember starts, in MADT order; APs keep the BSP's GDT,
+ * selectors and PAT (the firmware's, as at entry) and poll their entry's goto_address. */
+static void fill_cpu_list(struct boot *b, struct ember_bootinfo *info, struct ember_cpu *cpus)
+{
+    struct smp_state *s = &b->smp;
+    unsigned n = 0, k = 0;
+
+    arch_read_gdt(&s->gdt_limit, &s->gdt_base, &s->code_sel, &s->data_sel);
+    s->pat = arch_read_pat();
+    for (unsigned i = 0; i < s->plan->count; i++) {
+        const struct smp_cpu *c = &s->plan->cpus[i];
+        if (c->verdict != SMP_START && c->verdict != SMP_IS_BSP)
+            continue;
+        cpus[n] = (struct ember_cpu){ .processor_id = c->acpi_uid, .apic_id = c->apic_id,
+                                      .stack_size = b->stack_size };
+        if (c->verdict == SMP_IS_BSP) {
+            cpus[n].state = EMBER_CPU_BSP;
+            cpus[n].stack_base = b->stack;
+        } else {
+            cpus[n].state = EMBER_CPU_MISSING; /* until it checks in (finish) */
+            cpus[n].stack_base = smp_stack_base(b, k);
+            s->slots[k].goto_ptr = (uint64_t)(uintptr_t)&cpus[n].goto_address;
+            s->slots[k].argument = (uint64_t)(uintptr_t)&cpus[n];
+            k++;
+        }
+        n++;
+    }
+    if (s->plan->bsp_index < 0)
+        cpus[n++] = (struct ember_cpu){ .apic_id = s->bsp_apic_id, .stack_base = b->stack,
+                                        .stack_size = b->stack_size, .state = EMBER_CPU_BSP };
+    info->cpus = (uint64_t)(uintptr_t)cpus;
+    info->cpu_count = n;
+    info->bsp_apic_id = s->bsp_apic_id;
+    info->x2apic_enabled = s->x2apic;
+}
+
 /* The boot info page(s) (type reclaimable), filled from the facts; the memory map comes in finish. */
 static EFI_STATUS ember_build(struct boot *b)
 {
     EFI_PHYSICAL_ADDRESS block;
-    UINTN pages = (sizeof *b->info + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
+    UINTN cpus_bytes = b->smp.active ? (b->smp.plan->count + 1) * sizeof(struct ember_cpu) : 0;
+    UINTN pages = (sizeof *b->info + cpus_bytes + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
     EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, pages, &block);
     struct ember_bootinfo *info;
 
@@ -84,6 +125,8 @@ static EFI_STATUS ember_build(struct boot *b)
     info->tsc.kernel_read = b->tsc_kernel_read;
     info->tsc.mapped = b->tsc_mapped;
     info->tsc.tsc_hz = b->facts.tsc_hz;
+    if (b->smp.active)
+        fill_cpu_list(b, info, (struct ember_cpu *)(info + 1));
     log_info("boot info at 0x%llx", (unsigned long long)block);
     return EFI_SUCCESS;
 }
@@ -99,6 +142,15 @@ static void ember_finish(struct boot *b)
     info->efi_memmap_desc_size = b->final_desc_size;
     info->efi_memmap_desc_version = b->final_desc_version;
     info->tsc.exit_boot_services = b->tsc_exit;
+    for (uint32_t i = 0, k = 0; b->smp.active && i < info->cpu_count; i++) {
+        struct ember_cpu *c = &((struct ember_cpu *)(uintptr_t)info->cpus)[i];
+        if (c->state == EMBER_CPU_BSP)
+            continue;
+        if (b->smp.slots[k++].state == AP_SLOT_ARRIVED) {
+            c->state = EMBER_CPU_PARKED;
+            info->cpus_parked++;
+        }
+    }
 }
 
 __attribute__((noreturn)) static void ember_enter(struct boot *b)

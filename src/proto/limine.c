@@ -135,7 +135,6 @@ static void log_unanswerable(const struct limine_state *st)
     for (size_t i = 0; i < st->scan.count; i++) {
         const struct lscan_request *r = &st->scan.requests[i];
         const char *why = r->verdict != LSCAN_VERDICT_OK ? lscan_verdict_name(r->verdict)
-                        : r->kind == LSCAN_MP ? "not implemented (no application processors are started)"
                         : r->kind == LSCAN_DTB ? "no device tree on x86 UEFI" : NULL;
         if (why != NULL)
             log_info("limine: request %s (revision %llu) at 0x%llx: not answered: %s", lscan_kind_name(r->kind),
@@ -303,6 +302,7 @@ static EFI_STATUS limine_prepare(struct boot *b)
         status = apply_boot_requests(b, st);
     if (!EFI_ERROR(status))
         status = limine_add_internal_modules(b, st);
+    limine_mp_prepare(b, st);
     return status;
 }
 
@@ -370,6 +370,7 @@ static EFI_STATUS limine_map(struct boot *b)
         st->kspace.root = root;
         st->space = &st->kspace;
     }
+    b->kernel_space = st->space;
     status = space_map_segments(b, st->space);
     if (!EFI_ERROR(status))
         status = map_hhdm(b, st);
@@ -382,22 +383,11 @@ static EFI_STATUS limine_map(struct boot *b)
     return status;
 }
 
-/* ACPI tables through the firmware's identity map, within the physical memory the map describes. */
-static const void *acpi_identity(void *ctx, uint64_t addr, uint64_t len)
-{
-    const struct boot *b = ctx;
-    uint64_t end;
-
-    if (__builtin_add_overflow(addr, len, &end) || end > b->hhdm_size)
-        return NULL;
-    return (const void *)(uintptr_t)addr;
-}
-
 /* The I/O APICs the MADT lists, to be masked after ExitBootServices. No MADT: nothing to mask (logged). */
 static void find_ioapics(struct boot *b, struct limine_state *st)
 {
     static struct madt_info madt; /* ~5 KiB: too big for the firmware stack */
-    struct acpi_access io = { acpi_identity, b };
+    struct acpi_access io = { boot_acpi_identity, b };
     struct acpi_diag diag;
     uint64_t table;
     uint32_t length;

@@ -271,6 +271,7 @@ static void *answer(struct boot *b, struct limine_state *st, enum lscan_kind kin
         return st->entries != NULL && st->entry_ptrs != NULL ? st->memmap : NULL;
     }
     case LSCAN_EFI_MEMMAP: return st->efi_memmap = take(st, sizeof *st->efi_memmap);
+    case LSCAN_MP: return limine_mp_answer(b, st);
     default: return answer_simple(b, st, kind);
     }
 }
@@ -295,7 +296,7 @@ EFI_STATUS limine_build_responses(struct boot *b)
     st->gdt_phys = (uint64_t)(uintptr_t)gdt;
     for (size_t i = 0; i < st->scan.count; i++) {
         struct lscan_request *r = &st->scan.requests[i];
-        if (r->verdict != LSCAN_VERDICT_OK || r->kind == LSCAN_MP || r->kind == LSCAN_DTB)
+        if (r->verdict != LSCAN_VERDICT_OK || r->kind == LSCAN_DTB)
             continue; /* logged at prepare */
         void *resp = answer(b, st, r->kind);
         st->answered[i] = resp != NULL;
@@ -303,7 +304,9 @@ EFI_STATUS limine_build_responses(struct boot *b)
             ((struct limine_request_header *)(void *)r->ptr)->response = hhdm(b, resp);
         log_info("limine: request %s (revision %llu) at 0x%llx: %s", lscan_kind_name(r->kind),
                  (unsigned long long)r->revision, (unsigned long long)r->vaddr,
-                 resp != NULL ? "answered" : "not answered: nothing to report on this machine");
+                 resp != NULL ? "answered"
+                 : r->kind == LSCAN_MP ? "not answered: no usable MADT (see the smp: line above)"
+                 : "not answered: nothing to report on this machine");
     }
     return EFI_SUCCESS;
 }
@@ -312,6 +315,7 @@ void limine_finish_responses(struct boot *b)
 {
     struct limine_state *st = limine_state_of(b);
 
+    limine_mp_finish(b, st);
     if (st->memmap != NULL) {
         size_t n = lmemmap_convert(b->memmap, b->memmap_count, st->revision, st->entries, st->entries_cap);
         for (size_t i = 0; i < n; i++)
