@@ -10,7 +10,8 @@ FUZZ_BINS      := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_HARNESSES))
 
 # fuzz_X links the harness with the pure module X (src/X.c and any src/X_*.c) and the formatter,
 # as the unit tests do.
-fuzz_srcs = $(FUZZ_DIR)/fuzz_$(1).c src/$(1).c $(wildcard src/$(1)_*.c) src/fmt.c
+# The ACPI harness also runs the SMP plan (src/smp.c) on every MADT that parses.
+fuzz_srcs = $(FUZZ_DIR)/fuzz_$(1).c src/$(1).c $(wildcard src/$(1)_*.c) src/fmt.c $(if $(filter acpi,$(1)),src/smp.c)
 
 $(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ember/acpi.h"
+#include "ember/smp.h"
 
 #define FUZZ_NAME "fuzz_acpi"
 #include "fuzz_common.h"
@@ -209,6 +210,29 @@ static bool same_madt(const struct madt_info *a, const struct madt_info *b)
 }
 
 /* Parses the MADT at [table, table + len) twice; checks determinism and, on success, the model. */
+/* The SMP plan of a parsed MADT (BSP = the first entry's APIC ID): every START entry is enabled,
+ * addressable without x2APIC, not the BSP and listed once; the count of starts adds up. */
+static void check_smp_plan(const struct madt_info *m)
+{
+    static struct smp_plan plan;
+    uint32_t bsp = m->cpu_count > 0 ? m->cpus[0].apic_id : 0;
+    unsigned starts = 0;
+
+    smp_plan_cpus(m, bsp, 0, &plan);
+    check(plan.count == (m->cpu_count < SMP_MAX_CPUS ? m->cpu_count : SMP_MAX_CPUS), "plan lists every cpu");
+    for (unsigned i = 0; i < plan.count; i++) {
+        if (plan.cpus[i].verdict != SMP_START)
+            continue;
+        starts++;
+        check(m->cpus[i].enabled && plan.cpus[i].apic_id <= SMP_XAPIC_MAX_ID && plan.cpus[i].apic_id != bsp,
+              "a started cpu is enabled, xAPIC-addressable and not the BSP");
+        for (unsigned j = 0; j < i; j++)
+            check(plan.cpus[j].apic_id != plan.cpus[i].apic_id, "a started cpu is listed once");
+    }
+    check(starts == plan.to_start, "to_start counts the starts");
+    check(m->cpu_count == 0 || plan.bsp_index == 0, "the BSP is found");
+}
+
 static enum acpi_error check_madt(struct fake_phys *f, uint64_t table, uint32_t len)
 {
     struct madt_info *a = malloc(sizeof *a), *b = malloc(sizeof *b);
@@ -227,6 +251,7 @@ static enum acpi_error check_madt(struct fake_phys *f, uint64_t table, uint32_t 
     if (ea == ACPI_OK) {
         check(same_madt(a, b), "a second MADT parse gives the same result");
         check_madt_model(f->mem + table, len, a);
+        check_smp_plan(a);
     }
     free(b);
     free(a);
