@@ -6,6 +6,7 @@
  * cmpxchg, reloads CS and the data selectors and polls its goto field. No stack is used before
  * the slot's: APs may run this code at the same time. Argument offsets: arch/x86_64/ap_boot.h. */
 #include "arch/x86_64/ap_boot.h"
+#include "arch/x86_64/entry_regs.h"
 
 #define ARG(off) (ap_boot_args - ap_boot_start + (off))
 
@@ -121,20 +122,7 @@ ap_boot_high:                           /* at the alias: mapped in the kernel's 
     mov %r13, %rdi
     pushq $0                            /* return address 0: RSP + 8 is 16-byte aligned */
     push %rax
-    xor %eax, %eax
-    xor %ebx, %ebx
-    xor %ecx, %ecx
-    xor %edx, %edx
-    xor %esi, %esi
-    xor %ebp, %ebp
-    xor %r8d, %r8d
-    xor %r9d, %r9d
-    xor %r10d, %r10d
-    xor %r11d, %r11d
-    xor %r12d, %r12d
-    xor %r13d, %r13d
-    xor %r14d, %r14d
-    xor %r15d, %r15d
+    zero_gprs_but_rsp_rdi
     ret                                 /* to the goto address, leaving the zero return address */
 ap_boot_dead:
     cli

@@ -2,6 +2,8 @@
  * mapped executable in both the loader's and the kernel's page tables (src/proto/limine.c), so the
  * CR3 switch can drop the identity map under our feet. Everything it needs sits in its own page
  * (RIP-relative), so every general register can be zero when it jumps. */
+#include "arch/x86_64/entry_regs.h"
+
     .text
     .globl trampoline_start, trampoline_end, trampoline_args
     .balign 16
@@ -27,21 +29,8 @@ trampoline_start:
     mov tr_pat+4(%rip), %edx
     wrmsr
     pushq $0                    /* return address 0: RSP + 8 is 16-byte aligned */
-    xor %eax, %eax
-    xor %ebx, %ebx
-    xor %ecx, %ecx
-    xor %edx, %edx
-    xor %esi, %esi
+    zero_gprs_but_rsp_rdi
     xor %edi, %edi
-    xor %ebp, %ebp
-    xor %r8d, %r8d
-    xor %r9d, %r9d
-    xor %r10d, %r10d
-    xor %r11d, %r11d
-    xor %r12d, %r12d
-    xor %r13d, %r13d
-    xor %r14d, %r14d
-    xor %r15d, %r15d
     jmp *tr_entry(%rip)
 
     .balign 16
