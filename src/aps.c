@@ -116,6 +116,8 @@ static bool read_plan(struct boot *b)
         return false;
     }
     s->x2apic = arch_x2apic_on() || (s->x2apic_wanted && arch_cpu_has_x2apic());
+    if (s->x2apic_wanted && !s->x2apic)
+        log_info("smp: x2APIC asked for, but the CPU has none: the APICs stay in xAPIC mode");
     s->bsp_apic_id = arch_apic_id(s->x2apic);
     flags |= s->x2apic ? SMP_PLAN_X2APIC : 0;
     if (b->config.test_faults & CONFIG_FAULT_SMP_START_DISABLED) {

@@ -66,6 +66,22 @@ static void check_expected_module(const struct ember_bootinfo *info, const char 
     check(false, EXIT_FAIL_CONFIG, "module present", "no module named %s", wanted);
 }
 
+uint64_t cmdline_number(const struct ember_bootinfo *info, const char *key, uint64_t dflt)
+{
+    uint64_t key_len = 0;
+    while (key[key_len] != '\0')
+        key_len++;
+    for (const char *p = info->cmdline; *p != '\0'; p++) {
+        if ((p != info->cmdline && p[-1] != ' ') || !starts_with(p, key))
+            continue;
+        uint64_t v = 0;
+        for (p += key_len; *p >= '0' && *p <= '9'; p++)
+            v = v * 10 + (uint64_t)(*p - '0');
+        return v;
+    }
+    return dflt;
+}
+
 void check_config(const struct ember_bootinfo *info)
 {
     kprintf("ember-kernel: cmdline: \"%s\"\n", info->cmdline);

@@ -55,7 +55,7 @@ void check_segments(const struct ember_bootinfo *info)
 #endif
 }
 
-static uint32_t memmap_type_at(const struct ember_bootinfo *info, uint64_t phys)
+uint32_t memmap_type_at(const struct ember_bootinfo *info, uint64_t phys)
 {
     const struct ember_memmap_entry *map = (const void *)info->memmap;
     for (uint64_t i = 0; i < info->memmap_count; i++)

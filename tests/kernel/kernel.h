@@ -24,6 +24,7 @@ enum kernel_exit {
     EXIT_FAIL_FIRMWARE = 0x25,    /* 75: RSDP, SMBIOS, framebuffer */
     EXIT_FAIL_CONFIG = 0x26,      /* 77: cmdline, modules */
     EXIT_FAIL_EXCEPTION = EXIT_CODE_EXCEPTION, /* 79: an exception the kernel did not provoke */
+    EXIT_FAIL_SMP = 0x28,         /* 81: CPU list, application processors */
 };
 
 /* CPU state captured by entry.S before any C code runs. */
@@ -63,6 +64,12 @@ void check_memmap(const struct ember_bootinfo *info);
 void check_firmware_tables(const struct ember_bootinfo *info);
 void check_config(const struct ember_bootinfo *info);
 void check_framebuffer(const struct ember_framebuffer *fb);
+void check_smp(const struct ember_bootinfo *info);
+
+/* The memory-map type (enum ember_memmap_type) of the page holding phys; 0 when no entry covers it. */
+uint32_t memmap_type_at(const struct ember_bootinfo *info, uint64_t phys);
+/* The decimal value of the cmdline word KEY=N (key includes the '='), or dflt when absent. */
+uint64_t cmdline_number(const struct ember_bootinfo *info, const char *key, uint64_t dflt);
 
 #endif /* __ASSEMBLER__ */
 #endif

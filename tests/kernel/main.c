@@ -43,6 +43,7 @@ void kmain(struct ember_bootinfo *info)
         check_memmap(info);
         check_firmware_tables(info);
         check_config(info);
+        check_smp(info); /* last: it hands the APs the kernel's code */
     }
     if (checks_failed == 0) {
         kprintf("ember-kernel: all %u checks passed\n", checks_run);

@@ -5,7 +5,7 @@ LP_DIR   := tests/limine
 LP_BUILD := $(BUILD)/limine
 
 LP_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-stack-check \
-	-fno-asynchronous-unwind-tables -mgeneral-regs-only -mno-red-zone -Iinclude -I$(LP_DIR) -MMD -MP
+	-fno-asynchronous-unwind-tables -mgeneral-regs-only -mno-red-zone -Iinclude -I. -I$(LP_DIR) -MMD -MP
 # Build modes: a static higher-half kernel; a relocatable one; one built like the limine-c-template.
 LP_MODE_static   := -mcmodel=kernel -fno-pic -fno-pie
 LP_MODE_pie      := -fPIE
@@ -62,6 +62,16 @@ LK_relr_MODE := pie
 LK_relr_LDS := pie
 LK_relr_DEFS := -DRELR
 LK_relr_LDEXTRA := -e probe_elf_entry -z pack-relative-relocs
+# MP probes: the shared AP entry and checks (tests/include) linked in as extra objects.
+LK_mp_SRC := mp.c
+LK_mp_MODE := static
+LK_mp_LDS := markers
+LK_mp_EXTRA := tests/include/aptest.c tests/include/ap_entry.S
+LK_mp-x2apic_SRC := mp.c
+LK_mp-x2apic_MODE := static
+LK_mp-x2apic_LDS := markers
+LK_mp-x2apic_DEFS := -DX2APIC_FLAG
+LK_mp-x2apic_EXTRA := $(LK_mp_EXTRA)
 lp_bad = $(eval LK_$(1)_SRC := $(2))$(eval LK_$(1)_MODE := static)$(eval LK_$(1)_LDS := markers)$(eval LK_$(1)_DEFS := $(3))
 $(call lp_bad,bad-duplicate,bad.c,-DBAD_DUPLICATE)
 $(call lp_bad,bad-response-set,bad.c,-DBAD_RESPONSE_SET)
@@ -73,7 +83,7 @@ $(call lp_bad,in-bss,edge.c,-DIN_BSS)
 LK_in-bss_POST := python3 $(LP_DIR)/trim_filesz.py
 
 LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision template zeroload reloc relr \
-	bad-duplicate bad-response-set bad-misaligned outside-markers in-bss
+	bad-duplicate bad-response-set bad-misaligned outside-markers in-bss mp mp-x2apic
 
 define lp_mode_rules
 $(LP_BUILD)/obj/$(1)/%.o: %.c $(LP_DIR)/limine.mk | $(DEPS_STAMP)
@@ -92,7 +102,8 @@ $(LP_BUILD)/main/$(1).o: $(LP_DIR)/$(LK_$(1)_SRC) $(LP_DIR)/limine.mk | $(DEPS_S
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$@"
 	$(Q)$(CC) $(LP_CFLAGS) $(LP_MODE_$(LK_$(1)_MODE)) $(LK_$(1)_DEFS) -c $$< -o $$@
-$(LP_BUILD)/$(1).elf: $(LP_BUILD)/main/$(1).o $(call lp_objs,$(LK_$(1)_MODE)) $(LP_BUILD)/ld/$(LK_$(1)_LDS).ld
+$(LP_BUILD)/$(1).elf: $(LP_BUILD)/main/$(1).o $(call lp_objs,$(LK_$(1)_MODE)) \
+		$(patsubst %,$(LP_BUILD)/obj/$(LK_$(1)_MODE)/%.o,$(basename $(LK_$(1)_EXTRA))) $(LP_BUILD)/ld/$(LK_$(1)_LDS).ld
 	@echo "  LD      $$@"
 	$(Q)$(LD) $(LP_LDFLAGS) $(LP_LDMODE_$(LK_$(1)_MODE)) $(LK_$(1)_LDEXTRA) -T $(LP_BUILD)/ld/$(LK_$(1)_LDS).ld \
 		$$(filter %.o,$$^) -o $$@$(if $(LK_$(1)_POST),.linked)

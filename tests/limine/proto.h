@@ -43,6 +43,7 @@
 #define LP_ID_EFI_MEMMAP LP_ID(0x7df62a431d6872d5ULL, 0xa4fcdfb3e57306c8ULL)
 #define LP_ID_DATE_AT_BOOT LP_ID(0x502746e184c088aaULL, 0xfbc5ec83e6327893ULL)
 #define LP_ID_EXECUTABLE_ADDRESS LP_ID(0x71ba76863cc55f63ULL, 0xb2644a48c516a487ULL)
+#define LP_ID_MP LP_ID(0x95a67b819a1b857eULL, 0xa0b61b723b6a73e0ULL)
 
 /* The three members every request starts with. Responses are HHDM pointers (General Notes),
  * except the ones the spec calls physical in base revision 3. */
@@ -272,6 +273,30 @@ struct lp_executable_address_request {
     LP_REQUEST_HEAD(struct lp_executable_address_response);
 };
 
+/* MP (x86-64): the request asks the loader to start the APs; flags bit 0 asks for x2APIC. Each AP
+ * parks until an atomic write to its goto_address, then jumps there with RDI = its own info (HHDM
+ * pointer), on its own stack, otherwise in the state the BSP had at entry. */
+#define LP_MP_REQUEST_X2APIC (1ULL << 0)
+#define LP_MP_RESPONSE_X2APIC (1u << 0)
+struct lp_mp_info {
+    uint32_t processor_id; /* ACPI Processor UID */
+    uint32_t lapic_id;
+    uint64_t reserved;
+    uint64_t goto_address; /* NULL until the kernel writes it; unused for the BSP */
+    uint64_t extra_argument;
+};
+struct lp_mp_response {
+    uint64_t revision;
+    uint32_t flags; /* bit 0: x2APIC enabled */
+    uint32_t bsp_lapic_id;
+    uint64_t cpu_count; /* the BSP included */
+    struct lp_mp_info **cpus;
+};
+struct lp_mp_request {
+    LP_REQUEST_HEAD(struct lp_mp_response);
+    uint64_t flags;
+};
+
 /* Layouts the spec fixes: a mistake here would hide the same mistake in ember. */
 _Static_assert(offsetof(struct lp_memmap_request, response) == 40, "request head is 5 words");
 _Static_assert(sizeof(struct lp_memmap_entry) == 24, "memmap entry is base, length, type");
@@ -284,5 +309,8 @@ _Static_assert(sizeof(struct lp_stack_size_request) == 56, "stack size request s
 _Static_assert(sizeof(struct lp_paging_mode_request) == 72, "paging mode request revision 1 size");
 _Static_assert(sizeof(struct lp_module_request) == 64, "module request revision 1 size");
 _Static_assert(sizeof(struct lp_efi_memmap_response) == 40, "EFI memmap response size");
+_Static_assert(sizeof(struct lp_mp_info) == 32, "MP info size");
+_Static_assert(sizeof(struct lp_mp_response) == 32, "MP response size");
+_Static_assert(sizeof(struct lp_mp_request) == 56, "MP request size");
 
 #endif

@@ -28,6 +28,7 @@ IDS = {
     (0x3e7e279702be32af, 0xca1c4f3bd1280cee): "module",
     (0xc5e77b6b397e7b43, 0x27637845accdcf3c): "RSDP",
     (0x9e9046f11e095391, 0xaa4a520fefbde5ee): "SMBIOS",
+    (0x95a67b819a1b857e, 0xa0b61b723b6a73e0): "MP",
     (0x5ceba5163eaaf6d6, 0x0a6981610cf65fcc): "EFI system table",
     (0x7df62a431d6872d5, 0xa4fcdfb3e57306c8): "EFI memory map",
     (0x502746e184c088aa, 0xfbc5ec83e6327893): "date at boot",
