@@ -77,7 +77,10 @@ UNIT_TESTS  := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 # test_X.c and test_X_part.c link with the pure module X (src/X.c plus any src/X_*.c it is split
 # into, or arch/x86_64/X.c) and the formatter.
 unit_module = $(word 1,$(subst _, ,$(patsubst test_%,%,$(1))))
-unit_srcs = tests/unit/$(1).c $(wildcard src/$(call unit_module,$(1)).c src/$(call unit_module,$(1))_*.c arch/x86_64/$(call unit_module,$(1)).c) src/fmt.c
+# A module that calls others names them in UNIT_DEPS_<module>.
+unit_srcs = tests/unit/$(1).c $(wildcard src/$(call unit_module,$(1)).c src/$(call unit_module,$(1))_*.c arch/x86_64/$(call unit_module,$(1)).c) \
+	$(UNIT_DEPS_$(call unit_module,$(1))) src/fmt.c
+UNIT_DEPS_decide := src/config.c src/elf.c src/elf_dyn.c src/lscan.c
 
 $(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -1,5 +1,6 @@
 /* Kernel loading: headers only first (validate before allocating), then segments straight to their pages. */
 #include "ember/boot.h"
+#include "ember/decide.h"
 #include "ember/limine.h"
 #include "ember/fmt.h"
 #include "ember/log.h"
@@ -40,8 +41,11 @@ static EFI_STATUS load_read_plan(EFI_FILE_HANDLE root, const char *path, const s
     status = read_headers(kernel, opts, h, &diag);
     if (!EFI_ERROR(status) && elf_build_plan(&h->ehdr, h->phdrs, kernel->size, opts, plan, &diag) != ELF_OK)
         status = EFI_LOAD_ERROR;
-    if (diag.code != ELF_OK)
-        log_error("invalid kernel %s: %s", path, diag.message);
+    if (diag.code != ELF_OK) {
+        struct decide_diag d;
+        decide_elf_failure(path, &diag, &d);
+        log_error("%s", d.message);
+    }
     if (EFI_ERROR(status))
         goto fail;
     log_info("Kernel ELF information:");
@@ -57,25 +61,16 @@ fail:
 
 EFI_STATUS stage_read_kernel_headers(struct boot *b)
 {
-    /* ember's own protocol: ET_EXEC only (allow_dyn false), no address floor (min_vaddr 0) */
-    struct elf_options opts = { .allow_wx = b->config.allow_wx,
-                                .reserved_base = EMBER_HHDM_OFFSET,
-                                .reserved_size = EMBER_HHDM_MAX_SIZE,
-                                .reserved_name = "ember's direct map",
-                                /* relocatable kernels are the Limine protocol's; protocol=limine also
-                                 * refuses ET_EXEC below its minimum (auto decides that later) */
-                                .allow_dyn = !config_protocol_is(&b->config, "ember"),
-                                .min_vaddr = config_protocol_is(&b->config, "limine") ? LIMINE_KERNEL_MIN_VADDR : 0 };
-    EFI_STATUS status = load_read_plan(b->root, b->config.kernel, &opts, &b->kernel, &b->headers, &b->plan);
+    struct elf_options opts;
+    struct decide_diag diag;
+    EFI_STATUS status;
 
-    if (!EFI_ERROR(status) && b->plan.is_dyn && opts.min_vaddr == 0) {
-        /* protocol=auto and relocatable: only the Limine protocol loads it, so slide it as Limine does */
-        struct elf_diag diag = { ELF_OK, "" };
-        opts.min_vaddr = LIMINE_KERNEL_MIN_VADDR;
-        if (elf_build_plan(&b->headers.ehdr, b->headers.phdrs, b->kernel.size, &opts, &b->plan, &diag) != ELF_OK) {
-            log_error("invalid kernel %s: %s", b->config.kernel, diag.message);
-            status = EFI_LOAD_ERROR;
-        }
+    decide_elf_options(&b->config, &opts);
+    status = load_read_plan(b->root, b->config.kernel, &opts, &b->kernel, &b->headers, &b->plan);
+    if (!EFI_ERROR(status) &&
+        !decide_replan_relocatable(&b->config, &b->headers.ehdr, b->headers.phdrs, b->kernel.size, &b->plan, &diag)) {
+        log_error("%s", diag.message);
+        status = EFI_LOAD_ERROR;
     }
     if (!EFI_ERROR(status) && b->plan.is_dyn)
         log_info("relocatable kernel (ET_DYN): slid by 0x%llx to 0x%llx", (unsigned long long)b->plan.slide,

@@ -2,12 +2,10 @@
 #ifndef EMBER_PROTO_LIMINE_H
 #define EMBER_PROTO_LIMINE_H
 
+#include "ember/decide.h"
 #include "ember/lscan.h"
 #include "ember/proto.h"
 
-#define LIMINE_REVISION_NEWEST 3            /* the newest base revision ember implements */
-#define LIMINE_DEFAULT_STACK (64 * KIB)
-#define LIMINE_MAX_STACK (16 * MIB)
 #define LIMINE_MAX_IOAPICS 16
 
 struct limine_state {

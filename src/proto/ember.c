@@ -1,6 +1,7 @@
 /* ember's own boot protocol (include/ember/bootinfo.h): the loader core's facts as struct
  * ember_bootinfo, the firmware's identity map kept in the lower half, a direct map of everything. */
 #include "arch/x86_64/apcpu.h"
+#include "ember/decide.h"
 #include "ember/fmt.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
@@ -8,9 +9,10 @@
 
 static EFI_STATUS ember_prepare(struct boot *b)
 {
-    if (b->plan.is_dyn) {
-        log_error("kernel %s is relocatable (ET_DYN): ember's own protocol loads ET_EXEC kernels only; "
-                  "Limine-protocol kernels may be relocatable (protocol=limine or auto)", b->config.kernel);
+    struct decide_diag diag;
+
+    if (!decide_ember_kernel(&b->config, &b->plan, &diag)) {
+        log_error("%s", diag.message);
         return EFI_LOAD_ERROR;
     }
     b->stack_size = b->config.stack_size;

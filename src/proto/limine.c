@@ -56,7 +56,9 @@ static EFI_STATUS scan_requests(struct boot *b, struct limine_state *st)
     struct lscan_diag diag;
 
     if (lscan_scan(segs, loaded_segments(b, segs), &st->scan, &diag) != LSCAN_OK) {
-        log_error("limine: %s (%s)", diag.message, lscan_error_name(diag.code));
+        struct decide_diag d;
+        decide_scan_failure(&diag, &d);
+        log_error("%s", d.message);
         return EFI_LOAD_ERROR;
     }
     return EFI_SUCCESS;
@@ -80,53 +82,19 @@ static void choose_revision(struct limine_state *st)
 
 const struct lscan_request *limine_find_request(const struct limine_state *st, enum lscan_kind k)
 {
-    for (size_t i = 0; i < st->scan.count; i++)
-        if (st->scan.requests[i].kind == k && st->scan.requests[i].verdict == LSCAN_VERDICT_OK)
-            return &st->scan.requests[i];
-    return NULL;
+    return decide_find_request(&st->scan, k);
 }
 
 /* The requests that change the boot itself: stack size, paging mode, entry point. */
 static EFI_STATUS apply_boot_requests(struct boot *b, struct limine_state *st)
 {
-    const struct lscan_request *r;
+    struct decide_diag diag;
 
-    b->stack_size = LIMINE_DEFAULT_STACK;
-    if ((r = limine_find_request(st, LSCAN_STACK_SIZE)) != NULL) {
-        uint64_t want = ((const struct limine_stack_size_request *)(const void *)r->ptr)->stack_size, size;
-        if (want > LIMINE_MAX_STACK || !align_up_checked(want, PAGE_SIZE_4K, &size)) {
-            log_error("limine: stack size request asks for %llu bytes; ember gives at most %llu",
-                      (unsigned long long)want, LIMINE_MAX_STACK);
-            return EFI_INVALID_PARAMETER;
-        }
-        b->stack_size = size > LIMINE_DEFAULT_STACK ? size : LIMINE_DEFAULT_STACK;
-    }
-    if ((r = limine_find_request(st, LSCAN_PAGING_MODE)) != NULL) {
-        const struct limine_paging_mode_request *p = (const void *)r->ptr;
-        uint64_t min = r->revision >= LIMINE_PAGING_MODE_REQUEST_REVISION_RANGE ? p->min_mode
-                                                                                 : LIMINE_PAGING_MODE_X86_64_MIN;
-        if (min > LIMINE_PAGING_MODE_X86_64_4LVL) {
-            log_error("limine: the kernel needs 5-level paging (paging mode request min_mode %llu); ember "
-                      "provides 4-level paging only", (unsigned long long)min);
-            return EFI_UNSUPPORTED;
-        }
-    }
-    st->entry = b->plan.entry;
-    if ((r = limine_find_request(st, LSCAN_ENTRY_POINT)) != NULL) {
-        uint64_t entry = ((const struct limine_entry_point_request *)(const void *)r->ptr)->entry;
-        bool in_code = false;
-        for (unsigned i = 0; i < b->plan.count; i++) {
-            const struct elf_segment *s = &b->plan.segments[i];
-            in_code |= (s->flags & ELF_PF_X) && entry >= s->vaddr && entry - s->vaddr < s->memsz;
-        }
-        if (!in_code) {
-            log_error("limine: entry point request names 0x%llx, which is in no executable segment",
-                      (unsigned long long)entry);
-            return EFI_LOAD_ERROR;
-        }
-        st->entry = entry;
-    }
-    return EFI_SUCCESS;
+    if (decide_limine_boot_requests(&st->scan, &b->plan, &b->stack_size, &st->entry, &diag))
+        return EFI_SUCCESS;
+    log_error("%s", diag.message);
+    return diag.rule == DECIDE_LIMINE_PAGING_MODE ? EFI_UNSUPPORTED
+         : diag.rule == DECIDE_LIMINE_STACK_SIZE ? EFI_INVALID_PARAMETER : EFI_LOAD_ERROR;
 }
 
 /* Logs every request the scan found that will not be answered, and why. */
@@ -267,6 +235,20 @@ static void hint_bss_requests(struct boot *b)
     }
 }
 
+/* Where the kernel sits must suit a Limine kernel: the floor, one physical offset. */
+static EFI_STATUS check_layout(const struct boot *b)
+{
+    uint64_t region_phys[ELF_MAX_LOAD_SEGMENTS];
+    struct decide_diag diag;
+
+    for (unsigned i = 0; i < b->plan.region_count; i++)
+        region_phys[i] = b->regions[i].phys.addr;
+    if (decide_limine_layout(&b->plan, region_phys, &diag))
+        return EFI_SUCCESS;
+    log_error("%s", diag.message);
+    return EFI_LOAD_ERROR;
+}
+
 static EFI_STATUS limine_prepare(struct boot *b)
 {
     struct limine_state *st;
@@ -276,20 +258,9 @@ static EFI_STATUS limine_prepare(struct boot *b)
         return status;
     uefi_call_wrapper(BS->SetMem, 3, st, sizeof *st, 0);
     b->proto_state = st;
-    if (b->plan.vaddr_min < LIMINE_KERNEL_MIN_VADDR) {
-        log_error("limine: the kernel is linked at 0x%llx; Limine-protocol kernels live at or above 0x%llx "
-                  "(relink it there, or link it position-independent)", (unsigned long long)b->plan.vaddr_min,
-                  LIMINE_KERNEL_MIN_VADDR);
-        return EFI_LOAD_ERROR;
-    }
-    for (unsigned i = 1; i < b->plan.region_count; i++)
-        if (b->regions[i].phys.addr - b->plan.regions[i].vaddr != b->regions[0].phys.addr - b->plan.regions[0].vaddr) {
-            log_error("limine: the kernel's p_paddr layout is not one uniform offset from its vaddrs (segment at "
-                      "0x%llx); Limine kernels are loaded physically contiguous: set protocol=limine in ember.cfg "
-                      "or relink with one AT() offset", (unsigned long long)b->plan.regions[i].vaddr);
-            return EFI_LOAD_ERROR;
-        }
-    status = scan_requests(b, st);
+    status = check_layout(b);
+    if (!EFI_ERROR(status))
+        status = scan_requests(b, st);
     if (!EFI_ERROR(status)) {
         choose_revision(st);
         log_unanswerable(st);

@@ -1,34 +1,18 @@
-/* Which protocol boots this kernel: ember.cfg's protocol=, or (auto) the first whose detect() says
- * the kernel's loaded bytes speak it, else ember's own. */
+/* Which protocol boots this kernel: ember.cfg's protocol=, or (auto) Limine when the kernel's
+ * loaded bytes carry its marks, else ember's own (the rule: decide_protocol). */
+#include "ember/decide.h"
 #include "ember/log.h"
 #include "ember/proto.h"
 
-static const struct protocol *const protocols[] = { &proto_limine, &proto_ember };
-
-static const struct protocol *by_name(const struct ember_config *cfg)
-{
-    for (size_t i = 0; i < ARRAY_LEN(protocols); i++)
-        if (config_protocol_is(cfg, protocols[i]->name))
-            return protocols[i];
-    return NULL;
-}
-
 EFI_STATUS stage_choose_protocol(struct boot *b)
 {
-    char why[160] = "";
+    char detect_why[160] = "", why[200];
+    bool automatic = !config_protocol_is(&b->config, "limine") && !config_protocol_is(&b->config, "ember");
+    bool marks = automatic && proto_limine.detect(b, detect_why, sizeof detect_why);
 
-    b->proto = by_name(&b->config);
-    if (b->proto != NULL) {
-        log_info("protocol %s (ember.cfg protocol=%s)", b->proto->name, b->config.protocol);
-    } else {
-        for (size_t i = 0; i < ARRAY_LEN(protocols) && b->proto == NULL; i++)
-            if (protocols[i]->detect != NULL && protocols[i]->detect(b, why, sizeof why))
-                b->proto = protocols[i];
-        if (b->proto == NULL)
-            b->proto = &proto_ember;
-        log_info("protocol %s (auto: %s)", b->proto->name, b->proto == &proto_ember && why[0] == '\0'
-                                                                 ? "no other protocol's marks in the kernel" : why);
-    }
+    b->proto = decide_protocol(&b->config, marks, detect_why, why, sizeof why) == DECIDE_PROTO_LIMINE ? &proto_limine
+                                                                                                      : &proto_ember;
+    log_info("protocol %s (%s)", b->proto->name, why);
     EFI_STATUS status = b->proto->prepare(b);
     file_close(&b->kernel); /* prepare may still read it (Limine's executable file copy) */
     return status;

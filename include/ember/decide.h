@@ -1,0 +1,80 @@
+/* Pure: the decisions ember makes from the kernel's bytes and ember.cfg alone, before any firmware
+ * fact matters - ELF options, the relocatable re-plan, the protocol, the Limine layout and boot
+ * requests. The loader's stages and build/ember-inspect call these same functions, so what the
+ * inspector says is what the loader does. Each refusal fills a decide_diag: a rule name and the
+ * exact line the loader logs as its error. */
+#ifndef EMBER_DECIDE_H
+#define EMBER_DECIDE_H
+
+#include "ember/config.h"
+#include "ember/elf.h"
+#include "ember/lscan.h"
+
+#define LIMINE_REVISION_NEWEST 3 /* the newest base revision ember implements */
+#define LIMINE_DEFAULT_STACK (64 * KIB)
+#define LIMINE_MAX_STACK (16 * MIB)
+#define DECIDE_MESSAGE_MAX 320
+
+enum decide_rule {
+    DECIDE_OK = 0,
+    DECIDE_INVALID_ELF,          /* an ELF rule failed (the message names it) */
+    DECIDE_RELOCATABLE_FOR_EMBER,/* ET_DYN under ember's own protocol */
+    DECIDE_LIMINE_BELOW_FLOOR,   /* a Limine kernel below LIMINE_KERNEL_MIN_VADDR */
+    DECIDE_LIMINE_PADDR_LAYOUT,  /* regions not at one uniform phys - virt offset */
+    DECIDE_LIMINE_SCAN,          /* the request scan failed (the message names the scan rule) */
+    DECIDE_LIMINE_STACK_SIZE,    /* stack size request above LIMINE_MAX_STACK */
+    DECIDE_LIMINE_PAGING_MODE,   /* paging mode request needs 5-level paging */
+    DECIDE_LIMINE_ENTRY_POINT,   /* entry point request outside every executable segment */
+    DECIDE_RULE_COUNT
+};
+
+struct decide_diag {
+    enum decide_rule rule;
+    const char *rule_name;                /* decide_rule_name, or the ELF / scan rule's own name */
+    char message[DECIDE_MESSAGE_MAX];     /* the loader's error line, without the log prefix */
+};
+
+enum decide_protocol { DECIDE_PROTO_EMBER, DECIDE_PROTO_LIMINE };
+
+/* "invalid-elf", "relocatable-for-ember-protocol", ...; "ok" for DECIDE_OK. Static. */
+const char *decide_rule_name(enum decide_rule rule);
+
+/* The ELF options ember reads the kernel under for this config (stage "read kernel headers"):
+ * W+X only with allow_wx, ET_DYN unless protocol=ember, the Limine floor with protocol=limine, and
+ * ember's direct-map window reserved. */
+void decide_elf_options(const struct ember_config *cfg, struct elf_options *opts);
+
+/* After elf_build_plan succeeded under decide_elf_options: a relocatable kernel under
+ * protocol=auto is Limine's, so it is planned again slid up to the Limine floor. false (diag
+ * filled, message "invalid kernel PATH: RULE: ...") when that plan fails. */
+bool decide_replan_relocatable(const struct ember_config *cfg, const elf64_ehdr_t *eh, const elf64_phdr_t *phdrs,
+                               uint64_t file_size, struct elf_plan *plan, struct decide_diag *diag);
+
+/* The diag for an ELF rule failure of the kernel at path: "invalid kernel PATH: MESSAGE". */
+void decide_elf_failure(const char *path, const struct elf_diag *elf, struct decide_diag *diag);
+
+/* Which protocol boots the kernel: protocol= in ember.cfg, else (auto) Limine when limine_marks
+ * (lscan_detect on the loaded bytes; detect_why its reason), else ember's. *why gets the reason the
+ * loader logs after "protocol NAME (". */
+enum decide_protocol decide_protocol(const struct ember_config *cfg, bool limine_marks, const char *detect_why,
+                                     char *why, size_t cap);
+
+/* ember's own protocol takes ET_EXEC kernels only. */
+bool decide_ember_kernel(const struct ember_config *cfg, const struct elf_plan *plan, struct decide_diag *diag);
+
+/* The Limine layout rules: at or above the floor, and every region at the same phys - virt offset
+ * as the first (region_phys[i]: where region i is, or will be, in physical memory). */
+bool decide_limine_layout(const struct elf_plan *plan, const uint64_t *region_phys, struct decide_diag *diag);
+
+/* The diag for a failed request scan (lscan_scan's diag). */
+void decide_scan_failure(const struct lscan_diag *scan, struct decide_diag *diag);
+
+/* The first OK request of kind k in the scan, or NULL. */
+const struct lscan_request *decide_find_request(const struct lscan_result *scan, enum lscan_kind k);
+
+/* The Limine requests that change the boot itself: stack size (*stack_size: the bytes the kernel
+ * gets), paging mode (4-level only), entry point (*entry: the address ember jumps to). */
+bool decide_limine_boot_requests(const struct lscan_result *scan, const struct elf_plan *plan,
+                                 uint64_t *stack_size, uint64_t *entry, struct decide_diag *diag);
+
+#endif

@@ -1,0 +1,172 @@
+/* The loader's kernel-and-config decisions, pure (see include/ember/decide.h). */
+#include "ember/decide.h"
+#include "ember/bootinfo.h"
+#include "ember/fmt.h"
+#include "ember/limine.h"
+
+static const char *const rule_names[DECIDE_RULE_COUNT] = {
+    [DECIDE_OK] = "ok",
+    [DECIDE_INVALID_ELF] = "invalid-elf",
+    [DECIDE_RELOCATABLE_FOR_EMBER] = "relocatable-for-ember-protocol",
+    [DECIDE_LIMINE_BELOW_FLOOR] = "limine-below-kernel-floor",
+    [DECIDE_LIMINE_PADDR_LAYOUT] = "limine-paddr-not-uniform",
+    [DECIDE_LIMINE_SCAN] = "limine-request-scan",
+    [DECIDE_LIMINE_STACK_SIZE] = "limine-stack-size-too-big",
+    [DECIDE_LIMINE_PAGING_MODE] = "limine-needs-5-level-paging",
+    [DECIDE_LIMINE_ENTRY_POINT] = "limine-entry-point-not-code",
+};
+
+const char *decide_rule_name(enum decide_rule rule)
+{
+    return (unsigned)rule < DECIDE_RULE_COUNT ? rule_names[rule] : "unknown";
+}
+
+/* Fills diag with rule and the formatted message; returns false (the kernel is refused). */
+__attribute__((format(printf, 3, 4))) static bool refuse(struct decide_diag *diag, enum decide_rule rule,
+                                                          const char *fmt, ...)
+{
+    va_list ap;
+
+    diag->rule = rule;
+    diag->rule_name = decide_rule_name(rule);
+    va_start(ap, fmt);
+    fmt_vformat(diag->message, sizeof diag->message, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+void decide_elf_options(const struct ember_config *cfg, struct elf_options *opts)
+{
+    /* ember's own protocol: ET_EXEC only, no address floor; relocatable kernels are Limine's, and
+     * protocol=limine also refuses ET_EXEC below its floor (auto decides that after the scan) */
+    *opts = (struct elf_options){ .allow_wx = cfg->allow_wx,
+                                  .reserved_base = EMBER_HHDM_OFFSET,
+                                  .reserved_size = EMBER_HHDM_MAX_SIZE,
+                                  .reserved_name = "ember's direct map",
+                                  .allow_dyn = !config_protocol_is(cfg, "ember"),
+                                  .min_vaddr = config_protocol_is(cfg, "limine") ? LIMINE_KERNEL_MIN_VADDR : 0 };
+}
+
+void decide_elf_failure(const char *path, const struct elf_diag *elf, struct decide_diag *diag)
+{
+    refuse(diag, DECIDE_INVALID_ELF, "invalid kernel %s: %s", path, elf->message);
+    diag->rule_name = elf_error_name(elf->code);
+}
+
+bool decide_replan_relocatable(const struct ember_config *cfg, const elf64_ehdr_t *eh, const elf64_phdr_t *phdrs,
+                               uint64_t file_size, struct elf_plan *plan, struct decide_diag *diag)
+{
+    struct elf_options opts;
+    struct elf_diag elf = { ELF_OK, "" };
+
+    decide_elf_options(cfg, &opts);
+    if (!plan->is_dyn || opts.min_vaddr != 0)
+        return true;
+    opts.min_vaddr = LIMINE_KERNEL_MIN_VADDR; /* protocol=auto: slid as Limine slides it */
+    if (elf_build_plan(eh, phdrs, file_size, &opts, plan, &elf) == ELF_OK)
+        return true;
+    decide_elf_failure(cfg->kernel, &elf, diag);
+    return false;
+}
+
+enum decide_protocol decide_protocol(const struct ember_config *cfg, bool limine_marks, const char *detect_why,
+                                     char *why, size_t cap)
+{
+    if (config_protocol_is(cfg, "limine") || config_protocol_is(cfg, "ember")) {
+        fmt_format(why, cap, "ember.cfg protocol=%s", cfg->protocol);
+        return config_protocol_is(cfg, "limine") ? DECIDE_PROTO_LIMINE : DECIDE_PROTO_EMBER;
+    }
+    if (limine_marks) {
+        fmt_format(why, cap, "auto: %s", detect_why);
+        return DECIDE_PROTO_LIMINE;
+    }
+    fmt_format(why, cap, "auto: %s", detect_why[0] != '\0' ? detect_why : "no other protocol's marks in the kernel");
+    return DECIDE_PROTO_EMBER;
+}
+
+bool decide_ember_kernel(const struct ember_config *cfg, const struct elf_plan *plan, struct decide_diag *diag)
+{
+    if (!plan->is_dyn)
+        return true;
+    return refuse(diag, DECIDE_RELOCATABLE_FOR_EMBER,
+                  "kernel %s is relocatable (ET_DYN): ember's own protocol loads ET_EXEC kernels only; "
+                  "Limine-protocol kernels may be relocatable (protocol=limine or auto)", cfg->kernel);
+}
+
+bool decide_limine_layout(const struct elf_plan *plan, const uint64_t *region_phys, struct decide_diag *diag)
+{
+    if (plan->vaddr_min < LIMINE_KERNEL_MIN_VADDR)
+        return refuse(diag, DECIDE_LIMINE_BELOW_FLOOR,
+                      "limine: the kernel is linked at 0x%llx; Limine-protocol kernels live at or above 0x%llx "
+                      "(relink it there, or link it position-independent)", (unsigned long long)plan->vaddr_min,
+                      LIMINE_KERNEL_MIN_VADDR);
+    for (unsigned i = 1; i < plan->region_count; i++)
+        if (region_phys[i] - plan->regions[i].vaddr != region_phys[0] - plan->regions[0].vaddr)
+            return refuse(diag, DECIDE_LIMINE_PADDR_LAYOUT,
+                          "limine: the kernel's p_paddr layout is not one uniform offset from its vaddrs (segment "
+                          "at 0x%llx); Limine kernels are loaded physically contiguous: set protocol=limine in "
+                          "ember.cfg or relink with one AT() offset", (unsigned long long)plan->regions[i].vaddr);
+    return true;
+}
+
+void decide_scan_failure(const struct lscan_diag *scan, struct decide_diag *diag)
+{
+    refuse(diag, DECIDE_LIMINE_SCAN, "limine: %s (%s)", scan->message, lscan_error_name(scan->code));
+    diag->rule_name = lscan_error_name(scan->code);
+}
+
+const struct lscan_request *decide_find_request(const struct lscan_result *scan, enum lscan_kind k)
+{
+    for (size_t i = 0; i < scan->count; i++)
+        if (scan->requests[i].kind == k && scan->requests[i].verdict == LSCAN_VERDICT_OK)
+            return &scan->requests[i];
+    return NULL;
+}
+
+/* The entry point request's address must lie in an executable segment. */
+static bool in_code(const struct elf_plan *plan, uint64_t entry)
+{
+    for (unsigned i = 0; i < plan->count; i++) {
+        const struct elf_segment *s = &plan->segments[i];
+        if ((s->flags & ELF_PF_X) && entry >= s->vaddr && entry - s->vaddr < s->memsz)
+            return true;
+    }
+    return false;
+}
+
+bool decide_limine_boot_requests(const struct lscan_result *scan, const struct elf_plan *plan,
+                                 uint64_t *stack_size, uint64_t *entry, struct decide_diag *diag)
+{
+    const struct lscan_request *r;
+
+    *stack_size = LIMINE_DEFAULT_STACK;
+    *entry = plan->entry;
+    if ((r = decide_find_request(scan, LSCAN_STACK_SIZE)) != NULL) {
+        uint64_t want, size;
+        __builtin_memcpy(&want, r->ptr + __builtin_offsetof(struct limine_stack_size_request, stack_size), 8);
+        if (want > LIMINE_MAX_STACK || !align_up_checked(want, PAGE_SIZE_4K, &size))
+            return refuse(diag, DECIDE_LIMINE_STACK_SIZE,
+                          "limine: stack size request asks for %llu bytes; ember gives at most %llu",
+                          (unsigned long long)want, (unsigned long long)LIMINE_MAX_STACK);
+        *stack_size = size > LIMINE_DEFAULT_STACK ? size : LIMINE_DEFAULT_STACK;
+    }
+    if ((r = decide_find_request(scan, LSCAN_PAGING_MODE)) != NULL) {
+        uint64_t min = LIMINE_PAGING_MODE_X86_64_MIN;
+        if (r->revision >= LIMINE_PAGING_MODE_REQUEST_REVISION_RANGE)
+            __builtin_memcpy(&min, r->ptr + __builtin_offsetof(struct limine_paging_mode_request, min_mode), 8);
+        if (min > LIMINE_PAGING_MODE_X86_64_4LVL)
+            return refuse(diag, DECIDE_LIMINE_PAGING_MODE,
+                          "limine: the kernel needs 5-level paging (paging mode request min_mode %llu); ember "
+                          "provides 4-level paging only", (unsigned long long)min);
+    }
+    if ((r = decide_find_request(scan, LSCAN_ENTRY_POINT)) != NULL) {
+        uint64_t want;
+        __builtin_memcpy(&want, r->ptr + __builtin_offsetof(struct limine_entry_point_request, entry), 8);
+        if (!in_code(plan, want))
+            return refuse(diag, DECIDE_LIMINE_ENTRY_POINT,
+                          "limine: entry point request names 0x%llx, which is in no executable segment",
+                          (unsigned long long)want);
+        *entry = want;
+    }
+    return true;
+}

@@ -1,0 +1,251 @@
+/* Host tests of the loader's kernel-and-config decisions (src/decide.c): ELF options per protocol,
+ * the relocatable re-plan, the protocol choice, the ember and Limine refusals and their lines. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "ember/decide.h"
+#include "elf_fixtures.h"
+
+#define KERNEL_PATH "\\kernel.elf"
+
+static void config_with(struct ember_config *cfg, const char *protocol)
+{
+    config_defaults(cfg);
+    snprintf(cfg->protocol, sizeof cfg->protocol, "%s", protocol);
+    snprintf(cfg->kernel, sizeof cfg->kernel, "%s", KERNEL_PATH);
+}
+
+static void test_elf_options_per_protocol(void **state)
+{
+    struct ember_config cfg;
+    struct elf_options o;
+    (void)state;
+
+    config_with(&cfg, "ember");
+    decide_elf_options(&cfg, &o);
+    assert_false(o.allow_dyn);
+    assert_int_equal(o.min_vaddr, 0);
+    assert_int_equal(o.reserved_base, EMBER_HHDM_OFFSET);
+    assert_int_equal(o.reserved_size, EMBER_HHDM_MAX_SIZE);
+    config_with(&cfg, "auto");
+    cfg.allow_wx = true;
+    decide_elf_options(&cfg, &o);
+    assert_true(o.allow_dyn && o.allow_wx);
+    assert_int_equal(o.min_vaddr, 0);
+    config_with(&cfg, "limine");
+    decide_elf_options(&cfg, &o);
+    assert_true(o.allow_dyn);
+    assert_false(o.allow_wx);
+    assert_int_equal(o.min_vaddr, LIMINE_KERNEL_MIN_VADDR);
+}
+
+/* A relocatable kernel linked at 0 (vaddr == offset), PT_DYNAMIC inside .data. */
+static void dyn_fixture(struct elf_fixture *f)
+{
+    fixture_init_empty(f);
+    f->ehdr.e_type = ELF_TYPE_DYN;
+    f->ehdr.e_entry = 0x1010;
+    fixture_add(f, ELF_PT_LOAD, ELF_PF_R | ELF_PF_X, 0x1000, 0x1000, 0x1000, 0x1800, 0x1800, 0x1000);
+    fixture_add(f, ELF_PT_LOAD, ELF_PF_R | ELF_PF_W, 0x4000, 0x4000, 0x4000, 0x400, 0x2400, 0x1000);
+    fixture_add(f, ELF_PT_DYNAMIC, ELF_PF_R | ELF_PF_W, 0x4100, 0x4100, 0x4100, 0x100, 0x100, 8);
+}
+
+static void test_relocatable_auto_is_slid_to_the_limine_floor(void **state)
+{
+    struct ember_config cfg;
+    struct elf_fixture f;
+    struct elf_plan plan;
+    struct elf_diag elf;
+    struct decide_diag diag;
+    (void)state;
+
+    config_with(&cfg, "auto");
+    dyn_fixture(&f);
+    decide_elf_options(&cfg, &f.opts);
+    assert_int_equal(elf_build_plan(&f.ehdr, f.phdrs, f.file_size, &f.opts, &plan, &elf), ELF_OK);
+    assert_int_equal(plan.vaddr_min, 0x1000);
+    assert_true(decide_replan_relocatable(&cfg, &f.ehdr, f.phdrs, f.file_size, &plan, &diag));
+    assert_true(plan.vaddr_min >= LIMINE_KERNEL_MIN_VADDR);
+    assert_int_equal(plan.entry, 0x1010 + plan.slide);
+}
+
+static void test_exec_plan_is_left_alone(void **state)
+{
+    struct ember_config cfg;
+    struct elf_fixture f;
+    struct elf_plan plan, before;
+    struct elf_diag elf;
+    struct decide_diag diag;
+    (void)state;
+
+    config_with(&cfg, "auto");
+    fixture_init(&f);
+    decide_elf_options(&cfg, &f.opts);
+    assert_int_equal(elf_build_plan(&f.ehdr, f.phdrs, f.file_size, &f.opts, &plan, &elf), ELF_OK);
+    before = plan;
+    assert_true(decide_replan_relocatable(&cfg, &f.ehdr, f.phdrs, f.file_size, &plan, &diag));
+    assert_memory_equal(&plan, &before, sizeof plan);
+}
+
+static void test_elf_failure_line_names_path_and_rule(void **state)
+{
+    struct elf_diag elf = { ELF_ERR_BAD_MAGIC, "bad-magic: e_ident starts 00 00 00 00, want 7f 45 4c 46" };
+    struct decide_diag diag;
+    (void)state;
+
+    decide_elf_failure(KERNEL_PATH, &elf, &diag);
+    assert_int_equal(diag.rule, DECIDE_INVALID_ELF);
+    assert_string_equal(diag.rule_name, "bad-magic");
+    assert_string_equal(diag.message, "invalid kernel \\kernel.elf: bad-magic: e_ident starts 00 00 00 00, want 7f 45 4c 46");
+}
+
+static void test_protocol_choice(void **state)
+{
+    struct ember_config cfg;
+    char why[200];
+    (void)state;
+
+    config_with(&cfg, "limine");
+    assert_int_equal(decide_protocol(&cfg, false, "", why, sizeof why), DECIDE_PROTO_LIMINE);
+    assert_string_equal(why, "ember.cfg protocol=limine");
+    config_with(&cfg, "ember");
+    assert_int_equal(decide_protocol(&cfg, true, "base revision 3 tag", why, sizeof why), DECIDE_PROTO_EMBER);
+    assert_string_equal(why, "ember.cfg protocol=ember");
+    config_with(&cfg, "auto");
+    assert_int_equal(decide_protocol(&cfg, true, "base revision 3 tag at 0x1", why, sizeof why), DECIDE_PROTO_LIMINE);
+    assert_string_equal(why, "auto: base revision 3 tag at 0x1");
+    assert_int_equal(decide_protocol(&cfg, false, "", why, sizeof why), DECIDE_PROTO_EMBER);
+    assert_string_equal(why, "auto: no other protocol's marks in the kernel");
+}
+
+static void test_ember_refuses_relocatable(void **state)
+{
+    struct ember_config cfg;
+    struct elf_plan plan = { .is_dyn = false };
+    struct decide_diag diag;
+    (void)state;
+
+    config_with(&cfg, "auto");
+    assert_true(decide_ember_kernel(&cfg, &plan, &diag));
+    plan.is_dyn = true;
+    assert_false(decide_ember_kernel(&cfg, &plan, &diag));
+    assert_int_equal(diag.rule, DECIDE_RELOCATABLE_FOR_EMBER);
+    assert_string_equal(diag.rule_name, "relocatable-for-ember-protocol");
+    assert_non_null(strstr(diag.message, "kernel \\kernel.elf is relocatable (ET_DYN)"));
+}
+
+/* Two regions of a higher-half plan, 0x3000 apart in virtual memory. */
+static struct elf_plan two_regions(uint64_t base)
+{
+    struct elf_plan p = { .region_count = 2, .vaddr_min = base };
+    p.regions[0] = (struct elf_region){ .vaddr = base, .size = 0x2000 };
+    p.regions[1] = (struct elf_region){ .vaddr = base + 0x3000, .size = 0x1000 };
+    return p;
+}
+
+static void test_limine_layout(void **state)
+{
+    struct decide_diag diag;
+    struct elf_plan p = two_regions(0xffffffff80000000ULL);
+    uint64_t uniform[2] = { 0x200000, 0x203000 }, split[2] = { 0x200000, 0x400000 };
+    (void)state;
+
+    assert_true(decide_limine_layout(&p, uniform, &diag));
+    assert_false(decide_limine_layout(&p, split, &diag));
+    assert_int_equal(diag.rule, DECIDE_LIMINE_PADDR_LAYOUT);
+    assert_non_null(strstr(diag.message, "(segment at 0xffffffff80003000)"));
+    p = two_regions(0xffffffff7ffff000ULL);
+    assert_false(decide_limine_layout(&p, uniform, &diag));
+    assert_int_equal(diag.rule, DECIDE_LIMINE_BELOW_FLOOR);
+    assert_string_equal(diag.message, "limine: the kernel is linked at 0xffffffff7ffff000; Limine-protocol kernels "
+                                      "live at or above 0xffffffff80000000 (relink it there, or link it "
+                                      "position-independent)");
+}
+
+/* A scan holding one OK request of kind k whose bytes are req (at least 56 of them). */
+static void one_request(struct lscan_result *scan, enum lscan_kind k, uint8_t *req, uint64_t revision)
+{
+    memset(scan, 0, sizeof *scan);
+    scan->count = 1;
+    scan->requests[0] = (struct lscan_request){ .kind = k, .verdict = LSCAN_VERDICT_OK, .ptr = req,
+                                                .revision = revision };
+}
+
+static void test_limine_stack_size_request(void **state)
+{
+    struct lscan_result scan;
+    struct elf_plan plan = { .entry = 0xffffffff80001000ULL };
+    struct decide_diag diag;
+    uint8_t req[64] = { 0 };
+    uint64_t stack, entry, want = 0x21001; /* not a page multiple: rounded up */
+    (void)state;
+
+    memcpy(req + 48, &want, sizeof want);
+    one_request(&scan, LSCAN_STACK_SIZE, req, 0);
+    assert_true(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
+    assert_int_equal(stack, 0x22000);
+    assert_int_equal(entry, plan.entry);
+    want = 4096; /* below the default: the default */
+    memcpy(req + 48, &want, sizeof want);
+    assert_true(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
+    assert_int_equal(stack, LIMINE_DEFAULT_STACK);
+    want = LIMINE_MAX_STACK + 1;
+    memcpy(req + 48, &want, sizeof want);
+    assert_false(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
+    assert_int_equal(diag.rule, DECIDE_LIMINE_STACK_SIZE);
+    assert_string_equal(diag.message, "limine: stack size request asks for 16777217 bytes; ember gives at most 16777216");
+}
+
+static void test_limine_paging_mode_and_entry_point(void **state)
+{
+    struct lscan_result scan;
+    struct elf_plan plan = { .entry = 0xffffffff80001000ULL, .count = 1 };
+    struct decide_diag diag;
+    uint8_t req[80] = { 0 };
+    uint64_t stack, entry, v = 1;
+    (void)state;
+
+    plan.segments[0] = (struct elf_segment){ .vaddr = 0xffffffff80000000ULL, .memsz = 0x2000, .flags = ELF_PF_R | ELF_PF_X };
+    memcpy(req + 64, &v, sizeof v); /* min_mode = 5-level, read only from request revision 1 */
+    one_request(&scan, LSCAN_PAGING_MODE, req, 0);
+    assert_true(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
+    scan.requests[0].revision = 1;
+    assert_false(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
+    assert_int_equal(diag.rule, DECIDE_LIMINE_PAGING_MODE);
+    v = 0xffffffff80001800ULL;
+    memcpy(req + 48, &v, sizeof v);
+    one_request(&scan, LSCAN_ENTRY_POINT, req, 0);
+    assert_true(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
+    assert_int_equal(entry, v);
+    v = 0xffffffff80002000ULL; /* one past the code */
+    memcpy(req + 48, &v, sizeof v);
+    assert_false(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
+    assert_int_equal(diag.rule, DECIDE_LIMINE_ENTRY_POINT);
+    assert_string_equal(diag.rule_name, "limine-entry-point-not-code");
+}
+
+static void test_rule_names_are_distinct(void **state)
+{
+    (void)state;
+    for (int i = 0; i < DECIDE_RULE_COUNT; i++)
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(decide_rule_name(i), decide_rule_name(j));
+    assert_string_equal(decide_rule_name(DECIDE_RULE_COUNT), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_elf_options_per_protocol),
+        cmocka_unit_test(test_relocatable_auto_is_slid_to_the_limine_floor),
+        cmocka_unit_test(test_exec_plan_is_left_alone),
+        cmocka_unit_test(test_elf_failure_line_names_path_and_rule),
+        cmocka_unit_test(test_protocol_choice),
+        cmocka_unit_test(test_ember_refuses_relocatable),
+        cmocka_unit_test(test_limine_layout),
+        cmocka_unit_test(test_limine_stack_size_request),
+        cmocka_unit_test(test_limine_paging_mode_and_entry_point),
+        cmocka_unit_test(test_rule_names_are_distinct),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
