@@ -68,7 +68,7 @@ $(BUILD)/SENTINEL.EFI: $(BUILD)/sentinel.so
 	$(Q)$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
 # --- more rules: the sample kernel (tests/kernel/kernel.mk), image/debug/fuzz fragments -------------
-include $(sort $(wildcard tests/*/*.mk scripts/*.mk))
+include $(sort $(wildcard tests/*/*.mk scripts/*.mk tools/*/*.mk))
 
 # --- host unit tests (cmocka), plain and with ASan+UBSan ------------------------------------------
 HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -I. -MMD -MP
@@ -80,7 +80,7 @@ unit_module = $(word 1,$(subst _, ,$(patsubst test_%,%,$(1))))
 # A module that calls others names them in UNIT_DEPS_<module>.
 unit_srcs = tests/unit/$(1).c $(wildcard src/$(call unit_module,$(1)).c src/$(call unit_module,$(1))_*.c arch/x86_64/$(call unit_module,$(1)).c) \
 	$(UNIT_DEPS_$(call unit_module,$(1))) src/fmt.c
-UNIT_DEPS_decide := src/config.c src/elf.c src/elf_dyn.c src/lscan.c
+UNIT_DEPS_decide := src/config.c src/elf.c src/elf_dyn.c src/lscan.c src/reloc.c src/sha256.c
 
 $(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -105,7 +105,7 @@ UNIT_BINS := $(addprefix $(BUILD)/host/,$(UNIT_TESTS)) $(addprefix $(BUILD)/host
 
 # --- top-level targets ----------------------------------------------------------------------------
 .PHONY: all loader kernels unit run test test-all clean
-all: $(BUILD)/BOOTX64.EFI $(BUILD)/SENTINEL.EFI kernels
+all: $(BUILD)/BOOTX64.EFI $(BUILD)/SENTINEL.EFI kernels $(BUILD)/ember-inspect
 loader: $(BUILD)/BOOTX64.EFI
 unit: $(UNIT_BINS)
 

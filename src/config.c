@@ -216,11 +216,29 @@ static enum config_error parse_module(struct parser *ps, struct slice v)
     return CONFIG_OK;
 }
 
+/* The words of the enum-valued keys, in enum order (config_*_name gives them back). */
+static const char *const log_level_words[] = { "error", "warn", "info", "debug" };
+static const char *const serial_words[] = { "auto", "on", "off" };
+static const char *const smp_words[] = { "no", "yes", "x2apic" };
+
+const char *config_log_level_name(enum log_level v)
+{
+    return (unsigned)v < ARRAY_LEN(log_level_words) ? log_level_words[v] : "unknown";
+}
+
+const char *config_serial_name(enum serial_mode v)
+{
+    return (unsigned)v < ARRAY_LEN(serial_words) ? serial_words[v] : "unknown";
+}
+
+const char *config_smp_name(enum smp_mode v)
+{
+    return (unsigned)v < ARRAY_LEN(smp_words) ? smp_words[v] : "unknown";
+}
+
 static enum config_error parse_log_level(struct parser *ps, struct slice v)
 {
-    /* In enum log_level order. */
-    static const char *const words[] = { "error", "warn", "info", "debug" };
-    int i = match_word(v, words, (int)ARRAY_LEN(words));
+    int i = match_word(v, log_level_words, (int)ARRAY_LEN(log_level_words));
 
     if (i < 0)
         return bad_value(ps, v, "error/warn/info/debug");
@@ -258,9 +276,7 @@ static enum config_error parse_stack_size(struct parser *ps, struct slice v)
 
 static enum config_error parse_serial(struct parser *ps, struct slice v)
 {
-    /* In enum serial_mode order. */
-    static const char *const words[] = { "auto", "on", "off" };
-    int i = match_word(v, words, (int)ARRAY_LEN(words));
+    int i = match_word(v, serial_words, (int)ARRAY_LEN(serial_words));
 
     if (i < 0)
         return bad_value(ps, v, "auto/on/off");
@@ -270,9 +286,7 @@ static enum config_error parse_serial(struct parser *ps, struct slice v)
 
 static enum config_error parse_smp(struct parser *ps, struct slice v)
 {
-    /* In enum smp_mode order. */
-    static const char *const words[] = { "no", "yes", "x2apic" };
-    int i = match_word(v, words, (int)ARRAY_LEN(words));
+    int i = match_word(v, smp_words, (int)ARRAY_LEN(smp_words));
 
     if (i < 0)
         return bad_value(ps, v, "no/yes/x2apic");

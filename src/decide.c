@@ -14,6 +14,8 @@ static const char *const rule_names[DECIDE_RULE_COUNT] = {
     [DECIDE_LIMINE_STACK_SIZE] = "limine-stack-size-too-big",
     [DECIDE_LIMINE_PAGING_MODE] = "limine-needs-5-level-paging",
     [DECIDE_LIMINE_ENTRY_POINT] = "limine-entry-point-not-code",
+    [DECIDE_LIMINE_RELOCATION] = "limine-relocation",
+    [DECIDE_PIN_MISMATCH] = "sha256-pin-mismatch",
 };
 
 const char *decide_rule_name(enum decide_rule rule)
@@ -168,5 +170,25 @@ bool decide_limine_boot_requests(const struct lscan_result *scan, const struct e
                           (unsigned long long)want);
         *entry = want;
     }
+    return true;
+}
+
+void decide_reloc_failure(const struct reloc_diag *reloc, struct decide_diag *diag)
+{
+    refuse(diag, DECIDE_LIMINE_RELOCATION, "limine: cannot relocate the kernel: %s", reloc->message);
+    diag->rule_name = reloc_error_name(reloc->code);
+}
+
+bool decide_pin(const char *what, const uint8_t digest[SHA256_DIGEST_SIZE], const uint8_t want[SHA256_DIGEST_SIZE],
+                char got_hex[SHA256_HEX_SIZE], struct decide_diag *diag)
+{
+    char want_hex[SHA256_HEX_SIZE];
+
+    sha256_to_hex(digest, got_hex);
+    sha256_to_hex(want, want_hex);
+    for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
+        if (digest[i] != want[i])
+            return refuse(diag, DECIDE_PIN_MISMATCH, "%s SHA-256 mismatch: file has %s, ember.cfg pins %s", what,
+                          got_hex, want_hex);
     return true;
 }

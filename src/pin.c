@@ -1,6 +1,7 @@
 /* SHA-256 pins from ember.cfg (kernel_sha256=, module ... sha256=): checked over the bytes ember
  * loaded and will hand over, never over a separate read a device could answer differently. */
 #include "ember/boot.h"
+#include "ember/decide.h"
 #include "ember/filewalk.h"
 #include "ember/fmt.h"
 #include "ember/log.h"
@@ -12,15 +13,13 @@
 static EFI_STATUS compare_pin(const char *what, const uint8_t digest[SHA256_DIGEST_SIZE],
                               const uint8_t want[SHA256_DIGEST_SIZE])
 {
-    char got_hex[SHA256_HEX_SIZE], want_hex[SHA256_HEX_SIZE];
+    char got_hex[SHA256_HEX_SIZE];
+    struct decide_diag diag;
 
-    sha256_to_hex(digest, got_hex);
-    sha256_to_hex(want, want_hex);
-    for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
-        if (digest[i] != want[i]) {
-            log_error("%s SHA-256 mismatch: file has %s, ember.cfg pins %s", what, got_hex, want_hex);
-            return EFI_SECURITY_VIOLATION;
-        }
+    if (!decide_pin(what, digest, want, got_hex, &diag)) {
+        log_error("%s", diag.message);
+        return EFI_SECURITY_VIOLATION;
+    }
     log_info("%s SHA-256 %s matches the pinned value", what, got_hex);
     return EFI_SUCCESS;
 }

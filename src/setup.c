@@ -7,7 +7,6 @@
 #define EMBER_VERSION "dev"
 #endif
 #define CONFIG_FILE "\\ember.cfg"
-#define CONFIG_MAX_BYTES (64 * KIB)
 /* An ember.cfg up to this size is read into a stack buffer, so that no allocation happens before
  * fail_alloc_at is known and the first allocation of a boot can be failed too. */
 #define CONFIG_STACK_BYTES (4 * KIB)
@@ -87,7 +86,7 @@ EFI_STATUS stage_open_volume(struct boot *b)
     return file_open_boot_volume(b->image, &b->root);
 }
 
-/* Reads ember.cfg (at most CONFIG_MAX_BYTES) into *text: small files into `stack`, larger ones into
+/* Reads ember.cfg (at most CONFIG_FILE_MAX_BYTES) into *text: small files into `stack`, larger ones into
  * a pool buffer (*pool, freed by the caller with mem_free_pool). */
 static EFI_STATUS read_config_text(struct file *f, char *stack, char **text, char **pool)
 {
@@ -95,8 +94,8 @@ static EFI_STATUS read_config_text(struct file *f, char *stack, char **text, cha
 
     *pool = NULL;
     *text = stack;
-    if (f->size > CONFIG_MAX_BYTES) {
-        log_error("ember.cfg is %llu bytes; the limit is %llu", (unsigned long long)f->size, CONFIG_MAX_BYTES);
+    if (f->size > CONFIG_FILE_MAX_BYTES) {
+        log_error("ember.cfg is %llu bytes; the limit is %llu", (unsigned long long)f->size, CONFIG_FILE_MAX_BYTES);
         return EFI_BAD_BUFFER_SIZE;
     }
     if (f->size > CONFIG_STACK_BYTES) {

@@ -15,6 +15,9 @@ enum serial_mode { SERIAL_AUTO = 0, SERIAL_ON, SERIAL_OFF };
  * also switches every local APIC to x2APIC mode when the CPU has it. */
 enum smp_mode { SMP_NO = 0, SMP_YES, SMP_X2APIC };
 
+/* ember.cfg larger than this is refused before parsing. */
+#define CONFIG_FILE_MAX_BYTES (64 * KIB)
+
 struct config_module {
     char path[CONFIG_PATH_MAX]; /* as written, '/' or '\' separators */
     char name[64];              /* optional words after the path; empty when absent */
@@ -90,6 +93,11 @@ enum config_error config_parse(const char *text, size_t len, struct ember_config
                                struct config_diag *diag);
 
 const char *config_error_name(enum config_error err);
+
+/* The ember.cfg word of a value ("info", "auto", "yes"); "unknown" out of range. Static. */
+const char *config_log_level_name(enum log_level v);
+const char *config_serial_name(enum serial_mode v);
+const char *config_smp_name(enum smp_mode v);
 
 /* The test_fault= name of one enum config_fault bit ("clear-wp"), or "unknown" for 0, several bits
  * or a bit with no fault. Static storage. */

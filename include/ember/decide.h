@@ -9,6 +9,8 @@
 #include "ember/config.h"
 #include "ember/elf.h"
 #include "ember/lscan.h"
+#include "ember/reloc.h"
+#include "ember/sha256.h"
 
 #define LIMINE_REVISION_NEWEST 3 /* the newest base revision ember implements */
 #define LIMINE_DEFAULT_STACK (64 * KIB)
@@ -25,6 +27,8 @@ enum decide_rule {
     DECIDE_LIMINE_STACK_SIZE,    /* stack size request above LIMINE_MAX_STACK */
     DECIDE_LIMINE_PAGING_MODE,   /* paging mode request needs 5-level paging */
     DECIDE_LIMINE_ENTRY_POINT,   /* entry point request outside every executable segment */
+    DECIDE_LIMINE_RELOCATION,    /* a dynamic relocation ember cannot apply (the message names it) */
+    DECIDE_PIN_MISMATCH,         /* kernel_sha256= / module sha256= does not match the bytes */
     DECIDE_RULE_COUNT
 };
 
@@ -76,5 +80,13 @@ const struct lscan_request *decide_find_request(const struct lscan_result *scan,
  * gets), paging mode (4-level only), entry point (*entry: the address ember jumps to). */
 bool decide_limine_boot_requests(const struct lscan_result *scan, const struct elf_plan *plan,
                                  uint64_t *stack_size, uint64_t *entry, struct decide_diag *diag);
+
+/* A relocatable kernel's relocations could not be applied (reloc_apply's diag). */
+void decide_reloc_failure(const struct reloc_diag *reloc, struct decide_diag *diag);
+
+/* A SHA-256 pin (what: "kernel \\kernel.elf", "module 1 (/a.bin)"): true when digest is the pinned
+ * value; false with the mismatch line. *got_hex gets the digest in hex either way. */
+bool decide_pin(const char *what, const uint8_t digest[SHA256_DIGEST_SIZE], const uint8_t want[SHA256_DIGEST_SIZE],
+                char got_hex[SHA256_HEX_SIZE], struct decide_diag *diag);
 
 #endif

@@ -161,7 +161,9 @@ static EFI_STATUS relocate(struct boot *b)
     if (!b->plan.is_dyn)
         return EFI_SUCCESS;
     if (reloc_apply(&img, b->plan.dynamic_vaddr - b->plan.slide, b->plan.dynamic_size, &stats, &diag) != RELOC_OK) {
-        log_error("limine: cannot relocate the kernel: %s", diag.message);
+        struct decide_diag d;
+        decide_reloc_failure(&diag, &d);
+        log_error("%s", d.message);
         return EFI_LOAD_ERROR;
     }
     log_info("limine: relocated by 0x%llx: %u RELATIVE, %u RELR, %u 64, %u GLOB_DAT, %u JUMP_SLOT",

@@ -1,0 +1,17 @@
+# build/ember-inspect (included by the top-level Makefile): the host tool built from the loader's own
+# pure modules, and `make inspect KERNEL=... [CONFIG=...]`.
+INSPECT_SRCS := $(wildcard tools/inspect/*.c) src/config.c src/decide.c src/elf.c src/elf_dyn.c src/lscan.c \
+	src/reloc.c src/sha256.c src/fmt.c arch/x86_64/paging.c
+INSPECT := $(BUILD)/ember-inspect
+
+$(INSPECT): $(patsubst %.c,$(BUILD)/host/%.o,$(INSPECT_SRCS))
+	@echo "  LINK    $@"
+	$(Q)$(CC) $^ -o $@
+
+# The JSON writer's unit tests link it like a pure module.
+UNIT_DEPS_json := tools/inspect/json.c
+
+.PHONY: inspect
+inspect: $(INSPECT)
+	@test -n "$(KERNEL)" || { echo "usage: make inspect KERNEL=path/to/kernel.elf [CONFIG=ember.cfg] [JSON=1]"; exit 2; }
+	$(INSPECT) $(KERNEL) $(if $(CONFIG),--config $(CONFIG)) $(if $(JSON),--json)

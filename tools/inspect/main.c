@@ -1,0 +1,128 @@
+/* ember-inspect: the command line (see usage_text). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect.h"
+
+#define EXIT_WOULD_BOOT 0
+#define EXIT_WOULD_REFUSE 1
+#define EXIT_USAGE 2
+#define FILE_MAX_BYTES (1ULL << 30)
+#define OUTPUT_MAX (256 * 1024)
+
+static const char usage_text[] =
+    "NAME\n"
+    "    ember-inspect - tell, on the host, what ember would do with a kernel\n"
+    "\n"
+    "SYNOPSIS\n"
+    "    ember-inspect KERNEL [--config EMBER.CFG] [--json]\n"
+    "    ember-inspect --help\n"
+    "\n"
+    "DESCRIPTION\n"
+    "    Runs ember's own configuration parser, ELF validation and planning, protocol choice, Limine\n"
+    "    request scan, relocation and paging code on KERNEL (the file ember.cfg's kernel= names) and\n"
+    "    prints the verdict: the protocol ember would choose and why; each PT_LOAD with its addresses,\n"
+    "    sizes, permissions and page sizes; the page-table pages the kernel's mapping needs; every\n"
+    "    Limine request and what ember would answer; the configuration after parsing; for a kernel or\n"
+    "    configuration ember refuses, the exact error line the loader would print. Facts that exist\n"
+    "    only at boot (free memory, framebuffer, ACPI tables, module files) are listed as assumptions.\n"
+    "\n"
+    "OPTIONS\n"
+    "    --config EMBER.CFG  parse this ember.cfg (without it: ember's defaults, as with no ember.cfg)\n"
+    "    --json              print one JSON object instead of text\n"
+    "    --help, -h          print this text\n"
+    "\n"
+    "EXIT STATUS\n"
+    "    0  ember would boot the kernel (under the assumptions printed)\n"
+    "    1  ember would refuse it: the loader's error line is printed\n"
+    "    2  usage error, or a file could not be read\n"
+    "\n"
+    "EXAMPLES\n"
+    "    ember-inspect build/kernel/kernel.elf\n"
+    "    ember-inspect build/limine/mp.elf --config ember.cfg --json\n"
+    "    make inspect KERNEL=build/kernel/kernel.elf CONFIG=ember.cfg\n";
+
+/* Reads the whole file into a new buffer (+1 byte, NUL-terminated). NULL with a message on error. */
+static char *read_file(const char *path, uint64_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || (uint64_t)n > FILE_MAX_BYTES ||
+        fseek(f, 0, SEEK_SET) != 0 || (buf = malloc((size_t)n + 1)) == NULL ||
+        fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        fprintf(stderr, "ember-inspect: cannot read %s\n", path);
+        free(buf);
+        if (f != NULL)
+            fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *size = (uint64_t)n;
+    return buf;
+}
+
+struct args {
+    const char *kernel, *config;
+    bool json, help;
+};
+
+static bool parse_args(int argc, char **argv, struct args *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            a->help = true;
+        else if (strcmp(argv[i], "--json") == 0)
+            a->json = true;
+        else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc && a->config == NULL)
+            a->config = argv[++i];
+        else if (argv[i][0] != '-' && a->kernel == NULL)
+            a->kernel = argv[i];
+        else
+            return false;
+    }
+    return a->help || a->kernel != NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct args a;
+    uint64_t ksize = 0, csize = 0;
+    static struct inspect_report report;
+    static char out[OUTPUT_MAX];
+
+    if (!parse_args(argc, argv, &a)) {
+        fprintf(stderr, "usage: ember-inspect KERNEL [--config EMBER.CFG] [--json] (see --help)\n");
+        return EXIT_USAGE;
+    }
+    if (a.help) {
+        fputs(usage_text, stdout);
+        return EXIT_WOULD_BOOT;
+    }
+    char *kernel = read_file(a.kernel, &ksize), *config = a.config ? read_file(a.config, &csize) : NULL;
+    if (kernel == NULL || (a.config != NULL && config == NULL)) {
+        free(kernel);
+        return EXIT_USAGE;
+    }
+    bool ok = inspect_run((const uint8_t *)kernel, ksize, config, (size_t)csize, &report);
+    free(kernel);
+    free(config);
+    if (!ok) {
+        fprintf(stderr, "ember-inspect: %s\n", report.placement[0] ? report.placement : "out of memory");
+        return EXIT_USAGE;
+    }
+    if (a.json && !inspect_format_json(&report, out, sizeof out)) {
+        fprintf(stderr, "ember-inspect: the JSON report did not fit in %u bytes\n", OUTPUT_MAX);
+        return EXIT_USAGE;
+    }
+    if (a.json)
+        printf("%s\n", out);
+    else
+        fwrite(out, 1, inspect_format_text(&report, out, sizeof out) < sizeof out ? strlen(out) : sizeof out - 1,
+               stdout);
+    return report.verdict == INSPECT_BOOTS ? EXIT_WOULD_BOOT : EXIT_WOULD_REFUSE;
+}
