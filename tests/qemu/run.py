@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from cases import all_cases, deferred_cases  # noqa: E402
+import inspect_check  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.path.join(ROOT, "build")
@@ -92,6 +93,7 @@ def run_case(case):
     problems = judge(case, proc.returncode, log)
     if problems and proc.stdout.strip():
         problems.append("qemu.sh said: " + proc.stdout.decode(errors="replace").strip()[-300:])
+    case.inspect_problems = inspect_check.disagreements(BUILD, case, workdir, log)
     return case, problems, elapsed, log
 
 
@@ -107,6 +109,17 @@ def report(case, problems, elapsed, log):
     tail = "\n".join(log.strip().splitlines()[-15:])
     print("     --- serial tail ---\n" + "\n".join("     " + l for l in tail.splitlines()))
     sys.stdout.flush()
+    return False
+
+
+def report_inspect(case):
+    """Prints whether ember-inspect agreed with the loader on this case; returns True when it did."""
+    if not case.inspect_problems:
+        print(f"ok   inspect/{case.name}")
+        return True
+    print(f"FAIL inspect/{case.name}")
+    for p in case.inspect_problems:
+        print(f"     {p}")
     return False
 
 
@@ -145,6 +158,9 @@ def main():
                     passed += 1
                 else:
                     failed += 1
+                if case.inspect_problems is not None:
+                    agreed = report_inspect(case)
+                    passed, failed = passed + agreed, failed + (not agreed)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -12,9 +12,11 @@
 #define LOWER_HALF_END (1ULL << 47) /* as src/place.c: the firmware's identity-mapped half */
 #define SPAN_MODEL_BASE 0x1000000ULL /* where the span is shown when ember picks the address at boot */
 
-/* The kernel's regions in host memory, as the loader holds them after "load kernel segments". */
+/* The kernel's regions in host memory, as the loader holds them after "load kernel segments", up to
+ * each region's last file-backed byte (the zeros past it are never read: a huge .bss costs nothing). */
 struct image {
     uint8_t *region[ELF_MAX_LOAD_SEGMENTS];
+    uint64_t held[ELF_MAX_LOAD_SEGMENTS]; /* bytes of region[i] */
     const struct elf_plan *plan;
 };
 
@@ -136,7 +138,11 @@ static bool load_segments(struct inspect_report *r, const uint8_t *file, uint64_
     img->plan = &r->plan;
     for (unsigned i = 0; i < r->plan.region_count; i++) {
         const struct elf_region *g = &r->plan.regions[i];
-        if ((img->region[i] = calloc(1, g->size)) == NULL)
+        for (unsigned k = g->first; k < g->first + g->count; k++) {
+            uint64_t end = r->plan.segments[k].vaddr - g->vaddr + r->plan.segments[k].filesz;
+            img->held[i] = end > img->held[i] ? end : img->held[i];
+        }
+        if ((img->region[i] = calloc(1, img->held[i] + 1)) == NULL)
             return false;
         for (unsigned k = g->first; k < g->first + g->count; k++) {
             const struct elf_segment *s = &r->plan.segments[k];
@@ -174,7 +180,7 @@ static void *image_ptr(void *ctx, uint64_t linked, uint64_t len)
     uint64_t va = linked + img->plan->slide;
     for (unsigned i = 0; i < img->plan->region_count; i++) {
         const struct elf_region *g = &img->plan->regions[i];
-        if (va >= g->vaddr && va - g->vaddr <= g->size && len <= g->size - (va - g->vaddr))
+        if (va >= g->vaddr && va - g->vaddr <= img->held[i] && len <= img->held[i] - (va - g->vaddr))
             return img->region[i] + (va - g->vaddr);
     }
     return NULL;
@@ -237,6 +243,7 @@ static bool choose_protocol(struct inspect_report *r, struct image *img, const u
 /* Boot-time facts every boot depends on, said once. */
 static void common_assumptions(struct inspect_report *r)
 {
+    inspect_assume(r, "%llu KiB of free RAM for the kernel's segments", (unsigned long long)(r->kernel_bytes / KIB));
     if (r->cfg.module_count > 0)
         inspect_assume(r, "the %u module file(s) in ember.cfg are on the ESP (read at boot)", r->cfg.module_count);
     if (r->cfg.fail_alloc_at != 0 || r->cfg.test_faults != 0)
@@ -247,7 +254,9 @@ static void common_assumptions(struct inspect_report *r)
 bool inspect_run(const uint8_t *kernel, uint64_t size, const char *config_text, size_t config_len,
                  struct inspect_report *r)
 {
-    struct image img = { { NULL }, NULL };
+    static struct image img;
+
+    memset(&img, 0, sizeof img);
     uint64_t region_phys[ELF_MAX_LOAD_SEGMENTS];
     bool host_ok;
 
@@ -257,6 +266,8 @@ bool inspect_run(const uint8_t *kernel, uint64_t size, const char *config_text, 
     if (!read_config(r, config_text, config_len) || !read_headers(r, kernel, size))
         return true;
     model_placement(r, region_phys);
+    for (unsigned i = 0; i < r->plan.region_count; i++)
+        r->kernel_bytes += r->plan.regions[i].size;
     for (unsigned i = 0; i < r->plan.region_count; i++)
         for (unsigned k = r->plan.regions[i].first; k < r->plan.regions[i].first + r->plan.regions[i].count; k++)
             r->segs[k].phys = region_phys[i] + (r->plan.segments[k].vaddr - r->plan.regions[i].vaddr);

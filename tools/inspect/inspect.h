@@ -38,6 +38,8 @@ struct inspect_report {
     struct inspect_segment segs[ELF_MAX_LOAD_SEGMENTS];
     char placement[INSPECT_TEXT_MAX];
     unsigned table_pages;        /* page-table pages for the kernel's own mapping, root included */
+    bool tables_beyond_model;    /* more than the model holds: table_pages is a lower bound, no page counts */
+    uint64_t kernel_bytes;       /* physical memory the kernel's regions take */
     bool have_protocol;
     enum decide_protocol protocol;
     char protocol_why[200];

@@ -76,6 +76,10 @@ bool inspect_page_model(struct inspect_report *r)
         count_leaves(&as, &r->plan.segments[k], &r->segs[k]);
     r->table_pages = m.used - 1; /* the firmware root is not ember's */
     free(m.pages);
+    if (err == PG_NO_MEMORY && m.pages != NULL) { /* a huge kernel: say so, the verdict still stands */
+        r->tables_beyond_model = true;
+        return true;
+    }
     if (err != PG_OK)
         fmt_format(r->placement, sizeof r->placement, "the page-table model failed: %s", pg_error_name(err));
     return err == PG_OK;

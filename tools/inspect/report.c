@@ -40,7 +40,8 @@ static void text_segments(const struct inspect_report *r, struct text *t)
             r->segs[k].pages_2m);
     }
     say(t, "placement: %s\n", r->placement);
-    say(t, "page tables: %u pages for the kernel's own mapping (root included)\n", r->table_pages);
+    say(t, "page tables: %s%u pages for the kernel's own mapping (root included)\n",
+        r->tables_beyond_model ? "more than " : "", r->table_pages);
 }
 
 static void text_config(const struct inspect_report *r, struct text *t)
@@ -115,6 +116,8 @@ static void json_segments(const struct inspect_report *r, struct json_out *j)
     json_end_array(j);
     json_key(j, "placement"), json_string(j, r->placement);
     json_key(j, "page_table_pages"), json_uint(j, r->table_pages);
+    json_key(j, "page_tables_beyond_model"), json_bool(j, r->tables_beyond_model);
+    json_key(j, "kernel_memory_bytes"), json_uint(j, r->kernel_bytes);
 }
 
 static void json_limine(const struct inspect_report *r, struct json_out *j)
