@@ -224,6 +224,26 @@ static void test_limine_paging_mode_and_entry_point(void **state)
     assert_string_equal(diag.rule_name, "limine-entry-point-not-code");
 }
 
+static void test_pin(void **state)
+{
+    uint8_t digest[SHA256_DIGEST_SIZE], want[SHA256_DIGEST_SIZE];
+    char hex[SHA256_HEX_SIZE];
+    struct decide_diag diag;
+    (void)state;
+
+    memset(digest, 0xab, sizeof digest);
+    memcpy(want, digest, sizeof want);
+    assert_true(decide_pin("kernel \\kernel.elf", digest, want, hex, &diag));
+    assert_int_equal(strlen(hex), 64);
+    assert_memory_equal(hex, "abababab", 8);
+    want[31] ^= 1;
+    assert_false(decide_pin("kernel \\kernel.elf", digest, want, hex, &diag));
+    assert_int_equal(diag.rule, DECIDE_PIN_MISMATCH);
+    assert_non_null(strstr(diag.message, "kernel \\kernel.elf SHA-256 mismatch: file has abab"));
+    assert_non_null(strstr(diag.message, "ember.cfg pins abab"));
+    assert_non_null(strstr(diag.message, "abaa"));
+}
+
 static void test_rule_names_are_distinct(void **state)
 {
     (void)state;
@@ -245,6 +265,7 @@ int main(void)
         cmocka_unit_test(test_limine_layout),
         cmocka_unit_test(test_limine_stack_size_request),
         cmocka_unit_test(test_limine_paging_mode_and_entry_point),
+        cmocka_unit_test(test_pin),
         cmocka_unit_test(test_rule_names_are_distinct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,3 +15,4 @@ UNIT_DEPS_json := tools/inspect/json.c
 inspect: $(INSPECT)
 	@test -n "$(KERNEL)" || { echo "usage: make inspect KERNEL=path/to/kernel.elf [CONFIG=ember.cfg] [JSON=1]"; exit 2; }
 	$(INSPECT) $(KERNEL) $(if $(CONFIG),--config $(CONFIG)) $(if $(JSON),--json)
+UNIT_DEPS_inspect := $(filter-out tools/inspect/main.c,$(INSPECT_SRCS))
