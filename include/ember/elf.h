@@ -140,7 +140,7 @@ struct elf_plan {
 /* A failed rule: its code and a one-line message naming the rule and the offending values. */
 struct elf_diag {
     enum elf_error code;
-    char message[192];
+    char message[256];
 };
 
 /* Zero-initialised options (or NULL) are ember's own protocol: ET_EXEC only, no address floor. */

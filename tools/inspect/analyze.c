@@ -11,6 +11,7 @@
 
 #define LOWER_HALF_END (1ULL << 47) /* as src/place.c: the firmware's identity-mapped half */
 #define SPAN_MODEL_BASE 0x1000000ULL /* where the span is shown when ember picks the address at boot */
+#define PHYS_LIMIT (1ULL << 52)      /* no physical address reaches this (SDM Vol. 3A 4.1.4, MAXPHYADDR) */
 
 /* The kernel's regions in host memory, as the loader holds them after "load kernel segments", up to
  * each region's last file-backed byte (the zeros past it are never read: a huge .bss costs nothing). */
@@ -95,6 +96,7 @@ static void model_placement(struct inspect_report *r, uint64_t *region_phys)
     const struct elf_plan *p = &r->plan;
     bool span = config_protocol_is(&r->cfg, "limine") || p->is_dyn;
     uint64_t lo = UINT64_MAX, hi = 0;
+    bool paddr_impossible = false;
 
     for (unsigned i = 0; i < p->region_count; i++) {
         const struct elf_region *g = &p->regions[i];
@@ -107,7 +109,9 @@ static void model_placement(struct inspect_report *r, uint64_t *region_phys)
         lo = g->vaddr < lo ? g->vaddr : lo;
         hi = g->vaddr + g->size;
         region_phys[i] = g->paddr;
+        paddr_impossible |= g->paddr >= PHYS_LIMIT || g->size > PHYS_LIMIT - g->paddr;
     }
+    span |= paddr_impossible; /* AllocateAddress there fails on every machine: place_span */
     if (lo == UINT64_MAX) {
         fmt_format(r->placement, sizeof r->placement, "lower half: every segment at paddr == vaddr");
         return;

@@ -11,8 +11,8 @@ $(INSPECT): $(patsubst %.c,$(BUILD)/host/%.o,$(INSPECT_SRCS))
 # The JSON writer's unit tests link it like a pure module.
 UNIT_DEPS_json := tools/inspect/json.c
 
+# KERNEL defaults to the sample kernel, as for `make run`; its exit status is ember-inspect's.
 .PHONY: inspect
-inspect: $(INSPECT)
-	@test -n "$(KERNEL)" || { echo "usage: make inspect KERNEL=path/to/kernel.elf [CONFIG=ember.cfg] [JSON=1]"; exit 2; }
-	$(INSPECT) $(KERNEL) $(if $(CONFIG),--config $(CONFIG)) $(if $(JSON),--json)
+inspect: $(INSPECT) $(KERNEL)
+	$(Q)$(INSPECT) $(KERNEL) $(if $(CONFIG),--config $(CONFIG)) $(if $(JSON),--json)
 UNIT_DEPS_inspect := $(filter-out tools/inspect/main.c,$(INSPECT_SRCS))

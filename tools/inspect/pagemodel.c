@@ -81,6 +81,6 @@ bool inspect_page_model(struct inspect_report *r)
         return true;
     }
     if (err != PG_OK)
-        fmt_format(r->placement, sizeof r->placement, "the page-table model failed: %s", pg_error_name(err));
-    return err == PG_OK;
+        inspect_assume(r, "no page-table count: the loader's paging code refused the model (%s)", pg_error_name(err));
+    return m.pages != NULL;
 }
