@@ -29,7 +29,7 @@ enum lscan_kind {
     LSCAN_HHDM,
     LSCAN_FRAMEBUFFER,
     LSCAN_PAGING_MODE,
-    LSCAN_MP, /* known, not answered yet */
+    LSCAN_MP, /* answered by src/proto/limine_mp.c when the MADT is usable */
     LSCAN_MEMMAP,
     LSCAN_ENTRY_POINT,
     LSCAN_EXECUTABLE_FILE,

@@ -18,9 +18,13 @@ def check(name, ok, detail=""):
     print(f"{'ok  ' if ok else 'FAIL'} inspect-cli/{name}" + ("" if ok else f": {detail}"))
 
 
+# As a user's shell runs them: not as a sub-make of `make test` (which would print "Entering directory").
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+
+
 def run(args, shell=False):
     return subprocess.run(args, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          executable="/bin/bash" if shell else None)
+                          executable="/bin/bash" if shell else None, env=CLEAN_ENV)
 
 
 def readme_examples():

@@ -6,7 +6,8 @@ same kernel and ember.cfg, and its verdict must be the loader's.
   ember.cfg, read kernel headers, load kernel segments, choose protocol): ember-inspect refuses in
   that stage with exactly the loader's error line;
 - the loader refused for a boot-time fact (files on the ESP, busy memory, firmware tables, an
-  injected failure): ember-inspect cannot know it, so it must say "boot" and list assumptions.
+  injected failure: fail_alloc_at= or test_fault= in ember.cfg): ember-inspect cannot know it, so it
+  must say "boot" and list assumptions.
 Cases that run another loader build (pinned or signed) or no kernel are not compared."""
 import json
 import os
@@ -65,7 +66,9 @@ def disagreements(build, case, workdir, log):
     said = f"ember-inspect: {report['verdict']} ({report['stage']}: {report['error']})"
     if verdict == "boot":
         return [] if report["verdict"] == "boot" else [f"the loader booted the kernel; {said}"]
-    knowable = stage in INSPECT_STAGES and line is not None and not any(re.search(p, line) for p in BOOT_TIME_LINES)
+    injected = report["config"]["fail_alloc_at"] != 0 or report["config"]["test_faults"]
+    knowable = (stage in INSPECT_STAGES and line is not None and not injected
+                and not any(re.search(p, line) for p in BOOT_TIME_LINES))
     if not knowable:
         if report["verdict"] == "boot" and report["assumptions"]:
             return []

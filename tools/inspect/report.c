@@ -161,6 +161,13 @@ static void json_config(const struct inspect_report *r, struct json_out *j)
     json_key(j, "log_level"), json_string(j, config_log_level_name(c->log_level));
     json_key(j, "serial"), json_string(j, config_serial_name(c->serial));
     json_key(j, "kernel_sha256_pinned"), json_bool(j, c->has_kernel_sha256);
+    json_key(j, "fail_alloc_at"), json_uint(j, c->fail_alloc_at);
+    json_key(j, "test_faults");
+    json_begin_array(j);
+    for (uint32_t bit = 1; bit != 0 && bit <= c->test_faults; bit <<= 1)
+        if (c->test_faults & bit)
+            json_string(j, config_fault_name(bit));
+    json_end_array(j);
     json_key(j, "modules");
     json_begin_array(j);
     for (unsigned i = 0; i < c->module_count; i++) {
