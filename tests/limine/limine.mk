@@ -72,6 +72,11 @@ LK_mp-x2apic_MODE := static
 LK_mp-x2apic_LDS := markers
 LK_mp-x2apic_DEFS := -DX2APIC_FLAG
 LK_mp-x2apic_EXTRA := $(LK_mp_EXTRA)
+LK_mp-r0_SRC := mp.c
+LK_mp-r0_MODE := static
+LK_mp-r0_LDS := markers
+LK_mp-r0_DEFS := -DMP_REVISION=0
+LK_mp-r0_EXTRA := $(LK_mp_EXTRA)
 lp_bad = $(eval LK_$(1)_SRC := $(2))$(eval LK_$(1)_MODE := static)$(eval LK_$(1)_LDS := markers)$(eval LK_$(1)_DEFS := $(3))
 $(call lp_bad,bad-duplicate,bad.c,-DBAD_DUPLICATE)
 $(call lp_bad,bad-response-set,bad.c,-DBAD_RESPONSE_SET)
@@ -83,7 +88,7 @@ $(call lp_bad,in-bss,edge.c,-DIN_BSS)
 LK_in-bss_POST := python3 $(LP_DIR)/trim_filesz.py
 
 LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision template zeroload reloc relr \
-	bad-duplicate bad-response-set bad-misaligned outside-markers in-bss mp mp-x2apic
+	bad-duplicate bad-response-set bad-misaligned outside-markers in-bss mp mp-x2apic mp-r0
 
 define lp_mode_rules
 $(LP_BUILD)/obj/$(1)/%.o: %.c $(LP_DIR)/limine.mk | $(DEPS_STAMP)

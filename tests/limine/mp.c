@@ -1,5 +1,5 @@
-/* Probe kernels "mp" and "mp-x2apic" (X2APIC_FLAG): base revision 3 with the MP request (flags bit 0
- * in mp-x2apic). Checks the response against the spec - revision, flags against the BSP's own APIC
+/* Probe kernels "mp", "mp-x2apic" (X2APIC_FLAG) and "mp-r0" (MP_REVISION=0: the identity map stays):
+ * base revision 3 with the MP request (flags bit 0 in mp-x2apic). Checks the response against the spec - revision, flags against the BSP's own APIC
  * mode, bsp_lapic_id, the CPU list in bootloader-reclaimable memory with NULL goto addresses - then
  * releases every AP and holds each to "the same state as the BSP at entry", RDI = its own info, its
  * own stack of the requested size. The command line's "smp_expect=N" is the cpu_count to expect. */
@@ -8,7 +8,9 @@
 #include "requests.h"
 #include "tests/include/aptest.h"
 
+#ifndef MP_REVISION
 #define MP_REVISION 3
+#endif
 #define MP_STACK_SIZE (128 * 1024) /* above the 64 KiB default: the APs must get the requested size */
 #define MAX_CPUS 64
 #define MSR_APIC_BASE 0x1Bu
@@ -17,6 +19,9 @@
 #ifdef X2APIC_FLAG
 #define KERNEL_NAME "mp-x2apic"
 #define MP_FLAGS LP_MP_REQUEST_X2APIC
+#elif MP_REVISION == 0
+#define KERNEL_NAME "mp-r0"
+#define MP_FLAGS 0
 #else
 #define KERNEL_NAME "mp"
 #define MP_FLAGS 0

@@ -41,6 +41,8 @@ def smp_cases(build, loader):
     ember = (loader, os.path.join(build, "kernel", "kernel-default.elf"))
     mp = (loader, os.path.join(build, "limine", "mp.elf"))
     mp_x2 = (loader, os.path.join(build, "limine", "mp-x2apic.elf"))
+    mp_r0 = (loader, os.path.join(build, "limine", "mp-r0.elf"))
+    lowhalf = (loader, os.path.join(build, "kernel", "kernel-lowhalf.elf"))
     disabled = r"smp: cpu apic_id={0} uid={0} not started: disabled in the MADT"
     missing = r"smp: cpu apic_id={0} uid={0} did not check in within 1000 ms: reported missing"
     forced = "test_fault=smp-start-disabled\n"
@@ -62,6 +64,11 @@ def smp_cases(build, loader):
         # x2APIC asked for (MP flags bit 0) on a CPU without it (QEMU TCG): xAPIC, flags 0, said so
         limine_smp("x2apic-absent", mp_x2, ["-smp", "4"], 4,
                    [r"smp: x2APIC asked for, but the CPU has none", SMP_PARKED.format(n=3)]),
+        # layouts the default kernels do not have: a lower-half kernel replacing the identity map of its
+        # own pages, with 128 KiB stacks; Limine base revision 0, which keeps the identity map
+        ember_smp("4-lowhalf-128k", lowhalf, ["-smp", "4"], 4, [SMP_PARKED.format(n=3), r"3 stacks of 128 KiB"],
+                  extra_cfg="stack_size=128K\n"),
+        limine_smp("4-revision-0", mp_r0, ["-smp", "4"], 4, [r"limine: base revision 0", SMP_PARKED.format(n=3)]),
         # smp=x2apic in ember.cfg, the same fallback for ember's protocol
         ember_smp("x2apic-absent", ember, ["-smp", "2"], 2,
                   [r"smp: x2APIC asked for, but the CPU has none", SMP_PARKED.format(n=1)], smp="x2apic"),

@@ -20,6 +20,8 @@ BOOT_TIME_LINES = [r"^file not found: ", r"^cannot open ", r"^read error in ", r
 ERROR_LINE = re.compile(r"^\[ERROR\] \(ember\): (.*)$", re.M)
 STAGE_LINE = re.compile(r"boot failed in stage '([^']+)'")
 BANNER = re.compile(r"^\[INFO \] \(ember\): ember \S+ - UEFI bootloader", re.M)
+# Where a loader line names its rule: "invalid kernel PATH: RULE: ..." (ELF), "limine: ... (RULE)" (scan).
+RULE_IN_LINE = [re.compile(r"^invalid kernel \S+: ([a-z0-9-]+): "), re.compile(r"^limine: .* \(([a-z0-9 -]+)\)$")]
 
 
 def loader_outcome(log):
@@ -76,4 +78,7 @@ def disagreements(build, case, workdir, log):
                 f"{len(report['assumptions'])} assumptions"]
     if report["verdict"] != "refuse" or report["stage"] != stage or report["error"] != line:
         return [f"the loader refused in '{stage}': {line}; {said}"]
+    named = [m.group(1) for m in (r.search(line) for r in RULE_IN_LINE) if m]
+    if named and report["rule"] != named[0]:
+        return [f"the loader's line names rule {named[0]}, ember-inspect says {report['rule']}"]
     return []
