@@ -2,6 +2,7 @@
  * (include/ember/bootinfo.h, APPLICATION PROCESSORS). The cmdline says what to expect:
  * "smp_expect=N" CPUs listed (the BSP included), "smp_missing=M" of them reported missing; without
  * smp_expect the list must be empty (smp=no, the default). */
+#include "arch/x86_64/cpu.h"
 #include "kernel.h"
 #include "tests/include/aptest.h"
 
@@ -29,13 +30,6 @@ void ap_main(uint64_t rdi, const struct ap_frame *f)
     const volatile struct ember_cpu *c = (const volatile struct ember_cpu *)rdi;
     ap_evaluate(f, &expects[i], c->extra_argument, &reports[i]);
     ap_count_in_and_halt(&aps_in);
-}
-
-static uint64_t rdmsr(uint32_t msr)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return (uint64_t)hi << 32 | lo;
 }
 
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
@@ -130,7 +124,7 @@ void check_smp(const struct ember_bootinfo *info)
               info->cpus_parked);
         return;
     }
-    bool x2apic = (rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC) != 0;
+    bool x2apic = (cpu_rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC) != 0;
     check(info->cpu_count == expect && info->cpus != 0 && expect <= MAX_CPUS, EXIT_FAIL_SMP, "CPU count",
           "%u listed, expected %llu", info->cpu_count, (unsigned long long)expect);
     check(info->x2apic_enabled == (x2apic ? 1u : 0u), EXIT_FAIL_SMP, "x2apic_enabled matches IA32_APIC_BASE",
