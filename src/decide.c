@@ -111,6 +111,26 @@ bool decide_limine_layout(const struct elf_plan *plan, const uint64_t *region_ph
     return true;
 }
 
+size_t decide_scan_segments(const struct elf_plan *plan, uint8_t *const *region_base, struct lscan_segment *out)
+{
+    size_t n = 0;
+
+    for (unsigned i = 0; i < plan->region_count; i++) {
+        const struct elf_region *r = &plan->regions[i];
+        for (unsigned k = r->first; k < r->first + r->count; k++) {
+            const struct elf_segment *s = &plan->segments[k];
+            out[n++] = (struct lscan_segment){ s->vaddr, region_base[i] + (s->vaddr - r->vaddr), s->filesz, s->memsz };
+        }
+    }
+    return n;
+}
+
+uint64_t decide_limine_revision(const struct lscan_result *scan)
+{
+    uint64_t asked = scan->has_tag ? scan->revision : 0;
+    return asked <= LIMINE_REVISION_NEWEST ? asked : LIMINE_REVISION_NEWEST;
+}
+
 void decide_scan_failure(const struct lscan_diag *scan, struct decide_diag *diag)
 {
     refuse(diag, DECIDE_LIMINE_SCAN, "limine: %s (%s)", scan->message, lscan_error_name(scan->code));

@@ -2,17 +2,10 @@
  * paddr == vaddr, higher-half regions at their p_paddr or, when that is busy, in one allocation
  * that keeps the ELF's relative layout. */
 #include "ember/boot.h"
+#include "ember/decide.h"
 #include "ember/fmt.h"
 #include "ember/log.h"
 #include "ember/memmap.h"
-
-/* The lower canonical half, [0, 2^47): the firmware's identity map lives there (bootinfo.h). */
-#define LOWER_HALF_END (1ULL << 47)
-
-static bool in_lower_half(const struct elf_region *r)
-{
-    return r->vaddr < LOWER_HALF_END;
-}
 
 static UINTN region_pages(const struct elf_region *r)
 {
@@ -86,7 +79,7 @@ static bool place_at_paddr(struct boot *b, uint64_t *busy)
     for (unsigned i = 0; i < plan->region_count; i++) {
         const struct elf_region *r = &plan->regions[i];
         EFI_PHYSICAL_ADDRESS addr = r->paddr;
-        if (in_lower_half(r))
+        if (decide_in_lower_half(r))
             continue;
         if (EFI_ERROR(mem_alloc_pages(AllocateAddress, EMBER_UEFI_TYPE_KERNEL, region_pages(r), &addr))) {
             *busy = r->paddr;
@@ -110,7 +103,7 @@ static EFI_STATUS place_span(struct boot *b, uint64_t busy)
     EFI_PHYSICAL_ADDRESS base;
 
     for (unsigned i = 0; i < plan->region_count; i++)
-        if (!in_lower_half(&plan->regions[i])) {
+        if (!decide_in_lower_half(&plan->regions[i])) {
             lo = plan->regions[i].vaddr < lo ? plan->regions[i].vaddr : lo;
             hi = plan->regions[i].vaddr + plan->regions[i].size;
         }
@@ -126,7 +119,7 @@ static EFI_STATUS place_span(struct boot *b, uint64_t busy)
     cursor = lo;
     for (unsigned i = 0; i < plan->region_count; i++) {
         const struct elf_region *r = &plan->regions[i];
-        if (in_lower_half(r))
+        if (decide_in_lower_half(r))
             continue;
         if (r->vaddr > cursor) /* pages between regions belong to the kernel's span: no stale bytes */
             uefi_call_wrapper(BS->SetMem, 3, (void *)(uintptr_t)(base + cursor - lo), (UINTN)(r->vaddr - cursor), 0);
@@ -154,7 +147,7 @@ EFI_STATUS stage_place_kernel(struct boot *b)
     uint64_t busy = 0;
 
     for (unsigned i = 0; i < plan->region_count; i++) {
-        if (!in_lower_half(&plan->regions[i])) {
+        if (!decide_in_lower_half(&plan->regions[i])) {
             any_higher = true;
             continue;
         }

@@ -40,6 +40,14 @@ struct decide_diag {
 
 enum decide_protocol { DECIDE_PROTO_EMBER, DECIDE_PROTO_LIMINE };
 
+/* The lower canonical half, [0, 2^47), where the firmware's identity map lives: a region there is
+ * placed at paddr == vaddr (stage "place kernel"). */
+#define DECIDE_LOWER_HALF_END (1ULL << 47)
+static inline bool decide_in_lower_half(const struct elf_region *r)
+{
+    return r->vaddr < DECIDE_LOWER_HALF_END;
+}
+
 /* "invalid-elf", "relocatable-for-ember-protocol", ...; "ok" for DECIDE_OK. Static. */
 const char *decide_rule_name(enum decide_rule rule);
 
@@ -69,6 +77,14 @@ bool decide_ember_kernel(const struct ember_config *cfg, const struct elf_plan *
 /* The Limine layout rules: at or above the floor, and every region at the same phys - virt offset
  * as the first (region_phys[i]: where region i is, or will be, in physical memory). */
 bool decide_limine_layout(const struct elf_plan *plan, const uint64_t *region_phys, struct decide_diag *diag);
+
+/* The plan's segments as lscan wants them, region i's bytes at region_base[i] (its first, page-aligned
+ * byte). Returns their number (plan->count). */
+size_t decide_scan_segments(const struct elf_plan *plan, uint8_t *const *region_base, struct lscan_segment *out);
+
+/* The base revision ember boots a Limine kernel with: the tag's (0 without one), or the newest ember
+ * implements when the kernel asks for a newer one (the write-back tells it which). */
+uint64_t decide_limine_revision(const struct lscan_result *scan);
 
 /* The diag for a failed request scan (lscan_scan's diag). */
 void decide_scan_failure(const struct lscan_diag *scan, struct decide_diag *diag);

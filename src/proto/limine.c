@@ -19,17 +19,11 @@
 /* The kernel's loaded segments, as the scanner wants them. Returns their number. */
 static size_t loaded_segments(const struct boot *b, struct lscan_segment *out)
 {
-    size_t n = 0;
+    uint8_t *base[ELF_MAX_LOAD_SEGMENTS];
 
-    for (unsigned i = 0; i < b->plan.region_count; i++) {
-        const struct elf_region *r = &b->plan.regions[i];
-        for (unsigned k = r->first; k < r->first + r->count; k++) {
-            const struct elf_segment *s = &b->plan.segments[k];
-            out[n++] = (struct lscan_segment){ s->vaddr, (uint8_t *)(uintptr_t)boot_segment_phys(b, i, s), s->filesz,
-                                               s->memsz };
-        }
-    }
-    return n;
+    for (unsigned i = 0; i < b->plan.region_count; i++)
+        base[i] = (uint8_t *)(uintptr_t)b->regions[i].phys.addr;
+    return decide_scan_segments(&b->plan, base, out);
 }
 
 void *limine_kernel_ptr(const struct boot *b, uint64_t vaddr, uint64_t len)
@@ -70,7 +64,7 @@ static void choose_revision(struct limine_state *st)
 {
     uint64_t asked = st->scan.has_tag ? st->scan.revision : 0;
 
-    st->revision = asked <= LIMINE_REVISION_NEWEST ? asked : LIMINE_REVISION_NEWEST;
+    st->revision = decide_limine_revision(&st->scan);
     if (asked > LIMINE_REVISION_NEWEST)
         log_warn("limine: the kernel asks for base revision %llu; ember supports 0-%u: booting it as revision %u",
                  (unsigned long long)asked, LIMINE_REVISION_NEWEST, LIMINE_REVISION_NEWEST);

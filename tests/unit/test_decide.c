@@ -244,6 +244,39 @@ static void test_pin(void **state)
     assert_non_null(strstr(diag.message, "abaa"));
 }
 
+static void test_scan_segments_point_into_their_regions(void **state)
+{
+    struct elf_plan p = two_regions(0xffffffff80000000ULL);
+    uint8_t a[0x2000], b[0x1000], *base[2] = { a, b };
+    struct lscan_segment segs[3];
+    (void)state;
+
+    p.count = 3; /* region 0 holds segments 0 and 1, region 1 segment 2 */
+    p.segments[0] = (struct elf_segment){ .vaddr = 0xffffffff80000000ULL, .filesz = 0x800, .memsz = 0x800 };
+    p.segments[1] = (struct elf_segment){ .vaddr = 0xffffffff80001100ULL, .filesz = 0x10, .memsz = 0x900 };
+    p.segments[2] = (struct elf_segment){ .vaddr = 0xffffffff80003040ULL, .filesz = 0, .memsz = 0x100 };
+    p.regions[0].first = 0, p.regions[0].count = 2, p.regions[1].first = 2, p.regions[1].count = 1;
+    assert_int_equal(decide_scan_segments(&p, base, segs), 3);
+    assert_ptr_equal(segs[0].data, a);
+    assert_ptr_equal(segs[1].data, a + 0x1100);
+    assert_int_equal(segs[1].filesz, 0x10);
+    assert_int_equal(segs[1].memsz, 0x900);
+    assert_ptr_equal(segs[2].data, b + 0x40);
+    assert_int_equal(segs[2].vaddr, 0xffffffff80003040ULL);
+}
+
+static void test_limine_revision(void **state)
+{
+    struct lscan_result scan = { .has_tag = false, .revision = 2 };
+    (void)state;
+
+    assert_int_equal(decide_limine_revision(&scan), 0); /* no tag: revision 0, whatever the field says */
+    scan.has_tag = true;
+    assert_int_equal(decide_limine_revision(&scan), 2);
+    scan.revision = LIMINE_REVISION_NEWEST + 1;
+    assert_int_equal(decide_limine_revision(&scan), LIMINE_REVISION_NEWEST);
+}
+
 static void test_rule_names_are_distinct(void **state)
 {
     (void)state;
@@ -266,6 +299,8 @@ int main(void)
         cmocka_unit_test(test_limine_stack_size_request),
         cmocka_unit_test(test_limine_paging_mode_and_entry_point),
         cmocka_unit_test(test_pin),
+        cmocka_unit_test(test_scan_segments_point_into_their_regions),
+        cmocka_unit_test(test_limine_revision),
         cmocka_unit_test(test_rule_names_are_distinct),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,6 @@
 #include "ember/sha256.h"
 #include "inspect.h"
 
-#define LOWER_HALF_END (1ULL << 47) /* as src/place.c: the firmware's identity-mapped half */
 #define SPAN_MODEL_BASE 0x1000000ULL /* where the span is shown when ember picks the address at boot */
 #define PHYS_LIMIT (1ULL << 52)      /* no physical address reaches this (SDM Vol. 3A 4.1.4, MAXPHYADDR) */
 
@@ -100,7 +99,7 @@ static void model_placement(struct inspect_report *r, uint64_t *region_phys)
 
     for (unsigned i = 0; i < p->region_count; i++) {
         const struct elf_region *g = &p->regions[i];
-        if (g->vaddr < LOWER_HALF_END) {
+        if (decide_in_lower_half(g)) {
             region_phys[i] = g->vaddr;
             inspect_assume(r, "[0x%llx, 0x%llx) is free RAM at boot: a lower-half segment loads at paddr == vaddr",
                            (unsigned long long)g->vaddr, (unsigned long long)(g->vaddr + g->size));
@@ -120,7 +119,7 @@ static void model_placement(struct inspect_report *r, uint64_t *region_phys)
     uint64_t base = SPAN_MODEL_BASE + (lo & (align - 1));
     if (span) {
         for (unsigned i = 0; i < p->region_count; i++)
-            if (p->regions[i].vaddr >= LOWER_HALF_END)
+            if (!decide_in_lower_half(&p->regions[i]))
                 region_phys[i] = base + (p->regions[i].vaddr - lo);
         fmt_format(r->placement, sizeof r->placement, "one piece of %llu KiB wherever it fits at boot, %s-congruent "
                    "with 0x%llx (shown at 0x%llx)", (unsigned long long)((hi - lo) / KIB),
@@ -163,20 +162,6 @@ static bool load_segments(struct inspect_report *r, const uint8_t *file, uint64_
     return true;
 }
 
-/* The segments as lscan wants them, over the image. */
-static size_t image_segments(const struct image *img, struct lscan_segment *out)
-{
-    size_t n = 0;
-    for (unsigned i = 0; i < img->plan->region_count; i++) {
-        const struct elf_region *g = &img->plan->regions[i];
-        for (unsigned k = g->first; k < g->first + g->count; k++) {
-            const struct elf_segment *s = &img->plan->segments[k];
-            out[n++] = (struct lscan_segment){ s->vaddr, img->region[i] + (s->vaddr - g->vaddr), s->filesz, s->memsz };
-        }
-    }
-    return n;
-}
-
 /* reloc_apply's view: linked address + slide inside one region. */
 static void *image_ptr(void *ctx, uint64_t linked, uint64_t len)
 {
@@ -203,16 +188,15 @@ static bool prepare_limine(struct inspect_report *r, struct image *img, const ui
 
     if (!decide_limine_layout(&r->plan, region_phys, &r->diag))
         return refused(r, "choose protocol");
-    if (lscan_scan(segs, image_segments(img, segs), &r->scan, &scan_diag) != LSCAN_OK) {
+    if (lscan_scan(segs, decide_scan_segments(&r->plan, img->region, segs), &r->scan, &scan_diag) != LSCAN_OK) {
         decide_scan_failure(&scan_diag, &r->diag);
         return refused(r, "choose protocol");
     }
     r->limine_scanned = true;
-    uint64_t asked = r->scan.has_tag ? r->scan.revision : 0;
-    r->base_revision = asked <= LIMINE_REVISION_NEWEST ? asked : LIMINE_REVISION_NEWEST;
-    if (asked > LIMINE_REVISION_NEWEST)
-        inspect_assume(r, "none: the kernel asks for base revision %llu; ember boots it as revision %u (a warning)",
-                       (unsigned long long)asked, LIMINE_REVISION_NEWEST);
+    r->base_revision = decide_limine_revision(&r->scan);
+    if (r->scan.has_tag && r->scan.revision != r->base_revision)
+        inspect_assume(r, "none: the kernel asks for base revision %llu; ember boots it as revision %llu (a warning)",
+                       (unsigned long long)r->scan.revision, (unsigned long long)r->base_revision);
     struct reloc_image ri = { image_ptr, img, r->plan.slide };
     if (r->plan.is_dyn &&
         reloc_apply(&ri, r->plan.dynamic_vaddr - r->plan.slide, r->plan.dynamic_size, &stats, &reloc_diag) != RELOC_OK) {
@@ -231,7 +215,8 @@ static bool choose_protocol(struct inspect_report *r, struct image *img, const u
     struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
     char detect_why[160] = "";
     bool automatic = !config_protocol_is(&r->cfg, "limine") && !config_protocol_is(&r->cfg, "ember");
-    bool marks = automatic && lscan_detect(segs, image_segments(img, segs), detect_why, sizeof detect_why);
+    bool marks = automatic &&
+                 lscan_detect(segs, decide_scan_segments(&r->plan, img->region, segs), detect_why, sizeof detect_why);
 
     r->protocol = decide_protocol(&r->cfg, marks, detect_why, r->protocol_why, sizeof r->protocol_why);
     r->have_protocol = true;
