@@ -16,6 +16,8 @@ static const char *const rule_names[DECIDE_RULE_COUNT] = {
     [DECIDE_LIMINE_ENTRY_POINT] = "limine-entry-point-not-code",
     [DECIDE_LIMINE_RELOCATION] = "limine-relocation",
     [DECIDE_PIN_MISMATCH] = "sha256-pin-mismatch",
+    [DECIDE_CONFIG_TOO_BIG] = "config-too-big",
+    [DECIDE_EMPTY_KERNEL] = "empty-kernel",
 };
 
 const char *decide_rule_name(enum decide_rule rule)
@@ -35,6 +37,21 @@ __attribute__((format(printf, 3, 4))) static bool refuse(struct decide_diag *dia
     fmt_vformat(diag->message, sizeof diag->message, fmt, ap);
     va_end(ap);
     return false;
+}
+
+bool decide_config_size(uint64_t len, struct decide_diag *diag)
+{
+    if (len <= CONFIG_FILE_MAX_BYTES)
+        return true;
+    return refuse(diag, DECIDE_CONFIG_TOO_BIG, "ember.cfg is %llu bytes; the limit is %llu", (unsigned long long)len,
+                  (unsigned long long)CONFIG_FILE_MAX_BYTES);
+}
+
+bool decide_kernel_size(const char *path, uint64_t size, struct decide_diag *diag)
+{
+    if (size != 0)
+        return true;
+    return refuse(diag, DECIDE_EMPTY_KERNEL, "kernel %s is empty (0 bytes)", path);
 }
 
 void decide_elf_options(const struct ember_config *cfg, struct elf_options *opts)

@@ -33,8 +33,9 @@ static EFI_STATUS load_read_plan(EFI_FILE_HANDLE root, const char *path, const s
 
     if (EFI_ERROR(status))
         return status;
-    if (kernel->size == 0) {
-        log_error("kernel %s is empty (0 bytes)", path);
+    struct decide_diag empty;
+    if (!decide_kernel_size(path, kernel->size, &empty)) {
+        log_error("%s", empty.message);
         status = EFI_LOAD_ERROR;
         goto fail;
     }

@@ -1,5 +1,6 @@
 /* First stages: banner, boot volume, ember.cfg. */
 #include "ember/boot.h"
+#include "ember/decide.h"
 #include "ember/log.h"
 #include "ember/sha256.h"
 
@@ -94,8 +95,10 @@ static EFI_STATUS read_config_text(struct file *f, char *stack, char **text, cha
 
     *pool = NULL;
     *text = stack;
-    if (f->size > CONFIG_FILE_MAX_BYTES) {
-        log_error("ember.cfg is %llu bytes; the limit is %llu", (unsigned long long)f->size, CONFIG_FILE_MAX_BYTES);
+    struct decide_diag diag;
+
+    if (!decide_config_size(f->size, &diag)) {
+        log_error("%s", diag.message);
         return EFI_BAD_BUFFER_SIZE;
     }
     if (f->size > CONFIG_STACK_BYTES) {

@@ -29,6 +29,8 @@ enum decide_rule {
     DECIDE_LIMINE_ENTRY_POINT,   /* entry point request outside every executable segment */
     DECIDE_LIMINE_RELOCATION,    /* a dynamic relocation ember cannot apply (the message names it) */
     DECIDE_PIN_MISMATCH,         /* kernel_sha256= / module sha256= does not match the bytes */
+    DECIDE_CONFIG_TOO_BIG,       /* ember.cfg over CONFIG_FILE_MAX_BYTES */
+    DECIDE_EMPTY_KERNEL,         /* a kernel file of 0 bytes */
     DECIDE_RULE_COUNT
 };
 
@@ -50,6 +52,12 @@ static inline bool decide_in_lower_half(const struct elf_region *r)
 
 /* "invalid-elf", "relocatable-for-ember-protocol", ...; "ok" for DECIDE_OK. Static. */
 const char *decide_rule_name(enum decide_rule rule);
+
+/* ember.cfg of len bytes is small enough to parse; false (diag filled) when it is not. */
+bool decide_config_size(uint64_t len, struct decide_diag *diag);
+
+/* The kernel file at path is not empty; false (diag filled) when it is. */
+bool decide_kernel_size(const char *path, uint64_t size, struct decide_diag *diag);
 
 /* The ELF options ember reads the kernel under for this config (stage "read kernel headers"):
  * W+X only with allow_wx, ET_DYN unless protocol=ember, the Limine floor with protocol=limine, and

@@ -45,12 +45,8 @@ static bool read_config(struct inspect_report *r, const char *text, size_t len)
 
     config_defaults(&r->cfg);
     r->config_given = text != NULL;
-    if (text != NULL && len > CONFIG_FILE_MAX_BYTES) {
-        r->diag.rule_name = "config-too-big";
-        fmt_format(r->diag.message, sizeof r->diag.message, "ember.cfg is %llu bytes; the limit is %llu",
-                   (unsigned long long)len, (unsigned long long)CONFIG_FILE_MAX_BYTES);
+    if (text != NULL && !decide_config_size(len, &r->diag))
         return refused(r, "read ember.cfg");
-    }
     if (text == NULL || config_parse(text, len, &r->cfg, &d) == CONFIG_OK)
         return true;
     r->diag.rule = DECIDE_OK;
@@ -68,17 +64,15 @@ static bool read_headers(struct inspect_report *r, const uint8_t *file, uint64_t
     static elf64_phdr_t phdrs[ELF_MAX_PHNUM];
     uint64_t phoff, phsize, head = size < sizeof eh ? size : sizeof eh;
 
-    if (size == 0) {
-        r->diag.rule_name = "empty-kernel";
-        fmt_format(r->diag.message, sizeof r->diag.message, "kernel %s is empty (0 bytes)", r->cfg.kernel);
+    if (!decide_kernel_size(r->cfg.kernel, size, &r->diag))
         return refused(r, "read kernel headers");
-    }
     decide_elf_options(&r->cfg, &opts);
     memset(&eh, 0, sizeof eh);
     memcpy(&eh, file, head);
-    if (elf_check_header(&eh, head, size, &opts, &phoff, &phsize, &elf) != ELF_OK ||
-        (memcpy(phdrs, file + phoff, phsize),
-         elf_build_plan(&eh, phdrs, size, &opts, &r->plan, &elf) != ELF_OK)) {
+    bool valid = elf_check_header(&eh, head, size, &opts, &phoff, &phsize, &elf) == ELF_OK;
+    if (valid) /* the header rules keep [phoff, phoff + phsize) inside the file and phdrs[] */
+        memcpy(phdrs, file + phoff, phsize);
+    if (!valid || elf_build_plan(&eh, phdrs, size, &opts, &r->plan, &elf) != ELF_OK) {
         decide_elf_failure(r->cfg.kernel, &elf, &r->diag);
         return refused(r, "read kernel headers");
     }
@@ -90,8 +84,9 @@ static bool read_headers(struct inspect_report *r, const uint8_t *file, uint64_t
 
 /* Where stage "place kernel" would put each region (src/place.c): lower half at paddr == vaddr,
  * higher half at p_paddr (ember, auto), else one piece ember picks at boot, 2 MiB-congruent. */
-static void model_placement(struct inspect_report *r, uint64_t *region_phys)
+static void model_placement(struct inspect_report *r)
 {
+    uint64_t *region_phys = r->region_phys;
     const struct elf_plan *p = &r->plan;
     bool span = config_protocol_is(&r->cfg, "limine") || p->is_dyn;
     uint64_t lo = UINT64_MAX, hi = 0;
@@ -179,14 +174,14 @@ static void *image_ptr(void *ctx, uint64_t linked, uint64_t len)
 
 /* Stage "choose protocol" for a Limine kernel (limine_prepare's order): layout, scan, revision,
  * relocation, the boot-changing requests. */
-static bool prepare_limine(struct inspect_report *r, struct image *img, const uint64_t *region_phys)
+static bool prepare_limine(struct inspect_report *r, struct image *img)
 {
     struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
     struct lscan_diag scan_diag;
     struct reloc_diag reloc_diag;
     struct reloc_stats stats;
 
-    if (!decide_limine_layout(&r->plan, region_phys, &r->diag))
+    if (!decide_limine_layout(&r->plan, r->region_phys, &r->diag))
         return refused(r, "choose protocol");
     if (lscan_scan(segs, decide_scan_segments(&r->plan, img->region, segs), &r->scan, &scan_diag) != LSCAN_OK) {
         decide_scan_failure(&scan_diag, &r->diag);
@@ -210,7 +205,7 @@ static bool prepare_limine(struct inspect_report *r, struct image *img, const ui
 }
 
 /* Stage "choose protocol". */
-static bool choose_protocol(struct inspect_report *r, struct image *img, const uint64_t *region_phys)
+static bool choose_protocol(struct inspect_report *r, struct image *img)
 {
     struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
     char detect_why[160] = "";
@@ -223,7 +218,7 @@ static bool choose_protocol(struct inspect_report *r, struct image *img, const u
     r->entry = r->plan.entry;
     r->stack_size = r->cfg.stack_size;
     if (r->protocol == DECIDE_PROTO_LIMINE)
-        return prepare_limine(r, img, region_phys);
+        return prepare_limine(r, img);
     if (!decide_ember_kernel(&r->cfg, &r->plan, &r->diag))
         return refused(r, "choose protocol");
     return true;
@@ -244,25 +239,24 @@ bool inspect_run(const uint8_t *kernel, uint64_t size, const char *config_text, 
                  struct inspect_report *r)
 {
     static struct image img;
-
-    memset(&img, 0, sizeof img);
-    uint64_t region_phys[ELF_MAX_LOAD_SEGMENTS];
     bool host_ok;
 
+    memset(&img, 0, sizeof img);
     memset(r, 0, sizeof *r);
     r->verdict = INSPECT_BOOTS;
     r->kernel_size = size;
     if (!read_config(r, config_text, config_len) || !read_headers(r, kernel, size))
         return true;
-    model_placement(r, region_phys);
-    for (unsigned i = 0; i < r->plan.region_count; i++)
-        r->kernel_bytes += r->plan.regions[i].size;
-    for (unsigned i = 0; i < r->plan.region_count; i++)
-        for (unsigned k = r->plan.regions[i].first; k < r->plan.regions[i].first + r->plan.regions[i].count; k++)
-            r->segs[k].phys = region_phys[i] + (r->plan.segments[k].vaddr - r->plan.regions[i].vaddr);
+    model_placement(r);
+    for (unsigned i = 0; i < r->plan.region_count; i++) {
+        const struct elf_region *g = &r->plan.regions[i];
+        r->kernel_bytes += g->size;
+        for (unsigned k = g->first; k < g->first + g->count; k++)
+            r->segs[k].phys = r->region_phys[i] + (r->plan.segments[k].vaddr - g->vaddr);
+    }
     if (!inspect_page_model(r))
         return false;
-    bool ok = load_segments(r, kernel, size, &img) && choose_protocol(r, &img, region_phys);
+    bool ok = load_segments(r, kernel, size, &img) && choose_protocol(r, &img);
     if (ok)
         common_assumptions(r);
     host_ok = ok || r->verdict == INSPECT_REFUSED;

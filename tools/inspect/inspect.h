@@ -35,6 +35,7 @@ struct inspect_report {
     char kernel_sha256[SHA256_HEX_SIZE];
     bool have_plan;
     struct elf_plan plan;
+    uint64_t region_phys[ELF_MAX_LOAD_SEGMENTS]; /* where each plan region would sit (the model) */
     struct inspect_segment segs[ELF_MAX_LOAD_SEGMENTS];
     char placement[INSPECT_TEXT_MAX];
     unsigned table_pages;        /* page-table pages for the kernel's own mapping, root included */
@@ -64,7 +65,7 @@ void inspect_assume(struct inspect_report *r, const char *fmt, ...) __attribute_
 /* requests.c: each scanned request with what ember would answer (after a successful scan). */
 void inspect_limine_requests(struct inspect_report *r);
 
-/* pagemodel.c: maps each region at r->segs' phys with the loader's paging code into a simulated
+/* pagemodel.c: maps each region at r->region_phys with the loader's paging code into a simulated
  * address space; fills pages_4k/pages_2m and table_pages. false when the host is out of memory or
  * the paging code refused (diag filled). */
 bool inspect_page_model(struct inspect_report *r);

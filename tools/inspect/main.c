@@ -119,10 +119,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "ember-inspect: the JSON report did not fit in %u bytes\n", OUTPUT_MAX);
         return EXIT_USAGE;
     }
+    if (!a.json && inspect_format_text(&report, out, sizeof out) >= sizeof out) {
+        fprintf(stderr, "ember-inspect: the report did not fit in %u bytes\n", OUTPUT_MAX);
+        return EXIT_USAGE;
+    }
+    fputs(out, stdout);
     if (a.json)
-        printf("%s\n", out);
-    else
-        fwrite(out, 1, inspect_format_text(&report, out, sizeof out) < sizeof out ? strlen(out) : sizeof out - 1,
-               stdout);
+        putchar('\n');
     return report.verdict == INSPECT_BOOTS ? EXIT_WOULD_BOOT : EXIT_WOULD_REFUSE;
 }

@@ -69,8 +69,7 @@ bool inspect_page_model(struct inspect_report *r)
 
     for (unsigned i = 0; err == PG_OK && i < r->plan.region_count; i++) {
         const struct elf_region *g = &r->plan.regions[i];
-        err = pg_map_range(&as, virt(g->vaddr), phys(r->segs[g->first].phys & ~(PAGE_SIZE_4K - 1)), g->size,
-                           g->attr);
+        err = pg_map_range(&as, virt(g->vaddr), phys(r->region_phys[i]), g->size, g->attr);
     }
     for (unsigned k = 0; err == PG_OK && k < r->plan.count; k++)
         count_leaves(&as, &r->plan.segments[k], &r->segs[k]);
