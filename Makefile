@@ -67,6 +67,12 @@ $(BUILD)/SENTINEL.EFI: $(BUILD)/sentinel.so
 	@echo "  OBJCOPY $@"
 	$(Q)$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
+# ember-inspect's sources with every pure module they run (its rules: tools/inspect/inspect.mk);
+# the unit tests and fuzz_inspect link the same list without main.c.
+INSPECT_SRCS := $(wildcard tools/inspect/*.c) src/config.c src/decide.c src/pipeline.c src/pipeline_proto.c \
+	src/elf.c src/elf_dyn.c src/lscan.c src/reloc.c src/sha256.c src/fmt.c arch/x86_64/paging.c
+UNIT_DEPS_inspect := $(filter-out tools/inspect/main.c,$(INSPECT_SRCS))
+
 # --- more rules: the sample kernel (tests/kernel/kernel.mk), image/debug/fuzz fragments -------------
 include $(sort $(wildcard tests/*/*.mk scripts/*.mk tools/*/*.mk))
 
@@ -81,6 +87,7 @@ unit_module = $(word 1,$(subst _, ,$(patsubst test_%,%,$(1))))
 unit_srcs = tests/unit/$(1).c $(wildcard src/$(call unit_module,$(1)).c src/$(call unit_module,$(1))_*.c arch/x86_64/$(call unit_module,$(1)).c) \
 	$(UNIT_DEPS_$(call unit_module,$(1))) src/fmt.c
 UNIT_DEPS_decide := src/config.c src/elf.c src/elf_dyn.c src/lscan.c src/reloc.c src/sha256.c
+UNIT_DEPS_pipeline := src/config.c src/decide.c src/elf.c src/elf_dyn.c src/lscan.c src/reloc.c src/sha256.c
 
 $(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -105,7 +112,7 @@ UNIT_BINS := $(addprefix $(BUILD)/host/,$(UNIT_TESTS)) $(addprefix $(BUILD)/host
 
 # --- top-level targets ----------------------------------------------------------------------------
 .PHONY: all loader kernels unit run test test-all clean
-all: $(BUILD)/BOOTX64.EFI $(BUILD)/SENTINEL.EFI kernels $(BUILD)/ember-inspect
+all: $(BUILD)/BOOTX64.EFI $(BUILD)/SENTINEL.EFI kernels $(BUILD)/ember-inspect $(BUILD)/host-san/ember-inspect
 loader: $(BUILD)/BOOTX64.EFI
 unit: $(UNIT_BINS)
 

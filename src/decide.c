@@ -18,6 +18,13 @@ static const char *const rule_names[DECIDE_RULE_COUNT] = {
     [DECIDE_PIN_MISMATCH] = "sha256-pin-mismatch",
     [DECIDE_CONFIG_TOO_BIG] = "config-too-big",
     [DECIDE_EMPTY_KERNEL] = "empty-kernel",
+    [DECIDE_FIRMWARE] = "firmware",
+    [DECIDE_LOWER_HALF_BUSY] = "lower-half-range-busy",
+    [DECIDE_NO_ROOM_FOR_KERNEL] = "no-room-for-kernel",
+    [DECIDE_DEMO_PAGE_TAKEN] = "demo-page-taken",
+    [DECIDE_LIMINE_REQUEST_CUT] = "limine-request-cut-off",
+    [DECIDE_LIMINE_TOO_MANY_MODULES] = "limine-too-many-modules",
+    [DECIDE_LIMINE_BAD_INTERNAL_MODULE] = "limine-internal-module-outside-image",
 };
 
 const char *decide_rule_name(enum decide_rule rule)
@@ -136,7 +143,8 @@ size_t decide_scan_segments(const struct elf_plan *plan, uint8_t *const *region_
         const struct elf_region *r = &plan->regions[i];
         for (unsigned k = r->first; k < r->first + r->count; k++) {
             const struct elf_segment *s = &plan->segments[k];
-            out[n++] = (struct lscan_segment){ s->vaddr, region_base[i] + (s->vaddr - r->vaddr), s->filesz, s->memsz };
+            out[n++] = (struct lscan_segment){ s->vaddr, region_base[i] + (s->vaddr - r->vaddr), s->filesz, s->memsz,
+                                               r->vaddr + r->size - s->vaddr };
         }
     }
     return n;
@@ -173,16 +181,57 @@ static bool in_code(const struct elf_plan *plan, uint64_t entry)
     return false;
 }
 
+bool decide_request_field(const struct lscan_request *r, size_t offset, uint64_t *value, struct decide_diag *diag)
+{
+    if (offset > r->backed || r->backed - offset < sizeof *value)
+        return refuse(diag, DECIDE_LIMINE_REQUEST_CUT,
+                      "limine: the %s request at 0x%llx is cut off: its field at +%zu lies past the end of the kernel "
+                      "image; a request must lie wholly inside its segment", lscan_kind_name(r->kind),
+                      (unsigned long long)r->vaddr, offset);
+    __builtin_memcpy(value, r->ptr + offset, sizeof *value);
+    return true;
+}
+
+/* Bytes of request r's struct for its kind and revision (the fields ember reads). */
+static uint64_t request_size(const struct lscan_request *r)
+{
+    switch (r->kind) {
+    case LSCAN_STACK_SIZE: return sizeof(struct limine_stack_size_request);
+    case LSCAN_ENTRY_POINT: return sizeof(struct limine_entry_point_request);
+    case LSCAN_MP: return sizeof(struct limine_mp_request);
+    case LSCAN_PAGING_MODE:
+        return r->revision >= LIMINE_PAGING_MODE_REQUEST_REVISION_RANGE ? sizeof(struct limine_paging_mode_request)
+                                                                         : __builtin_offsetof(struct limine_paging_mode_request, max_mode);
+    case LSCAN_MODULE:
+        return r->revision >= LIMINE_MODULE_REQUEST_REVISION_INTERNAL ? sizeof(struct limine_module_request)
+                                                                       : LIMINE_REQUEST_HEADER_SIZE;
+    default: return LIMINE_REQUEST_HEADER_SIZE;
+    }
+}
+
+bool decide_requests_whole(const struct lscan_result *scan, struct decide_diag *diag)
+{
+    uint64_t unused;
+
+    for (size_t i = 0; i < scan->count; i++) {
+        const struct lscan_request *r = &scan->requests[i];
+        if (r->verdict == LSCAN_VERDICT_OK && !decide_request_field(r, request_size(r) - 8, &unused, diag))
+            return false;
+    }
+    return true;
+}
+
 bool decide_limine_boot_requests(const struct lscan_result *scan, const struct elf_plan *plan,
                                  uint64_t *stack_size, uint64_t *entry, struct decide_diag *diag)
 {
     const struct lscan_request *r;
+    uint64_t want, size, min = LIMINE_PAGING_MODE_X86_64_MIN;
 
     *stack_size = LIMINE_DEFAULT_STACK;
     *entry = plan->entry;
     if ((r = decide_find_request(scan, LSCAN_STACK_SIZE)) != NULL) {
-        uint64_t want, size;
-        __builtin_memcpy(&want, r->ptr + __builtin_offsetof(struct limine_stack_size_request, stack_size), 8);
+        if (!decide_request_field(r, __builtin_offsetof(struct limine_stack_size_request, stack_size), &want, diag))
+            return false;
         if (want > LIMINE_MAX_STACK || !align_up_checked(want, PAGE_SIZE_4K, &size))
             return refuse(diag, DECIDE_LIMINE_STACK_SIZE,
                           "limine: stack size request asks for %llu bytes; ember gives at most %llu",
@@ -190,17 +239,17 @@ bool decide_limine_boot_requests(const struct lscan_result *scan, const struct e
         *stack_size = size > LIMINE_DEFAULT_STACK ? size : LIMINE_DEFAULT_STACK;
     }
     if ((r = decide_find_request(scan, LSCAN_PAGING_MODE)) != NULL) {
-        uint64_t min = LIMINE_PAGING_MODE_X86_64_MIN;
-        if (r->revision >= LIMINE_PAGING_MODE_REQUEST_REVISION_RANGE)
-            __builtin_memcpy(&min, r->ptr + __builtin_offsetof(struct limine_paging_mode_request, min_mode), 8);
+        if (r->revision >= LIMINE_PAGING_MODE_REQUEST_REVISION_RANGE &&
+            !decide_request_field(r, __builtin_offsetof(struct limine_paging_mode_request, min_mode), &min, diag))
+            return false;
         if (min > LIMINE_PAGING_MODE_X86_64_4LVL)
             return refuse(diag, DECIDE_LIMINE_PAGING_MODE,
                           "limine: the kernel needs 5-level paging (paging mode request min_mode %llu); ember "
                           "provides 4-level paging only", (unsigned long long)min);
     }
     if ((r = decide_find_request(scan, LSCAN_ENTRY_POINT)) != NULL) {
-        uint64_t want;
-        __builtin_memcpy(&want, r->ptr + __builtin_offsetof(struct limine_entry_point_request, entry), 8);
+        if (!decide_request_field(r, __builtin_offsetof(struct limine_entry_point_request, entry), &want, diag))
+            return false;
         if (!in_code(plan, want))
             return refuse(diag, DECIDE_LIMINE_ENTRY_POINT,
                           "limine: entry point request names 0x%llx, which is in no executable segment",
@@ -228,4 +277,61 @@ bool decide_pin(const char *what, const uint8_t digest[SHA256_DIGEST_SIZE], cons
             return refuse(diag, DECIDE_PIN_MISMATCH, "%s SHA-256 mismatch: file has %s, ember.cfg pins %s", what,
                           got_hex, want_hex);
     return true;
+}
+
+bool decide_firmware_failure(struct decide_diag *diag)
+{
+    diag->rule = DECIDE_FIRMWARE;
+    diag->rule_name = decide_rule_name(DECIDE_FIRMWARE);
+    diag->message[0] = '\0';
+    return false;
+}
+
+void decide_name_region(const struct elf_region *r, char *out, size_t cap)
+{
+    if (r->count == 1)
+        fmt_format(out, cap, "segment %u", r->first + 1);
+    else
+        fmt_format(out, cap, "segments %u-%u", r->first + 1, r->first + r->count);
+}
+
+bool decide_lower_half_busy(const char *which, uint64_t vaddr, uint64_t size, const char *type, uint64_t busy_at,
+                            struct decide_diag *diag)
+{
+    if (type == NULL) /* the map says free, yet the claim failed (an injected failure, say) */
+        return refuse(diag, DECIDE_LOWER_HALF_BUSY, "kernel %s [0x%llx, 0x%llx) is in the identity-mapped lower half, "
+                      "so it must load at paddr == vaddr, and allocating it there failed", which,
+                      (unsigned long long)vaddr, (unsigned long long)(vaddr + size));
+    return refuse(diag, DECIDE_LOWER_HALF_BUSY, "kernel %s [0x%llx, 0x%llx) is in the identity-mapped lower half, so "
+                  "it must load at paddr == vaddr, but 0x%llx is %s memory: refusing the kernel", which,
+                  (unsigned long long)vaddr, (unsigned long long)(vaddr + size), (unsigned long long)busy_at, type);
+}
+
+bool decide_no_room_for_kernel(uint64_t busy, uint64_t lo, uint64_t hi, struct decide_diag *diag)
+{
+    return refuse(diag, DECIDE_NO_ROOM_FOR_KERNEL, "p_paddr 0x%llx is not free, and no free range holds the kernel's "
+                  "whole span [0x%llx, 0x%llx) (%llu KiB) in one piece", (unsigned long long)busy,
+                  (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)((hi - lo) / KIB));
+}
+
+bool decide_demo_page_taken(const struct elf_region *r, struct decide_diag *diag)
+{
+    char which[32];
+
+    decide_name_region(r, which, sizeof which);
+    return refuse(diag, DECIDE_DEMO_PAGE_TAKEN, "demo_map=yes maps the demo page at 0x%llx, but kernel %s [0x%llx, "
+                  "0x%llx) is there: turn demo_map off or link the kernel elsewhere", DECIDE_DEMO_VIRT, which,
+                  (unsigned long long)r->vaddr, (unsigned long long)(r->vaddr + r->size));
+}
+
+bool decide_too_many_modules(uint64_t internal, unsigned configured, struct decide_diag *diag)
+{
+    return refuse(diag, DECIDE_LIMINE_TOO_MANY_MODULES, "limine: %llu internal modules and %u from ember.cfg: ember "
+                  "loads at most %u", (unsigned long long)internal, configured, EMBER_MAX_MODULES);
+}
+
+bool decide_bad_internal_module(uint64_t index, struct decide_diag *diag)
+{
+    return refuse(diag, DECIDE_LIMINE_BAD_INTERNAL_MODULE, "limine: internal module %llu: its path or string is "
+                  "outside the kernel image or too long", (unsigned long long)index);
 }

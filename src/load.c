@@ -6,79 +6,29 @@
 #include "ember/log.h"
 #include "ember/memmap.h"
 
-/* Reads the ELF header and program header table into h (kept: the kernel pin hashes these very
- * bytes, the ones the plan was built from); the header is checked under opts. */
-static EFI_STATUS read_headers(struct file *kernel, const struct elf_options *opts, struct kernel_headers *h,
-                               struct elf_diag *diag)
-{
-    EFI_STATUS status;
-
-    h->head_len = kernel->size < sizeof h->ehdr ? kernel->size : sizeof h->ehdr;
-    status = file_read_at(kernel, 0, &h->ehdr, h->head_len);
-    if (EFI_ERROR(status))
-        return status;
-    if (elf_check_header(&h->ehdr, h->head_len, kernel->size, opts, &h->phoff, &h->phsize, diag) != ELF_OK)
-        return EFI_LOAD_ERROR;
-    return file_read_at(kernel, h->phoff, h->phdrs, h->phsize);
-}
-
-/* Opens the kernel at path, reads its ELF header and program header table only (never the whole
- * file), validates them and fills *plan. Logs the seed's "Kernel ELF information" lines on success
- * and one error line naming the failed rule otherwise. On success *kernel stays open. */
-static EFI_STATUS load_read_plan(EFI_FILE_HANDLE root, const char *path, const struct elf_options *opts,
-                                 struct file *kernel, struct kernel_headers *h, struct elf_plan *plan)
-{
-    struct elf_diag diag = { ELF_OK, "" };
-    EFI_STATUS status = file_open(root, path, false, kernel);
-
-    if (EFI_ERROR(status))
-        return status;
-    struct decide_diag empty;
-    if (!decide_kernel_size(path, kernel->size, &empty)) {
-        log_error("%s", empty.message);
-        status = EFI_LOAD_ERROR;
-        goto fail;
-    }
-    status = read_headers(kernel, opts, h, &diag);
-    if (!EFI_ERROR(status) && elf_build_plan(&h->ehdr, h->phdrs, kernel->size, opts, plan, &diag) != ELF_OK)
-        status = EFI_LOAD_ERROR;
-    if (diag.code != ELF_OK) {
-        struct decide_diag d;
-        decide_elf_failure(path, &diag, &d);
-        log_error("%s", d.message);
-    }
-    if (EFI_ERROR(status))
-        goto fail;
-    log_info("Kernel ELF information:");
-    log_info("  Entry Point         : 0x%llx", (unsigned long long)plan->entry);
-    log_info("  Is 64-bit           : %d", 1);
-    log_info("  # of Program Headers: %u", (unsigned)plan->phnum);
-    log_info("  # of Section Headers: %u", (unsigned)plan->shnum);
-    return EFI_SUCCESS;
-fail:
-    file_close(kernel);
-    return status;
-}
-
+/* Opens the kernel, reads and validates its ELF header and program header table only (never the
+ * whole file) and plans it. Logs the seed's "Kernel ELF information" lines on success. The kernel
+ * stays open: later stages read its segments (and the pin the bytes it did not load). */
 EFI_STATUS stage_read_kernel_headers(struct boot *b)
 {
-    struct elf_options opts;
     struct decide_diag diag;
-    EFI_STATUS status;
+    EFI_STATUS status = file_open(b->root, b->config.kernel, false, &b->kernel);
+    struct pipe_reader rd = boot_kernel_reader(b);
 
-    decide_elf_options(&b->config, &opts);
-    status = load_read_plan(b->root, b->config.kernel, &opts, &b->kernel, &b->headers, &b->plan);
-    if (!EFI_ERROR(status) &&
-        !decide_replan_relocatable(&b->config, &b->headers.ehdr, b->headers.phdrs, b->kernel.size, &b->plan, &diag)) {
-        log_error("%s", diag.message);
-        status = EFI_LOAD_ERROR;
-    }
-    if (!EFI_ERROR(status) && b->plan.is_dyn)
+    if (EFI_ERROR(status))
+        return status;
+    if (!pipe_read_headers(&b->config, &rd, &b->headers, &b->plan, &diag))
+        return log_refusal(b, &diag);
+    log_info("Kernel ELF information:");
+    log_info("  Entry Point         : 0x%llx", (unsigned long long)b->plan.entry);
+    log_info("  Is 64-bit           : %d", 1);
+    log_info("  # of Program Headers: %u", (unsigned)b->plan.phnum);
+    log_info("  # of Section Headers: %u", (unsigned)b->plan.shnum);
+    if (b->plan.is_dyn)
         log_info("relocatable kernel (ET_DYN): slid by 0x%llx to 0x%llx", (unsigned long long)b->plan.slide,
                  (unsigned long long)b->plan.vaddr_min);
-
     b->tsc_headers = arch_timestamp();
-    return status;
+    return EFI_SUCCESS;
 }
 
 static void zero_bytes(uint64_t addr, uint64_t len)
@@ -87,47 +37,46 @@ static void zero_bytes(uint64_t addr, uint64_t len)
         uefi_call_wrapper(BS->SetMem, 3, (void *)(uintptr_t)addr, (UINTN)len, 0);
 }
 
-/* Reads each segment's p_filesz bytes straight to its final place and zeroes everything else in the
- * region (bss and the page slack around segments) exactly once. */
-static EFI_STATUS fill_region(struct boot *b, const struct elf_region *r, phys_addr_t base)
+/* test_fault corrupt-kernel-read: a device that answers a segment read differently from any
+ * earlier one (the first byte of the first segment with file bytes flipped after the read). */
+static void corrupt_first_segment(struct boot *b)
 {
-    uint64_t cursor = 0; /* offset in the region up to which bytes are final */
-
-    for (unsigned i = r->first; i < r->first + r->count; i++) {
-        const struct elf_segment *s = &b->plan.segments[i];
-        uint64_t at = s->vaddr - r->vaddr;
-        log_info("segment vaddr 0x%llx paddr 0x%llx filesz 0x%llx memsz 0x%llx flags %c%c%c",
-                 (unsigned long long)s->vaddr, (unsigned long long)(base.addr + at),
-                 (unsigned long long)s->filesz, (unsigned long long)s->memsz, s->flags & ELF_PF_R ? 'R' : '-',
-                 s->flags & ELF_PF_W ? 'W' : '-', s->flags & ELF_PF_X ? 'X' : '-');
-        if (at > cursor)
-            zero_bytes(base.addr + cursor, at - cursor);
-        EFI_STATUS status = file_read_at(&b->kernel, s->offset, (void *)(uintptr_t)(base.addr + at), s->filesz);
-        if (EFI_ERROR(status))
-            return status;
-        if (s->filesz > 0 && (b->config.test_faults & CONFIG_FAULT_CORRUPT_KERNEL_READ)) {
-            /* test_fault: a device that answers this read differently from any earlier one */
-            *(volatile uint8_t *)(uintptr_t)(base.addr + at) ^= 0xFF;
-            b->config.test_faults &= ~CONFIG_FAULT_CORRUPT_KERNEL_READ;
-            log_warn("test_fault corrupt-kernel-read: flipped the byte at file offset 0x%llx after reading it",
-                     (unsigned long long)s->offset);
-        }
-        cursor = at + s->filesz;
+    for (unsigned k = 0; k < b->plan.count; k++) {
+        const struct elf_segment *s = &b->plan.segments[k];
+        uint8_t *p = pipe_image_ptr(&b->loaded, s->vaddr, 1);
+        if (s->filesz == 0 || p == NULL)
+            continue;
+        *(volatile uint8_t *)p ^= 0xFF;
+        b->config.test_faults &= ~CONFIG_FAULT_CORRUPT_KERNEL_READ;
+        log_warn("test_fault corrupt-kernel-read: flipped the byte at file offset 0x%llx after reading it",
+                 (unsigned long long)s->offset);
+        return;
     }
-    zero_bytes(base.addr + cursor, r->size - cursor);
-    return EFI_SUCCESS;
 }
 
+/* Each segment's p_filesz bytes straight to its final place, every other byte of its region zeroed
+ * once (pipe_load_regions), then the pin. */
 EFI_STATUS stage_load_segments(struct boot *b)
 {
-    EFI_STATUS status = EFI_SUCCESS;
+    struct pipe_reader rd = boot_kernel_reader(b);
+    struct decide_diag diag;
+    EFI_STATUS status;
 
-    for (unsigned i = 0; i < b->plan.region_count && !EFI_ERROR(status); i++) {
-        const struct elf_region *r = &b->plan.regions[i];
-        status = fill_region(b, r, b->regions[i].phys);
+    b->loaded.plan = &b->plan;
+    for (unsigned i = 0; i < b->plan.region_count; i++)
+        b->loaded.base[i] = (uint8_t *)(uintptr_t)b->regions[i].phys.addr;
+    for (unsigned k = 0; k < b->plan.count; k++) {
+        const struct elf_segment *s = &b->plan.segments[k];
+        log_info("segment vaddr 0x%llx paddr 0x%llx filesz 0x%llx memsz 0x%llx flags %c%c%c",
+                 (unsigned long long)s->vaddr, (unsigned long long)(uintptr_t)pipe_image_ptr(&b->loaded, s->vaddr, 0),
+                 (unsigned long long)s->filesz, (unsigned long long)s->memsz, s->flags & ELF_PF_R ? 'R' : '-',
+                 s->flags & ELF_PF_W ? 'W' : '-', s->flags & ELF_PF_X ? 'X' : '-');
     }
-    if (!EFI_ERROR(status))
-        status = pin_check_kernel(b);
+    if (!pipe_load_regions(&b->loaded, &rd, &diag))
+        return log_refusal(b, &diag);
+    if (b->config.test_faults & CONFIG_FAULT_CORRUPT_KERNEL_READ)
+        corrupt_first_segment(b);
+    status = pin_check_kernel(b);
     if (EFI_ERROR(status))
         return status;
     log_info("kernel loaded: %u segment(s) in %u region(s), %llu Read calls",

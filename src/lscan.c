@@ -158,6 +158,7 @@ static void add_request(struct scanner *s, const struct view *v, uint64_t k)
     q = &r->requests[r->count++];
     q->vaddr = vaddr_of(v, k);
     q->ptr = v->seg->data + v->first + k * WORD_BYTES;
+    q->backed = (v->seg->backed > v->seg->memsz ? v->seg->backed : v->seg->memsz) - (v->first + k * WORD_BYTES);
     for (i = 0; i < LIMINE_ID_WORDS; i++)
         q->id[i] = word_at(v, k + i);
     q->revision = word_at(v, k + REVISION_WORD);

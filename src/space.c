@@ -5,7 +5,7 @@
 #include "ember/proto.h"
 
 #define TABLE_BATCH_PAGES 16
-#define DEMO_VIRT 0xFFFFFFFFDEAD0000ULL
+#define DEMO_VIRT DECIDE_DEMO_VIRT
 #define DEMO_PHYS 0x100000ULL
 #define DEMO_VALUE 0x1BADB002DEADBEEFULL
 
@@ -170,7 +170,10 @@ EFI_STATUS stage_demo_mapping(struct boot *b)
     EFI_PHYSICAL_ADDRESS page = DEMO_PHYS;
     EFI_STATUS status;
     enum pg_error err;
+    struct decide_diag diag;
 
+    if (!pipe_demo_page(&b->config, &b->plan, &diag))
+        return log_refusal(b, &diag);
     if (!b->config.demo_map)
         return EFI_SUCCESS;
     status = mem_alloc_pages(AllocateAddress, EMBER_UEFI_TYPE_RECLAIMABLE, 1, &page);

@@ -8,6 +8,7 @@
 #include "ember/efi.h"
 #include "ember/elf.h"
 #include "ember/file.h"
+#include "ember/pipeline.h"
 
 #define TABLE_POOL_BATCHES 64
 
@@ -68,14 +69,6 @@ struct loaded_region {
     uint64_t pages;
 };
 
-/* The ELF header and program header table exactly as read and validated. */
-struct kernel_headers {
-    elf64_ehdr_t ehdr;
-    uint64_t head_len;             /* bytes of ehdr read (the header, or a shorter file) */
-    elf64_phdr_t phdrs[ELF_MAX_PHNUM];
-    uint64_t phoff, phsize;        /* where the program headers are in the file */
-};
-
 struct boot {
     EFI_HANDLE image;
     uint64_t tsc_entry;            /* TSC at efi_main, before the boot info exists */
@@ -95,7 +88,13 @@ struct boot {
     struct address_space space;
     struct table_pool tables;
 
+    EFI_STATUS firmware_status;    /* the last firmware call a pipeline callback made */
     struct loaded_region regions[ELF_MAX_LOAD_SEGMENTS];
+    struct kernel_placement placement;
+    struct pipe_image loaded;      /* the kernel's regions through the identity map */
+    struct protocol_decision *decision; /* stage "choose protocol" (pool) */
+    EFI_PHYSICAL_ADDRESS file_copy; /* the kernel file's bytes, when a protocol asks for them */
+    uint64_t file_copy_size;
     const struct protocol *proto;  /* chosen after the segments are loaded */
     struct address_space *kernel_space; /* the tables CR3 holds at entry (set by proto->map) */
     struct smp_state smp;
@@ -143,6 +142,13 @@ uint64_t smp_stack_base(const struct boot *b, unsigned slot);
 const void *boot_acpi_identity(void *ctx, uint64_t addr, uint64_t len);
 
 void log_banner(struct boot *b);
+
+/* src/pipe_efi.c: the pipeline's callbacks for this boot (each failing firmware call leaves its
+ * status in b->firmware_status), and a refusal logged as the error line with its EFI status. */
+struct pipe_sink boot_sink(struct boot *b);
+struct pipe_reader boot_kernel_reader(struct boot *b);
+struct place_ops boot_place_ops(struct boot *b);
+EFI_STATUS log_refusal(struct boot *b, const struct decide_diag *diag);
 
 /* Physical address of segment s's first byte, s being one of region's segments. */
 static inline uint64_t boot_segment_phys(const struct boot *b, unsigned region, const struct elf_segment *s)

@@ -16,6 +16,8 @@
 #define LIMINE_DEFAULT_STACK (64 * KIB)
 #define LIMINE_MAX_STACK (16 * MIB)
 #define DECIDE_MESSAGE_MAX 320
+/* demo_map=yes: the seed's demo page, mapped in ember's tables through the handoff */
+#define DECIDE_DEMO_VIRT 0xFFFFFFFFDEAD0000ULL
 
 enum decide_rule {
     DECIDE_OK = 0,
@@ -31,6 +33,13 @@ enum decide_rule {
     DECIDE_PIN_MISMATCH,         /* kernel_sha256= / module sha256= does not match the bytes */
     DECIDE_CONFIG_TOO_BIG,       /* ember.cfg over CONFIG_FILE_MAX_BYTES */
     DECIDE_EMPTY_KERNEL,         /* a kernel file of 0 bytes */
+    DECIDE_FIRMWARE,             /* a read, allocation or hook failed: the loader logged it already */
+    DECIDE_LOWER_HALF_BUSY,      /* a lower-half region cannot have paddr == vaddr */
+    DECIDE_NO_ROOM_FOR_KERNEL,   /* no free range holds the higher-half span */
+    DECIDE_DEMO_PAGE_TAKEN,      /* demo_map=yes, and a kernel region covers the demo page */
+    DECIDE_LIMINE_REQUEST_CUT,   /* a request field lies past the end of the image */
+    DECIDE_LIMINE_TOO_MANY_MODULES, /* internal modules + ember.cfg's > EMBER_MAX_MODULES */
+    DECIDE_LIMINE_BAD_INTERNAL_MODULE, /* an internal module's path or string is not in the image */
     DECIDE_RULE_COUNT
 };
 
@@ -104,6 +113,24 @@ const struct lscan_request *decide_find_request(const struct lscan_result *scan,
  * gets), paging mode (4-level only), entry point (*entry: the address ember jumps to). */
 bool decide_limine_boot_requests(const struct lscan_result *scan, const struct elf_plan *plan,
                                  uint64_t *stack_size, uint64_t *entry, struct decide_diag *diag);
+
+/* The 8-byte field at offset in request r; false (diag filled) when it lies past the bytes that back
+ * the request (r->backed): every read of a request field past the 48-byte header goes through here. */
+bool decide_request_field(const struct lscan_request *r, size_t offset, uint64_t *value, struct decide_diag *diag);
+
+/* Every answerable request lies wholly in the image, its kind's fields included (after the scan). */
+bool decide_requests_whole(const struct lscan_result *scan, struct decide_diag *diag);
+
+/* Refusals the pipeline's steps make (each fills diag and returns false). DECIDE_FIRMWARE has no
+ * line: the loader's callback logged what failed. which: decide_name_region's "segment 2". */
+bool decide_firmware_failure(struct decide_diag *diag);
+void decide_name_region(const struct elf_region *r, char *out, size_t cap);
+bool decide_lower_half_busy(const char *which, uint64_t vaddr, uint64_t size, const char *type, uint64_t busy_at,
+                            struct decide_diag *diag);
+bool decide_no_room_for_kernel(uint64_t busy, uint64_t lo, uint64_t hi, struct decide_diag *diag);
+bool decide_demo_page_taken(const struct elf_region *r, struct decide_diag *diag);
+bool decide_too_many_modules(uint64_t internal, unsigned configured, struct decide_diag *diag);
+bool decide_bad_internal_module(uint64_t index, struct decide_diag *diag);
 
 /* A relocatable kernel's relocations could not be applied (reloc_apply's diag). */
 void decide_reloc_failure(const struct reloc_diag *reloc, struct decide_diag *diag);

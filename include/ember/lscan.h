@@ -18,6 +18,7 @@ struct lscan_segment {
     uint8_t *data;
     uint64_t filesz; /* bytes */
     uint64_t memsz;  /* bytes, >= filesz */
+    uint64_t backed; /* bytes readable at data (the loader: up to its region's end); below memsz: memsz */
 };
 
 /* The requests ember knows by id. LSCAN_UNKNOWN: common magic with id words no kind has. */
@@ -60,6 +61,7 @@ struct lscan_request {
     bool outside_markers; /* markers exist and this lies outside them (also when only hints) */
     uint64_t vaddr;       /* 8-byte aligned */
     uint8_t *ptr;         /* its first byte in the segment's data: the loader writes through it */
+    uint64_t backed;      /* bytes readable at ptr: a field past them is not part of the image */
     uint64_t id[LIMINE_ID_WORDS];
     uint64_t revision;
     uint64_t response;    /* as found in the file */

@@ -8,11 +8,8 @@
 
 struct protocol {
     const char *name;                                  /* "ember", "limine": ember.cfg's protocol= */
-    /* protocol=auto: true when the kernel's loaded bytes say it speaks this protocol; *why gets a
-     * one-line reason either way. NULL: never chosen automatically (the fallback). */
-    bool (*detect)(struct boot *b, char *why, size_t cap);
-    /* After the segments are loaded (and pinned), before facts are gathered: relocation, requests,
-     * decisions such as b->stack_size. May allocate; logs its own failures. */
+    /* After pipe_choose_protocol chose this protocol (b->decision): carries its decisions out, such
+     * as b->stack_size. May allocate; logs its own failures. */
     EFI_STATUS (*prepare)(struct boot *b);
     /* Maps the segments and whatever else the protocol promises (direct map, ...). */
     EFI_STATUS (*map)(struct boot *b);

@@ -17,8 +17,6 @@ struct limine_state {
     struct address_space *space;      /* the kernel's tables: &kspace, or &b->space (revision 0) */
     EFI_PHYSICAL_ADDRESS trampoline;  /* one page: arch/x86_64/trampoline.S, args filled in */
     uint64_t trampoline_alias;        /* its executable address in both address spaces */
-    EFI_PHYSICAL_ADDRESS file_copy;   /* executable file request: the kernel file's bytes */
-    uint64_t file_size;
     uint8_t *block;                   /* responses, GDT and strings (bootloader-reclaimable) */
     uint64_t block_phys, block_used, block_size;
     struct limine_memmap_response *memmap;
@@ -41,17 +39,12 @@ static inline struct limine_state *limine_state_of(struct boot *b)
     return (struct limine_state *)b->proto_state;
 }
 
-/* The loaded byte at kernel virtual address vaddr (after any slide), through the identity map;
- * NULL when [vaddr, vaddr + len) is not wholly inside one loaded region. */
-void *limine_kernel_ptr(const struct boot *b, uint64_t vaddr, uint64_t len);
-
 /* The one request of kind k the kernel made (verdict ok), or NULL. */
 const struct lscan_request *limine_find_request(const struct limine_state *st, enum lscan_kind k);
 
-/* src/proto/limine_modules.c: puts the module request's internal modules (request revision 1)
- * first in b->config.modules, paths relative to the kernel's directory; clear errors for strings
- * outside the image and for more modules than ember loads. */
-EFI_STATUS limine_add_internal_modules(struct boot *b, const struct limine_state *st);
+/* The loader's work after the request scan (pipe_hooks.after_scan): requests not answered and
+ * .bss requests logged, the executable file copied from the bytes as read. */
+EFI_STATUS limine_after_scan(struct boot *b, const struct lscan_result *scan);
 
 /* src/proto/limine_resp.c: the responses (before ExitBootServices) and the memory maps (after). */
 EFI_STATUS limine_build_responses(struct boot *b);

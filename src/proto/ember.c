@@ -9,13 +9,7 @@
 
 static EFI_STATUS ember_prepare(struct boot *b)
 {
-    struct decide_diag diag;
-
-    if (!decide_ember_kernel(&b->config, &b->plan, &diag)) {
-        log_error("%s", diag.message);
-        return EFI_LOAD_ERROR;
-    }
-    b->stack_size = b->config.stack_size;
+    b->stack_size = b->decision->stack_size;
     b->smp.wanted = b->config.smp != SMP_NO;
     b->smp.x2apic_wanted = b->config.smp == SMP_X2APIC;
     return EFI_SUCCESS;
@@ -164,7 +158,6 @@ __attribute__((noreturn)) static void ember_enter(struct boot *b)
 
 const struct protocol proto_ember = {
     .name = "ember",
-    .detect = NULL,
     .prepare = ember_prepare,
     .map = ember_map,
     .build = ember_build,

@@ -19,59 +19,7 @@
 /* The kernel's loaded segments, as the scanner wants them. Returns their number. */
 static size_t loaded_segments(const struct boot *b, struct lscan_segment *out)
 {
-    uint8_t *base[ELF_MAX_LOAD_SEGMENTS];
-
-    for (unsigned i = 0; i < b->plan.region_count; i++)
-        base[i] = (uint8_t *)(uintptr_t)b->regions[i].phys.addr;
-    return decide_scan_segments(&b->plan, base, out);
-}
-
-void *limine_kernel_ptr(const struct boot *b, uint64_t vaddr, uint64_t len)
-{
-    for (unsigned i = 0; i < b->plan.region_count; i++) {
-        const struct elf_region *r = &b->plan.regions[i];
-        if (vaddr >= r->vaddr && vaddr - r->vaddr <= r->size && len <= r->size - (vaddr - r->vaddr))
-            return (void *)(uintptr_t)(b->regions[i].phys.addr + (vaddr - r->vaddr));
-    }
-    return NULL;
-}
-
-static bool limine_detect(struct boot *b, char *why, size_t cap)
-{
-    struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
-
-    return lscan_detect(segs, loaded_segments(b, segs), why, cap);
-}
-
-/* Scans the loaded bytes into st->scan; any scan error refuses the kernel with its message. */
-static EFI_STATUS scan_requests(struct boot *b, struct limine_state *st)
-{
-    struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
-    struct lscan_diag diag;
-
-    if (lscan_scan(segs, loaded_segments(b, segs), &st->scan, &diag) != LSCAN_OK) {
-        struct decide_diag d;
-        decide_scan_failure(&diag, &d);
-        log_error("%s", d.message);
-        return EFI_LOAD_ERROR;
-    }
-    return EFI_SUCCESS;
-}
-
-/* The base revision to boot with: the tag's, or the newest ember has when the kernel asks for a
- * newer one (the spec lets a loader pick any revision it supports, and the write-back says which). */
-static void choose_revision(struct limine_state *st)
-{
-    uint64_t asked = st->scan.has_tag ? st->scan.revision : 0;
-
-    st->revision = decide_limine_revision(&st->scan);
-    if (asked > LIMINE_REVISION_NEWEST)
-        log_warn("limine: the kernel asks for base revision %llu; ember supports 0-%u: booting it as revision %u",
-                 (unsigned long long)asked, LIMINE_REVISION_NEWEST, LIMINE_REVISION_NEWEST);
-    else
-        log_info("limine: base revision %llu (%s)", (unsigned long long)st->revision,
-                 st->scan.has_tag ? "from the kernel's tag" : "no tag: revision 0");
-    lscan_write_back_revision(&st->scan, st->revision);
+    return decide_scan_segments(&b->plan, b->loaded.base, out);
 }
 
 const struct lscan_request *limine_find_request(const struct limine_state *st, enum lscan_kind k)
@@ -79,23 +27,11 @@ const struct lscan_request *limine_find_request(const struct limine_state *st, e
     return decide_find_request(&st->scan, k);
 }
 
-/* The requests that change the boot itself: stack size, paging mode, entry point. */
-static EFI_STATUS apply_boot_requests(struct boot *b, struct limine_state *st)
-{
-    struct decide_diag diag;
-
-    if (decide_limine_boot_requests(&st->scan, &b->plan, &b->stack_size, &st->entry, &diag))
-        return EFI_SUCCESS;
-    log_error("%s", diag.message);
-    return diag.rule == DECIDE_LIMINE_PAGING_MODE ? EFI_UNSUPPORTED
-         : diag.rule == DECIDE_LIMINE_STACK_SIZE ? EFI_INVALID_PARAMETER : EFI_LOAD_ERROR;
-}
-
 /* Logs every request the scan found that will not be answered, and why. */
-static void log_unanswerable(const struct limine_state *st)
+static void log_unanswerable(const struct lscan_result *scan)
 {
-    for (size_t i = 0; i < st->scan.count; i++) {
-        const struct lscan_request *r = &st->scan.requests[i];
+    for (size_t i = 0; i < scan->count; i++) {
+        const struct lscan_request *r = &scan->requests[i];
         const char *why = r->verdict != LSCAN_VERDICT_OK ? lscan_verdict_name(r->verdict)
                         : r->kind == LSCAN_DTB ? "no device tree on x86 UEFI" : NULL;
         if (why != NULL)
@@ -118,52 +54,24 @@ static void copy_out(void *ctx, const void *data, uint64_t len)
 /* The executable file request wants the kernel's file: built from the bytes already in memory and
  * only the rest read (no second read of the segments), before any relocation changes them. Typed
  * modules memory, like Limine's "executable and modules". */
-static EFI_STATUS copy_kernel_file(struct boot *b, struct limine_state *st)
+static EFI_STATUS copy_kernel_file(struct boot *b, const struct lscan_result *scan)
 {
     UINTN pages = (UINTN)((b->kernel.size + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K);
     EFI_STATUS status;
     struct copy_cursor c;
 
-    if (limine_find_request(st, LSCAN_EXECUTABLE_FILE) == NULL)
+    if (decide_find_request(scan, LSCAN_EXECUTABLE_FILE) == NULL)
         return EFI_SUCCESS;
-    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_MODULES, pages ? pages : 1, &st->file_copy);
+    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_MODULES, pages ? pages : 1, &b->file_copy);
     if (EFI_ERROR(status))
         return status;
-    c.to = (uint8_t *)(uintptr_t)st->file_copy;
+    c.to = (uint8_t *)(uintptr_t)b->file_copy;
     status = boot_walk_kernel_file(b, copy_out, &c);
-    st->file_size = b->kernel.size;
+    b->file_copy_size = b->kernel.size;
     if (!EFI_ERROR(status))
         log_info("limine: kernel file copied for the executable file request: %llu bytes at 0x%llx",
-                 (unsigned long long)st->file_size, (unsigned long long)st->file_copy);
+                 (unsigned long long)b->file_copy_size, (unsigned long long)b->file_copy);
     return status;
-}
-
-/* reloc_apply's view of the image: a linked (pre-slide) address is the final one minus the slide. */
-static void *linked_ptr(void *ctx, uint64_t linked_vaddr, uint64_t len)
-{
-    const struct boot *b = ctx;
-    return limine_kernel_ptr(b, linked_vaddr + b->plan.slide, len);
-}
-
-/* A relocatable kernel gets its dynamic relocations against the address it was slid to. */
-static EFI_STATUS relocate(struct boot *b)
-{
-    struct reloc_image img = { linked_ptr, b, b->plan.slide };
-    struct reloc_stats stats = { 0, 0, 0, 0, 0 };
-    struct reloc_diag diag;
-
-    if (!b->plan.is_dyn)
-        return EFI_SUCCESS;
-    if (reloc_apply(&img, b->plan.dynamic_vaddr - b->plan.slide, b->plan.dynamic_size, &stats, &diag) != RELOC_OK) {
-        struct decide_diag d;
-        decide_reloc_failure(&diag, &d);
-        log_error("%s", d.message);
-        return EFI_LOAD_ERROR;
-    }
-    log_info("limine: relocated by 0x%llx: %u RELATIVE, %u RELR, %u 64, %u GLOB_DAT, %u JUMP_SLOT",
-             (unsigned long long)b->plan.slide, stats.relative, stats.relr, stats.abs64, stats.glob_dat,
-             stats.jump_slot);
-    return EFI_SUCCESS;
 }
 
 #define SHT_SYMTAB 2
@@ -231,22 +139,19 @@ static void hint_bss_requests(struct boot *b)
     }
 }
 
-/* Where the kernel sits must suit a Limine kernel: the floor, one physical offset. */
-static EFI_STATUS check_layout(const struct boot *b)
+EFI_STATUS limine_after_scan(struct boot *b, const struct lscan_result *scan)
 {
-    uint64_t region_phys[ELF_MAX_LOAD_SEGMENTS];
-    struct decide_diag diag;
-
-    for (unsigned i = 0; i < b->plan.region_count; i++)
-        region_phys[i] = b->regions[i].phys.addr;
-    if (decide_limine_layout(&b->plan, region_phys, &diag))
-        return EFI_SUCCESS;
-    log_error("%s", diag.message);
-    return EFI_LOAD_ERROR;
+    log_unanswerable(scan);
+    hint_bss_requests(b);
+    return copy_kernel_file(b, scan);
 }
 
+/* Carries out pipe_choose_protocol's Limine decisions: the scan and revision kept for the
+ * responses, the stack and entry, the internal modules first in the module list, the MP request. */
 static EFI_STATUS limine_prepare(struct boot *b)
 {
+    const struct limine_decision *d = &b->decision->limine;
+    struct ember_config *c = &b->config;
     struct limine_state *st;
     EFI_STATUS status = mem_alloc_pool(sizeof *st, (void **)&st);
 
@@ -254,23 +159,17 @@ static EFI_STATUS limine_prepare(struct boot *b)
         return status;
     uefi_call_wrapper(BS->SetMem, 3, st, sizeof *st, 0);
     b->proto_state = st;
-    status = check_layout(b);
-    if (!EFI_ERROR(status))
-        status = scan_requests(b, st);
-    if (!EFI_ERROR(status)) {
-        choose_revision(st);
-        log_unanswerable(st);
-        hint_bss_requests(b);
-        status = copy_kernel_file(b, st);
-    }
-    if (!EFI_ERROR(status))
-        status = relocate(b);
-    if (!EFI_ERROR(status))
-        status = apply_boot_requests(b, st);
-    if (!EFI_ERROR(status))
-        status = limine_add_internal_modules(b, st);
+    st->scan = d->scan;
+    st->revision = d->revision;
+    st->entry = b->decision->entry;
+    b->stack_size = b->decision->stack_size;
+    for (unsigned i = c->module_count; i-- > 0;)
+        c->modules[i + d->internal_count] = c->modules[i];
+    for (unsigned i = 0; i < d->internal_count; i++)
+        c->modules[i] = d->internal[i];
+    c->module_count += d->internal_count;
     limine_mp_prepare(b, st);
-    return status;
+    return EFI_SUCCESS;
 }
 
 /* Physical [0, 4 GiB) and every region the revision's direct map covers (lmemmap_hhdm_covers),
@@ -427,7 +326,6 @@ __attribute__((noreturn)) static void limine_enter(struct boot *b)
 
 const struct protocol proto_limine = {
     .name = "limine",
-    .detect = limine_detect,
     .prepare = limine_prepare,
     .map = limine_map,
     .build = limine_build,

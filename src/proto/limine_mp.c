@@ -12,11 +12,12 @@
 void limine_mp_prepare(struct boot *b, const struct limine_state *st)
 {
     const struct lscan_request *r = limine_find_request(st, LSCAN_MP);
-    uint64_t flags;
+    uint64_t flags = 0;
+    struct decide_diag unused; /* decide_requests_whole refused any request cut off before this */
 
     if (r == NULL)
         return;
-    __builtin_memcpy(&flags, r->ptr + __builtin_offsetof(struct limine_mp_request, flags), sizeof flags);
+    decide_request_field(r, __builtin_offsetof(struct limine_mp_request, flags), &flags, &unused);
     b->smp.wanted = true;
     b->smp.x2apic_wanted = (flags & LIMINE_MP_REQUEST_X86_64_X2APIC) != 0;
 }

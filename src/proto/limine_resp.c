@@ -257,7 +257,7 @@ static void *answer(struct boot *b, struct limine_state *st, enum lscan_kind kin
     case LSCAN_MODULE: return answer_modules(b, st);
     case LSCAN_EXECUTABLE_FILE: {
         struct limine_executable_file_response *r = take(st, sizeof *r);
-        struct limine_file *f = st->file_copy != 0 ? file_record(b, st, st->file_copy, st->file_size,
+        struct limine_file *f = b->file_copy != 0 ? file_record(b, st, b->file_copy, b->file_copy_size,
                                                                 b->config.kernel, NULL) : NULL;
         if (r == NULL || f == NULL)
             return NULL;

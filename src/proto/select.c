@@ -3,18 +3,35 @@
 #include "ember/decide.h"
 #include "ember/log.h"
 #include "ember/proto.h"
+#include "ember/proto_limine.h"
+
+/* The protocols, by the core's decision (a new protocol: its file in src/proto/ and a row here). */
+static const struct protocol *const protocols[] = {
+    [DECIDE_PROTO_EMBER] = &proto_ember,
+    [DECIDE_PROTO_LIMINE] = &proto_limine,
+};
+
+/* The loader's part of the Limine preparation, at its place in pipe_choose_protocol's order. */
+static bool after_limine_scan(void *ctx, const struct lscan_result *scan)
+{
+    return !EFI_ERROR(limine_after_scan(ctx, scan));
+}
 
 EFI_STATUS stage_choose_protocol(struct boot *b)
 {
-    char detect_why[160] = "", why[200];
-    bool automatic = !config_protocol_is(&b->config, "limine") && !config_protocol_is(&b->config, "ember");
-    bool marks = automatic && proto_limine.detect(b, detect_why, sizeof detect_why);
+    struct pipe_hooks hooks = { b, after_limine_scan };
+    struct pipe_sink sink = boot_sink(b);
+    struct decide_diag diag;
+    EFI_STATUS status = mem_alloc_pool(sizeof *b->decision, (void **)&b->decision);
 
-    b->proto = decide_protocol(&b->config, marks, detect_why, why, sizeof why) == DECIDE_PROTO_LIMINE ? &proto_limine
-                                                                                                      : &proto_ember;
-    log_info("protocol %s (%s)", b->proto->name, why);
-    EFI_STATUS status = b->proto->prepare(b);
-    file_close(&b->kernel); /* prepare may still read it (Limine's executable file copy) */
+    if (!EFI_ERROR(status) && !pipe_choose_protocol(&b->config, &b->loaded, b->placement.region_phys, &hooks, &sink,
+                                                    b->decision, &diag))
+        status = log_refusal(b, &diag);
+    if (!EFI_ERROR(status)) {
+        b->proto = protocols[b->decision->protocol];
+        status = b->proto->prepare(b);
+    }
+    file_close(&b->kernel); /* the hooks may still read it (Limine's executable file copy) */
     return status;
 }
 

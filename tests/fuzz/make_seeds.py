@@ -2,10 +2,11 @@
 """Seed corpora for the libFuzzer harnesses in tests/fuzz/.
 
   make_seeds.py --write               regenerate the committed binary seeds (corpus/elf,
-                                      corpus/memmap, corpus/acpi, corpus/lscan, corpus/reloc; corpus/config is
-                                      hand-written)
-  make_seeds.py --workdir build/fuzz  fill build/fuzz/corpus-{elf,config,memmap,acpi,lscan,reloc} with the
-                                      committed seeds, plus build/kernel/*.elf for elf
+                                      corpus/memmap, corpus/acpi, corpus/lscan, corpus/reloc, corpus/inspect;
+                                      corpus/config is hand-written)
+  make_seeds.py --workdir build/fuzz  fill build/fuzz/corpus-{elf,config,memmap,acpi,lscan,reloc,inspect} with the
+                                      committed seeds, plus build/kernel/*.elf for elf and every built
+                                      kernel for inspect
 
 Every committed seed is valid: the seed-only runs (FUZZ_EXPECT_OK=1) require each to parse.
 The memmap input format is the one fuzz_memmap.c reads: a desc_size selector byte, an extra-range
@@ -21,7 +22,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-HARNESSES = ("elf", "config", "memmap", "acpi", "lscan", "reloc")
+HARNESSES = ("elf", "config", "memmap", "acpi", "lscan", "reloc", "inspect")
 
 # --- ELF64 ------------------------------------------------------------------------------
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
@@ -387,10 +388,27 @@ def reloc_seeds():
     }
 
 
+# --- ember-inspect inputs: u16 config length (0xFFFF: none), config, kernel --------------------
+NO_CONFIG = 0xFFFF
+
+
+def inspect_input(kernel, config=None):
+    head = struct.pack("<H", NO_CONFIG if config is None else len(config))
+    return head + (config or b"") + kernel
+
+
+def inspect_seeds():
+    seeds = {f"{name}-default.bin": inspect_input(data) for name, data in elf_seeds().items()}
+    three = elf_seeds()["three-segments.elf"]
+    seeds["three-segments-config.bin"] = inspect_input(three, b"protocol=ember\nallow_wx=yes\ndemo_map=yes\n")
+    seeds["dyn-limine.bin"] = inspect_input(elf_seeds()["dyn-at-zero.elf"], b"protocol=limine\nstack_size=32K\n")
+    return seeds
+
+
 # --- commands ---------------------------------------------------------------------------
 def write_seeds():
     for name, seeds in (("elf", elf_seeds()), ("memmap", memmap_seeds()), ("acpi", acpi_seeds()),
-                        ("lscan", lscan_seeds()), ("reloc", reloc_seeds())):
+                        ("lscan", lscan_seeds()), ("reloc", reloc_seeds()), ("inspect", inspect_seeds())):
         d = os.path.join(HERE, "corpus", name)
         os.makedirs(d, exist_ok=True)
         for f, data in seeds.items():
@@ -411,6 +429,11 @@ def fill_workdir(workdir):
             sources += glob.glob(os.path.join(ROOT, "build", "host", "reloc-fixtures", "*.elf"))
         for src in sources:
             shutil.copyfile(src, os.path.join(dst, "seed-" + os.path.basename(src)))
+        if name == "inspect":  # every built kernel, without an ember.cfg
+            for src in glob.glob(os.path.join(ROOT, "build", "kernel", "*.elf")) + \
+                    glob.glob(os.path.join(ROOT, "build", "limine", "*.elf")):
+                with open(src, "rb") as f, open(os.path.join(dst, "seed-built-" + os.path.basename(src)), "wb") as o:
+                    o.write(inspect_input(f.read()))
 
 
 def main():

@@ -9,6 +9,7 @@ import sys
 import tempfile
 
 INSPECT = "build/ember-inspect"
+SANITIZED = "build/host-san/ember-inspect"
 README_SECTION = "## Inspecting a kernel on the host"
 results = []
 
@@ -132,11 +133,37 @@ def check_make_inspect():
               "[ERROR] (ember): invalid kernel \\kernel.elf: below-min-vaddr" in proc.stdout, proc.stdout)
 
 
+def check_sanitized():
+    """The kernels laid out to probe the inspector (tests/qemu/cases_agree.py, whose QEMU cases hold the
+    loader to the same verdicts), through an ASan+UBSan build: the verdict, and not one sanitizer line."""
+    sys.path.insert(0, os.path.join("tests", "qemu"))
+    import cases_agree  # noqa: E402
+    kernels = [
+        ("internal-17", cases_agree.internal_modules_17(), "", "limine-too-many-modules"),
+        ("stack-request-cut", cases_agree.stack_request_ends_image(), "", "limine-request-cut-off"),
+        ("demo-page", cases_agree.on_demo_page(), "demo_map=yes\n", "demo-page-taken"),
+        ("same-paddr", cases_agree.same_paddr("build/limine/template.elf")(), "", None),
+        ("reloc-in-bss", open("build/limine/reloc-bss.elf", "rb").read(), "", None),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, data, config, rule in kernels:
+            kernel, cfg = os.path.join(tmp, name + ".elf"), os.path.join(tmp, name + ".cfg")
+            open(kernel, "wb").write(data)
+            open(cfg, "w").write(config)
+            proc = run([SANITIZED, kernel, "--config", cfg, "--json"])
+            report = json.loads(proc.stdout) if proc.returncode in (0, 1) else {}
+            got = (report.get("verdict"), report.get("rule"))
+            check(f"ASan+UBSan: {name}", got == (("refuse", rule) if rule else ("boot", None)) and
+                  not re.search(r"Sanitizer|runtime error", proc.stderr), f"{got}, exit {proc.returncode}, "
+                  f"stderr {proc.stderr.strip()[:300]!r}")
+
+
 check_readme()
 check_manual()
 check_exit_statuses()
 check_json()
 check_make_inspect()
+check_sanitized()
 passed = sum(results)
 print(f"{passed} passed, {len(results) - passed} failed")
 sys.exit(0 if passed == len(results) else 1)

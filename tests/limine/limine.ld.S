@@ -4,8 +4,8 @@
  *   MARKERS     keep the marker sections (without it they are discarded: "no markers")
  *   PIE         linked at 0 for a relocatable ET_DYN with PT_DYNAMIC
  *   ZERO_LOADS  two zero-size PT_LOADs at vaddr 0 before the real ones
- * .requests_pre lands before the start marker and .requests_tail at the end of .data's file bytes:
- * the outside-markers and in-bss kernels use them. */
+ * .requests_pre lands before the start marker and .requests_tail at the end of the data segment's
+ * file bytes: the outside-markers, in-bss and reloc-bss kernels use them. */
 OUTPUT_FORMAT(elf64-x86-64)
 ENTRY(probe_entry)
 
@@ -65,14 +65,12 @@ SECTIONS
 
     . = ALIGN(CONSTANT(MAXPAGESIZE));
     __data_start = .;
-    .data : {
-        *(.data .data.*)
-        KEEP(*(.requests_tail))
-    } :data
+    .data : { *(.data .data.*) } :data
 #ifdef PIE
     .dynamic : { *(.dynamic) } :data :dynamic
     .got : { *(.got .got.*) } :data
 #endif
+    .data.tail : { KEEP(*(.requests_tail)) } :data
     __data_end = .;
     __bss_start = .;
     .bss : { *(.bss .bss.*) *(COMMON) } :data

@@ -57,6 +57,14 @@ LK_reloc_SRC := reloc.c
 LK_reloc_MODE := pie
 LK_reloc_LDS := pie
 LK_reloc_LDEXTRA := -e probe_elf_entry
+# reloc-bss: a relocated pointer at the end of the data segment's file bytes, then cut off them
+# (p_filesz), so its relocation writes into zero-filled memory
+LK_reloc-bss_SRC := reloc.c
+LK_reloc-bss_MODE := pie
+LK_reloc-bss_LDS := pie
+LK_reloc-bss_DEFS := -DBSS_TAIL
+LK_reloc-bss_LDEXTRA := -e probe_elf_entry
+LK_reloc-bss_POST := python3 $(LP_DIR)/trim_filesz.py --symbol tail_pointer
 LK_relr_SRC := reloc.c
 LK_relr_MODE := pie
 LK_relr_LDS := pie
@@ -87,7 +95,7 @@ $(call lp_bad,in-bss,edge.c,-DIN_BSS)
 # loaded image holds zeros there while the file still holds the request.
 LK_in-bss_POST := python3 $(LP_DIR)/trim_filesz.py
 
-LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision template zeroload reloc relr \
+LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision template zeroload reloc relr reloc-bss \
 	bad-duplicate bad-response-set bad-misaligned outside-markers in-bss mp mp-x2apic mp-r0
 
 define lp_mode_rules

@@ -12,6 +12,8 @@
 
 #ifdef RELR
 #define KERNEL_NAME "relr"
+#elif defined(BSS_TAIL)
+#define KERNEL_NAME "reloc-bss"
 #else
 #define KERNEL_NAME "reloc"
 #endif
@@ -35,6 +37,11 @@ static void (*const function_table[])(void) = { target_a, target_b, probe_entry 
 static const char *const string_table[] = { string_a, string_b };
 static int *const data_pointer = &data_word;
 static const void *const self_pointer = &self_pointer;
+#ifdef BSS_TAIL
+/* Last in the data segment's file bytes, then cut off them (trim_filesz.py): the loaded image has
+ * zeros here, and only the relocation (RELA: the addend is in the entry) gives it its value. */
+__attribute__((section(".requests_tail"), used)) static const int *tail_pointer = &data_word;
+#endif
 
 /* Reads a pointer-sized table slot without letting the compiler use the initialiser instead. */
 static uint64_t slot(const void *table, unsigned i)
@@ -60,6 +67,10 @@ static void check_relocations(void)
           wrong, total, (unsigned long long)slot(function_table, 0), (unsigned long long)want_fn[0]);
     check(*(volatile int *)slot(&data_pointer, 0) == 42, EXIT_FAIL_RELOC, "relocated data pointer dereferences",
           "%p", (void *)slot(&data_pointer, 0));
+#ifdef BSS_TAIL
+    check(slot(&tail_pointer, 0) == (uint64_t)&data_word, EXIT_FAIL_RELOC, "relocated pointer past p_filesz",
+          "0x%llx, want %p", (unsigned long long)slot(&tail_pointer, 0), (void *)&data_word);
+#endif
 }
 
 __attribute__((noreturn)) void probe_main(void);

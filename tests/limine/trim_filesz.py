@@ -3,7 +3,7 @@
 PT_LOAD that ends with it (p_filesz = its address - p_vaddr; p_memsz unchanged). The file keeps the
 request's bytes; a loader that zero-fills [p_filesz, p_memsz) as ELF says loads zeros there.
 
-usage: trim_filesz.py IN.elf OUT.elf [SYMBOL]"""
+usage: trim_filesz.py [--symbol SYMBOL] IN.elf OUT.elf   (SYMBOL defaults to in_bss_request)"""
 import struct
 import sys
 
@@ -29,8 +29,11 @@ def symbol(data, name):
 
 
 def main():
-    src, dst = sys.argv[1], sys.argv[2]
-    name = sys.argv[3] if len(sys.argv) > 3 else "in_bss_request"
+    args = sys.argv[1:]
+    name = "in_bss_request"
+    if args[:1] == ["--symbol"]:
+        name, args = args[1], args[2:]
+    src, dst = args
     data = bytearray(open(src, "rb").read())
     value, size = symbol(data, name)
     phoff, = struct.unpack_from("<Q", data, 0x20)

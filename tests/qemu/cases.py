@@ -336,7 +336,8 @@ def all_cases(build):
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "limine"))
     import cases_limine  # noqa: E402  (imports this module back for Case and bad)
     import cases_smp  # noqa: E402
+    import cases_agree  # noqa: E402
     return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
             + machine_matrix_cases(build, loader) + lower_half_cases(build, loader) + contract_cases(build, loader)
             + secure_boot_cases(build) + config_cases(build, loader) + cases_limine.limine_cases(build, loader)
-            + cases_smp.smp_cases(build, loader))
+            + cases_smp.smp_cases(build, loader) + cases_agree.agree_cases(build, loader))

@@ -78,7 +78,7 @@ static inline void place_end_marker(size_t w)
 static inline struct lscan_segment image_segment(size_t w, size_t words)
 {
     return (struct lscan_segment){ vaddr_of_word(w), (uint8_t *)&image[w], words * WORD,
-                                   words * WORD };
+                                   words * WORD, 0 };
 }
 
 /* Scans segs[0..n) into result/diag; the diag always carries the returned code. */

@@ -162,13 +162,13 @@ static void test_limine_layout(void **state)
                                       "position-independent)");
 }
 
-/* A scan holding one OK request of kind k whose bytes are req (at least 56 of them). */
+/* A scan holding one OK request of kind k whose bytes are req (at least 80 of them, all backed). */
 static void one_request(struct lscan_result *scan, enum lscan_kind k, uint8_t *req, uint64_t revision)
 {
     memset(scan, 0, sizeof *scan);
     scan->count = 1;
     scan->requests[0] = (struct lscan_request){ .kind = k, .verdict = LSCAN_VERDICT_OK, .ptr = req,
-                                                .revision = revision };
+                                                .revision = revision, .backed = 80 };
 }
 
 static void test_limine_stack_size_request(void **state)
@@ -194,6 +194,39 @@ static void test_limine_stack_size_request(void **state)
     assert_false(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
     assert_int_equal(diag.rule, DECIDE_LIMINE_STACK_SIZE);
     assert_string_equal(diag.message, "limine: stack size request asks for 16777217 bytes; ember gives at most 16777216");
+}
+
+/* A request whose fields run past the bytes behind it (the end of the image) is refused before any
+ * field is read; exactly backed bytes are enough. */
+static void test_request_cut_off_by_the_image_end(void **state)
+{
+    struct lscan_result scan;
+    struct elf_plan plan = { .entry = 0xffffffff80001000ULL };
+    struct decide_diag diag;
+    uint8_t req[80] = { 0 };
+    uint64_t stack, entry, value;
+    (void)state;
+
+    one_request(&scan, LSCAN_STACK_SIZE, req, 0);
+    scan.requests[0].vaddr = 0xffffffff80003fd0ULL;
+    scan.requests[0].backed = 48; /* the header ends the image: stack_size has no bytes */
+    assert_false(decide_requests_whole(&scan, &diag));
+    assert_int_equal(diag.rule, DECIDE_LIMINE_REQUEST_CUT);
+    assert_string_equal(diag.message, "limine: the stack size request at 0xffffffff80003fd0 is cut off: its field "
+                                      "at +48 lies past the end of the kernel image; a request must lie wholly "
+                                      "inside its segment");
+    assert_false(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
+    assert_int_equal(diag.rule, DECIDE_LIMINE_REQUEST_CUT);
+    scan.requests[0].backed = 56;
+    assert_true(decide_requests_whole(&scan, &diag));
+    assert_true(decide_request_field(&scan.requests[0], 48, &value, &diag));
+    assert_false(decide_request_field(&scan.requests[0], 49, &value, &diag));
+    assert_false(decide_request_field(&scan.requests[0], UINT64_MAX - 2, &value, &diag));
+    one_request(&scan, LSCAN_MODULE, req, 1); /* revision 1 reads two fields: 64 bytes */
+    scan.requests[0].backed = 56;
+    assert_false(decide_requests_whole(&scan, &diag));
+    scan.requests[0].revision = 0; /* revision 0: the header only */
+    assert_true(decide_requests_whole(&scan, &diag));
 }
 
 static void test_limine_paging_mode_and_entry_point(void **state)
@@ -298,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_limine_layout),
         cmocka_unit_test(test_limine_stack_size_request),
         cmocka_unit_test(test_limine_paging_mode_and_entry_point),
+        cmocka_unit_test(test_request_cut_off_by_the_image_end),
         cmocka_unit_test(test_pin),
         cmocka_unit_test(test_scan_segments_point_into_their_regions),
         cmocka_unit_test(test_limine_revision),

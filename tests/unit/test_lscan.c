@@ -256,7 +256,7 @@ static void test_lscan_finds_items_among_probe_lookalikes(void **state)
 static void test_lscan_scans_aligned_vaddrs_of_an_unaligned_segment(void **state)
 {
     uint8_t *bytes = (uint8_t *)image;
-    struct lscan_segment s = { IMAGE_VADDR + 4, bytes + 4, 512, 512 };
+    struct lscan_segment s = { IMAGE_VADDR + 4, bytes + 4, 512, 512, 0 };
     (void)state;
     image_reset();
     place_hhdm(2); /* data offset 12: vaddr IMAGE_VADDR + 16, aligned */

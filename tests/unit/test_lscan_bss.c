@@ -23,7 +23,7 @@ static void add_sym(uint32_t name, uint8_t type, uint64_t value, uint64_t size)
 }
 
 /* .data [0x1000, 0x1100) from the file, .bss up to 0x3000. */
-static const struct lscan_segment seg = { 0x1000, NULL, 0x100, 0x2000 };
+static const struct lscan_segment seg = { 0x1000, NULL, 0x100, 0x2000, 0 };
 
 static void test_lscan_bss_names_request_objects_in_bss_only(void **state)
 {

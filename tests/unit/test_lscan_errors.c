@@ -90,7 +90,7 @@ static void test_lscan_reports_misaligned_request_at_segment_start(void **state)
 {
     uint8_t *bytes = (uint8_t *)image;
     static const uint64_t memmap_id[4] = LIMINE_REQUEST_ID(MEMMAP);
-    struct lscan_segment s = { IMAGE_VADDR + 4, bytes, 256, 256 };
+    struct lscan_segment s = { IMAGE_VADDR + 4, bytes, 256, 256, 0 };
     (void)state;
     image_reset();
     memcpy(bytes, memmap_id, sizeof memmap_id);
@@ -158,7 +158,7 @@ static void test_lscan_rejects_inconsistent_segment(void **state)
     segs[1].vaddr = UINT64_MAX - 16;
     assert_int_equal(scan(segs, 2), LSCAN_ERR_BAD_SEGMENT);
     assert_non_null(strstr(diag.message, "passes 2^64"));
-    segs[1] = (struct lscan_segment){ IMAGE_VADDR, NULL, 8, 8 };
+    segs[1] = (struct lscan_segment){ IMAGE_VADDR, NULL, 8, 8, 0 };
     assert_int_equal(scan(segs, 2), LSCAN_ERR_BAD_SEGMENT);
     assert_non_null(strstr(diag.message, "no data"));
 }

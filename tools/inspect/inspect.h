@@ -7,8 +7,10 @@
 #include "ember/decide.h"
 #include "ember/elf.h"
 #include "ember/lscan.h"
+#include "ember/pipeline.h"
 
 #define INSPECT_MAX_ASSUMPTIONS 16
+#define INSPECT_MAX_WARNINGS 8
 #define INSPECT_TEXT_MAX 240
 
 enum inspect_verdict { INSPECT_BOOTS, INSPECT_REFUSED };
@@ -35,6 +37,7 @@ struct inspect_report {
     char kernel_sha256[SHA256_HEX_SIZE];
     bool have_plan;
     struct elf_plan plan;
+    struct kernel_placement placement_result; /* pipe_place's, over the model of physical memory */
     uint64_t region_phys[ELF_MAX_LOAD_SEGMENTS]; /* where each plan region would sit (the model) */
     struct inspect_segment segs[ELF_MAX_LOAD_SEGMENTS];
     char placement[INSPECT_TEXT_MAX];
@@ -50,6 +53,9 @@ struct inspect_report {
     uint64_t base_revision;      /* the one ember would boot with */
     size_t request_count;
     struct inspect_request requests[LSCAN_MAX_REQUESTS];
+    unsigned internal_modules;   /* module request revision 1: the kernel's own modules */
+    unsigned warning_count;      /* the loader's WARN lines for this kernel */
+    char warnings[INSPECT_MAX_WARNINGS][INSPECT_TEXT_MAX];
     unsigned assumption_count;
     char assumptions[INSPECT_MAX_ASSUMPTIONS][INSPECT_TEXT_MAX];
 };

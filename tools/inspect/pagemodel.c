@@ -2,6 +2,7 @@
  * in simulated physical memory, to count the table pages and the page size of every leaf. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "arch/x86_64/paging.h"
 #include "ember/fmt.h"
@@ -11,6 +12,7 @@
  * segment in the model uses (page 0 is the empty "firmware" root ember clones). */
 #define MODEL_BASE 0x7f0000000000ULL
 #define MODEL_PAGES 4096u
+#define MODEL_BYTES ((size_t)MODEL_PAGES * PAGE_SIZE_4K)
 
 struct model {
     uint8_t *pages;
@@ -62,7 +64,9 @@ static void count_leaves(const struct address_space *as, const struct elf_segmen
 
 bool inspect_page_model(struct inspect_report *r)
 {
-    struct model m = { calloc(MODEL_PAGES, PAGE_SIZE_4K), 1 };
+    /* mmap: zero pages that cost nothing until the paging code touches them */
+    void *pages = mmap(NULL, MODEL_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    struct model m = { pages == MAP_FAILED ? NULL : pages, 1 };
     struct address_space as = { .nx = true, .phys_to_ptr = model_ptr, .invlpg = no_invlpg, .flush_all = no_flush,
                                 .hook_ctx = &m, .alloc = { model_alloc, model_owns, &m } };
     enum pg_error err = m.pages == NULL ? PG_NO_MEMORY : pg_clone_root(&as, phys(MODEL_BASE));
@@ -74,7 +78,8 @@ bool inspect_page_model(struct inspect_report *r)
     for (unsigned k = 0; err == PG_OK && k < r->plan.count; k++)
         count_leaves(&as, &r->plan.segments[k], &r->segs[k]);
     r->table_pages = m.used - 1; /* the firmware root is not ember's */
-    free(m.pages);
+    if (m.pages != NULL)
+        munmap(m.pages, MODEL_BYTES);
     if (err == PG_NO_MEMORY && m.pages != NULL) { /* a huge kernel: say so, the verdict still stands */
         r->tables_beyond_model = true;
         return true;

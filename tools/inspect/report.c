@@ -89,6 +89,10 @@ size_t inspect_format_text(const struct inspect_report *r, char *buf, size_t cap
                 r->requests[i].answer);
     }
     text_config(r, &t);
+    if (r->warning_count > 0)
+        say(&t, "warnings (the loader logs them as WARN lines):\n");
+    for (unsigned i = 0; i < r->warning_count; i++)
+        say(&t, "  - %s\n", r->warnings[i]);
     if (r->assumption_count > 0)
         say(&t, "assumed (known only at boot):\n");
     for (unsigned i = 0; i < r->assumption_count; i++)
@@ -203,6 +207,11 @@ bool inspect_format_json(const struct inspect_report *r, char *buf, size_t cap)
     }
     json_limine(r, &j);
     json_config(r, &j);
+    json_key(&j, "warnings");
+    json_begin_array(&j);
+    for (unsigned i = 0; i < r->warning_count; i++)
+        json_string(&j, r->warnings[i]);
+    json_end_array(&j);
     json_key(&j, "assumptions");
     json_begin_array(&j);
     for (unsigned i = 0; i < r->assumption_count; i++)

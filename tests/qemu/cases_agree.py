@@ -1,0 +1,74 @@
+"""Kernels laid out to probe whether ember-inspect gives the loader's verdict (issue 19): each is a
+case whose loader outcome is asserted here, and the inspect agreement check (inspect_check.py) that
+runs after every case then holds ember-inspect to the same outcome, stage and error line."""
+import os
+import struct
+
+import cases as qemu_cases
+import mutate
+import synth
+
+TEXT = 0xFFFFFFFF80000000
+DATA = TEXT + synth.PAGE
+PROBE_OK = r"^probe: all \d+ checks passed$"
+
+
+def internal_modules_17():
+    """Module request revision 1 naming 17 internal modules: one more than ember loads."""
+    data = synth.base_revision_tag(3) + bytes(8) + synth.request("MODULE", 1, (17, DATA + 0x200))
+    data += bytes(0x200 - len(data)) + struct.pack("<17Q", *([0] * 17))
+    return synth.elf(TEXT, [(TEXT, 0x200000, synth.PF_R | synth.PF_X, synth.EXIT_15, synth.PAGE),
+                            (DATA, 0x201000, synth.PF_R | synth.PF_W, data, synth.PAGE)])
+
+
+def stack_request_ends_image():
+    """A stack size request whose 48-byte header ends the image: its stack_size field has no bytes."""
+    tail = synth.request("STACK_SIZE")
+    data = synth.base_revision_tag(3) + bytes(synth.PAGE - 24 - len(tail)) + tail
+    return synth.elf(TEXT, [(TEXT, 0x200000, synth.PF_R | synth.PF_X, synth.EXIT_15, synth.PAGE),
+                            (DATA, 0x201000, synth.PF_R | synth.PF_W, data, synth.PAGE)])
+
+
+def on_demo_page():
+    """An ember-protocol kernel whose only segment is the page demo_map=yes maps."""
+    demo = 0xFFFFFFFFDEAD0000
+    return synth.elf(demo, [(demo, 0x200000, synth.PF_R | synth.PF_X, synth.EXIT_15, synth.PAGE)])
+
+
+def same_paddr(template):
+    """The Limine template kernel with its second PT_LOAD at the first one's p_paddr."""
+    def mutate_bytes():
+        e = mutate.Elf(open(template, "rb").read())
+        loads = e.loads()
+        e.ph[loads[1]][mutate.P_PADDR] = e.ph[loads[0]][mutate.P_PADDR]
+        return e.build()
+    return mutate_bytes
+
+
+def agree_cases(build, loader):
+    lk = lambda name: os.path.join(build, "limine", f"{name}.elf")
+    bad = qemu_cases.bad
+    return [
+        bad("agree-internal-17", loader, r"limine: 17 internal modules and 0 from ember\.cfg: ember loads at most 16$",
+            kernel_bytes=internal_modules_17, check=stage_is("choose protocol")),
+        bad("agree-stack-request-cut", loader, r"limine: the stack size request at 0xffffffff80001fd0 is cut off: its "
+            r"field at \+48 lies past the end of the kernel image", kernel_bytes=stack_request_ends_image,
+            check=stage_is("choose protocol")),
+        bad("agree-demo-page", loader, r"demo_map=yes maps the demo page at 0xffffffffdead0000, but kernel segment 1 "
+            r"\[0xffffffffdead0000, 0xffffffffdead1000\) is there", kernel_bytes=on_demo_page,
+            config="demo_map=yes\n", check=stage_is("demo mapping")),
+        # two regions cannot both have one p_paddr: the second claim fails and the kernel moves in one piece
+        qemu_cases.Case("agree-same-paddr", loader, kernel_bytes=same_paddr(lk("template")), config="", sentinel=False,
+                        expect=[r"protocol limine \(auto: ", r"p_paddr 0x[0-9a-f]+ is not free: kernel \[0xffffffff80000000, "
+                                r"0x[0-9a-f]+\) loaded at 0x[0-9a-f]+ in one piece", PROBE_OK]),
+        # a relocation whose target lies in the zero-filled part of a segment (past p_filesz)
+        qemu_cases.Case("agree-reloc-in-bss", loader, lk("reloc-bss"), config="", sentinel=False,
+                        expect=[r"limine: relocated by 0x[0-9a-f]+: [1-9]\d* RELATIVE",
+                                r"^probe: ok   relocated pointer past p_filesz:", PROBE_OK]),
+    ]
+
+
+def stage_is(stage):
+    def check(log, _status):
+        return [] if f"boot failed in stage '{stage}'" in log else [f"expected a refusal in stage '{stage}'"]
+    return check

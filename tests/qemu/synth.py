@@ -1,0 +1,55 @@
+"""Small ELF64 kernels written byte by byte, for layouts no compiler run gives easily (a request that
+ends its image, a segment on the demo page). Request ids and magics come from the probes' own reading
+of the Limine spec (tests/limine/proto.h), not from ember's headers."""
+import os
+import re
+import struct
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+PAGE = 0x1000
+PF_X, PF_W, PF_R = 1, 2, 4
+# mov dx, 0xf4; mov al, 7; out dx, al; cli; hlt: isa-debug-exit status 15 if ember ever started it
+EXIT_15 = bytes([0x66, 0xBA, 0xF4, 0x00, 0xB0, 0x07, 0xEE, 0xFA, 0xF4])
+
+
+def _proto_h():
+    with open(os.path.join(ROOT, "tests", "limine", "proto.h")) as f:
+        return f.read()
+
+
+def _const(text, name):
+    return int(re.search(rf"#define {name} (0x[0-9a-fA-F]+)ULL", text).group(1), 16)
+
+
+def request_id(name):
+    """The four id words of request LP_ID_<name>: the common magic, then the request's two words."""
+    text = _proto_h()
+    words = re.search(rf"#define LP_ID_{name} LP_ID\((0x[0-9a-fA-F]+)ULL, (0x[0-9a-fA-F]+)ULL\)", text)
+    return [_const(text, "LP_MAGIC0"), _const(text, "LP_MAGIC1"), int(words.group(1), 16), int(words.group(2), 16)]
+
+
+def base_revision_tag(revision):
+    text = _proto_h()
+    return struct.pack("<3Q", _const(text, "LP_TAG_MAGIC0"), _const(text, "LP_TAG_MAGIC1"), revision)
+
+
+def request(name, revision=0, fields=()):
+    """A request: id, revision, a zero response, then the request's own fields."""
+    return struct.pack(f"<{6 + len(fields)}Q", *request_id(name), revision, 0, *fields)
+
+
+def elf(entry, segments):
+    """ET_EXEC for x86-64. segments: (vaddr, paddr, flags, data, memsz), in ascending vaddr; each
+    segment's bytes start page-aligned in the file, so p_offset == p_vaddr (mod 4 KiB) holds."""
+    phoff, count = 64, len(segments)
+    offset = PAGE
+    phdrs, body = b"", bytearray()
+    for vaddr, paddr, flags, data, memsz in segments:
+        at = offset + len(body) + (vaddr % PAGE)
+        body += bytes(at - offset - len(body)) + data
+        body += bytes(-len(body) % PAGE)
+        phdrs += struct.pack("<IIQQQQQQ", 1, flags, at, vaddr, paddr, len(data), memsz, PAGE)
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    ehdr = ident + struct.pack("<HHIQQQIHHHHHH", 2, 0x3E, 1, entry, phoff, 0, 0, 64, 56, count, 64, 0, 0)
+    head = ehdr + phdrs
+    return head + bytes(PAGE - len(head)) + bytes(body)
