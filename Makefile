@@ -30,13 +30,19 @@ EFI_LDS  := $(EFI_LIB)/elf_x86_64_efi.lds
 EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
 
 WARN := -Wall -Wextra -Werror
+# include/: the kernel's ABI ("ember/bootinfo.h"); src/: "core/...", "uefi/...", "proto/..."; .: "arch/arch.h"
+INCLUDES := -Iinclude -Isrc -I.
 EFI_CFLAGS := -std=gnu11 -O2 -g $(WARN) -fpic -ffreestanding -fno-stack-protector -fno-stack-check \
 	-fshort-wchar -mno-red-zone -maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI \
-	-DEMBER_VERSION='"$(VERSION)"' -Iinclude -I. -I$(EFI_INC) -I$(EFI_INC)/x86_64 -MMD -MP
+	-DEMBER_VERSION='"$(VERSION)"' $(INCLUDES) -I$(EFI_INC) -I$(EFI_INC)/x86_64 -MMD -MP
 EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS)
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .reloc
 
-LOADER_SRCS := $(wildcard src/*.c) $(wildcard src/proto/*.c) $(wildcard arch/x86_64/*.c) $(wildcard arch/x86_64/*.S)
+# The layers: src/core/ and the pure arch files (no firmware, built for the loader and the host
+# alike), src/uefi/ (the firmware front end), src/proto/ (one module per boot protocol), src/inspect/
+# (ember-inspect, host only). arch/ is reached through arch/arch.h.
+CORE_SRCS   := $(wildcard src/core/*.c) arch/x86_64/paging.c arch/x86_64/cpumode.c arch/x86_64/gdt.c
+LOADER_SRCS := $(wildcard src/core/*.c src/uefi/*.c src/proto/*.c src/proto/limine/*.c arch/x86_64/*.c arch/x86_64/*.S)
 LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS))
 
 $(BUILD)/efi/%.c.o: %.c | $(DEPS_STAMP)
@@ -67,27 +73,15 @@ $(BUILD)/SENTINEL.EFI: $(BUILD)/sentinel.so
 	@echo "  OBJCOPY $@"
 	$(Q)$(OBJCOPY) $(EFI_SECTIONS) --target efi-app-x86_64 --subsystem=10 $< $@
 
-# ember-inspect's sources with every pure module they run (its rules: tools/inspect/inspect.mk);
-# the unit tests and fuzz_inspect link the same list without main.c.
-INSPECT_SRCS := $(wildcard tools/inspect/*.c) src/config.c src/decide.c src/pipeline.c src/pipeline_proto.c \
-	src/elf.c src/elf_dyn.c src/lscan.c src/reloc.c src/sha256.c src/fmt.c arch/x86_64/paging.c
-UNIT_DEPS_inspect := $(filter-out tools/inspect/main.c,$(INSPECT_SRCS))
+# ember-inspect without its command line: the unit tests and fuzz_inspect link it too.
+INSPECT_LIB_SRCS := $(filter-out src/inspect/main.c,$(wildcard src/inspect/*.c))
 
 # --- more rules: the sample kernel (tests/kernel/kernel.mk), image/debug/fuzz fragments -------------
-include $(sort $(wildcard tests/*/*.mk scripts/*.mk tools/*/*.mk))
+include $(sort $(wildcard tests/*/*.mk scripts/*.mk src/*/*.mk))
 
-# --- host unit tests (cmocka), plain and with ASan+UBSan ------------------------------------------
-HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Iinclude -I. -MMD -MP
+# --- host builds: the pure code once per flavour (plain, ASan+UBSan) as libraries ----------------
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) $(INCLUDES) -MMD -MP
 SAN_FLAGS   := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_TESTS  := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-# test_X.c and test_X_part.c link with the pure module X (src/X.c plus any src/X_*.c it is split
-# into, or arch/x86_64/X.c) and the formatter.
-unit_module = $(word 1,$(subst _, ,$(patsubst test_%,%,$(1))))
-# A module that calls others names them in UNIT_DEPS_<module>.
-unit_srcs = tests/unit/$(1).c $(wildcard src/$(call unit_module,$(1)).c src/$(call unit_module,$(1))_*.c arch/x86_64/$(call unit_module,$(1)).c) \
-	$(UNIT_DEPS_$(call unit_module,$(1))) src/fmt.c
-UNIT_DEPS_decide := src/config.c src/elf.c src/elf_dyn.c src/lscan.c src/reloc.c src/sha256.c
-UNIT_DEPS_pipeline := src/config.c src/decide.c src/elf.c src/elf_dyn.c src/lscan.c src/reloc.c src/sha256.c
 
 $(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -98,11 +92,25 @@ $(BUILD)/host-san/%.o: %.c | $(DEPS_STAMP)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(HOST_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
+# libcore.a: src/core/ and the pure arch files; libinspect.a: ember-inspect's analysis and reports.
+define host_libs
+$(BUILD)/$(1)/libcore.a: $(patsubst %.c,$(BUILD)/$(1)/%.o,$(CORE_SRCS))
+	@echo "  AR      $$@"
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+$(BUILD)/$(1)/libinspect.a: $(patsubst %.c,$(BUILD)/$(1)/%.o,$(INSPECT_LIB_SRCS))
+	@echo "  AR      $$@"
+	$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach v,host host-san,$(eval $(call host_libs,$(v))))
+
+# --- host unit tests (cmocka): each test file links the libraries, which hold every pure module ---
+UNIT_TESTS  := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+
 define unit_rules
-$(BUILD)/host/$(1): $(patsubst %.c,$(BUILD)/host/%.o,$(sort $(call unit_srcs,$(1))))
+$(BUILD)/host/$(1): $(BUILD)/host/tests/unit/$(1).o $(BUILD)/host/libinspect.a $(BUILD)/host/libcore.a
 	@echo "  LINK    $$@"
 	$(Q)$(CC) $$^ -lcmocka -o $$@
-$(BUILD)/host-san/$(1): $(patsubst %.c,$(BUILD)/host-san/%.o,$(sort $(call unit_srcs,$(1))))
+$(BUILD)/host-san/$(1): $(BUILD)/host-san/tests/unit/$(1).o $(BUILD)/host-san/libinspect.a $(BUILD)/host-san/libcore.a
 	@echo "  LINK    $$@"
 	$(Q)$(CC) $(SAN_FLAGS) $$^ -lcmocka -o $$@
 endef

@@ -1,9 +1,9 @@
-/* Starting application processors: what src/aps.c needs from the CPU (arch/x86_64/apcpu.c). */
+/* Starting application processors: what src/uefi/aps.c needs from the CPU (arch/x86_64/apcpu.c). */
 #ifndef EMBER_ARCH_X86_64_APCPU_H
 #define EMBER_ARCH_X86_64_APCPU_H
 
 #include "arch/x86_64/ap_boot.h"
-#include "ember/smp.h"
+#include "core/smp.h"
 
 bool arch_cpu_has_x2apic(void);
 bool arch_x2apic_on(void);        /* IA32_APIC_BASE.EXTD */

@@ -3,8 +3,10 @@
 #define EMBER_ARCH_X86_64_ARCH_H
 
 #include "arch/x86_64/cpumode.h"
+#include "arch/x86_64/apcpu.h"
+#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/paging.h"
-#include "ember/types.h"
+#include "core/types.h"
 
 struct cpu_features {
     bool nx;        /* CPUID 0x80000001 EDX[20]: XD bit exists */

@@ -2,7 +2,7 @@
 #ifndef EMBER_ARCH_X86_64_CPUMODE_H
 #define EMBER_ARCH_X86_64_CPUMODE_H
 
-#include "ember/types.h"
+#include "core/types.h"
 
 /* Control-register bits the check reads (SDM Vol. 3A 2.5 for CR0/CR4, 2.2.1 table 2-1 for IA32_EFER).
  * cpu.h names the bits ember writes. */

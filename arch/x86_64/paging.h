@@ -8,7 +8,7 @@
 #ifndef EMBER_ARCH_X86_64_PAGING_H
 #define EMBER_ARCH_X86_64_PAGING_H
 
-#include "ember/types.h"
+#include "core/types.h"
 
 #define PT_ENTRIES 512
 #define PML4_SHIFT 39

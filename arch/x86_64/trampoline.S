@@ -1,5 +1,5 @@
 /* The Limine-protocol handoff, copied to a page of its own and run from an alias address that is
- * mapped executable in both the loader's and the kernel's page tables (src/proto/limine.c), so the
+ * mapped executable in both the loader's and the kernel's page tables (src/proto/limine/limine.c), so the
  * CR3 switch can drop the identity map under our feet. Everything it needs sits in its own page
  * (RIP-relative), so every general register can be zero when it jumps. */
 #include "arch/x86_64/entry_regs.h"

@@ -1,11 +1,10 @@
 /* ember's own boot protocol (include/ember/bootinfo.h): the loader core's facts as struct
  * ember_bootinfo, the firmware's identity map kept in the lower half, a direct map of everything. */
-#include "arch/x86_64/apcpu.h"
-#include "ember/decide.h"
-#include "ember/fmt.h"
-#include "ember/log.h"
-#include "ember/memmap.h"
-#include "ember/proto.h"
+#include "core/decide.h"
+#include "core/fmt.h"
+#include "uefi/log.h"
+#include "core/memmap.h"
+#include "proto/proto.h"
 
 static EFI_STATUS ember_prepare(struct boot *b)
 {

@@ -1,9 +1,9 @@
 /* Which protocol boots this kernel: ember.cfg's protocol=, or (auto) Limine when the kernel's
  * loaded bytes carry its marks, else ember's own (the rule: decide_protocol). */
-#include "ember/decide.h"
-#include "ember/log.h"
-#include "ember/proto.h"
-#include "ember/proto_limine.h"
+#include "core/decide.h"
+#include "uefi/log.h"
+#include "proto/proto.h"
+#include "proto/limine/state.h"
 
 /* The protocols, by the core's decision (a new protocol: its file in src/proto/ and a row here). */
 static const struct protocol *const protocols[] = {

@@ -4,7 +4,7 @@
 #include <efilib.h>
 
 #include "arch/x86_64/cpu.h"
-#include "ember/elf.h"
+#include "core/elf.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 #define FLOOR_DONE 0x31 /* QEMU exit status 99 */

@@ -4,24 +4,26 @@
 FUZZ_DIR       := tests/fuzz
 FUZZ_SECONDS   ?= 60
 FUZZ_SANITIZE  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_CFLAGS    := -std=gnu11 -g -O1 $(WARN) $(FUZZ_SANITIZE) -Iinclude -I. -MMD -MP
 FUZZ_HARNESSES := elf config memmap acpi lscan reloc inspect
 FUZZ_BINS      := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_HARNESSES))
 
-# fuzz_X links the harness with the pure module X (src/X.c and any src/X_*.c) and the formatter,
-# as the unit tests do.
-# The ACPI harness also runs the SMP plan (src/smp.c) on every MADT that parses.
-# The inspect harness links ember-inspect's sources (its main aside) with every module they run.
-fuzz_srcs = $(if $(filter inspect,$(1)),$(FUZZ_DIR)/fuzz_inspect.c $(UNIT_DEPS_inspect),\
-	$(FUZZ_DIR)/fuzz_$(1).c src/$(1).c $(wildcard src/$(1)_*.c) src/fmt.c $(if $(filter acpi,$(1)),src/smp.c))
+FUZZ_CFLAGS    := -std=gnu11 -g -O1 $(WARN) $(FUZZ_SANITIZE) $(INCLUDES) -MMD -MP
 
+# Every harness links the pure code built once for fuzzing (libcore.a; fuzz_inspect also
+# ember-inspect's libinspect.a), as the unit tests link theirs.
 $(BUILD)/fuzz/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/libcore.a: $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(CORE_SRCS))
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/libinspect.a: $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(INSPECT_LIB_SRCS))
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 define fuzz_rules
-$(BUILD)/fuzz/fuzz_$(1): $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(call fuzz_srcs,$(1)))
+$(BUILD)/fuzz/fuzz_$(1): $(BUILD)/fuzz/obj/$(FUZZ_DIR)/fuzz_$(1).o $(BUILD)/fuzz/libinspect.a $(BUILD)/fuzz/libcore.a
 	@echo "  CLANG   $$@"
 	$(Q)$(CLANG) $(FUZZ_SANITIZE) $$^ -o $$@
 endef

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ember/acpi.h"
-#include "ember/smp.h"
+#include "core/acpi.h"
+#include "core/smp.h"
 
 #define FUZZ_NAME "fuzz_acpi"
 #include "fuzz_common.h"

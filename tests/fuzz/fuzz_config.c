@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h> /* strncasecmp */
 
-#include "ember/config.h"
+#include "core/config.h"
 
 #define POISON 0xa5 /* fills the diag first, so a field the parser forgets to write shows up */
 #define STACK_SIZE_MIN (16 * KIB)

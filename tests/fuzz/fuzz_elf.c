@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ember/elf.h"
+#include "core/elf.h"
 
 #define EHDR_SIZE sizeof(elf64_ehdr_t)
 #define PHDR_SIZE sizeof(elf64_phdr_t)

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tools/inspect/inspect.h"
+#include "inspect/inspect.h"
 
 #define NO_CONFIG 0xFFFFu
 #define OUTPUT_MAX (256 * 1024)

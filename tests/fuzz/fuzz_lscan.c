@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ember/lscan.h"
+#include "core/lscan.h"
 
 /* Input: byte 0 = segment count (1 + (b & 3) % 3) | slot rotation (((b >> 2) & 3) % 3) |
  * reversed slots (bit 4) | revision to write back (b >> 5); then SEG_HEADER bytes per segment:

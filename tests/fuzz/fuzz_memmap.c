@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ember/memmap.h"
+#include "core/memmap.h"
 
 /* Input: byte 0 picks desc_size (bit 7 set: the low 7 bits as is, mostly invalid; else
  * 40 + 8 * (b % 4), the strides firmware uses), byte 1 % 3 extra ranges of EXTRA_BYTES each
@@ -33,7 +33,7 @@ static uint64_t load_le(const uint8_t *p, unsigned bytes)
 
 /* --- reference model ------------------------------------------------------------------------- */
 
-/* The documented overlap precedence (memmap.h, src/memmap.c), lowest first. */
+/* The documented overlap precedence (memmap.h, src/core/memmap.c), lowest first. */
 static const uint32_t precedence[] = {
     EMBER_MEM_USABLE, EMBER_MEM_BOOTLOADER_RECLAIMABLE, EMBER_MEM_MODULES, EMBER_MEM_KERNEL,
     EMBER_MEM_PAGE_TABLES, EMBER_MEM_ACPI_RECLAIMABLE, EMBER_MEM_EFI_RUNTIME_DATA,

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ember/reloc.h"
+#include "core/reloc.h"
 
 #define FUZZ_NAME "fuzz_reloc"
 #include "fuzz_common.h"
@@ -53,7 +53,7 @@ static uint64_t load_le(const uint8_t *p, unsigned n)
 }
 
 /* Upper bounds on what reloc_apply may count, from the first DT_RELASZ, DT_PLTRELSZ and DT_RELRSZ
- * before DT_NULL (read independently of src/reloc.c, from the unrelocated image). */
+ * before DT_NULL (read independently of src/core/reloc.c, from the unrelocated image). */
 static void table_bounds(const struct image *img, uint64_t dyn_off, uint64_t dyn_size,
                          uint64_t *rela_entries, uint64_t *relr_words)
 {

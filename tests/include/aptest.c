@@ -1,6 +1,6 @@
 /* Test kernels' application-processor checks (see aptest.h). Freestanding: its own few instructions. */
 #include "aptest.h"
-#include "ember/fmt.h"
+#include "core/fmt.h"
 
 #define RFLAGS_IF (1ULL << 9)
 #define RFLAGS_DF (1ULL << 10)

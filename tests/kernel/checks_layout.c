@@ -1,7 +1,7 @@
 /* Sample kernel checks: where the kernel's pages sit in physical memory. bootinfo.h promises one
  * contiguous placement keeping the ELF's relative layout (phys = virt - kernel_virt_base +
  * kernel_phys_base), and for a lower-half kernel (LOWER_HALF) phys == virt. */
-#include "ember/fmt.h"
+#include "core/fmt.h"
 #include "kernel.h"
 
 #define PAGE_SIZE 4096ULL

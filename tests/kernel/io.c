@@ -2,7 +2,7 @@
 #include <stdarg.h>
 
 #include "arch/x86_64/cpu.h"
-#include "ember/fmt.h"
+#include "core/fmt.h"
 #include "kernel.h"
 
 #define COM1 0x3F8

@@ -1,7 +1,7 @@
 /* Sample kernel: checks everything ember promised in include/ember/bootinfo.h and reports on COM1. */
 #include <stdarg.h>
 
-#include "ember/fmt.h"
+#include "core/fmt.h"
 #include "kernel.h"
 
 uint64_t entry_rsp, entry_rflags, entry_cr0, entry_cr3, entry_return_address;

@@ -5,7 +5,7 @@ LP_DIR   := tests/limine
 LP_BUILD := $(BUILD)/limine
 
 LP_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-stack-protector -fno-stack-check \
-	-fno-asynchronous-unwind-tables -mgeneral-regs-only -mno-red-zone -Iinclude -I. -I$(LP_DIR) -MMD -MP
+	-fno-asynchronous-unwind-tables -mgeneral-regs-only -mno-red-zone $(INCLUDES) -I$(LP_DIR) -MMD -MP
 # Build modes: a static higher-half kernel; a relocatable one; one built like the limine-c-template.
 LP_MODE_static   := -mcmodel=kernel -fno-pic -fno-pie
 LP_MODE_pie      := -fPIE
@@ -19,7 +19,7 @@ LP_LDMODE_template := -static --gc-sections
 LP_SHARED := $(LP_DIR)/common.c $(LP_DIR)/report.c $(LP_DIR)/idt.c $(LP_DIR)/traps.S $(LP_DIR)/entry.S \
 	$(LP_DIR)/paging.c $(LP_DIR)/checks_cpu.c $(LP_DIR)/checks_gdt.c $(LP_DIR)/checks_memmap.c \
 	$(LP_DIR)/checks_hhdm.c $(LP_DIR)/checks_files.c $(LP_DIR)/checks_firmware.c $(LP_DIR)/checks_fb.c \
-	$(LP_DIR)/acpi.c src/fmt.c
+	$(LP_DIR)/acpi.c src/core/fmt.c
 lp_objs = $(patsubst %,$(LP_BUILD)/obj/$(1)/%.o,$(basename $(LP_SHARED)))
 
 # Linker-script variants (limine.ld.S preprocessed): name -> cpp defines.

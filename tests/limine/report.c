@@ -2,7 +2,7 @@
 #include <stdarg.h>
 
 #include "cpu.h"
-#include "ember/fmt.h"
+#include "core/fmt.h"
 #include "probe.h"
 
 #define COM1 0x3F8

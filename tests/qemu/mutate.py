@@ -2,7 +2,7 @@
 """Malformed-kernel corpus: bad kernels derived from the sample kernel by mutation.
 
 Each entry is (name, mutate(bytes) -> bytes, expected log pattern). The pattern names the ELF rule
-ember must report (see elf_error_name in src/elf.c) or the file-level error.
+ember must report (see elf_error_name in src/core/elf.c) or the file-level error.
 """
 import struct
 

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "ember/acpi.h"
+#include "core/acpi.h"
 
 /* Two readable windows: low RAM at PHYS_BASE, and the last page below 2^64 (for wrap tests).
  * Address 0 and everything else is unmapped. */

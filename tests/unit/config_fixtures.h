@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ember/config.h"
+#include "core/config.h"
 
 static struct ember_config cfg;
 static struct config_diag diag;

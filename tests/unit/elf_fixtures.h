@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "ember/elf.h"
+#include "core/elf.h"
 
 #define FIXTURE_MAX_PHDRS ELF_MAX_PHNUM
 #define FIXTURE_FILE_SIZE 0x5000ULL

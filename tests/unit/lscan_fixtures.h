@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "ember/limine.h"
-#include "ember/lscan.h"
+#include "core/lscan.h"
 
 #define IMAGE_WORDS 2048                     /* 16 KiB of 8-byte words */
 #define IMAGE_VADDR 0xffffffff80000000ULL    /* where word 0 is loaded */

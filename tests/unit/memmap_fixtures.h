@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "ember/memmap.h"
+#include "core/memmap.h"
 
 #define GARBAGE 0xAA
 #define MAX_DESCS 64

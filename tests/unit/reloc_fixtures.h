@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ember/reloc.h"
+#include "core/reloc.h"
 
 /* Linked layout, as ld -pie lays a kernel out at 0: segment 0 holds the read-only tables, segment 1
  * (after a gap no map call may reach) the dynamic array and the words to relocate. */

@@ -1,4 +1,4 @@
-/* Host tests of acpi_find_table: RSDP checks, XSDT/RSDT walks and every table-header rule (src/acpi.c). */
+/* Host tests of acpi_find_table: RSDP checks, XSDT/RSDT walks and every table-header rule (src/core/acpi.c). */
 #include "acpi_fixtures.h"
 
 static enum acpi_error find(const char *sig, uint64_t *table, uint32_t *len, struct acpi_diag *d)

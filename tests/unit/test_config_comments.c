@@ -1,4 +1,4 @@
-/* Host tests of ember.cfg trailing comments and "quoted" values (src/config.c). */
+/* Host tests of ember.cfg trailing comments and "quoted" values (src/core/config.c). */
 #include "config_fixtures.h"
 
 #define HEX64 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"

@@ -1,4 +1,4 @@
-/* Host tests of ember.cfg's test-only test_fault= knob and the fault names (src/config.c). */
+/* Host tests of ember.cfg's test-only test_fault= knob and the fault names (src/core/config.c). */
 #include "config_fixtures.h"
 
 /* Every fault, in bit order, with its test_fault= name. */

@@ -1,4 +1,4 @@
-/* Host tests of each ember.cfg key's values, defaults and limits (src/config.c). */
+/* Host tests of each ember.cfg key's values, defaults and limits (src/core/config.c). */
 #include "config_fixtures.h"
 
 static void test_config_defaults_match_documentation(void **state)

@@ -1,4 +1,4 @@
-/* Host tests of ember.cfg module lines: path, name, sha256= pin and the module limit (src/config.c). */
+/* Host tests of ember.cfg module lines: path, name, sha256= pin and the module limit (src/core/config.c). */
 #include "config_fixtures.h"
 
 #define HASH_HEX "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"

@@ -1,4 +1,4 @@
-/* Host test: the README's ember.cfg example parses and means what the README says (src/config.c). */
+/* Host test: the README's ember.cfg example parses and means what the README says (src/core/config.c). */
 #include "config_fixtures.h"
 
 #define README_HEADING "## ember.cfg"

@@ -1,4 +1,4 @@
-/* Host tests of ember.cfg line syntax, error reporting and raw-input robustness (src/config.c). */
+/* Host tests of ember.cfg line syntax, error reporting and raw-input robustness (src/core/config.c). */
 #include "config_fixtures.h"
 
 static void test_config_names_every_error(void **state)

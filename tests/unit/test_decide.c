@@ -1,9 +1,9 @@
-/* Host tests of the loader's kernel-and-config decisions (src/decide.c): ELF options per protocol,
+/* Host tests of the loader's kernel-and-config decisions (src/core/decide.c): ELF options per protocol,
  * the relocatable re-plan, the protocol choice, the ember and Limine refusals and their lines. */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "ember/decide.h"
+#include "core/decide.h"
 #include "elf_fixtures.h"
 
 #define KERNEL_PATH "\\kernel.elf"

@@ -1,4 +1,4 @@
-/* Host tests of the ET_DYN and min_vaddr rules: PT_DYNAMIC, the slide, the floor (src/elf_dyn.c). */
+/* Host tests of the ET_DYN and min_vaddr rules: PT_DYNAMIC, the slide, the floor (src/core/elf_dyn.c). */
 #include <stdio.h>
 #include <stdlib.h>
 

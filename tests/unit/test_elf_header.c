@@ -1,4 +1,4 @@
-/* Host tests of the ELF64 header checks, the small pure helpers and real gcc output (src/elf.c). */
+/* Host tests of the ELF64 header checks, the small pure helpers and real gcc output (src/core/elf.c). */
 #include <stdio.h>
 #include <stdlib.h>
 

@@ -1,4 +1,4 @@
-/* Host tests of elf_build_plan on the valid image and of its rules across segments (src/elf.c). */
+/* Host tests of elf_build_plan on the valid image and of its rules across segments (src/core/elf.c). */
 #include "elf_fixtures.h"
 
 /* --- elf_build_plan: the valid image --------------------------------------------------------- */

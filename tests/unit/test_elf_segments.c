@@ -1,4 +1,4 @@
-/* Host tests of elf_build_plan's per-segment rules: file range, address, align, W^X (src/elf.c). */
+/* Host tests of elf_build_plan's per-segment rules: file range, address, align, W^X (src/core/elf.c). */
 #include "elf_fixtures.h"
 
 /* --- elf_build_plan: per-segment rules ------------------------------------------------------- */

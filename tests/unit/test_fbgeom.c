@@ -1,4 +1,4 @@
-/* Host tests of turning a GOP mode into struct ember_framebuffer, and of every refusal (src/fbgeom.c). */
+/* Host tests of turning a GOP mode into struct ember_framebuffer, and of every refusal (src/core/fbgeom.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "ember/fbgeom.h"
+#include "core/fbgeom.h"
 
 #define GARBAGE 0xAA
 #define OVMF_STALE_MASK 0xAFAFAFAFu /* what OVMF leaves in the masks of non-bit-mask modes */

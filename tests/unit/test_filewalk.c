@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "ember/filewalk.h"
+#include "core/filewalk.h"
 
 #define FILE_SIZE 5000
 

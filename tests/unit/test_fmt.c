@@ -1,4 +1,4 @@
-/* Host tests of the pure formatter (src/fmt.c). */
+/* Host tests of the pure formatter (src/core/fmt.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "ember/fmt.h"
+#include "core/fmt.h"
 
 static void expect_format(const char *want, const char *fmt, ...)
 {

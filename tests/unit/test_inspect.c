@@ -1,11 +1,11 @@
-/* Host tests of ember-inspect's report and its JSON (tools/inspect): built from in-memory kernels
+/* Host tests of ember-inspect's report and its JSON (src/inspect): built from in-memory kernels
  * and configs, checked field by field against what the loader's rules say. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "elf_fixtures.h"
 #include "ember/limine.h"
-#include "tools/inspect/inspect.h"
+#include "inspect/inspect.h"
 
 static uint8_t file[FIXTURE_FILE_SIZE];
 static struct inspect_report report;

@@ -1,4 +1,4 @@
-/* Host tests of the I/O APIC helpers against a fake 24-entry I/O APIC (src/ioapic.c). */
+/* Host tests of the I/O APIC helpers against a fake 24-entry I/O APIC (src/core/ioapic.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "ember/ioapic.h"
+#include "core/ioapic.h"
 
 #define FAKE_ENTRIES 24
 #define FAKE_REGS (IOAPIC_REG_REDTBL + 2 * 256)

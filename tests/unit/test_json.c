@@ -1,4 +1,4 @@
-/* Host tests of ember-inspect's JSON writer (tools/inspect/json.c): commas, nesting, escaping,
+/* Host tests of ember-inspect's JSON writer (src/inspect/json.c): commas, nesting, escaping,
  * numbers, misuse and overflow are reported, never silently produce broken JSON. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "tools/inspect/json.h"
+#include "inspect/json.h"
 
 static void test_nested_document(void **state)
 {

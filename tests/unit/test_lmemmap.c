@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "ember/lmemmap.h"
+#include "core/lmemmap.h"
 
 #define CAP 16
 

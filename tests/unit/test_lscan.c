@@ -1,4 +1,4 @@
-/* Host tests of the Limine request scanner (src/lscan.c): kinds, tag, write-back, what is scanned. */
+/* Host tests of the Limine request scanner (src/core/lscan.c): kinds, tag, write-back, what is scanned. */
 #include "lscan_fixtures.h"
 
 /* Every request kind with its id words as the protocol text writes them (typed from the spec,

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "ember/lscan.h"
+#include "core/lscan.h"
 
 static uint8_t symtab[24 * 8];
 static const char strtab[] = "\0memmap_request\0hhdm_req\0counter\0big_buffer_request\0tiny_request";

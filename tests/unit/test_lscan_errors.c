@@ -1,4 +1,4 @@
-/* Host tests of the Limine request scanner's refusals (src/lscan.c): each error names the vaddr. */
+/* Host tests of the Limine request scanner's refusals (src/core/lscan.c): each error names the vaddr. */
 #include "lscan_fixtures.h"
 
 static void test_lscan_reports_duplicate_request(void **state)

@@ -1,4 +1,4 @@
-/* Host tests of the request markers (src/lscan.c): hints for base revisions 0-1, binding from 2. */
+/* Host tests of the request markers (src/core/lscan.c): hints for base revisions 0-1, binding from 2. */
 #include "lscan_fixtures.h"
 
 /* Layout shared by most tests: an HHDM request before the markers, a memory-map request between

@@ -1,4 +1,4 @@
-/* Host tests that normalising widens every range to whole 4 KiB pages (src/memmap.c). */
+/* Host tests that normalising widens every range to whole 4 KiB pages (src/core/memmap.c). */
 #include "memmap_fixtures.h"
 
 static void test_memmap_unaligned_framebuffer_inside_usable_leaves_page_aligned_neighbours(void **state)

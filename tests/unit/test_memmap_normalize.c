@@ -1,4 +1,4 @@
-/* Host tests of normalising raw UEFI maps: sort, merge, overlap, stride, errors (src/memmap.c). */
+/* Host tests of normalising raw UEFI maps: sort, merge, overlap, stride, errors (src/core/memmap.c). */
 #include "memmap_fixtures.h"
 
 static void test_memmap_sorts_unsorted_input(void **state)

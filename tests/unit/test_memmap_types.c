@@ -1,4 +1,4 @@
-/* Host tests of memory type mapping, precedence and names (src/memmap.c). */
+/* Host tests of memory type mapping, precedence and names (src/core/memmap.c). */
 #include "memmap_fixtures.h"
 
 /* Highest precedence first, as the boot protocol documents it. */

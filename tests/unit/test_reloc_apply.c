@@ -1,4 +1,4 @@
-/* Host tests of reloc_apply applying each relocation kind to a fake loaded image (src/reloc.c). */
+/* Host tests of reloc_apply applying each relocation kind to a fake loaded image (src/core/reloc.c). */
 #include "reloc_fixtures.h"
 
 #define GARBAGE 0x1111111111111111ULL /* what a word holds before it is relocated */

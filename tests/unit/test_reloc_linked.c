@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ember/elf.h"
-#include "ember/reloc.h"
+#include "core/elf.h"
+#include "core/reloc.h"
 
 #define MARKER_MAGIC 0x52454c4f434b4d4bULL /* as in reloc_kernel.c */
 #define SLIDE ELF_LIMINE_MIN_VADDR

@@ -1,4 +1,4 @@
-/* Host tests of reloc_apply's rules on the dynamic array and its tables (src/reloc.c). */
+/* Host tests of reloc_apply's rules on the dynamic array and its tables (src/core/reloc.c). */
 #include "reloc_fixtures.h"
 
 /* One RELATIVE relocation at DATA_VADDR: the minimal valid RELA table. */

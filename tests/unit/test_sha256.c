@@ -1,4 +1,4 @@
-/* Host tests of the pure SHA-256 module (src/sha256.c): NIST vectors, streaming, hex output. */
+/* Host tests of the pure SHA-256 module (src/core/sha256.c): NIST vectors, streaming, hex output. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "ember/sha256.h"
+#include "core/sha256.h"
 
 #define MILLION 1000000
 #define ARRAY_COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ember/smp.h"
+#include "core/smp.h"
 
 static struct madt_info madt;
 static struct smp_plan plan;

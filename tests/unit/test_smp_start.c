@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ember/smp.h"
+#include "core/smp.h"
 
 #define HZ 1000000000ull /* 1 tick = 1 ns */
 #define MAX_EVENTS 64

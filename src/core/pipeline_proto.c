@@ -1,0 +1,163 @@
+/* Stage "choose protocol", pure (see src/core/pipeline.h): the protocol, then its rules. */
+#include "core/fmt.h"
+#include "ember/limine.h"
+#include "core/pipeline.h"
+
+/* The image's segments as lscan wants them. Returns their number. */
+static size_t scan_segments(const struct pipe_image *img, struct lscan_segment *out)
+{
+    return decide_scan_segments(img->plan, img->base, out);
+}
+
+/* Copies the kernel's NUL-terminated string at vaddr into out[0..cap); false when it is not inside
+ * the image or does not fit. */
+static bool image_string(const struct pipe_image *img, uint64_t vaddr, char *out, size_t cap)
+{
+    for (size_t i = 0; i < cap; i++) {
+        const char *c = pipe_image_ptr(img, vaddr + i, 1);
+        if (c == NULL)
+            return false;
+        out[i] = *c;
+        if (*c == '\0')
+            return true;
+    }
+    return false;
+}
+
+/* m's path: the kernel's directory, then path (relative to it, as the spec says). */
+static bool internal_module_path(const char *kernel, const char *path, struct config_module *m)
+{
+    size_t dir = 0, n = 0;
+    for (size_t i = 0; kernel[i] != '\0'; i++)
+        if (kernel[i] == '/' || kernel[i] == '\\')
+            dir = i + 1;
+    while (*path == '/' || *path == '\\')
+        path++;
+    for (; n < dir && n + 1 < sizeof m->path; n++)
+        m->path[n] = kernel[n];
+    for (; *path != '\0' && n + 1 < sizeof m->path; n++)
+        m->path[n] = *path++;
+    m->path[n] = '\0';
+    return *path == '\0';
+}
+
+/* Module request revision 1: the modules the kernel names itself, loaded first by the loader (a
+ * missing one without the required flag is skipped). At most EMBER_MAX_MODULES with ember.cfg's. */
+static bool internal_modules(const struct ember_config *cfg, const struct pipe_image *img,
+                             const struct pipe_sink *sink, struct limine_decision *out, struct decide_diag *diag)
+{
+    const struct lscan_request *r = decide_find_request(&out->scan, LSCAN_MODULE);
+    uint64_t n = 0, list = 0;
+
+    if (r == NULL || r->revision < LIMINE_MODULE_REQUEST_REVISION_INTERNAL)
+        return true;
+    if (!decide_request_field(r, __builtin_offsetof(struct limine_module_request, internal_module_count), &n, diag) ||
+        (n != 0 && !decide_request_field(r, __builtin_offsetof(struct limine_module_request, internal_modules), &list, diag)))
+        return false;
+    if (n == 0)
+        return true;
+    if (n > EMBER_MAX_MODULES - cfg->module_count)
+        return decide_too_many_modules(n, cfg->module_count, diag);
+    for (uint64_t i = 0; i < n; i++) {
+        const uint64_t *slot = pipe_image_ptr(img, list + 8 * i, 8);
+        const struct limine_internal_module *im = slot != NULL ? pipe_image_ptr(img, *slot, sizeof *im) : NULL;
+        struct config_module *m = &out->internal[i];
+        char path[CONFIG_PATH_MAX];
+        *m = (struct config_module){ .optional = im != NULL && !(im->flags & LIMINE_INTERNAL_MODULE_REQUIRED) };
+        if (im == NULL || !image_string(img, im->path, path, sizeof path) ||
+            !image_string(img, im->string, m->name, sizeof m->name) || !internal_module_path(cfg->kernel, path, m))
+            return decide_bad_internal_module(i + 1, diag);
+        pipe_say(sink, PIPE_INFO, "limine: internal module %llu: %s (%s)", (unsigned long long)i + 1, m->path,
+                 m->optional ? "optional" : "required");
+    }
+    out->internal_count = (unsigned)n;
+    return true;
+}
+
+/* reloc_apply's view of the image: a linked (pre-slide) address is the final one minus the slide. */
+static void *linked_ptr(void *ctx, uint64_t linked_vaddr, uint64_t len)
+{
+    const struct pipe_image *img = ctx;
+    return pipe_image_ptr(img, linked_vaddr + img->plan->slide, len);
+}
+
+/* A relocatable kernel gets its dynamic relocations against the address it was slid to. */
+static bool relocate(const struct pipe_image *img, const struct pipe_sink *sink, struct reloc_stats *stats,
+                     struct decide_diag *diag)
+{
+    const struct elf_plan *plan = img->plan;
+    struct reloc_image ri = { linked_ptr, (void *)img, plan->slide };
+    struct reloc_diag rd;
+
+    if (!plan->is_dyn)
+        return true;
+    if (reloc_apply(&ri, plan->dynamic_vaddr - plan->slide, plan->dynamic_size, stats, &rd) != RELOC_OK) {
+        decide_reloc_failure(&rd, diag);
+        return false;
+    }
+    pipe_say(sink, PIPE_INFO, "limine: relocated by 0x%llx: %u RELATIVE, %u RELR, %u 64, %u GLOB_DAT, %u JUMP_SLOT",
+             (unsigned long long)plan->slide, stats->relative, stats->relr, stats->abs64, stats->glob_dat,
+             stats->jump_slot);
+    return true;
+}
+
+/* The base revision to boot with: the tag's, or the newest ember has when the kernel asks for a
+ * newer one (the spec lets a loader pick any revision it supports, and the write-back says which). */
+static void choose_revision(const struct pipe_sink *sink, struct limine_decision *out)
+{
+    uint64_t asked = out->scan.has_tag ? out->scan.revision : 0;
+
+    out->revision = decide_limine_revision(&out->scan);
+    if (asked > LIMINE_REVISION_NEWEST)
+        pipe_say(sink, PIPE_WARN, "limine: the kernel asks for base revision %llu; ember supports 0-%u: booting it "
+                 "as revision %u", (unsigned long long)asked, LIMINE_REVISION_NEWEST, LIMINE_REVISION_NEWEST);
+    else
+        pipe_say(sink, PIPE_INFO, "limine: base revision %llu (%s)", (unsigned long long)out->revision,
+                 out->scan.has_tag ? "from the kernel's tag" : "no tag: revision 0");
+}
+
+static bool prepare_limine(const struct ember_config *cfg, const struct pipe_image *img, const uint64_t *region_phys,
+                           const struct pipe_hooks *hooks, const struct pipe_sink *sink,
+                           struct protocol_decision *out, struct decide_diag *diag)
+{
+    struct limine_decision *l = &out->limine;
+    struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
+    struct lscan_diag scan_diag;
+
+    if (!decide_limine_layout(img->plan, region_phys, diag))
+        return false;
+    if (lscan_scan(segs, scan_segments(img, segs), &l->scan, &scan_diag) != LSCAN_OK) {
+        decide_scan_failure(&scan_diag, diag);
+        return false;
+    }
+    l->scanned = true;
+    if (!decide_requests_whole(&l->scan, diag))
+        return false;
+    choose_revision(sink, l);
+    if (hooks != NULL && hooks->after_scan != NULL && !hooks->after_scan(hooks->ctx, &l->scan))
+        return decide_firmware_failure(diag);
+    lscan_write_back_revision(&l->scan, l->revision);
+    return relocate(img, sink, &l->reloc, diag) &&
+           decide_limine_boot_requests(&l->scan, img->plan, &out->stack_size, &out->entry, diag) &&
+           internal_modules(cfg, img, sink, l, diag);
+}
+
+bool pipe_choose_protocol(const struct ember_config *cfg, const struct pipe_image *img, const uint64_t *region_phys,
+                          const struct pipe_hooks *hooks, const struct pipe_sink *sink, struct protocol_decision *out,
+                          struct decide_diag *diag)
+{
+    struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
+    char detect_why[160] = "";
+    bool automatic = !config_protocol_is(cfg, "limine") && !config_protocol_is(cfg, "ember");
+    bool marks = automatic && lscan_detect(segs, scan_segments(img, segs), detect_why, sizeof detect_why);
+
+    __builtin_memset(out, 0, sizeof *out);
+    out->protocol = decide_protocol(cfg, marks, detect_why, out->why, sizeof out->why);
+    out->entry = img->plan->entry;
+    out->stack_size = cfg->stack_size;
+    pipe_say(sink, PIPE_INFO, "protocol %s (%s)", out->protocol == DECIDE_PROTO_LIMINE ? "limine" : "ember",
+             out->why);
+    if (out->protocol == DECIDE_PROTO_LIMINE)
+        return prepare_limine(cfg, img, region_phys, hooks, sink, out, diag);
+    return decide_ember_kernel(cfg, img->plan, diag);
+}

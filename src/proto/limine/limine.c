@@ -1,0 +1,333 @@
+/* The Limine boot protocol, base revisions 0-3: finding the kernel's requests, its address space
+ * per revision and the handoff. Responses are built in limine_resp.c. */
+#include "core/acpi.h"
+#include "core/fmt.h"
+#include "core/ioapic.h"
+#include "uefi/log.h"
+#include "core/lmemmap.h"
+#include "core/memmap.h"
+#include "core/reloc.h"
+#include "proto/limine/state.h"
+
+#define REVISION_IDENTITY_MAP_LAST 0   /* only revision 0 keeps the identity map */
+#define FOUR_GIB (4 * GIB)
+/* The trampoline's executable alias: the last page of the window ember keeps for its direct map
+ * (kernels may not be linked there, and no machine fills 64 TiB of it). */
+#define TRAMPOLINE_ALIAS (EMBER_HHDM_OFFSET + EMBER_HHDM_MAX_SIZE - PAGE_SIZE_4K)
+
+/* The kernel's loaded segments, as the scanner wants them. Returns their number. */
+static size_t loaded_segments(const struct boot *b, struct lscan_segment *out)
+{
+    return decide_scan_segments(&b->plan, b->loaded.base, out);
+}
+
+const struct lscan_request *limine_find_request(const struct limine_state *st, enum lscan_kind k)
+{
+    return decide_find_request(&st->scan, k);
+}
+
+/* Logs every request the scan found that will not be answered, and why. */
+static void log_unanswerable(const struct lscan_result *scan)
+{
+    for (size_t i = 0; i < scan->count; i++) {
+        const struct lscan_request *r = &scan->requests[i];
+        const char *why = r->verdict != LSCAN_VERDICT_OK ? lscan_verdict_name(r->verdict)
+                        : r->kind == LSCAN_DTB ? "no device tree on x86 UEFI" : NULL;
+        if (why != NULL)
+            log_info("limine: request %s (revision %llu) at 0x%llx: not answered: %s", lscan_kind_name(r->kind),
+                     (unsigned long long)r->revision, (unsigned long long)r->vaddr, why);
+    }
+}
+
+struct copy_cursor {
+    uint8_t *to;
+};
+
+static void copy_out(void *ctx, const void *data, uint64_t len)
+{
+    struct copy_cursor *c = ctx;
+    uefi_call_wrapper(BS->CopyMem, 3, c->to, (void *)data, (UINTN)len);
+    c->to += len;
+}
+
+/* The executable file request wants the kernel's file: built from the bytes already in memory and
+ * only the rest read (no second read of the segments), before any relocation changes them. Typed
+ * modules memory, like Limine's "executable and modules". */
+static EFI_STATUS copy_kernel_file(struct boot *b, const struct lscan_result *scan)
+{
+    UINTN pages = (UINTN)((b->kernel.size + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K);
+    EFI_STATUS status;
+    struct copy_cursor c;
+
+    if (decide_find_request(scan, LSCAN_EXECUTABLE_FILE) == NULL)
+        return EFI_SUCCESS;
+    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_MODULES, pages ? pages : 1, &b->file_copy);
+    if (EFI_ERROR(status))
+        return status;
+    c.to = (uint8_t *)(uintptr_t)b->file_copy;
+    status = boot_walk_kernel_file(b, copy_out, &c);
+    b->file_copy_size = b->kernel.size;
+    if (!EFI_ERROR(status))
+        log_info("limine: kernel file copied for the executable file request: %llu bytes at 0x%llx",
+                 (unsigned long long)b->file_copy_size, (unsigned long long)b->file_copy);
+    return status;
+}
+
+#define SHT_SYMTAB 2
+#define SECTION_HEADER_SIZE 64
+#define MAX_SECTIONS 512
+#define MAX_SYMBOL_BYTES (4 * MIB)
+#define MAX_BSS_HINTS 8
+
+/* One ELF64 section header's type, link, offset and size, read from the still-open kernel file. */
+static bool read_section(struct boot *b, unsigned index, uint32_t *type, uint32_t *link, uint64_t *offset,
+                         uint64_t *size)
+{
+    uint8_t sh[SECTION_HEADER_SIZE];
+    uint64_t at = b->headers.ehdr.e_shoff + (uint64_t)index * SECTION_HEADER_SIZE;
+
+    if (at + SECTION_HEADER_SIZE > b->kernel.size || EFI_ERROR(file_read_at(&b->kernel, at, sh, sizeof sh)))
+        return false;
+    __builtin_memcpy(type, sh + 4, sizeof *type); /* Elf64_Shdr: sh_type, sh_offset, sh_size, sh_link */
+    __builtin_memcpy(offset, sh + 24, sizeof *offset);
+    __builtin_memcpy(size, sh + 32, sizeof *size);
+    __builtin_memcpy(link, sh + 40, sizeof *link);
+    return *offset <= b->kernel.size && *size <= b->kernel.size - *offset && *size <= MAX_SYMBOL_BYTES;
+}
+
+/* Reads [offset, offset + size) of the kernel file into a new pool buffer (NULL on failure). */
+static void *read_blob(struct boot *b, uint64_t offset, uint64_t size)
+{
+    void *p = NULL;
+    if (EFI_ERROR(mem_alloc_pool(size + 1, &p)))
+        return NULL;
+    if (EFI_ERROR(file_read_at(&b->kernel, offset, p, size))) {
+        mem_free_pool(p);
+        return NULL;
+    }
+    ((char *)p)[size] = '\0';
+    return p;
+}
+
+/* The classic "my response is NULL": a request the compiler put in .bss is all zero in the file,
+ * so no loader sees it. When the kernel keeps a symbol table, name such symbols (a warning only). */
+static void hint_bss_requests(struct boot *b)
+{
+    const elf64_ehdr_t *eh = &b->headers.ehdr;
+    struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
+    struct lscan_bss_symbol hints[MAX_BSS_HINTS];
+    uint32_t type, link, t2, l2;
+    uint64_t off, size, str_off, str_size;
+
+    if (eh->e_shentsize != SECTION_HEADER_SIZE || eh->e_shnum > MAX_SECTIONS)
+        return;
+    for (unsigned i = 0; i < eh->e_shnum; i++) {
+        if (!read_section(b, i, &type, &link, &off, &size) || type != SHT_SYMTAB ||
+            !read_section(b, link, &t2, &l2, &str_off, &str_size))
+            continue;
+        void *symtab = read_blob(b, off, size), *strtab = symtab != NULL ? read_blob(b, str_off, str_size) : NULL;
+        size_t n = strtab != NULL ? lscan_bss_symbols(symtab, size, strtab, str_size, b->plan.slide, segs,
+                                                      loaded_segments(b, segs), hints, MAX_BSS_HINTS) : 0;
+        for (size_t k = 0; k < n && k < MAX_BSS_HINTS; k++)
+            log_warn("limine: symbol '%s' at 0x%llx (%llu bytes) is in .bss, so it is zero in the file and never "
+                     "seen as a request: give it its id as an initialiser (and keep it with `used`)", hints[k].name,
+                     (unsigned long long)hints[k].vaddr, (unsigned long long)hints[k].size);
+        mem_free_pool(strtab);
+        mem_free_pool(symtab);
+        return;
+    }
+}
+
+EFI_STATUS limine_after_scan(struct boot *b, const struct lscan_result *scan)
+{
+    log_unanswerable(scan);
+    hint_bss_requests(b);
+    return copy_kernel_file(b, scan);
+}
+
+/* Carries out pipe_choose_protocol's Limine decisions: the scan and revision kept for the
+ * responses, the stack and entry, the internal modules first in the module list, the MP request. */
+static EFI_STATUS limine_prepare(struct boot *b)
+{
+    const struct limine_decision *d = &b->decision->limine;
+    struct ember_config *c = &b->config;
+    struct limine_state *st;
+    EFI_STATUS status = mem_alloc_pool(sizeof *st, (void **)&st);
+
+    if (EFI_ERROR(status))
+        return status;
+    uefi_call_wrapper(BS->SetMem, 3, st, sizeof *st, 0);
+    b->proto_state = st;
+    st->scan = d->scan;
+    st->revision = d->revision;
+    st->entry = b->decision->entry;
+    b->stack_size = b->decision->stack_size;
+    for (unsigned i = c->module_count; i-- > 0;)
+        c->modules[i + d->internal_count] = c->modules[i];
+    for (unsigned i = 0; i < d->internal_count; i++)
+        c->modules[i] = d->internal[i];
+    c->module_count += d->internal_count;
+    limine_mp_prepare(b, st);
+    return EFI_SUCCESS;
+}
+
+/* Physical [0, 4 GiB) and every region the revision's direct map covers (lmemmap_hhdm_covers),
+ * from the current memory map: later allocations come out of usable memory, which is covered. */
+static EFI_STATUS map_hhdm(struct boot *b, struct limine_state *st)
+{
+    void *raw;
+    UINTN size, desc_size;
+    size_t count = 0, cap;
+    struct ember_memmap_entry *map = NULL;
+    const struct ember_framebuffer *fb = &b->facts.framebuffer;
+    struct ember_memmap_entry extra = { fb->base, fb->size, EMBER_MEM_FRAMEBUFFER, 0 };
+    EFI_STATUS status = mem_get_map(&raw, &size, &desc_size);
+
+    if (EFI_ERROR(status))
+        return status;
+    cap = MEMMAP_OUT_SLOTS(size / desc_size);
+    status = mem_alloc_pool(cap * sizeof *map, (void **)&map);
+    if (!EFI_ERROR(status) && memmap_normalize(raw, size, desc_size, &extra, fb->base != 0, map, cap, &count) != MEMMAP_OK)
+        status = EFI_LOAD_ERROR;
+    /* the spec: direct-map pages are supervisor rwx, write-back, the framebuffer write-combining;
+     * the framebuffer goes first so that the rest keeps its smaller pages around it */
+    if (!EFI_ERROR(status) && fb->base != 0)
+        status = space_map_direct(b, st->space, fb->base, fb->size, PAGE_WRITE_EXECUTE_WC);
+    if (!EFI_ERROR(status) && st->revision < LIMINE_REVISION_NEWEST)
+        status = space_map_direct(b, st->space, 0, FOUR_GIB, PAGE_WRITE_EXECUTE);
+    for (size_t i = 0; i < count && !EFI_ERROR(status); i++)
+        if (lmemmap_hhdm_covers(map[i].type, st->revision, map[i].base))
+            status = space_map_direct(b, st->space, map[i].base, map[i].length, PAGE_WRITE_EXECUTE);
+    mem_free_pool(map);
+    mem_free_pool(raw);
+    return status;
+}
+
+/* The trampoline page, executable at TRAMPOLINE_ALIAS in the loader's and the kernel's tables. */
+static EFI_STATUS map_trampoline(struct boot *b, struct limine_state *st)
+{
+    EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, 1, &st->trampoline);
+    enum pg_error err = PG_OK;
+
+    if (EFI_ERROR(status))
+        return status;
+    st->trampoline_alias = TRAMPOLINE_ALIAS;
+    err = map4k_to(st->space, virt(TRAMPOLINE_ALIAS), phys(st->trampoline), PAGE_EXECUTABLE);
+    if (err == PG_OK && st->space != &b->space)
+        err = map4k_to(&b->space, virt(TRAMPOLINE_ALIAS), phys(st->trampoline), PAGE_EXECUTABLE);
+    return err == PG_OK ? EFI_SUCCESS : paging_failure(err, "mapping the handoff trampoline", TRAMPOLINE_ALIAS);
+}
+
+/* Revision 0: ember's own tables (identity map kept). Later revisions: fresh tables, so the lower
+ * half is empty, with the segments, the direct map and the trampoline. */
+static EFI_STATUS limine_map(struct boot *b)
+{
+    struct limine_state *st = limine_state_of(b);
+    EFI_STATUS status;
+
+    st->space = &b->space;
+    if (st->revision > REVISION_IDENTITY_MAP_LAST) {
+        phys_addr_t root;
+        st->kspace = b->space;
+        if (!st->kspace.alloc.alloc(st->kspace.alloc.ctx, &root))
+            return paging_failure(PG_NO_MEMORY, "new PML4 for the kernel", 0);
+        uefi_call_wrapper(BS->SetMem, 3, (void *)(uintptr_t)root.addr, PAGE_SIZE_4K, 0);
+        st->kspace.root = root;
+        st->space = &st->kspace;
+    }
+    b->kernel_space = st->space;
+    status = space_map_segments(b, st->space);
+    if (!EFI_ERROR(status))
+        status = map_hhdm(b, st);
+    if (!EFI_ERROR(status))
+        status = map_trampoline(b, st);
+    if (!EFI_ERROR(status))
+        log_info("limine: kernel tables at 0x%llx (%s), direct map at 0x%llx", (unsigned long long)st->space->root.addr,
+                 st->revision > REVISION_IDENTITY_MAP_LAST ? "no identity map" : "identity map kept",
+                 (unsigned long long)b->hhdm_offset);
+    return status;
+}
+
+/* The I/O APICs the MADT lists, to be masked after ExitBootServices. No MADT: nothing to mask (logged). */
+static void find_ioapics(struct boot *b, struct limine_state *st)
+{
+    static struct madt_info madt; /* ~5 KiB: too big for the firmware stack */
+    struct acpi_access io = { boot_acpi_identity, b };
+    struct acpi_diag diag;
+    uint64_t table;
+    uint32_t length;
+
+    if (b->facts.acpi_rsdp == 0 || acpi_find_table(&io, b->facts.acpi_rsdp, "APIC", &table, &length, &diag) != ACPI_OK ||
+        acpi_parse_madt(&io, table, length, &madt, &diag) != ACPI_OK) {
+        log_warn("limine: no usable MADT (%s): I/O APIC entries are left as the firmware set them",
+                 b->facts.acpi_rsdp == 0 ? "no RSDP" : diag.message);
+        return;
+    }
+    for (unsigned i = 0; i < madt.ioapic_count && st->ioapic_count < LIMINE_MAX_IOAPICS; i++)
+        st->ioapics[st->ioapic_count++] = madt.ioapics[i].address;
+}
+
+static EFI_STATUS limine_build(struct boot *b)
+{
+    find_ioapics(b, limine_state_of(b));
+    return limine_build_responses(b);
+}
+
+/* IOREGSEL/IOWIN access to the I/O APIC at ctx (its physical MMIO base, identity-mapped). */
+static uint32_t ioapic_read(void *ctx, uint32_t reg)
+{
+    volatile uint32_t *base = ctx;
+    base[IOAPIC_MMIO_IOREGSEL / 4] = reg;
+    return base[IOAPIC_MMIO_IOWIN / 4];
+}
+
+static void ioapic_write(void *ctx, uint32_t reg, uint32_t value)
+{
+    volatile uint32_t *base = ctx;
+    base[IOAPIC_MMIO_IOREGSEL / 4] = reg;
+    base[IOAPIC_MMIO_IOWIN / 4] = value;
+}
+
+/* The entry state: legacy PIC lines (OCW1) and the I/O APICs' fixed/lowest-priority entries masked. */
+static void mask_interrupts(struct limine_state *st)
+{
+    arch_port_write8(0x21, 0xFF);
+    arch_port_write8(0xA1, 0xFF);
+    for (unsigned i = 0; i < st->ioapic_count; i++) {
+        struct ioapic_regs io = { ioapic_read, ioapic_write, (void *)(uintptr_t)st->ioapics[i] };
+        unsigned masked = ioapic_mask_fixed_and_lowest(&io);
+        log_debug("limine: I/O APIC at 0x%llx: %u entries masked", (unsigned long long)st->ioapics[i], masked);
+    }
+}
+
+static void limine_finish(struct boot *b)
+{
+    limine_finish_responses(b);
+    mask_interrupts(limine_state_of(b));
+}
+
+/* Fills the trampoline's arguments and jumps to its alias: CR3, GDT, PAT, stack, entry. */
+__attribute__((noreturn)) static void limine_enter(struct boot *b)
+{
+    struct limine_state *st = limine_state_of(b);
+    struct trampoline_args args = {
+        .cr3 = st->space->root.addr,
+        .pat = ARCH_PAT_LIMINE,
+        .rsp = b->hhdm_offset + b->stack + b->stack_size,
+        .entry = st->entry,
+        .gdt_limit = GDT_LIMINE_ENTRIES * 8 - 1,
+        .gdt_base = b->hhdm_offset + st->gdt_phys,
+    };
+
+    arch_trampoline_install((void *)(uintptr_t)st->trampoline, &args);
+    arch_trampoline_jump(st->trampoline_alias);
+}
+
+const struct protocol proto_limine = {
+    .name = "limine",
+    .prepare = limine_prepare,
+    .map = limine_map,
+    .build = limine_build,
+    .finish = limine_finish,
+    .enter = limine_enter,
+};

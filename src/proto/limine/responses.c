@@ -1,0 +1,331 @@
+/* Limine protocol responses: one bootloader-reclaimable block holds every response, string, file
+ * record, the GDT and the memory-map entries; pointers in it are direct-map addresses. */
+#include "core/fbgeom.h"
+#include "core/fmt.h"
+#include "core/lmemmap.h"
+#include "uefi/log.h"
+#include "core/memmap.h"
+#include "proto/limine/state.h"
+
+#ifndef EMBER_VERSION
+#define EMBER_VERSION "dev"
+#endif
+#define BLOCK_FIXED_BYTES (24 * KIB)  /* responses, strings, files, GDT, video modes */
+#define MAX_VIDEO_MODES 64
+#define REVISION_PHYSICAL_TABLES 3   /* RSDP, SMBIOS and the system table are physical from here */
+#define ALIGN_BYTES 16
+
+/* Bytes from the block, zeroed, 16-byte aligned; NULL when the block is full (sized with room). */
+static void *take(struct limine_state *st, uint64_t size)
+{
+    uint64_t at = (st->block_used + ALIGN_BYTES - 1) & ~(uint64_t)(ALIGN_BYTES - 1);
+
+    if (at + size > st->block_size)
+        return NULL;
+    st->block_used = at + size;
+    return st->block + at;
+}
+
+/* The direct-map address of something in the block (or any identity pointer). */
+static uint64_t hhdm(const struct boot *b, const void *p)
+{
+    return b->hhdm_offset + (uint64_t)(uintptr_t)p;
+}
+
+/* A copy of s in the block with '\' turned into '/', and a leading '/' when with_slash. */
+static uint64_t copy_string(struct boot *b, struct limine_state *st, const char *s, bool with_slash)
+{
+    size_t len = 0;
+    while (s[len] != '\0')
+        len++;
+    bool add = with_slash && s[0] != '/' && s[0] != '\\';
+    char *out = take(st, len + 2);
+    if (out == NULL)
+        return 0;
+    size_t n = 0;
+    if (add)
+        out[n++] = '/';
+    for (size_t i = 0; i < len; i++)
+        out[n++] = s[i] == '\\' ? '/' : s[i];
+    out[n] = '\0';
+    return hhdm(b, out);
+}
+
+/* The kernel's command line in the block, made once: the executable cmdline response and the
+ * executable file's string are the same memory (the spec says so). */
+static uint64_t kernel_cmdline(struct boot *b, struct limine_state *st)
+{
+    if (st->cmdline_va == 0)
+        st->cmdline_va = copy_string(b, st, b->config.cmdline, false);
+    return st->cmdline_va;
+}
+
+/* A limine_file for a loaded file at phys (size bytes). NULL when the block is full. */
+static struct limine_file *file_record(struct boot *b, struct limine_state *st, uint64_t phys, uint64_t size,
+                                       const char *path, const char *string)
+{
+    struct limine_file *f = take(st, sizeof *f);
+
+    if (f == NULL)
+        return NULL;
+    f->address = b->hhdm_offset + phys;
+    f->size = size;
+    f->path = copy_string(b, st, path, true);
+    f->string = string != NULL ? copy_string(b, st, string, false) : kernel_cmdline(b, st);
+    f->media_type = LIMINE_MEDIA_TYPE_GENERIC;
+    return f;
+}
+
+/* Mask size and shift of a channel mask (0 gives 0, 0). A loop, not __builtin_popcount: that is a
+ * libgcc call, and the loader links no libgcc. */
+static void channel(uint32_t mask, uint8_t *size, uint8_t *shift)
+{
+    uint8_t bits = 0;
+
+    for (uint32_t m = mask; m != 0; m &= m - 1)
+        bits++;
+    *size = bits;
+    *shift = mask != 0 ? (uint8_t)__builtin_ctz(mask) : 0;
+}
+
+static void describe_pixels(const struct ember_framebuffer *fb, struct limine_video_mode *m)
+{
+    m->pitch = fb->pitch;
+    m->width = fb->width;
+    m->height = fb->height;
+    m->bpp = (uint16_t)fb->bpp;
+    m->memory_model = LIMINE_FRAMEBUFFER_RGB;
+    channel(fb->red_mask, &m->red_mask_size, &m->red_mask_shift);
+    channel(fb->green_mask, &m->green_mask_size, &m->green_mask_shift);
+    channel(fb->blue_mask, &m->blue_mask_size, &m->blue_mask_shift);
+}
+
+/* Every GOP mode fbgeom can describe, into modes[]; returns how many. QueryMode's buffers are freed. */
+static uint64_t list_video_modes(struct boot *b, struct limine_state *st, uint64_t *ptrs)
+{
+    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
+    uint64_t n = 0;
+
+    if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &efi_gop_guid, NULL, (void **)&gop)) || gop->Mode == NULL)
+        return 0;
+    for (UINT32 i = 0; i < gop->Mode->MaxMode && n < MAX_VIDEO_MODES; i++) {
+        EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = NULL;
+        UINTN size = 0;
+        if (EFI_ERROR(uefi_call_wrapper(gop->QueryMode, 4, gop, i, &size, &info)) || info == NULL)
+            continue;
+        struct gop_mode g = { (uint32_t)info->PixelFormat, info->PixelInformation.RedMask,
+                              info->PixelInformation.GreenMask, info->PixelInformation.BlueMask,
+                              info->PixelInformation.ReservedMask, info->HorizontalResolution,
+                              info->VerticalResolution, info->PixelsPerScanLine,
+                              b->facts.framebuffer.base, UINT64_MAX / 2 };
+        struct ember_framebuffer fb;
+        const char *why;
+        struct limine_video_mode *m;
+        if (fbgeom_from_gop(&g, &fb, &why) && (m = take(st, sizeof *m)) != NULL) {
+            describe_pixels(&fb, m);
+            ptrs[n++] = hhdm(b, m);
+        }
+        uefi_call_wrapper(BS->FreePool, 1, info);
+    }
+    return n;
+}
+
+static void *answer_framebuffer(struct boot *b, struct limine_state *st)
+{
+    const struct ember_framebuffer *fb = &b->facts.framebuffer;
+    struct limine_framebuffer_response *r;
+    struct limine_framebuffer *f;
+    uint64_t *one, *modes;
+
+    if (fb->base == 0) /* the spec: no framebuffer, no response */
+        return NULL;
+    r = take(st, sizeof *r);
+    f = take(st, sizeof *f);
+    one = take(st, sizeof *one);
+    modes = take(st, MAX_VIDEO_MODES * sizeof *modes);
+    if (r == NULL || f == NULL || one == NULL || modes == NULL)
+        return NULL;
+    struct limine_video_mode cur;
+    describe_pixels(fb, &cur);
+    f->address = b->hhdm_offset + fb->base;
+    f->width = cur.width;
+    f->height = cur.height;
+    f->pitch = cur.pitch;
+    f->bpp = cur.bpp;
+    f->memory_model = cur.memory_model;
+    f->red_mask_size = cur.red_mask_size, f->red_mask_shift = cur.red_mask_shift;
+    f->green_mask_size = cur.green_mask_size, f->green_mask_shift = cur.green_mask_shift;
+    f->blue_mask_size = cur.blue_mask_size, f->blue_mask_shift = cur.blue_mask_shift;
+    f->mode_count = list_video_modes(b, st, modes);
+    f->modes = hhdm(b, modes);
+    *one = hhdm(b, f);
+    r->revision = LIMINE_FRAMEBUFFER_RESPONSE_REVISION_MODES;
+    r->framebuffer_count = 1;
+    r->framebuffers = hhdm(b, one);
+    return r;
+}
+
+static void *answer_modules(struct boot *b, struct limine_state *st)
+{
+    struct limine_module_response *r = take(st, sizeof *r);
+    uint64_t *ptrs = take(st, (b->module_count + 1) * sizeof *ptrs);
+
+    if (r == NULL || ptrs == NULL)
+        return NULL;
+    for (unsigned i = 0; i < b->module_count; i++) {
+        const struct loaded_module *m = &b->modules[i];
+        struct limine_file *f = file_record(b, st, m->base, m->size, m->path, m->name);
+        if (f == NULL)
+            return NULL;
+        ptrs[i] = hhdm(b, f);
+    }
+    r->revision = LIMINE_MODULE_RESPONSE_REVISION_INTERNAL;
+    r->module_count = b->module_count;
+    r->modules = hhdm(b, ptrs);
+    return r;
+}
+
+/* A firmware table's address as the revision wants it: physical from revision 3, else direct map. */
+static uint64_t table_address(const struct boot *b, uint64_t phys)
+{
+    const struct limine_state *st = limine_state_of((struct boot *)b);
+    if (phys == 0)
+        return 0;
+    return st->revision >= REVISION_PHYSICAL_TABLES ? phys : b->hhdm_offset + phys;
+}
+
+/* Two-word responses: revision plus one value. */
+static void *answer_value(struct limine_state *st, uint64_t value)
+{
+    uint64_t *r = take(st, 2 * sizeof *r);
+    if (r != NULL)
+        r[1] = value;
+    return r;
+}
+
+static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_kind kind)
+{
+    uint64_t base, size;
+
+    switch (kind) {
+    case LSCAN_BOOTLOADER_INFO: {
+        struct limine_bootloader_info_response *r = take(st, sizeof *r);
+        if (r != NULL) {
+            r->name = copy_string(b, st, "ember", false);
+            r->version = copy_string(b, st, EMBER_VERSION, false);
+        }
+        return r;
+    }
+    case LSCAN_FIRMWARE_TYPE: return answer_value(st, LIMINE_FIRMWARE_TYPE_UEFI64);
+    case LSCAN_STACK_SIZE: return take(st, sizeof(struct limine_stack_size_response));
+    case LSCAN_HHDM: return answer_value(st, b->hhdm_offset);
+    case LSCAN_PAGING_MODE: return answer_value(st, LIMINE_PAGING_MODE_X86_64_4LVL);
+    case LSCAN_ENTRY_POINT: return take(st, sizeof(struct limine_entry_point_response));
+    case LSCAN_EXECUTABLE_CMDLINE: return answer_value(st, kernel_cmdline(b, st));
+    case LSCAN_RSDP: return b->facts.acpi_rsdp != 0 ? answer_value(st, table_address(b, b->facts.acpi_rsdp)) : NULL;
+    case LSCAN_EFI_SYSTEM_TABLE: return answer_value(st, table_address(b, b->facts.efi_system_table));
+    case LSCAN_DATE_AT_BOOT: return b->facts.boot_time != 0 ? answer_value(st, b->facts.boot_time) : NULL;
+    case LSCAN_SMBIOS: {
+        struct limine_smbios_response *r = NULL;
+        if (b->facts.smbios2_entry == 0 && b->facts.smbios3_entry == 0)
+            return NULL;
+        if ((r = take(st, sizeof *r)) != NULL) {
+            r->entry_32 = table_address(b, b->facts.smbios2_entry);
+            r->entry_64 = table_address(b, b->facts.smbios3_entry);
+        }
+        return r;
+    }
+    case LSCAN_EXECUTABLE_ADDRESS: {
+        struct limine_executable_address_response *r = take(st, sizeof *r);
+        boot_kernel_phys_range(b, &base, &size);
+        if (r != NULL) {
+            r->physical_base = base;
+            r->virtual_base = b->plan.vaddr_min;
+        }
+        return r;
+    }
+    default: return NULL;
+    }
+}
+
+/* The response for one request, or NULL when ember does not answer it (logged by the caller). */
+static void *answer(struct boot *b, struct limine_state *st, enum lscan_kind kind)
+{
+    switch (kind) {
+    case LSCAN_FRAMEBUFFER: return answer_framebuffer(b, st);
+    case LSCAN_MODULE: return answer_modules(b, st);
+    case LSCAN_EXECUTABLE_FILE: {
+        struct limine_executable_file_response *r = take(st, sizeof *r);
+        struct limine_file *f = b->file_copy != 0 ? file_record(b, st, b->file_copy, b->file_copy_size,
+                                                                b->config.kernel, NULL) : NULL;
+        if (r == NULL || f == NULL)
+            return NULL;
+        r->executable_file = hhdm(b, f);
+        return r;
+    }
+    case LSCAN_MEMMAP: {
+        st->memmap = take(st, sizeof *st->memmap);
+        st->entries = take(st, st->entries_cap * sizeof *st->entries);
+        st->entry_ptrs = take(st, st->entries_cap * sizeof *st->entry_ptrs);
+        return st->entries != NULL && st->entry_ptrs != NULL ? st->memmap : NULL;
+    }
+    case LSCAN_EFI_MEMMAP: return st->efi_memmap = take(st, sizeof *st->efi_memmap);
+    case LSCAN_MP: return limine_mp_answer(b, st);
+    default: return answer_simple(b, st, kind);
+    }
+}
+
+EFI_STATUS limine_build_responses(struct boot *b)
+{
+    struct limine_state *st = limine_state_of(b);
+    uint64_t *gdt;
+
+    st->entries_cap = b->memmap_capacity + 2; /* conversion adds at most the first-page split */
+    st->block_size = BLOCK_FIXED_BYTES + st->entries_cap * (sizeof *st->entries + sizeof *st->entry_ptrs);
+    st->block_size = (st->block_size + PAGE_SIZE_4K - 1) & ~(PAGE_SIZE_4K - 1);
+    EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE,
+                                        (UINTN)(st->block_size / PAGE_SIZE_4K), &st->block_phys);
+    if (EFI_ERROR(status))
+        return status;
+    st->block = (uint8_t *)(uintptr_t)st->block_phys;
+    uefi_call_wrapper(BS->SetMem, 3, st->block, (UINTN)st->block_size, 0);
+    if ((gdt = take(st, GDT_LIMINE_ENTRIES * sizeof *gdt)) == NULL)
+        return EFI_OUT_OF_RESOURCES;
+    gdt_build_limine(gdt);
+    st->gdt_phys = (uint64_t)(uintptr_t)gdt;
+    for (size_t i = 0; i < st->scan.count; i++) {
+        struct lscan_request *r = &st->scan.requests[i];
+        if (r->verdict != LSCAN_VERDICT_OK || r->kind == LSCAN_DTB)
+            continue; /* logged at prepare */
+        void *resp = answer(b, st, r->kind);
+        st->answered[i] = resp != NULL;
+        if (resp != NULL)
+            ((struct limine_request_header *)(void *)r->ptr)->response = hhdm(b, resp);
+        log_info("limine: request %s (revision %llu) at 0x%llx: %s", lscan_kind_name(r->kind),
+                 (unsigned long long)r->revision, (unsigned long long)r->vaddr,
+                 resp != NULL ? "answered"
+                 : r->kind == LSCAN_MP ? "not answered: no usable MADT (see the smp: line above)"
+                 : "not answered: nothing to report on this machine");
+    }
+    return EFI_SUCCESS;
+}
+
+void limine_finish_responses(struct boot *b)
+{
+    struct limine_state *st = limine_state_of(b);
+
+    limine_mp_finish(b, st);
+    if (st->memmap != NULL) {
+        size_t n = lmemmap_convert(b->memmap, b->memmap_count, st->revision, st->entries, st->entries_cap);
+        for (size_t i = 0; i < n; i++)
+            st->entry_ptrs[i] = hhdm(b, &st->entries[i]);
+        st->memmap->entry_count = n;
+        st->memmap->entries = hhdm(b, st->entry_ptrs);
+    }
+    if (st->efi_memmap != NULL) {
+        st->efi_memmap->memmap = hhdm(b, b->efi_map);
+        st->efi_memmap->memmap_size = b->final_map_size;
+        st->efi_memmap->desc_size = b->final_desc_size;
+        st->efi_memmap->desc_version = b->final_desc_version;
+    }
+}

@@ -1,0 +1,37 @@
+/* Boot protocols: what each needs from the loader core and how it hands over (src/proto/). The core
+ * (ELF plan, placement, address space, memory map, file reads, ExitBootServices) knows none of them;
+ * a new protocol is one file in src/proto/ and a line in the table in src/proto/select.c. */
+#ifndef EMBER_PROTO_H
+#define EMBER_PROTO_H
+
+#include "uefi/boot.h"
+
+struct protocol {
+    const char *name;                                  /* "ember", "limine": ember.cfg's protocol= */
+    /* After pipe_choose_protocol chose this protocol (b->decision): carries its decisions out, such
+     * as b->stack_size. May allocate; logs its own failures. */
+    EFI_STATUS (*prepare)(struct boot *b);
+    /* Maps the segments and whatever else the protocol promises (direct map, ...). */
+    EFI_STATUS (*map)(struct boot *b);
+    /* Builds the handoff structures from b->facts and b->modules (may allocate). */
+    EFI_STATUS (*build)(struct boot *b);
+    /* After ExitBootServices: the parts that depend on the final memory map (b->memmap). No
+     * allocation and no firmware call. */
+    void (*finish)(struct boot *b);
+    /* Jumps to the kernel; never returns. */
+    __attribute__((noreturn)) void (*enter)(struct boot *b);
+};
+
+extern const struct protocol proto_ember;
+extern const struct protocol proto_limine;
+
+/* Core mapping helpers the protocols share (src/uefi/space.c). */
+/* Maps every region of the plan at its vaddr -> b->regions[i].phys with its permissions into as.
+ * Pages the firmware's identity map already has there (lower-half kernels) are replaced. */
+EFI_STATUS space_map_segments(struct boot *b, struct address_space *as);
+/* Maps physical [base, base + size) (rounded out to 4 KiB) at b->hhdm_offset + base with attr,
+ * using the largest pages that fit (up to b->hhdm_page_size); pages already mapped are kept. */
+EFI_STATUS space_map_direct(struct boot *b, struct address_space *as, uint64_t base, uint64_t size,
+                            enum page_attr attr);
+
+#endif

@@ -1,0 +1,243 @@
+/* Application processors in the loader: read the MADT and plan (before ExitBootServices), allocate
+ * the AP page below 1 MiB, its temporary tables, the slots and the stacks; after the exit, send
+ * INIT-SIPI-SIPI (src/core/smp.c) and report who checked in. bootinfo.h states the AP's state. */
+#include "uefi/boot.h"
+#include "uefi/log.h"
+#include "core/memmap.h"
+#include "core/smp.h"
+
+/* The AP page's executable alias, next to the Limine handoff trampoline's, in the window ember
+ * keeps for its direct map (no kernel is linked there). */
+#define AP_BOOT_ALIAS (EMBER_HHDM_OFFSET + EMBER_HHDM_MAX_SIZE - 2 * PAGE_SIZE_4K)
+#define AP_BOOT_MAX_ADDRESS 0x9FFFFull   /* conventional memory: STARTUP vectors are page numbers < 0x100 */
+#define TEMP_TABLE_PAGES 8               /* PML4 + 2 x (PDPT, PD, PT), one spare */
+#define BELOW_4G 0xFFFFFFFFull
+#define CHECKIN_TIMEOUT_US 1000000u
+
+static struct smp_plan plan;       /* ~3 KiB: too big for the firmware stack */
+static struct madt_info madt;
+
+const void *boot_acpi_identity(void *ctx, uint64_t addr, uint64_t len)
+{
+    const struct boot *b = ctx;
+    uint64_t end;
+
+    if (__builtin_add_overflow(addr, len, &end) || end > b->hhdm_size)
+        return NULL;
+    return (const void *)(uintptr_t)addr;
+}
+
+struct bump {
+    uint64_t base;
+    unsigned used;
+};
+
+static bool bump_alloc(void *ctx, phys_addr_t *page)
+{
+    struct bump *bp = ctx;
+    if (bp->used == TEMP_TABLE_PAGES)
+        return false;
+    page->addr = bp->base + (uint64_t)bp->used++ * PAGE_SIZE_4K;
+    return true;
+}
+
+static bool bump_owns(void *ctx, phys_addr_t page)
+{
+    const struct bump *bp = ctx;
+    return page.addr >= bp->base && page.addr < bp->base + TEMP_TABLE_PAGES * PAGE_SIZE_4K;
+}
+
+static void no_flush(void *ctx, virt_addr_t addr)
+{
+    (void)ctx;
+    (void)addr;
+}
+
+static void no_flush_all(void *ctx)
+{
+    (void)ctx;
+}
+
+/* Tables (never loaded on the BSP) mapping the AP page at its physical address and its alias. */
+static EFI_STATUS build_temp_tables(struct smp_state *s)
+{
+    EFI_PHYSICAL_ADDRESS base = BELOW_4G;
+    EFI_STATUS status = mem_alloc_pages(AllocateMaxAddress, EMBER_UEFI_TYPE_RECLAIMABLE, TEMP_TABLE_PAGES, &base);
+    struct bump bp = { 0, 1 };
+    struct address_space as = { .nx = false, .phys_to_ptr = arch_identity_phys_to_ptr, .invlpg = no_flush,
+                                .flush_all = no_flush_all };
+    enum pg_error err;
+
+    if (EFI_ERROR(status)) {
+        log_error("smp: no memory below 4 GiB for the AP start-up tables: %s", efi_status_name(status));
+        return status;
+    }
+    bp.base = base;
+    as.alloc = (struct pg_allocator){ bump_alloc, bump_owns, &bp };
+    as.root.addr = base;
+    uefi_call_wrapper(BS->SetMem, 3, (void *)(uintptr_t)base, PAGE_SIZE_4K, 0);
+    err = map4k_to(&as, virt(s->code_page), phys(s->code_page), PAGE_EXECUTABLE);
+    if (err == PG_OK)
+        err = map4k_to(&as, virt(AP_BOOT_ALIAS), phys(s->code_page), PAGE_EXECUTABLE);
+    if (err != PG_OK)
+        return paging_failure(err, "smp: the AP start-up tables", AP_BOOT_ALIAS);
+    s->temp_root = base;
+    return EFI_SUCCESS;
+}
+
+static void log_plan(const struct boot *b)
+{
+    const struct smp_state *s = &b->smp;
+
+    for (unsigned i = 0; i < plan.count; i++)
+        if (plan.cpus[i].verdict != SMP_START && plan.cpus[i].verdict != SMP_IS_BSP)
+            log_info("smp: cpu apic_id=%u uid=%u not started: %s", plan.cpus[i].apic_id, plan.cpus[i].acpi_uid,
+                     smp_verdict_reason(plan.cpus[i].verdict));
+    if (plan.bsp_index < 0)
+        log_warn("smp: the MADT does not list the BSP (apic_id=%u)", s->bsp_apic_id);
+    log_info("smp: %u processors in the MADT, BSP apic_id=%u, %u to start (%s)", plan.count, s->bsp_apic_id,
+             plan.to_start, s->x2apic ? "x2APIC" : "xAPIC");
+}
+
+/* The MADT's processors, the x2APIC decision and the plan; false (logged) without a usable MADT. */
+static bool read_plan(struct boot *b)
+{
+    struct smp_state *s = &b->smp;
+    struct acpi_access io = { boot_acpi_identity, b };
+    struct acpi_diag diag = { .message = "no RSDP" };
+    uint64_t table;
+    uint32_t length;
+    unsigned flags = 0;
+
+    if (b->facts.acpi_rsdp == 0 || acpi_find_table(&io, b->facts.acpi_rsdp, "APIC", &table, &length, &diag) != ACPI_OK
+        || acpi_parse_madt(&io, table, length, &madt, &diag) != ACPI_OK) {
+        log_warn("smp: no usable MADT (%s): application processors are not started", diag.message);
+        return false;
+    }
+    s->x2apic = arch_x2apic_on() || (s->x2apic_wanted && arch_cpu_has_x2apic());
+    if (s->x2apic_wanted && !s->x2apic)
+        log_info("smp: x2APIC asked for, but the CPU has none: the APICs stay in xAPIC mode");
+    s->bsp_apic_id = arch_apic_id(s->x2apic);
+    flags |= s->x2apic ? SMP_PLAN_X2APIC : 0;
+    if (b->config.test_faults & CONFIG_FAULT_SMP_START_DISABLED) {
+        log_warn("test_fault smp-start-disabled: CPUs the MADT marks disabled are started too");
+        flags |= SMP_PLAN_START_DISABLED;
+    }
+    smp_plan_cpus(&madt, s->bsp_apic_id, flags, &plan);
+    s->plan = &plan;
+    log_plan(b);
+    return true;
+}
+
+static EFI_STATUS alloc_slots_and_stacks(struct boot *b)
+{
+    struct smp_state *s = &b->smp;
+    UINTN slot_pages = (s->slot_count * sizeof(struct ap_slot) + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
+    EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, slot_pages, &s->slots_phys);
+
+    if (!EFI_ERROR(status))
+        status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE,
+                                 (UINTN)(s->slot_count * b->stack_size / PAGE_SIZE_4K), &s->stacks);
+    if (EFI_ERROR(status)) {
+        log_error("smp: no memory for %u AP stacks of %llu bytes: %s", s->slot_count,
+                  (unsigned long long)b->stack_size, efi_status_name(status));
+        return status;
+    }
+    s->slots = (struct ap_slot *)(uintptr_t)s->slots_phys;
+    for (unsigned i = 0, k = 0; i < plan.count; i++) {
+        if (plan.cpus[i].verdict != SMP_START)
+            continue;
+        s->slots[k] = (struct ap_slot){ .apic_id = plan.cpus[i].apic_id, .state = AP_SLOT_WAITING,
+                                        .stack_top = b->hhdm_offset + smp_stack_base(b, k) + b->stack_size };
+        k++;
+    }
+    return EFI_SUCCESS;
+}
+
+EFI_STATUS stage_prepare_aps(struct boot *b)
+{
+    struct smp_state *s = &b->smp;
+    EFI_STATUS status;
+
+    if (!s->wanted || !read_plan(b))
+        return EFI_SUCCESS;
+    s->active = true;
+    s->slot_count = plan.to_start;
+    if (s->slot_count == 0)
+        return EFI_SUCCESS;
+    s->code_page = AP_BOOT_MAX_ADDRESS;
+    status = mem_alloc_pages(AllocateMaxAddress, EMBER_UEFI_TYPE_RECLAIMABLE, 1, &s->code_page);
+    if (EFI_ERROR(status)) {
+        log_error("smp: no free page below 640 KiB for the AP start-up code: %s", efi_status_name(status));
+        return status;
+    }
+    arch_ap_boot_install((void *)(uintptr_t)s->code_page, s->code_page);
+    status = build_temp_tables(s);
+    if (!EFI_ERROR(status))
+        status = alloc_slots_and_stacks(b);
+    if (!EFI_ERROR(status))
+        log_info("smp: AP start-up page at 0x%llx (vector 0x%02llx), %u stacks of %llu KiB",
+                 (unsigned long long)s->code_page, (unsigned long long)(s->code_page >> 12), s->slot_count,
+                 (unsigned long long)(b->stack_size / KIB));
+    return status;
+}
+
+EFI_STATUS smp_map_alias(struct boot *b)
+{
+    enum pg_error err;
+
+    if (b->smp.slot_count == 0)
+        return EFI_SUCCESS;
+    err = map4k_to(b->kernel_space, virt(AP_BOOT_ALIAS), phys(b->smp.code_page), PAGE_EXECUTABLE);
+    return err == PG_OK ? EFI_SUCCESS : paging_failure(err, "smp: mapping the AP start-up page", AP_BOOT_ALIAS);
+}
+
+uint64_t smp_stack_base(const struct boot *b, unsigned slot)
+{
+    return b->smp.stacks + (uint64_t)slot * b->stack_size;
+}
+
+static void fill_args(struct boot *b, struct ap_boot_args *a)
+{
+    struct smp_state *s = &b->smp;
+
+    a->temp_cr3 = (uint32_t)s->temp_root;
+    a->alias = AP_BOOT_ALIAS;
+    a->kernel_cr3 = b->kernel_space->root.addr;
+    a->slots = b->hhdm_offset + s->slots_phys;
+    a->slot_count = s->slot_count;
+    a->x2apic = s->x2apic;
+    a->code_sel = s->code_sel;
+    a->data_sel = s->data_sel;
+    a->gdtr64_limit = s->gdt_limit;
+    a->gdtr64_base = s->gdt_base;
+    arch_ap_boot_capture(a, s->pat);
+}
+
+void smp_start_after_exit(struct boot *b)
+{
+    struct smp_state *s = &b->smp;
+    struct smp_start_result r;
+    bool x2apic = s->x2apic;
+    struct smp_ops ops = arch_smp_ops(&x2apic);
+
+    if (!s->active)
+        return;
+    if (s->x2apic && !arch_x2apic_on())
+        arch_x2apic_enable();
+    if (s->slot_count == 0)
+        return;
+    fill_args(b, (struct ap_boot_args *)((char *)(uintptr_t)s->code_page + (arch_ap_boot_size() - AB_SIZE)));
+    smp_start_aps(&ops, s->slots, s->slot_count, (uint8_t)(s->code_page >> 12), b->facts.tsc_hz,
+                  CHECKIN_TIMEOUT_US, &r);
+    s->arrived = r.arrived;
+    s->missing = r.missing;
+    for (unsigned k = 0; k < s->slot_count; k++)
+        if (s->slots[k].state != AP_SLOT_ARRIVED)
+            for (unsigned i = 0; i < plan.count; i++)
+                if (plan.cpus[i].verdict == SMP_START && plan.cpus[i].apic_id == s->slots[k].apic_id)
+                    log_warn("smp: cpu apic_id=%u uid=%u did not check in within %u ms: reported missing",
+                             plan.cpus[i].apic_id, plan.cpus[i].acpi_uid, CHECKIN_TIMEOUT_US / 1000);
+    log_info("smp: %u of %u application processors parked in %llu us", r.arrived, s->slot_count,
+             (unsigned long long)r.elapsed_us);
+}

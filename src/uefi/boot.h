@@ -1,0 +1,180 @@
+/* The state of one boot, passed from stage to stage (src/uefi/boot.c tells the story). */
+#ifndef EMBER_BOOT_H
+#define EMBER_BOOT_H
+
+#include "arch/arch.h"
+#include "ember/bootinfo.h"
+#include "core/config.h"
+#include "uefi/efi.h"
+#include "core/elf.h"
+#include "uefi/file.h"
+#include "core/pipeline.h"
+
+#define TABLE_POOL_BATCHES 64
+
+/* Ranges besides the firmware's descriptors in the final map (the framebuffer), and the size of the
+ * normalised-map array for a raw map of n descriptors (memmap_normalize's scratch rule). */
+#define MAP_EXTRA_RANGES 1
+#define MEMMAP_OUT_SLOTS(n) (3 * ((n) + MAP_EXTRA_RANGES))
+
+/* Page-table pages come from batches of AllocatePages (type EMBER_UEFI_TYPE_PAGE_TABLES). */
+struct table_pool {
+    struct { EFI_PHYSICAL_ADDRESS base; UINTN pages; } batches[TABLE_POOL_BATCHES];
+    unsigned batch_count;
+    UINTN used_in_last;     /* pages handed out from the newest batch */
+    UINTN pages_handed_out; /* total, for logs and bench */
+};
+
+/* What the firmware offers every protocol (gathered by stage_gather_facts). Addresses physical. */
+struct firmware_facts {
+    struct ember_framebuffer framebuffer; /* base 0: none */
+    uint64_t acpi_rsdp;        /* 0 if absent */
+    uint32_t acpi_revision;    /* 2: ACPI 2.0+ XSDP, 0: ACPI 1.0 RSDP */
+    uint64_t smbios3_entry;    /* SMBIOS 3.x 64-bit entry point, 0 if absent */
+    uint64_t smbios2_entry;    /* SMBIOS 2.x 32-bit entry point, 0 if absent */
+    uint64_t efi_system_table;
+    uint64_t boot_time;        /* UNIX seconds (UTC) from the firmware clock, 0 if unknown */
+    uint64_t tsc_hz;           /* 0: not calibrated */
+};
+
+/* A module from ember.cfg as loaded: page-aligned, zero-filled to its page end. */
+struct loaded_module {
+    uint64_t base, size;       /* physical; bytes of file content */
+    char name[64];             /* the name given in ember.cfg, or the path */
+    const char *path;          /* as written in ember.cfg (points into b->config) */
+};
+
+struct protocol;
+struct smp_plan;
+struct ap_slot;
+
+/* Application processors (src/uefi/aps.c). The protocol's prepare sets wanted/x2apic_wanted; its build
+ * sets the GDT, selectors and PAT the APs load, and fills slots' goto_ptr/argument. */
+struct smp_state {
+    bool wanted, x2apic_wanted;
+    bool active;                   /* the MADT was read: plan is valid */
+    bool x2apic;                   /* every local APIC in x2APIC mode from the start on */
+    uint32_t bsp_apic_id;
+    struct smp_plan *plan;
+    struct ap_slot *slots;         /* one per SMP_START entry of plan, in plan order */
+    unsigned slot_count;
+    EFI_PHYSICAL_ADDRESS code_page, temp_root, slots_phys, stacks;
+    uint16_t gdt_limit, code_sel, data_sel;
+    uint64_t gdt_base, pat;
+    unsigned arrived, missing;
+};
+
+struct loaded_region {
+    phys_addr_t phys;   /* where the region's pages are */
+    uint64_t pages;
+};
+
+struct boot {
+    EFI_HANDLE image;
+    uint64_t tsc_entry;            /* TSC at efi_main, before the boot info exists */
+    uint64_t tsc_config;           /* after ember.cfg */
+    uint64_t tsc_headers;          /* after ELF validation */
+    uint64_t tsc_kernel_read;      /* after the last segment read */
+    EFI_FILE_HANDLE root;          /* boot volume */
+    struct ember_config config;
+    struct file kernel;
+    struct kernel_headers headers;
+    struct elf_plan plan;
+
+    struct cpu_features cpu;
+    bool nx;                       /* EFER.NXE on: XD bits allowed */
+    phys_addr_t firmware_root;     /* CR3 at entry, restored on failure */
+    bool root_switched;            /* CR3 points at ember's PML4 */
+    struct address_space space;
+    struct table_pool tables;
+
+    EFI_STATUS firmware_status;    /* the last firmware call a pipeline callback made */
+    struct loaded_region regions[ELF_MAX_LOAD_SEGMENTS];
+    struct kernel_placement placement;
+    struct pipe_image loaded;      /* the kernel's regions through the identity map */
+    struct protocol_decision *decision; /* stage "choose protocol" (pool) */
+    EFI_PHYSICAL_ADDRESS file_copy; /* the kernel file's bytes, when a protocol asks for them */
+    uint64_t file_copy_size;
+    const struct protocol *proto;  /* chosen after the segments are loaded */
+    struct address_space *kernel_space; /* the tables CR3 holds at entry (set by proto->map) */
+    struct smp_state smp;
+    struct firmware_facts facts;
+    struct loaded_module modules[EMBER_MAX_MODULES];
+    unsigned module_count;
+    uint64_t stack_size;           /* bytes (the protocol may change config.stack_size) */
+    EFI_PHYSICAL_ADDRESS stack;    /* lowest byte of the kernel stack */
+    uint64_t hhdm_offset, hhdm_size; /* direct map: physical [0, hhdm_size) at hhdm_offset */
+    uint32_t hhdm_page_size;
+    uint64_t tsc_mapped, tsc_exit, tsc_handoff;
+    struct ember_bootinfo *info;   /* ember protocol: identity address of the boot info */
+    void *proto_state;             /* other protocols' own state */
+    void *efi_map;                 /* raw map buffer, capacity efi_map_capacity bytes */
+    UINTN efi_map_capacity;
+    struct ember_memmap_entry *memmap; /* capacity memmap_capacity entries */
+    UINTN memmap_capacity;
+    size_t memmap_count;           /* after ExitBootServices: entries of the final normalised map */
+    UINTN final_map_size, final_desc_size; /* the final raw map in efi_map */
+    UINT32 final_desc_version;
+};
+
+/* Stages: each logs its own failure (with the status name) and returns the status. */
+EFI_STATUS stage_open_volume(struct boot *b);
+EFI_STATUS stage_read_config(struct boot *b);
+EFI_STATUS stage_read_kernel_headers(struct boot *b);
+EFI_STATUS stage_place_kernel(struct boot *b);
+EFI_STATUS stage_take_over_page_tables(struct boot *b);
+EFI_STATUS stage_demo_mapping(struct boot *b);
+EFI_STATUS stage_load_segments(struct boot *b);
+EFI_STATUS stage_load_modules(struct boot *b);
+EFI_STATUS stage_choose_protocol(struct boot *b);
+EFI_STATUS stage_gather_facts(struct boot *b);
+EFI_STATUS stage_build_handoff(struct boot *b);
+EFI_STATUS stage_map_kernel_view(struct boot *b);
+EFI_STATUS stage_exit_boot_services(struct boot *b);
+EFI_STATUS stage_prepare_aps(struct boot *b);
+
+/* src/uefi/aps.c: the AP page at its alias in the kernel's tables (after proto->map); the start after
+ * ExitBootServices (before proto->finish; no allocation); slot k's stack. */
+EFI_STATUS smp_map_alias(struct boot *b);
+void smp_start_after_exit(struct boot *b);
+uint64_t smp_stack_base(const struct boot *b, unsigned slot);
+/* ACPI tables through the identity map, inside physical [0, hhdm_size). */
+const void *boot_acpi_identity(void *ctx, uint64_t addr, uint64_t len);
+
+void log_banner(struct boot *b);
+
+/* src/uefi/pipe_efi.c: the pipeline's callbacks for this boot (each failing firmware call leaves its
+ * status in b->firmware_status), and a refusal logged as the error line with its EFI status. */
+struct pipe_sink boot_sink(struct boot *b);
+struct pipe_reader boot_kernel_reader(struct boot *b);
+struct place_ops boot_place_ops(struct boot *b);
+EFI_STATUS log_refusal(struct boot *b, const struct decide_diag *diag);
+
+/* Physical address of segment s's first byte, s being one of region's segments. */
+static inline uint64_t boot_segment_phys(const struct boot *b, unsigned region, const struct elf_segment *s)
+{
+    return b->regions[region].phys.addr + (s->vaddr - b->plan.regions[region].vaddr);
+}
+
+/* Lowest physical address of the kernel's regions and the bytes up to the end of the highest. */
+void boot_kernel_phys_range(const struct boot *b, uint64_t *base, uint64_t *size);
+
+/* Pins (src/uefi/pin.c): EFI_SECURITY_VIOLATION with an error line when the loaded bytes do not hash to
+ * the value ember.cfg pins. pin_check_kernel hashes the kernel file from the headers and segments
+ * in memory, reading only the bytes ember did not load; without kernel_sha256= it does nothing. */
+EFI_STATUS pin_check_kernel(struct boot *b);
+/* Feeds the kernel file's bytes, in order, to consume: the headers and segments from memory (as
+ * loaded, before any relocation), only the rest read from the still-open file. */
+EFI_STATUS boot_walk_kernel_file(struct boot *b, void (*consume)(void *ctx, const void *data, uint64_t len),
+                                 void *ctx);
+EFI_STATUS pin_check_bytes(const char *what, const void *data, uint64_t len, const uint8_t want[32]);
+
+/* Page-table pages for b->space (struct pg_allocator over b->tables). */
+struct pg_allocator table_pool_allocator(struct table_pool *pool);
+/* Gives unused pages of the newest batch back to the firmware (before the final memory map). */
+void table_pool_trim(struct table_pool *pool);
+
+/* EFI status for a paging error, after logging what failed. */
+EFI_STATUS paging_failure(enum pg_error err, const char *what, uint64_t virt);
+
+#endif

@@ -1,0 +1,47 @@
+/* Firmware access used by the loader: status names and tracked allocations with one cleanup path. */
+#ifndef EMBER_EFI_H
+#define EMBER_EFI_H
+
+#include <efi.h>
+#include <efilib.h>
+
+#include "core/types.h"
+
+/* ember does not link gnu-efi's libefi (its Print and device-path code would double the binary):
+ * these are the few pieces of it ember needs. efi_init sets ST and BS (declared by efilib.h). */
+void efi_init(EFI_SYSTEM_TABLE *system_table);
+bool efi_guid_equal(const EFI_GUID *a, const EFI_GUID *b);
+extern EFI_GUID efi_loaded_image_guid, efi_simple_fs_guid, efi_file_info_guid, efi_gop_guid,
+    efi_serial_io_guid, efi_acpi20_guid, efi_acpi10_guid, efi_smbios3_guid, efi_smbios_guid;
+
+/* "EFI_NOT_FOUND" etc.; unknown values give "EFI_STATUS(unknown)". */
+const char *efi_status_name(EFI_STATUS status);
+
+/* Every allocation ember makes goes through these, so that a failed boot can free everything
+ * (mem_release_all) and a test build can fail the Nth allocation (mem_fail_at). Failures are
+ * logged here with the status name, except AllocateAddress: its caller falls back and says so. */
+EFI_STATUS mem_alloc_pages(EFI_ALLOCATE_TYPE how, UINT32 type, UINTN pages, EFI_PHYSICAL_ADDRESS *addr);
+/* AllocateAnyPages with addr % align == offset % align (align a power of two >= 4 KiB), so that a
+ * segment can use large pages; the slack around it is given back at once. */
+EFI_STATUS mem_alloc_pages_aligned(UINT32 type, UINTN pages, UINT64 align, UINT64 offset,
+                                   EFI_PHYSICAL_ADDRESS *addr);
+/* Gives back pages [keep, pages) of an allocation of `pages` pages at addr. */
+EFI_STATUS mem_shrink_pages(EFI_PHYSICAL_ADDRESS addr, UINTN pages, UINTN keep);
+EFI_STATUS mem_free_pages(EFI_PHYSICAL_ADDRESS addr, UINTN pages);
+EFI_STATUS mem_alloc_pool(UINTN size, void **buffer);
+/* The current UEFI memory map in a pool buffer of *size bytes (descriptors *desc_size apart), which
+ * the caller frees with mem_free_pool. On failure *map is NULL and nothing stays allocated. */
+EFI_STATUS mem_get_map(void **map, UINTN *size, UINTN *desc_size);
+void mem_free_pool(void *buffer);
+
+/* Frees every page and pool allocation still recorded, newest first (the failure path). */
+void mem_release_all(void);
+/* Forgets every record without freeing: after ExitBootServices the memory belongs to the kernel. */
+void mem_forget_all(void);
+/* Test knob: the Nth allocation of this boot (1-based, pages or pool, counted from efi_main) fails
+ * with EFI_OUT_OF_RESOURCES. 0 disables. */
+void mem_fail_at(unsigned n);
+/* Number of allocations attempted so far (for tests and logs). */
+unsigned mem_allocation_count(void);
+
+#endif

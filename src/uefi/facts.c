@@ -1,0 +1,188 @@
+/* Firmware facts every protocol hands over (framebuffer, ACPI, SMBIOS, TSC, direct-map size), the
+ * kernel stack, and the buffers for the final memory map. Protocol-free: src/proto/ turns these into
+ * a protocol's handoff structures. */
+#include "uefi/boot.h"
+#include "core/fbgeom.h"
+#include "uefi/log.h"
+#include "core/memmap.h"
+
+/* Extra descriptors the map may gain between now and ExitBootServices (stack, modules, tables,
+ * firmware-internal allocations). The final map must fit without allocating again. */
+#define MAP_SLACK_DESCRIPTORS 64
+
+static void *find_config_table(EFI_GUID *guid)
+{
+    for (UINTN i = 0; i < ST->NumberOfTableEntries; i++)
+        if (efi_guid_equal(&ST->ConfigurationTable[i].VendorGuid, guid))
+            return ST->ConfigurationTable[i].VendorTable;
+    return NULL;
+}
+
+static void gather_firmware_tables(struct firmware_facts *f)
+{
+    void *rsdp = find_config_table(&efi_acpi20_guid);
+
+    f->acpi_revision = rsdp != NULL ? 2 : 0;
+    if (rsdp == NULL)
+        rsdp = find_config_table(&efi_acpi10_guid);
+    f->acpi_rsdp = (uint64_t)(uintptr_t)rsdp;
+    f->smbios3_entry = (uint64_t)(uintptr_t)find_config_table(&efi_smbios3_guid);
+    f->smbios2_entry = (uint64_t)(uintptr_t)find_config_table(&efi_smbios_guid);
+    f->efi_system_table = (uint64_t)(uintptr_t)ST;
+    if (rsdp == NULL)
+        log_warn("no ACPI RSDP in the configuration table");
+}
+
+/* Seconds since 1970-01-01 00:00 UTC from the firmware clock, 0 when it cannot be read. */
+static uint64_t boot_time_unix(void)
+{
+    EFI_TIME t;
+    static const uint16_t days_before_month[] = { 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334 };
+
+    if (EFI_ERROR(uefi_call_wrapper(ST->RuntimeServices->GetTime, 2, &t, NULL)) || t.Year < 1970 ||
+        t.Month < 1 || t.Month > 12)
+        return 0;
+    uint64_t years = t.Year - 1970, leaps = (t.Year - 1969) / 4 - (t.Year - 1901) / 100 + (t.Year - 1601) / 400;
+    bool leap_now = (t.Year % 4 == 0 && t.Year % 100 != 0) || t.Year % 400 == 0;
+    uint64_t days = years * 365 + leaps + days_before_month[t.Month - 1] + (leap_now && t.Month > 2) + t.Day - 1;
+    int64_t secs = (int64_t)(days * 86400 + t.Hour * 3600u + t.Minute * 60u + t.Second);
+    if (t.TimeZone != EFI_UNSPECIFIED_TIMEZONE) /* local = UTC - TimeZone minutes */
+        secs += (int64_t)t.TimeZone * 60;
+    return secs > 0 ? (uint64_t)secs : 0;
+}
+
+/* The GOP fields fbgeom needs, as plain numbers. */
+static struct gop_mode gop_mode_of(const EFI_GRAPHICS_OUTPUT_PROTOCOL_MODE *gm)
+{
+    const EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = gm->Info;
+
+    return (struct gop_mode){
+        .pixel_format = (uint32_t)info->PixelFormat,
+        .red_mask = info->PixelInformation.RedMask,
+        .green_mask = info->PixelInformation.GreenMask,
+        .blue_mask = info->PixelInformation.BlueMask,
+        .reserved_mask = info->PixelInformation.ReservedMask,
+        .horizontal_resolution = info->HorizontalResolution,
+        .vertical_resolution = info->VerticalResolution,
+        .pixels_per_scan_line = info->PixelsPerScanLine,
+        .frame_buffer_base = gm->FrameBufferBase,
+        .frame_buffer_size = gm->FrameBufferSize,
+    };
+}
+
+/* Describes the GOP's current mode in *fb, or leaves it zero ("no framebuffer") and logs why when
+ * there is no GOP or fbgeom cannot describe the mode. */
+static void gather_framebuffer(struct ember_framebuffer *fb)
+{
+    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
+    EFI_STATUS status = uefi_call_wrapper(BS->LocateProtocol, 3, &efi_gop_guid, NULL, (void **)&gop);
+    struct gop_mode mode;
+    const char *why = NULL;
+
+    if (EFI_ERROR(status)) {
+        log_info("no linear framebuffer (GOP: %s)", efi_status_name(status));
+        return;
+    }
+    if (gop == NULL || gop->Mode == NULL || gop->Mode->Info == NULL) {
+        log_info("no linear framebuffer: GOP has no current mode");
+        return;
+    }
+    mode = gop_mode_of(gop->Mode);
+    if (!fbgeom_from_gop(&mode, fb, &why)) {
+        log_info("no linear framebuffer: %s (GOP mode %ux%u, %u pixels per scanline, pixel format %u)", why,
+                 mode.horizontal_resolution, mode.vertical_resolution, mode.pixels_per_scan_line,
+                 mode.pixel_format);
+        return;
+    }
+    log_info("framebuffer %ux%u pitch %u bpp %u at 0x%llx", fb->width, fb->height, fb->pitch, fb->bpp,
+             (unsigned long long)fb->base);
+}
+
+/* Allocates the normalised-map array + raw-map buffer as one block (type reclaimable), sized from
+ * the current map plus slack. Also learns the highest physical address. */
+static EFI_STATUS allocate_map_buffers(struct boot *b, uint64_t *highest)
+{
+    UINTN size = 0, key, desc_size = 0;
+    UINT32 version;
+    EFI_PHYSICAL_ADDRESS block;
+    EFI_STATUS status = uefi_call_wrapper(BS->GetMemoryMap, 5, &size, NULL, &key, &desc_size, &version);
+
+    if (status != EFI_BUFFER_TOO_SMALL || desc_size == 0) {
+        log_error("GetMemoryMap (size query) failed: %s", efi_status_name(status));
+        return EFI_ERROR(status) ? status : EFI_LOAD_ERROR;
+    }
+    b->efi_map_capacity = size + MAP_SLACK_DESCRIPTORS * desc_size;
+    b->memmap_capacity = MEMMAP_OUT_SLOTS(b->efi_map_capacity / desc_size);
+    UINTN total = b->memmap_capacity * sizeof(struct ember_memmap_entry) + b->efi_map_capacity;
+    UINTN pages = (total + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
+    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, pages, &block);
+    if (EFI_ERROR(status))
+        return status;
+    b->memmap = (struct ember_memmap_entry *)(uintptr_t)block;
+    b->efi_map = (uint8_t *)b->memmap + b->memmap_capacity * sizeof(struct ember_memmap_entry);
+
+    /* the current map, only to size the direct map: physical memory does not grow */
+    UINTN now = b->efi_map_capacity;
+    status = uefi_call_wrapper(BS->GetMemoryMap, 5, &now, b->efi_map, &key, &desc_size, &version);
+    if (EFI_ERROR(status)) {
+        log_error("GetMemoryMap failed: %s", efi_status_name(status));
+        return status;
+    }
+    *highest = memmap_highest_address(b->efi_map, now, desc_size);
+    return EFI_SUCCESS;
+}
+
+#define CALIBRATION_US 2000 /* a 2 ms Stall: every boot pays it when CPUID has no TSC leaf */
+
+/* TSC ticks per second: CPUID when it says, else measured against the firmware's Stall. */
+static uint64_t calibrate_tsc(void)
+{
+    uint64_t hz = arch_tsc_hz_from_cpuid(), start;
+
+    if (hz != 0)
+        return hz;
+    start = arch_timestamp();
+    uefi_call_wrapper(BS->Stall, 1, CALIBRATION_US);
+    return (arch_timestamp() - start) * (1000000 / CALIBRATION_US);
+}
+
+void boot_kernel_phys_range(const struct boot *b, uint64_t *base, uint64_t *size)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (unsigned i = 0; i < b->plan.region_count; i++) {
+        uint64_t start = b->regions[i].phys.addr, end = start + b->regions[i].pages * PAGE_SIZE_4K;
+        lo = start < lo ? start : lo;
+        hi = end > hi ? end : hi;
+    }
+    *base = lo;
+    *size = hi - lo;
+}
+
+EFI_STATUS stage_gather_facts(struct boot *b)
+{
+    uint64_t highest = 0;
+    EFI_STATUS status = allocate_map_buffers(b, &highest);
+
+    if (EFI_ERROR(status))
+        return status;
+    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, (UINTN)(b->stack_size / PAGE_SIZE_4K),
+                             &b->stack);
+    if (EFI_ERROR(status))
+        return status;
+    gather_framebuffer(&b->facts.framebuffer);
+    gather_firmware_tables(&b->facts);
+    b->facts.boot_time = boot_time_unix();
+    b->hhdm_offset = EMBER_HHDM_OFFSET;
+    b->hhdm_page_size = b->cpu.pages_1g ? PAGE_SIZE_1G : PAGE_SIZE_2M;
+    if (highest > EMBER_HHDM_MAX_SIZE) {
+        log_warn("physical memory reaches 0x%llx: the direct map covers only the first 0x%llx bytes",
+                 (unsigned long long)highest, EMBER_HHDM_MAX_SIZE);
+        highest = EMBER_HHDM_MAX_SIZE;
+    }
+    align_up_checked(highest, b->hhdm_page_size, &b->hhdm_size);
+    b->facts.tsc_hz = calibrate_tsc();
+    log_info("stack 0x%llx (%llu KiB), RSDP 0x%llx (ACPI %s)", (unsigned long long)b->stack,
+             (unsigned long long)(b->stack_size / KIB), (unsigned long long)b->facts.acpi_rsdp,
+             b->facts.acpi_revision == 2 ? "2.0+" : "1.0");
+    return EFI_SUCCESS;
+}
