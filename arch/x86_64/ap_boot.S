@@ -1,4 +1,4 @@
-/* Application-processor start-up (issue 13). Copied to the start of a page below 1 MiB whose page
+/* Application-processor start-up. Copied to the start of a page below 1 MiB whose page
  * number is the STARTUP IPI vector, so the AP begins here in real mode at CS:IP = vector<<8:0.
  * Real mode -> 32-bit protected mode -> long mode on temporary tables (arch AB_TEMP_CR3) that map
  * this page at its physical address and at AB_ALIAS; from the alias: the kernel's CR3, the BSP's

@@ -50,7 +50,7 @@ void arch_invlpg(void *ctx, virt_addr_t addr);
  * caches (SDM Vol. 3A 4.10.4.1). Global entries survive; ember sets no G bit itself. */
 void arch_flush_all(void *ctx);
 
-/* The seed's fix for the firmware's read-only PML4: copy it into a page from `alloc`, load CR3 with
+/* The way past the firmware's read-only PML4: copy it into a page from `alloc`, load CR3 with
  * the copy. The firmware's tables are never written afterwards (copy-on-write below the root).
  * fw_root receives the firmware's CR3 so a failed boot can restore it. */
 enum pg_error set_lv4_writable(struct address_space *as, const struct pg_allocator *alloc, bool nx,

@@ -1,5 +1,6 @@
 /* x86-64 4-level page tables: entry constructors, and map/protect/unmap/translate over a copy-on-write walk. */
 #include "arch/x86_64/paging.h"
+#include "core/bytes.h"
 
 /* Table levels, named after the entry they hold: LV4 = PML4E .. LV1 = PTE. */
 enum { LV1 = 1, LV2, LV3, LV4 };
@@ -24,7 +25,12 @@ static unsigned index_of(virt_addr_t va, int level)
  * Bit 7 of a PML4E is reserved, never PS. */
 static bool is_leaf(uint64_t entry, int level)
 {
-    return level == LV1 || ((level == LV2 || level == LV3) && (entry & PTE_PS));
+    switch (level) {
+    case LV1: return true;
+    case LV2: return ((pde_t){ .raw = entry }).table.ps;
+    case LV3: return ((pdpte_t){ .raw = entry }).table.ps;
+    default: return false;
+    }
 }
 
 /* The table page at physical address table, through the address space's hook. */
@@ -54,69 +60,73 @@ static enum pg_error alloc_table(const struct address_space *as, phys_addr_t *pa
     return PG_OK;
 }
 
-/* PAT index bits for attr's memory type: write-combining is entry 5 = PAT | PWT (the PAT bit is
- * bit 7 in a PTE, bit 12 in a large page: pat_bit); everything else is entry 0 (write-back). */
-static uint64_t cache_bits(enum page_attr attr, uint64_t pat_bit)
+/* attr's access rights. XD only when nx (EFER.NXE: the bit is reserved otherwise). */
+static bool attr_writable(enum page_attr attr)
 {
-    return attr == PAGE_WRITE_EXECUTE_WC ? pat_bit | PTE_PWT : 0;
+    return attr == PAGE_READ_WRITE || attr == PAGE_WRITE_EXECUTE || attr == PAGE_WRITE_EXECUTE_WC;
 }
 
+static bool attr_no_execute(enum page_attr attr, bool nx)
+{
+    return nx && (attr == PAGE_READ_WRITE || attr == PAGE_READ_ONLY);
+}
+
+/* Write-combining is PAT entry 5 = PAT | PWT (ember's PAT MSR layout); every other attr is entry 0,
+ * write-back. The PAT bit is bit 7 in a PTE and bit 12 in a large page: the fields say which. */
+static bool attr_wc(enum page_attr attr)
+{
+    return attr == PAGE_WRITE_EXECUTE_WC;
+}
+
+/* Table-pointing entries are present and writable, never US, XD or G: permissions live in the
+ * leaves (an intermediate entry can only take rights away). */
 pml4e_t pml4e_new_map_table(phys_addr_t table)
 {
-    return (pml4e_t){ .raw = PTE_P | PTE_RW | (table.addr & PTE_ADDR_MASK) };
+    return (pml4e_t){ .bits = { .present = 1, .rw = 1, .phys = table.addr >> PT_SHIFT } };
 }
 
 pdpte_t pdpte_new_map_table(phys_addr_t table)
 {
-    return (pdpte_t){ .raw = PTE_P | PTE_RW | (table.addr & PTE_ADDR_MASK) };
-}
-
-pdpte_t pdpte_new_map_page(phys_addr_t page_1g, enum page_attr attr, bool nx)
-{
-    return (pdpte_t){ .raw = pg_attr_bits(attr, nx) | cache_bits(attr, PTE_PAT_LARGE) | PTE_PS |
-                             (page_1g.addr & PTE_ADDR_MASK_1G) };
+    return (pdpte_t){ .table = { .present = 1, .rw = 1, .phys = table.addr >> PT_SHIFT } };
 }
 
 pde_t pde_new_map_table(phys_addr_t table)
 {
-    return (pde_t){ .raw = PTE_P | PTE_RW | (table.addr & PTE_ADDR_MASK) };
+    return (pde_t){ .table = { .present = 1, .rw = 1, .phys = table.addr >> PT_SHIFT } };
+}
+
+pdpte_t pdpte_new_map_page(phys_addr_t page_1g, enum page_attr attr, bool nx)
+{
+    return (pdpte_t){ .page = { .present = 1, .rw = attr_writable(attr), .xd = attr_no_execute(attr, nx),
+                                .pwt = attr_wc(attr), .pat = attr_wc(attr), .ps = 1,
+                                .phys = page_1g.addr >> PDPT_SHIFT } };
 }
 
 pde_t pde_new_map_page(phys_addr_t page_2m, enum page_attr attr, bool nx)
 {
-    return (pde_t){ .raw = pg_attr_bits(attr, nx) | cache_bits(attr, PTE_PAT_LARGE) | PTE_PS |
-                           (page_2m.addr & PTE_ADDR_MASK_2M) };
+    return (pde_t){ .page = { .present = 1, .rw = attr_writable(attr), .xd = attr_no_execute(attr, nx),
+                              .pwt = attr_wc(attr), .pat = attr_wc(attr), .ps = 1,
+                              .phys = page_2m.addr >> PD_SHIFT } };
 }
 
 pte_t pte_new_map_page(phys_addr_t page_4k, enum page_attr attr, bool nx)
 {
-    return (pte_t){ .raw = pg_attr_bits(attr, nx) | cache_bits(attr, PTE_PAT_4K) | (page_4k.addr & PTE_ADDR_MASK) };
+    return (pte_t){ .bits = { .present = 1, .rw = attr_writable(attr), .xd = attr_no_execute(attr, nx),
+                              .pwt = attr_wc(attr), .pat = attr_wc(attr), .phys = page_4k.addr >> PT_SHIFT } };
 }
 
-/* Present + the RW/XD bits for attr. XD only when nx (it is reserved otherwise); never G or US. */
+/* Present + the RW/XD bits for attr, as a mask for rewriting a leaf of any level in place. */
 uint64_t pg_attr_bits(enum page_attr attr, bool nx)
 {
-    uint64_t xd = nx ? PTE_XD : 0;
-
-    switch (attr) {
-    case PAGE_READ_WRITE:
-        return PTE_P | PTE_RW | xd;
-    case PAGE_EXECUTABLE:
-        return PTE_P;
-    case PAGE_WRITE_EXECUTE:
-    case PAGE_WRITE_EXECUTE_WC:
-        return PTE_P | PTE_RW;
-    case PAGE_READ_ONLY:
-    default:
-        return PTE_P | xd;
-    }
+    return pte_new_map_page(phys(0), attr, nx).raw & (PTE_P | PTE_RW | PTE_XD);
 }
 
 /* The page_attr a leaf's RW/XD bits stand for. Without nx, XD is never set, so !RW reads as
  * executable and RW as read-write. */
 static enum page_attr decode_attr(uint64_t leaf, bool nx)
 {
-    bool rw = leaf & PTE_RW, xd = leaf & PTE_XD;
+    pte_t rights = { .raw = leaf }; /* RW and XD sit at the same bits at every level */
+    bool rw = rights.bits.rw, xd = rights.bits.xd;
 
     if (!nx)
         return rw ? PAGE_READ_WRITE : PAGE_EXECUTABLE;
@@ -136,15 +146,6 @@ const char *pg_error_name(enum pg_error err)
     case PG_ALREADY_MAPPED: return "already-mapped";
     }
     return "unknown";
-}
-
-/* Canonical for 48-bit virtual addresses: bits 63..47 are all equal. */
-bool pg_is_canonical(virt_addr_t va)
-{
-    enum { VA_BITS = 48 };
-    uint64_t top = va.addr >> (VA_BITS - 1);
-
-    return top == 0 || top == (~0ULL >> (VA_BITS - 1));
 }
 
 /* The entry linking a fresh table from a level entry: P|RW, no US, XD or G. */
@@ -211,10 +212,11 @@ static enum pg_error split(const struct address_space *as, uint64_t *slot, int l
     phys_addr_t page;
     uint64_t *table;
 
-    if (level == LV2) {
-        attrs &= ~(PTE_PS | PTE_PAT_LARGE);
-        if (large & PTE_PAT_LARGE)
-            attrs |= PTE_PAT_4K;
+    if (level == LV2) { /* bit 7 of a PTE is PAT where the PDE had PS; bit 12 is address */
+        pte_t small = { .raw = large & ~PTE_ADDR_MASK };
+
+        small.bits.pat = ((pde_t){ .raw = large }).page.pat;
+        attrs = small.raw;
     }
     if (alloc_table(as, &page, &table) != PG_OK)
         return PG_NO_MEMORY;
@@ -239,7 +241,7 @@ static enum pg_error walk(const struct address_space *as, virt_addr_t va, int le
 {
     uint64_t *table;
 
-    if (!pg_is_canonical(va))
+    if (!is_canonical(va.addr))
         return PG_NOT_CANONICAL;
     table = table_ptr(as, as->root.addr);
     for (int lvl = LV4; lvl > level; lvl--) {
@@ -323,7 +325,7 @@ static enum pg_error map_page(const struct address_space *as, virt_addr_t va, ph
     bool remap, repointed = false;
     enum pg_error err;
 
-    if (!pg_is_canonical(va))
+    if (!is_canonical(va.addr))
         return PG_NOT_CANONICAL;
     if (!is_aligned(va.addr, level_size(level)) || (pa.addr & ~leaf_addr_mask[level]) != 0)
         return PG_UNALIGNED;

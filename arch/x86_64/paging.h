@@ -166,6 +166,4 @@ enum pg_error pg_translate(const struct address_space *as, virt_addr_t virt, str
 /* Leaf bits for attr at a level: the single place page_attr becomes RW/XD bits. */
 uint64_t pg_attr_bits(enum page_attr attr, bool nx);
 
-bool pg_is_canonical(virt_addr_t virt);
-
 #endif

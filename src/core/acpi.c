@@ -1,6 +1,7 @@
 /* Pure ACPI: checks the RSDP, walks the XSDT/RSDT to a table and parses the MADT, via a map callback. */
 #include "core/acpi.h"
 
+#include "core/bytes.h"
 #include "core/fmt.h"
 #include "core/types.h"
 
@@ -95,19 +96,17 @@ __attribute__((format(printf, 4, 5)))
 static enum acpi_error fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
                             const char *details, ...)
 {
+    char prefix[48];
     va_list ap;
-    size_t n;
 
     if (diag == NULL)
         return err;
     diag->code = err;
     diag->address = address;
-    n = fmt_format(diag->message, sizeof diag->message, "%s: ", acpi_error_name(err));
-    if (n < sizeof diag->message) {
-        va_start(ap, details);
-        fmt_vformat(diag->message + n, sizeof diag->message - n, details, ap);
-        va_end(ap);
-    }
+    fmt_format(prefix, sizeof prefix, "%s: ", acpi_error_name(err));
+    va_start(ap, details);
+    fmt_vdiag(diag->message, sizeof diag->message, prefix, details, ap);
+    va_end(ap);
     return err;
 }
 
@@ -120,16 +119,6 @@ static enum acpi_error succeed(struct acpi_diag *diag)
         diag->message[0] = '\0';
     }
     return ACPI_OK;
-}
-
-/* Little-endian unsigned value of `bytes` (1..8) bytes at p; tables may be unaligned. */
-static uint64_t load_le(const uint8_t *p, unsigned bytes)
-{
-    uint64_t v = 0;
-
-    while (bytes-- > 0)
-        v = v << 8 | p[bytes];
-    return v;
 }
 
 /* Sum of len bytes at p, modulo 256: 0 for a valid ACPI checksum. */
@@ -201,7 +190,7 @@ static enum acpi_error read_table(const struct acpi_access *io, uint64_t addr, c
     if (want_sig != NULL && !same_bytes(p, want_sig, ACPI_SIGNATURE_LEN))
         return fail(diag, sig_err, addr, "%s at 0x%llx has signature '%s', want '%s'", role,
                     (unsigned long long)addr, sig, want_sig);
-    len = (uint32_t)load_le(p + SDT_OFF_LENGTH, 4);
+    len = (uint32_t)le_load(p + SDT_OFF_LENGTH, 4);
     if (len < ACPI_TABLE_HEADER_LENGTH || len > ACPI_MAX_TABLE_LENGTH
         || __builtin_add_overflow(addr, (uint64_t)len - 1, &last))
         return fail(diag, ACPI_ERR_TABLE_LENGTH, addr,
@@ -248,12 +237,12 @@ static enum acpi_error read_rsdp(const struct acpi_access *io, uint64_t addr,
                     "RSDP at 0x%llx: first %u bytes sum to 0x%x, want 0", (unsigned long long)addr,
                     RSDP_V1_LENGTH, sum_bytes(p, RSDP_V1_LENGTH));
     revision = p[RSDP_OFF_REVISION];
-    *root = (struct root_ref){ load_le(p + RSDP_OFF_RSDT, 4), RSDT_ENTRY_SIZE, "RSDT" };
+    *root = (struct root_ref){ le_load(p + RSDP_OFF_RSDT, 4), RSDT_ENTRY_SIZE, "RSDT" };
     if (revision >= RSDP_REVISION_V2) {
         err = map_range(io, addr, RSDP_V2_MIN_LENGTH, "RSDP", &p, diag);
         if (err != ACPI_OK)
             return err;
-        len = (uint32_t)load_le(p + RSDP_OFF_LENGTH, 4);
+        len = (uint32_t)le_load(p + RSDP_OFF_LENGTH, 4);
         if (len < RSDP_V2_MIN_LENGTH || len > ACPI_MAX_TABLE_LENGTH)
             return fail(diag, ACPI_ERR_RSDP_LENGTH, addr,
                         "RSDP at 0x%llx (revision %u) has length %u, want %u..%llu",
@@ -266,8 +255,8 @@ static enum acpi_error read_rsdp(const struct acpi_access *io, uint64_t addr,
             return fail(diag, ACPI_ERR_RSDP_EXT_CHECKSUM, addr,
                         "RSDP at 0x%llx: its %u bytes sum to 0x%x, want 0",
                         (unsigned long long)addr, len, sum_bytes(p, len));
-        if (load_le(p + RSDP_OFF_XSDT, 8) != 0)
-            *root = (struct root_ref){ load_le(p + RSDP_OFF_XSDT, 8), XSDT_ENTRY_SIZE, "XSDT" };
+        if (le_load(p + RSDP_OFF_XSDT, 8) != 0)
+            *root = (struct root_ref){ le_load(p + RSDP_OFF_XSDT, 8), XSDT_ENTRY_SIZE, "XSDT" };
     }
     if (root->addr == 0)
         return fail(diag, ACPI_ERR_NO_ROOT_TABLE, addr,
@@ -301,7 +290,7 @@ enum acpi_error acpi_find_table(const struct acpi_access *io, uint64_t rsdp,
                     ACPI_TABLE_HEADER_LENGTH, root.entry_size);
     count = (root_len - ACPI_TABLE_HEADER_LENGTH) / root.entry_size;
     for (i = 0; i < count; i++) {
-        uint64_t addr = load_le(rt + ACPI_TABLE_HEADER_LENGTH + i * root.entry_size,
+        uint64_t addr = le_load(rt + ACPI_TABLE_HEADER_LENGTH + i * root.entry_size,
                                 root.entry_size);
         if (addr == 0)
             continue;
@@ -361,12 +350,12 @@ static enum acpi_error store_entry(const uint8_t *e, uint64_t at, uint32_t offse
     switch (e[0]) {
     case MADT_TYPE_LOCAL_APIC:
         add_cpu(out, MADT_TYPE_LOCAL_APIC, e[LAPIC_OFF_ID], e[LAPIC_OFF_UID],
-                (uint32_t)load_le(e + LAPIC_OFF_FLAGS, 4));
+                (uint32_t)le_load(e + LAPIC_OFF_FLAGS, 4));
         break;
     case MADT_TYPE_LOCAL_X2APIC:
-        add_cpu(out, MADT_TYPE_LOCAL_X2APIC, (uint32_t)load_le(e + X2APIC_OFF_ID, 4),
-                (uint32_t)load_le(e + X2APIC_OFF_UID, 4),
-                (uint32_t)load_le(e + X2APIC_OFF_FLAGS, 4));
+        add_cpu(out, MADT_TYPE_LOCAL_X2APIC, (uint32_t)le_load(e + X2APIC_OFF_ID, 4),
+                (uint32_t)le_load(e + X2APIC_OFF_UID, 4),
+                (uint32_t)le_load(e + X2APIC_OFF_FLAGS, 4));
         break;
     case MADT_TYPE_IO_APIC:
         if (out->ioapic_count == MADT_MAX_IOAPICS) {
@@ -374,8 +363,8 @@ static enum acpi_error store_entry(const uint8_t *e, uint64_t at, uint32_t offse
             break;
         }
         out->ioapics[out->ioapic_count++] = (struct madt_ioapic){
-            e[IOAPIC_OFF_ID], (uint32_t)load_le(e + IOAPIC_OFF_ADDRESS, 4),
-            (uint32_t)load_le(e + IOAPIC_OFF_GSI_BASE, 4) };
+            e[IOAPIC_OFF_ID], (uint32_t)le_load(e + IOAPIC_OFF_ADDRESS, 4),
+            (uint32_t)le_load(e + IOAPIC_OFF_GSI_BASE, 4) };
         break;
     case MADT_TYPE_SOURCE_OVERRIDE:
         if (out->override_count == MADT_MAX_OVERRIDES) {
@@ -383,15 +372,15 @@ static enum acpi_error store_entry(const uint8_t *e, uint64_t at, uint32_t offse
             break;
         }
         out->overrides[out->override_count++] = (struct madt_override){
-            e[ISO_OFF_BUS], e[ISO_OFF_SOURCE], (uint32_t)load_le(e + ISO_OFF_GSI, 4),
-            (uint16_t)load_le(e + ISO_OFF_FLAGS, 2) };
+            e[ISO_OFF_BUS], e[ISO_OFF_SOURCE], (uint32_t)le_load(e + ISO_OFF_GSI, 4),
+            (uint16_t)le_load(e + ISO_OFF_FLAGS, 2) };
         break;
     case MADT_TYPE_LAPIC_ADDRESS_OVERRIDE:
         if (out->lapic_address_overridden)
             return fail(diag, ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE, at,
                         "MADT entry at offset %u (0x%llx) is a second Local APIC Address "
                         "Override; the spec allows one", offset, (unsigned long long)at);
-        out->lapic_address = load_le(e + LAPIC_OVERRIDE_OFF_ADDRESS, 8);
+        out->lapic_address = le_load(e + LAPIC_OVERRIDE_OFF_ADDRESS, 8);
         out->lapic_address_overridden = true;
         break;
     }
@@ -453,8 +442,8 @@ enum acpi_error acpi_parse_madt(const struct acpi_access *io, uint64_t madt, uin
         return fail(diag, ACPI_ERR_MADT_LENGTH, madt,
                     "MADT at 0x%llx has length %u, want %u and at least %u",
                     (unsigned long long)madt, len, length, MADT_ENTRIES_OFFSET);
-    out->lapic_address = load_le(t + MADT_OFF_LAPIC_ADDRESS, 4);
-    out->flags = (uint32_t)load_le(t + MADT_OFF_FLAGS, 4);
+    out->lapic_address = le_load(t + MADT_OFF_LAPIC_ADDRESS, 4);
+    out->flags = (uint32_t)le_load(t + MADT_OFF_FLAGS, 4);
     for (offset = MADT_ENTRIES_OFFSET; offset < len; offset += step) {
         err = parse_entry(t, len, madt, offset, out, &step, diag);
         if (err != ACPI_OK)

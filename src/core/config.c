@@ -74,7 +74,7 @@ void config_defaults(struct ember_config *cfg)
         .has_kernel_sha256 = false,
         .fail_alloc_at = 0,
         .test_faults = 0,
-        .protocol = "auto",
+        .protocol = PROTOCOL_AUTO,
     };
     for (i = 0; i < sizeof kernel; i++)
         cfg->kernel[i] = kernel[i];
@@ -87,18 +87,15 @@ static enum config_error fail(struct parser *ps, enum config_error code, const c
     __attribute__((format(printf, 3, 4)));
 static enum config_error fail(struct parser *ps, enum config_error code, const char *fmt, ...)
 {
-    char *msg = ps->diag->message;
-    size_t cap = sizeof ps->diag->message, n;
+    char prefix[32];
     va_list ap;
 
     ps->diag->code = code;
     ps->diag->line = ps->line;
-    n = fmt_format(msg, cap, "ember.cfg:%u: ", ps->line);
-    if (n < cap) {
-        va_start(ap, fmt);
-        fmt_vformat(msg + n, cap - n, fmt, ap);
-        va_end(ap);
-    }
+    fmt_format(prefix, sizeof prefix, "ember.cfg:%u: ", ps->line);
+    va_start(ap, fmt);
+    fmt_vdiag(ps->diag->message, sizeof ps->diag->message, prefix, fmt, ap);
+    va_end(ap);
     return code;
 }
 
@@ -219,6 +216,7 @@ static enum config_error parse_module(struct parser *ps, struct slice v)
 /* The words of the enum-valued keys, in enum order (config_*_name gives them back). */
 static const char *const log_level_words[] = { "error", "warn", "info", "debug" };
 static const char *const serial_words[] = { "auto", "on", "off" };
+static const char *const protocol_words[] = { "auto", "ember", "limine" };
 static const char *const smp_words[] = { "no", "yes", "x2apic" };
 
 const char *config_log_level_name(enum log_level v)
@@ -229,6 +227,11 @@ const char *config_log_level_name(enum log_level v)
 const char *config_serial_name(enum serial_mode v)
 {
     return (unsigned)v < ARRAY_LEN(serial_words) ? serial_words[v] : "unknown";
+}
+
+const char *config_protocol_name(enum config_protocol v)
+{
+    return (unsigned)v < ARRAY_LEN(protocol_words) ? protocol_words[v] : "unknown";
 }
 
 const char *config_smp_name(enum smp_mode v)
@@ -294,15 +297,14 @@ static enum config_error parse_smp(struct parser *ps, struct slice v)
     return CONFIG_OK;
 }
 
-/* protocol = auto | ember | limine: stored as the word, which src/proto/select.c resolves. */
+/* protocol = auto | ember | limine (enum config_protocol order). */
 static enum config_error parse_protocol(struct parser *ps, struct slice v)
 {
-    static const char *const words[] = { "auto", "ember", "limine" };
-    int i = match_word(v, words, (int)ARRAY_LEN(words));
+    int i = match_word(v, protocol_words, (int)ARRAY_LEN(protocol_words));
 
     if (i < 0)
         return bad_value(ps, v, "auto/ember/limine");
-    fmt_format(ps->cfg->protocol, sizeof ps->cfg->protocol, "%s", words[i]);
+    ps->cfg->protocol = (enum config_protocol)i;
     return CONFIG_OK;
 }
 

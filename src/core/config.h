@@ -14,6 +14,7 @@ enum serial_mode { SERIAL_AUTO = 0, SERIAL_ON, SERIAL_OFF };
 /* smp= (ember protocol): start the application processors and park them for the kernel; x2apic
  * also switches every local APIC to x2APIC mode when the CPU has it. */
 enum smp_mode { SMP_NO = 0, SMP_YES, SMP_X2APIC };
+enum config_protocol { PROTOCOL_AUTO = 0, PROTOCOL_EMBER, PROTOCOL_LIMINE };
 
 /* ember.cfg larger than this is refused before parsing. */
 #define CONFIG_FILE_MAX_BYTES (64 * KIB)
@@ -48,8 +49,8 @@ struct ember_config {
     enum log_level log_level;         /* default LOG_INFO */
     bool allow_wx;                    /* default false */
     uint64_t stack_size;              /* bytes, default 64 KiB, 4 KiB multiple, 16 KiB..16 MiB */
-    bool demo_map;                    /* default false: map the seed's 0xFFFFFFFFDEAD0000 demo page */
-    char protocol[8];                 /* "auto" (default), "ember" or "limine" */
+    bool demo_map;                    /* default false: map a demo page at 0xFFFFFFFFDEAD0000 */
+    enum config_protocol protocol;    /* default PROTOCOL_AUTO: chosen from the kernel's marks */
     enum serial_mode serial;          /* default SERIAL_AUTO */
     enum smp_mode smp;                /* default SMP_NO (ember protocol; Limine kernels ask by request) */
     bool has_kernel_sha256;
@@ -76,14 +77,6 @@ struct config_diag {
 
 void config_defaults(struct ember_config *cfg);
 
-/* True when ember.cfg's protocol= is exactly name ("auto", "ember" or "limine"). */
-static inline bool config_protocol_is(const struct ember_config *cfg, const char *name)
-{
-    size_t i = 0;
-    for (; name[i] != '\0' && cfg->protocol[i] == name[i]; i++)
-        ;
-    return name[i] == '\0' && cfg->protocol[i] == '\0';
-}
 
 /* Parses text[0..len) (not NUL-terminated, CRLF or LF, optional UTF-8 BOM) over the defaults
  * already in *cfg. diag may be NULL. On error *cfg may be partly filled; the caller must not use it.
@@ -98,6 +91,7 @@ const char *config_error_name(enum config_error err);
 const char *config_log_level_name(enum log_level v);
 const char *config_serial_name(enum serial_mode v);
 const char *config_smp_name(enum smp_mode v);
+const char *config_protocol_name(enum config_protocol v);
 
 /* The test_fault= name of one enum config_fault bit ("clear-wp"), or "unknown" for 0, several bits
  * or a bit with no fault. Static storage. */

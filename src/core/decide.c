@@ -41,7 +41,7 @@ __attribute__((format(printf, 3, 4))) static bool refuse(struct decide_diag *dia
     diag->rule = rule;
     diag->rule_name = decide_rule_name(rule);
     va_start(ap, fmt);
-    fmt_vformat(diag->message, sizeof diag->message, fmt, ap);
+    fmt_vdiag(diag->message, sizeof diag->message, "", fmt, ap);
     va_end(ap);
     return false;
 }
@@ -69,8 +69,8 @@ void decide_elf_options(const struct ember_config *cfg, struct elf_options *opts
                                   .reserved_base = EMBER_HHDM_OFFSET,
                                   .reserved_size = EMBER_HHDM_MAX_SIZE,
                                   .reserved_name = "ember's direct map",
-                                  .allow_dyn = !config_protocol_is(cfg, "ember"),
-                                  .min_vaddr = config_protocol_is(cfg, "limine") ? LIMINE_KERNEL_MIN_VADDR : 0 };
+                                  .allow_dyn = cfg->protocol != PROTOCOL_EMBER,
+                                  .min_vaddr = cfg->protocol == PROTOCOL_LIMINE ? LIMINE_KERNEL_MIN_VADDR : 0 };
 }
 
 void decide_elf_failure(const char *path, const struct elf_diag *elf, struct decide_diag *diag)
@@ -98,9 +98,9 @@ bool decide_replan_relocatable(const struct ember_config *cfg, const elf64_ehdr_
 enum decide_protocol decide_protocol(const struct ember_config *cfg, bool limine_marks, const char *detect_why,
                                      char *why, size_t cap)
 {
-    if (config_protocol_is(cfg, "limine") || config_protocol_is(cfg, "ember")) {
-        fmt_format(why, cap, "ember.cfg protocol=%s", cfg->protocol);
-        return config_protocol_is(cfg, "limine") ? DECIDE_PROTO_LIMINE : DECIDE_PROTO_EMBER;
+    if (cfg->protocol == PROTOCOL_LIMINE || cfg->protocol == PROTOCOL_EMBER) {
+        fmt_format(why, cap, "ember.cfg protocol=%s", config_protocol_name(cfg->protocol));
+        return cfg->protocol == PROTOCOL_LIMINE ? DECIDE_PROTO_LIMINE : DECIDE_PROTO_EMBER;
     }
     if (limine_marks) {
         fmt_format(why, cap, "auto: %s", detect_why);

@@ -16,7 +16,7 @@
 #define LIMINE_DEFAULT_STACK (64 * KIB)
 #define LIMINE_MAX_STACK (16 * MIB)
 #define DECIDE_MESSAGE_MAX 320
-/* demo_map=yes: the seed's demo page, mapped in ember's tables through the handoff */
+/* demo_map=yes: a demo page at 0xFFFFFFFFDEAD0000, mapped in ember's tables through the handoff */
 #define DECIDE_DEMO_VIRT 0xFFFFFFFFDEAD0000ULL
 
 enum decide_rule {

@@ -1,4 +1,5 @@
 /* Pure ELF64 validation: checks an untrusted kernel image and builds the loader's segment plan. */
+#include "core/bytes.h"
 #include "core/elf.h"
 
 #include "core/fmt.h"
@@ -48,14 +49,13 @@ const char *elf_error_name(enum elf_error err)
 /* Shared with src/core/elf_dyn.c through elf_rules.h. */
 enum elf_error elf_vfail(struct elf_diag *diag, enum elf_error err, const char *details, va_list ap)
 {
-    size_t n;
+    char prefix[48];
 
     if (diag == NULL)
         return err;
     diag->code = err;
-    n = fmt_format(diag->message, sizeof diag->message, "%s: ", elf_error_name(err));
-    if (n < sizeof diag->message)
-        fmt_vformat(diag->message + n, sizeof diag->message - n, details, ap);
+    fmt_format(prefix, sizeof prefix, "%s: ", elf_error_name(err));
+    fmt_vdiag(diag->message, sizeof diag->message, prefix, details, ap);
     return err;
 }
 
@@ -77,12 +77,6 @@ static void copy_bytes(void *dst, const void *src, size_t n)
 
     while (n-- > 0)
         *d++ = *s++;
-}
-
-bool elf_is_canonical(uint64_t addr)
-{
-    uint64_t top = addr >> 47; /* bits 63..47 */
-    return top == 0 || top == 0x1ffff;
 }
 
 bool elf_flags_to_attr(uint32_t flags, bool allow_wx, enum page_attr *attr)
@@ -190,7 +184,7 @@ static enum elf_error check_placement(const elf64_phdr_t *ph, unsigned index, st
 {
     uint64_t end, page_end, phys_end, phys_page_end;
 
-    if (!elf_is_canonical(ph->p_vaddr))
+    if (!is_canonical(ph->p_vaddr))
         return fail(diag, ELF_ERR_NON_CANONICAL, "phdr %u p_vaddr 0x%lx", index, ph->p_vaddr);
     if (__builtin_add_overflow(ph->p_vaddr, ph->p_memsz, &end) ||
         !align_up_checked(end, PAGE_SIZE_4K, &page_end))

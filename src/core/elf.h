@@ -176,7 +176,5 @@ const char *elf_error_name(enum elf_error err);
 /* PF_R/PF_W/PF_X -> page_attr. Returns false for W+X unless allow_wx. */
 bool elf_flags_to_attr(uint32_t flags, bool allow_wx, enum page_attr *attr);
 
-/* True when addr is canonical for 48-bit virtual addresses (bits 63..47 all equal). */
-bool elf_is_canonical(uint64_t addr);
 
 #endif

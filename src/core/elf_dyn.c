@@ -1,4 +1,5 @@
 /* ELF plan rules for relocatable (ET_DYN) kernels and the minimum-address floor (Limine protocol). */
+#include "core/bytes.h"
 #include "core/elf.h"
 
 #include "core/types.h"
@@ -78,7 +79,7 @@ static enum elf_error choose_slide(const struct elf_plan *plan, uint64_t min_vad
                     "sliding [0x%lx, 0x%lx) up to 0x%lx in steps of 0x%lx wraps 2^64",
                     plan->vaddr_min, plan->vaddr_end, min_vaddr, granule);
     lo = plan->vaddr_min + s;
-    if (!elf_is_canonical(lo) || ((lo ^ (end - 1)) >> 47) != 0)
+    if (!is_canonical(lo) || ((lo ^ (end - 1)) >> 47) != 0)
         return fail(diag, ELF_ERR_SLIDE_OUT_OF_RANGE,
                     "slide 0x%lx puts [0x%lx, 0x%lx) at [0x%lx, 0x%lx): not in one canonical "
                     "half", s, plan->vaddr_min, plan->vaddr_end, lo, end);

@@ -19,17 +19,23 @@ static bool refuse(const char **why, const char *reason)
     return false;
 }
 
-/* Sets fb's format, bpp and masks for an 8-bit-per-colour format whose red and blue bytes are at
- * red and blue (green is always byte 1, reserved byte 3). Returns the bytes per pixel. */
-static unsigned layout_8bpc(struct ember_framebuffer *fb, uint32_t format, uint32_t red, uint32_t blue)
+/* Sets fb's format, its bpp (bytes whole bytes) and its four masks; returns bytes. */
+static unsigned set_layout(struct ember_framebuffer *fb, uint32_t format, unsigned bytes, const uint32_t mask[4])
 {
     fb->pixel_format = format;
-    fb->bpp = BYTES_PER_PIXEL_8BPC * BITS_PER_BYTE;
-    fb->red_mask = red;
-    fb->green_mask = MASK_BYTE1;
-    fb->blue_mask = blue;
-    fb->reserved_mask = MASK_BYTE3;
-    return BYTES_PER_PIXEL_8BPC;
+    fb->bpp = bytes * BITS_PER_BYTE;
+    fb->red_mask = mask[0];
+    fb->green_mask = mask[1];
+    fb->blue_mask = mask[2];
+    fb->reserved_mask = mask[3];
+    return bytes;
+}
+
+/* An 8-bit-per-colour format whose red and blue bytes are at red and blue (green is always byte 1,
+ * reserved byte 3). */
+static unsigned layout_8bpc(struct ember_framebuffer *fb, uint32_t format, uint32_t red, uint32_t blue)
+{
+    return set_layout(fb, format, BYTES_PER_PIXEL_8BPC, (const uint32_t[4]){ red, MASK_BYTE1, blue, MASK_BYTE3 });
 }
 
 /* Sets fb's format, bpp and masks from a bit-mask mode: the masks as given, bpp the number of bits
@@ -46,13 +52,7 @@ static unsigned layout_bitmask(const struct gop_mode *mode, struct ember_framebu
         return refuse(why, "bit-mask mode has overlapping masks");
     bits = BITS_PER_MASK - (unsigned)__builtin_clz(r | g | b | x);
     bytes = (bits + BITS_PER_BYTE - 1) / BITS_PER_BYTE;
-    fb->pixel_format = EMBER_PIXEL_BITMASK;
-    fb->bpp = bytes * BITS_PER_BYTE;
-    fb->red_mask = r;
-    fb->green_mask = g;
-    fb->blue_mask = b;
-    fb->reserved_mask = x;
-    return bytes;
+    return set_layout(fb, EMBER_PIXEL_BITMASK, bytes, (const uint32_t[4]){ r, g, b, x });
 }
 
 /* Sets fb's format, bpp and masks for mode's pixel format. Returns the bytes per pixel, or 0 with

@@ -194,3 +194,11 @@ size_t fmt_format(char *buf, size_t cap, const char *fmt, ...)
     va_end(ap);
     return n;
 }
+
+void fmt_vdiag(char *buf, size_t cap, const char *prefix, const char *fmt, va_list ap)
+{
+    size_t n = fmt_format(buf, cap, "%s", prefix);
+
+    if (n < cap)
+        fmt_vformat(buf + n, cap - n, fmt, ap);
+}

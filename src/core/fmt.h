@@ -12,4 +12,8 @@
 size_t fmt_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
 size_t fmt_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The one way pure modules write a refusal's message: prefix (a rule name and ": ", a file
+ * position, or "" for none), then fmt's output, cut to cap like fmt_vformat. */
+void fmt_vdiag(char *buf, size_t cap, const char *prefix, const char *fmt, va_list ap);
+
 #endif

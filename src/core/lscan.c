@@ -1,5 +1,6 @@
 /* Pure: one pass over a Limine kernel's file-backed bytes for its tag, markers and requests. */
 #include "core/lscan.h"
+#include "core/bytes.h"
 
 #include <stdarg.h>
 
@@ -83,18 +84,9 @@ struct scanner {
     uint64_t second_tag_vaddr;
 };
 
-/* Little-endian 8-byte load from any alignment (x86-64: one mov). */
-static uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-
-    __builtin_memcpy(&v, p, sizeof v);
-    return v;
-}
-
 static uint64_t word_at(const struct view *v, uint64_t k)
 {
-    return load64(v->seg->data + v->first + k * WORD_BYTES);
+    return le_load64(v->seg->data + v->first + k * WORD_BYTES);
 }
 
 static uint64_t vaddr_of(const struct view *v, uint64_t k)
@@ -137,7 +129,7 @@ static void fail(struct scanner *s, enum lscan_error code, const char *fmt, ...)
     s->err = code;
     s->diag->code = code;
     va_start(ap, fmt);
-    fmt_vformat(s->diag->message, sizeof s->diag->message, fmt, ap);
+    fmt_vdiag(s->diag->message, sizeof s->diag->message, "", fmt, ap);
     va_end(ap);
 }
 
@@ -238,13 +230,13 @@ static void check_misaligned(struct scanner *s, const struct view *v, int64_t m)
     if (at < 0 || (uint64_t)at + MAGIC_BYTES > seg->filesz)
         return;
     p = seg->data + at;
-    if (load64(p) != LIMINE_COMMON_MAGIC0 || load64(p + WORD_BYTES) != LIMINE_COMMON_MAGIC1
+    if (le_load64(p) != LIMINE_COMMON_MAGIC0 || le_load64(p + WORD_BYTES) != LIMINE_COMMON_MAGIC1
         || s->r->has_misaligned)
         return;
     s->r->has_misaligned = true;
     s->r->misaligned_vaddr = seg->vaddr + (uint64_t)at;
     if ((uint64_t)at + LIMINE_ID_WORDS * WORD_BYTES <= seg->filesz)
-        s->r->misaligned_kind = kind_of(load64(p + 2 * WORD_BYTES), load64(p + 3 * WORD_BYTES));
+        s->r->misaligned_kind = kind_of(le_load64(p + 2 * WORD_BYTES), le_load64(p + 3 * WORD_BYTES));
 }
 
 /* One pass of 8-byte loads over the segment's file-backed bytes. Cost: one load, one table

@@ -1,17 +1,10 @@
 /* Pure: request-like kernel symbols in .bss, which no loader can see (zero in the file). */
 #include "core/lscan.h"
+#include "core/bytes.h"
 
 #define SYM_SIZE 24            /* Elf64_Sym */
 #define STT_OBJECT 1
 #define SYM_TYPE_MASK 0xf
-
-static uint64_t load_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
 
 /* True when strtab[at..] is a NUL-terminated name inside strtab that contains needle. */
 static bool name_contains(const char *strtab, uint64_t size, uint64_t at, const char *needle)
@@ -55,7 +48,7 @@ size_t lscan_bss_symbols(const void *symtab, uint64_t symtab_size, const char *s
     for (uint64_t at = 0; at + SYM_SIZE <= symtab_size; at += SYM_SIZE) {
         const uint8_t *sym = p + at;
         uint64_t name = (uint64_t)sym[0] | (uint64_t)sym[1] << 8 | (uint64_t)sym[2] << 16 | (uint64_t)sym[3] << 24;
-        uint64_t value = load_u64(sym + 8) + slide, size = load_u64(sym + 16);
+        uint64_t value = le_load64(sym + 8) + slide, size = le_load64(sym + 16);
         if ((sym[4] & SYM_TYPE_MASK) != STT_OBJECT || size < LIMINE_REQUEST_HEADER_SIZE ||
             !name_terminated(strtab, strtab_size, name) || !in_bss(segs, n, value, size) ||
             !(name_contains(strtab, strtab_size, name, "request") || name_contains(strtab, strtab_size, name, "_req")))

@@ -1,5 +1,6 @@
 /* Pure: turns a raw UEFI memory map into ember's sorted, non-overlapping, merged memory map. */
 #include "core/memmap.h"
+#include "core/bytes.h"
 
 #define UEFI_PAGE_SIZE PAGE_SIZE_4K
 /* Smallest valid descriptor stride, and the alignment UEFI guarantees for it. */
@@ -103,25 +104,15 @@ const char *memmap_type_name(uint32_t ember_type)
     return "unknown";
 }
 
-/* Little-endian loads byte by byte: the raw map may be unaligned (fuzzing, odd strides). */
-static uint64_t load_le(const uint8_t *p, unsigned bytes)
-{
-    uint64_t v = 0;
-
-    while (bytes-- > 0)
-        v = (v << 8) | p[bytes];
-    return v;
-}
-
 /* Copies the version-1 fields of the descriptor at p into *d. */
 static void load_desc(const uint8_t *p, struct uefi_memory_descriptor *d)
 {
-    d->type = (uint32_t)load_le(p + offsetof(struct uefi_memory_descriptor, type), 4);
-    d->pad = (uint32_t)load_le(p + offsetof(struct uefi_memory_descriptor, pad), 4);
-    d->physical_start = load_le(p + offsetof(struct uefi_memory_descriptor, physical_start), 8);
-    d->virtual_start = load_le(p + offsetof(struct uefi_memory_descriptor, virtual_start), 8);
-    d->number_of_pages = load_le(p + offsetof(struct uefi_memory_descriptor, number_of_pages), 8);
-    d->attribute = load_le(p + offsetof(struct uefi_memory_descriptor, attribute), 8);
+    d->type = (uint32_t)le_load(p + offsetof(struct uefi_memory_descriptor, type), 4);
+    d->pad = (uint32_t)le_load(p + offsetof(struct uefi_memory_descriptor, pad), 4);
+    d->physical_start = le_load(p + offsetof(struct uefi_memory_descriptor, physical_start), 8);
+    d->virtual_start = le_load(p + offsetof(struct uefi_memory_descriptor, virtual_start), 8);
+    d->number_of_pages = le_load(p + offsetof(struct uefi_memory_descriptor, number_of_pages), 8);
+    d->attribute = le_load(p + offsetof(struct uefi_memory_descriptor, attribute), 8);
 }
 
 static bool desc_size_valid(uint64_t desc_size)

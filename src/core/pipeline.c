@@ -112,7 +112,7 @@ static bool place_span(const struct ember_config *cfg, const struct elf_plan *pl
     for (unsigned i = 0; i < plan->region_count; i++)
         if (!decide_in_lower_half(&plan->regions[i]))
             out->region_phys[i] = out->span_base + (plan->regions[i].vaddr - lo);
-    if (config_protocol_is(cfg, "limine"))
+    if (cfg->protocol == PROTOCOL_LIMINE)
         pipe_say(sink, PIPE_INFO, "protocol=limine: kernel [0x%llx, 0x%llx) loaded at 0x%llx in one piece",
                  (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)out->span_base);
     else
@@ -138,7 +138,7 @@ bool pipe_place(const struct ember_config *cfg, const struct elf_plan *plan, con
     if (!any_higher)
         return true;
     /* the Limine protocol loads the kernel in one piece wherever it fits; p_paddr is not its business */
-    if (!config_protocol_is(cfg, "limine") && !plan->is_dyn && place_at_paddr(plan, ops, out))
+    if (cfg->protocol != PROTOCOL_LIMINE && !plan->is_dyn && place_at_paddr(plan, ops, out))
         return true;
     return place_span(cfg, plan, ops, sink, out, diag);
 }

@@ -148,7 +148,7 @@ bool pipe_choose_protocol(const struct ember_config *cfg, const struct pipe_imag
 {
     struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
     char detect_why[160] = "";
-    bool automatic = !config_protocol_is(cfg, "limine") && !config_protocol_is(cfg, "ember");
+    bool automatic = cfg->protocol != PROTOCOL_LIMINE && cfg->protocol != PROTOCOL_EMBER;
     bool marks = automatic && lscan_detect(segs, scan_segments(img, segs), detect_why, sizeof detect_why);
 
     __builtin_memset(out, 0, sizeof *out);

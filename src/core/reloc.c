@@ -1,5 +1,6 @@
 /* Pure x86-64 dynamic relocation of a loaded ET_DYN image, every access through the caller's map. */
 #include "core/reloc.h"
+#include "core/bytes.h"
 
 #include <stdarg.h>
 
@@ -94,35 +95,17 @@ __attribute__((format(printf, 3, 4)))
 static enum reloc_error fail(struct run *run, enum reloc_error err, const char *details, ...)
 {
     struct reloc_diag *diag = run->diag;
+    char prefix[48];
     va_list ap;
-    size_t n;
 
     if (diag == NULL)
         return err;
     diag->code = err;
-    n = fmt_format(diag->message, sizeof diag->message, "%s: ", reloc_error_name(err));
-    if (n < sizeof diag->message) {
-        va_start(ap, details);
-        fmt_vformat(diag->message + n, sizeof diag->message - n, details, ap);
-        va_end(ap);
-    }
+    fmt_format(prefix, sizeof prefix, "%s: ", reloc_error_name(err));
+    va_start(ap, details);
+    fmt_vdiag(diag->message, sizeof diag->message, prefix, details, ap);
+    va_end(ap);
     return err;
-}
-
-/* Little-endian loads and stores at any alignment (the map gives no alignment promise). */
-static uint64_t load_u64(const uint8_t *p)
-{
-    uint64_t v = 0;
-
-    for (unsigned i = WORD_SIZE; i-- > 0;)
-        v = v << 8 | p[i];
-    return v;
-}
-
-static void store_u64(uint8_t *p, uint64_t v)
-{
-    for (unsigned i = 0; i < WORD_SIZE; i++, v >>= 8)
-        p[i] = (uint8_t)v;
 }
 
 static void copy_bytes(void *dst, const void *src, size_t n)
@@ -346,7 +329,7 @@ static enum reloc_error apply_rela(struct run *run, const elf64_rela_t *r)
         return err;
     if (type == ELF_R_X86_64_64)
         value += (uint64_t)r->r_addend;
-    store_u64(target, value);
+    le_store64(target, value);
     (*counter)++;
     return RELOC_OK;
 }
@@ -373,7 +356,7 @@ static enum reloc_error relr_word(struct run *run, uint64_t addr, uint64_t index
     if (p == NULL)
         return fail(run, RELOC_ERR_TARGET_OUTSIDE_IMAGE,
                     "RELR entry %lu: the word at 0x%lx is not inside one loaded segment", index, addr);
-    store_u64(p, load_u64(p) + run->img->slide);
+    le_store64(p, le_load64(p) + run->img->slide);
     run->stats.relr++;
     return RELOC_OK;
 }
@@ -388,7 +371,7 @@ static enum reloc_error apply_relr(struct run *run, const uint8_t *table, uint64
     bool have_next = false, wrapped = false;
 
     for (uint64_t i = 0; i < count; i++) {
-        uint64_t entry = load_u64(table + i * ELF_RELR_ENTRY_SIZE);
+        uint64_t entry = le_load64(table + i * ELF_RELR_ENTRY_SIZE);
         enum reloc_error err = RELOC_OK;
         if ((entry & 1) == 0) {
             err = relr_word(run, entry, i);

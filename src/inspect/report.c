@@ -49,7 +49,7 @@ static void text_config(const struct inspect_report *r, struct text *t)
     const struct ember_config *c = &r->cfg;
     say(t, "config (%s):\n", r->config_given ? "ember.cfg as parsed" : "no ember.cfg: defaults");
     say(t, "  kernel=%s\n  protocol=%s\n  cmdline=\"%s\"\n  stack_size=%llu\n  smp=%s\n  allow_wx=%s\n",
-        c->kernel, c->protocol, c->cmdline, (unsigned long long)c->stack_size, config_smp_name(c->smp),
+        c->kernel, config_protocol_name(c->protocol), c->cmdline, (unsigned long long)c->stack_size, config_smp_name(c->smp),
         c->allow_wx ? "yes" : "no");
     say(t, "  log_level=%s\n  serial=%s\n", config_log_level_name(c->log_level), config_serial_name(c->serial));
     if (c->has_kernel_sha256)
@@ -157,7 +157,7 @@ static void json_config(const struct inspect_report *r, struct json_out *j)
     json_begin_object(j);
     json_key(j, "from_file"), json_bool(j, r->config_given);
     json_key(j, "kernel"), json_string(j, c->kernel);
-    json_key(j, "protocol"), json_string(j, c->protocol);
+    json_key(j, "protocol"), json_string(j, config_protocol_name(c->protocol));
     json_key(j, "cmdline"), json_string(j, c->cmdline);
     json_key(j, "stack_size"), json_uint(j, c->stack_size);
     json_key(j, "smp"), json_string(j, config_smp_name(c->smp));

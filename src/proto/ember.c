@@ -31,9 +31,9 @@ static EFI_STATUS ember_map(struct boot *b)
 static void fill_kernel_fields(const struct boot *b, struct ember_bootinfo *info)
 {
     boot_kernel_phys_range(b, &info->kernel_phys_base, &info->kernel_phys_size);
-    info->kernel_virt_base = b->plan.vaddr_min;
-    info->kernel_virt_size = b->plan.vaddr_end - b->plan.vaddr_min;
-    info->kernel_entry = b->plan.entry;
+    info->kernel_virt_base = b->kernel.plan.vaddr_min;
+    info->kernel_virt_size = b->kernel.plan.vaddr_end - b->kernel.plan.vaddr_min;
+    info->kernel_entry = b->kernel.plan.entry;
 }
 
 static void fill_firmware_fields(const struct boot *b, struct ember_bootinfo *info)
@@ -116,9 +116,9 @@ static EFI_STATUS ember_build(struct boot *b)
     info->hhdm_size = b->hhdm_size;
     info->hhdm_page_size = b->hhdm_page_size;
     info->nx_enabled = b->nx;
-    info->tsc.entry = b->tsc_entry;
-    info->tsc.kernel_read = b->tsc_kernel_read;
-    info->tsc.mapped = b->tsc_mapped;
+    info->tsc.entry = b->tsc.entry;
+    info->tsc.kernel_read = b->tsc.kernel_read;
+    info->tsc.mapped = b->tsc.mapped;
     info->tsc.tsc_hz = b->facts.tsc_hz;
     if (b->smp.active)
         fill_cpu_list(b, info, (struct ember_cpu *)(info + 1));
@@ -130,13 +130,13 @@ static void ember_finish(struct boot *b)
 {
     struct ember_bootinfo *info = b->info;
 
-    info->memmap = (uint64_t)(uintptr_t)b->memmap;
-    info->memmap_count = b->memmap_count;
-    info->efi_memmap = (uint64_t)(uintptr_t)b->efi_map;
-    info->efi_memmap_size = b->final_map_size;
-    info->efi_memmap_desc_size = b->final_desc_size;
-    info->efi_memmap_desc_version = b->final_desc_version;
-    info->tsc.exit_boot_services = b->tsc_exit;
+    info->memmap = (uint64_t)(uintptr_t)b->memory.memmap;
+    info->memmap_count = b->memory.memmap_count;
+    info->efi_memmap = (uint64_t)(uintptr_t)b->memory.efi_map;
+    info->efi_memmap_size = b->memory.final_map_size;
+    info->efi_memmap_desc_size = b->memory.final_desc_size;
+    info->efi_memmap_desc_version = b->memory.final_desc_version;
+    info->tsc.exit_boot_services = b->tsc.exit;
     for (uint32_t i = 0, k = 0; b->smp.active && i < info->cpu_count; i++) {
         struct ember_cpu *c = &((struct ember_cpu *)(uintptr_t)info->cpus)[i];
         if (c->state == EMBER_CPU_BSP)
@@ -150,8 +150,8 @@ static void ember_finish(struct boot *b)
 
 __attribute__((noreturn)) static void ember_enter(struct boot *b)
 {
-    b->info->tsc.handoff = b->tsc_handoff;
-    arch_handoff(b->plan.entry, (uint64_t)(uintptr_t)b->info, b->hhdm_offset + b->stack + b->stack_size,
+    b->info->tsc.handoff = b->tsc.handoff;
+    arch_handoff(b->kernel.plan.entry, (uint64_t)(uintptr_t)b->info, b->hhdm_offset + b->stack + b->stack_size,
                  b->space.root.addr);
 }
 

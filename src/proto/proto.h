@@ -15,7 +15,7 @@ struct protocol {
     EFI_STATUS (*map)(struct boot *b);
     /* Builds the handoff structures from b->facts and b->modules (may allocate). */
     EFI_STATUS (*build)(struct boot *b);
-    /* After ExitBootServices: the parts that depend on the final memory map (b->memmap). No
+    /* After ExitBootServices: the parts that depend on the final memory map (b->memory.memmap). No
      * allocation and no firmware call. */
     void (*finish)(struct boot *b);
     /* Jumps to the kernel; never returns. */
@@ -26,7 +26,7 @@ extern const struct protocol proto_ember;
 extern const struct protocol proto_limine;
 
 /* Core mapping helpers the protocols share (src/uefi/space.c). */
-/* Maps every region of the plan at its vaddr -> b->regions[i].phys with its permissions into as.
+/* Maps every region of the plan at its vaddr -> b->kernel.regions[i].phys with its permissions into as.
  * Pages the firmware's identity map already has there (lower-half kernels) are replaced. */
 EFI_STATUS space_map_segments(struct boot *b, struct address_space *as);
 /* Maps physical [base, base + size) (rounded out to 4 KiB) at b->hhdm_offset + base with attr,

@@ -24,14 +24,14 @@ EFI_STATUS stage_choose_protocol(struct boot *b)
     struct decide_diag diag;
     EFI_STATUS status = mem_alloc_pool(sizeof *b->decision, (void **)&b->decision);
 
-    if (!EFI_ERROR(status) && !pipe_choose_protocol(&b->config, &b->loaded, b->placement.region_phys, &hooks, &sink,
+    if (!EFI_ERROR(status) && !pipe_choose_protocol(&b->config, &b->kernel.loaded, b->kernel.placement.region_phys, &hooks, &sink,
                                                     b->decision, &diag))
         status = log_refusal(b, &diag);
     if (!EFI_ERROR(status)) {
         b->proto = protocols[b->decision->protocol];
         status = b->proto->prepare(b);
     }
-    file_close(&b->kernel); /* the hooks may still read it (Limine's executable file copy) */
+    file_close(&b->kernel.file); /* the hooks may still read it (Limine's executable file copy) */
     return status;
 }
 

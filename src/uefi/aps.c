@@ -15,17 +15,6 @@
 #define CHECKIN_TIMEOUT_US 1000000u
 
 static struct smp_plan plan;       /* ~3 KiB: too big for the firmware stack */
-static struct madt_info madt;
-
-const void *boot_acpi_identity(void *ctx, uint64_t addr, uint64_t len)
-{
-    const struct boot *b = ctx;
-    uint64_t end;
-
-    if (__builtin_add_overflow(addr, len, &end) || end > b->hhdm_size)
-        return NULL;
-    return (const void *)(uintptr_t)addr;
-}
 
 struct bump {
     uint64_t base;
@@ -103,15 +92,10 @@ static void log_plan(const struct boot *b)
 static bool read_plan(struct boot *b)
 {
     struct smp_state *s = &b->smp;
-    struct acpi_access io = { boot_acpi_identity, b };
-    struct acpi_diag diag = { .message = "no RSDP" };
-    uint64_t table;
-    uint32_t length;
     unsigned flags = 0;
 
-    if (b->facts.acpi_rsdp == 0 || acpi_find_table(&io, b->facts.acpi_rsdp, "APIC", &table, &length, &diag) != ACPI_OK
-        || acpi_parse_madt(&io, table, length, &madt, &diag) != ACPI_OK) {
-        log_warn("smp: no usable MADT (%s): application processors are not started", diag.message);
+    if (b->facts.madt == NULL) {
+        log_warn("smp: no usable MADT (%s): application processors are not started", b->facts.madt_why);
         return false;
     }
     s->x2apic = arch_x2apic_on() || (s->x2apic_wanted && arch_cpu_has_x2apic());
@@ -123,7 +107,7 @@ static bool read_plan(struct boot *b)
         log_warn("test_fault smp-start-disabled: CPUs the MADT marks disabled are started too");
         flags |= SMP_PLAN_START_DISABLED;
     }
-    smp_plan_cpus(&madt, s->bsp_apic_id, flags, &plan);
+    smp_plan_cpus(b->facts.madt, s->bsp_apic_id, flags, &plan);
     s->plan = &plan;
     log_plan(b);
     return true;
@@ -182,14 +166,16 @@ EFI_STATUS stage_prepare_aps(struct boot *b)
     return status;
 }
 
-EFI_STATUS smp_map_alias(struct boot *b)
+EFI_STATUS stage_map_ap_page(struct boot *b)
 {
-    enum pg_error err;
+    enum pg_error err = PG_OK;
 
-    if (b->smp.slot_count == 0)
-        return EFI_SUCCESS;
-    err = map4k_to(b->kernel_space, virt(AP_BOOT_ALIAS), phys(b->smp.code_page), PAGE_EXECUTABLE);
-    return err == PG_OK ? EFI_SUCCESS : paging_failure(err, "smp: mapping the AP start-up page", AP_BOOT_ALIAS);
+    if (b->smp.slot_count > 0)
+        err = map4k_to(b->kernel_space, virt(AP_BOOT_ALIAS), phys(b->smp.code_page), PAGE_EXECUTABLE);
+    if (err != PG_OK)
+        return paging_failure(err, "smp: mapping the AP start-up page", AP_BOOT_ALIAS);
+    table_pool_trim(&b->tables); /* no page table is made after this: the rest goes back */
+    return EFI_SUCCESS;
 }
 
 uint64_t smp_stack_base(const struct boot *b, unsigned slot)
@@ -214,7 +200,7 @@ static void fill_args(struct boot *b, struct ap_boot_args *a)
     arch_ap_boot_capture(a, s->pat);
 }
 
-void smp_start_after_exit(struct boot *b)
+EFI_STATUS stage_start_aps(struct boot *b)
 {
     struct smp_state *s = &b->smp;
     struct smp_start_result r;
@@ -222,11 +208,11 @@ void smp_start_after_exit(struct boot *b)
     struct smp_ops ops = arch_smp_ops(&x2apic);
 
     if (!s->active)
-        return;
+        return EFI_SUCCESS;
     if (s->x2apic && !arch_x2apic_on())
         arch_x2apic_enable();
     if (s->slot_count == 0)
-        return;
+        return EFI_SUCCESS;
     fill_args(b, (struct ap_boot_args *)((char *)(uintptr_t)s->code_page + (arch_ap_boot_size() - AB_SIZE)));
     smp_start_aps(&ops, s->slots, s->slot_count, (uint8_t)(s->code_page >> 12), b->facts.tsc_hz,
                   CHECKIN_TIMEOUT_US, &r);
@@ -240,4 +226,5 @@ void smp_start_after_exit(struct boot *b)
                              plan.cpus[i].apic_id, plan.cpus[i].acpi_uid, CHECKIN_TIMEOUT_US / 1000);
     log_info("smp: %u of %u application processors parked in %llu us", r.arrived, s->slot_count,
              (unsigned long long)r.elapsed_us);
+    return EFI_SUCCESS;
 }

@@ -19,8 +19,12 @@ static const struct {
     { "load modules", stage_load_modules },
     { "prepare application processors", stage_prepare_aps },
     { "map kernel view", stage_map_kernel_view },
+    { "map AP start-up page", stage_map_ap_page },
     { "build handoff", stage_build_handoff },
     { "exit boot services", stage_exit_boot_services },
+    /* no firmware from here on: these cannot fail */
+    { "start application processors", stage_start_aps },
+    { "finish handoff", stage_finish_handoff },
 };
 
 /* The one failure path: restore the firmware's CR3, free everything, return to firmware. */
@@ -30,7 +34,7 @@ static EFI_STATUS abort_boot(struct boot *b, const char *stage, EFI_STATUS statu
     if (b->root_switched)
         arch_load_page_root(b->firmware_root);
     b->root_switched = false;
-    file_close(&b->kernel);
+    file_close(&b->kernel.file);
     file_close_root(b->root);
     mem_release_all();
     return status;
@@ -39,18 +43,18 @@ static EFI_STATUS abort_boot(struct boot *b, const char *stage, EFI_STATUS statu
 /* Debug log of where the time went, in microseconds from efi_main. */
 static void log_stage_times(const struct boot *b)
 {
-    uint64_t per_us = b->facts.tsc_hz / 1000000, t0 = b->tsc_entry;
+    uint64_t per_us = b->facts.tsc_hz / 1000000, t0 = b->tsc.entry;
 
     if (per_us == 0)
         return;
     log_debug("timings (us from entry): config %llu, headers %llu, kernel read %llu, mapped %llu, "
               "exit boot services %llu, handoff %llu (TSC %llu MHz)",
-              (unsigned long long)((b->tsc_config - t0) / per_us),
-              (unsigned long long)((b->tsc_headers - t0) / per_us),
-              (unsigned long long)((b->tsc_kernel_read - t0) / per_us),
-              (unsigned long long)((b->tsc_mapped - t0) / per_us),
-              (unsigned long long)((b->tsc_exit - t0) / per_us),
-              (unsigned long long)((b->tsc_handoff - t0) / per_us), (unsigned long long)per_us);
+              (unsigned long long)((b->tsc.config - t0) / per_us),
+              (unsigned long long)((b->tsc.headers - t0) / per_us),
+              (unsigned long long)((b->tsc.kernel_read - t0) / per_us),
+              (unsigned long long)((b->tsc.mapped - t0) / per_us),
+              (unsigned long long)((b->tsc.exit - t0) / per_us),
+              (unsigned long long)((b->tsc.handoff - t0) / per_us), (unsigned long long)per_us);
 }
 
 /* SysV ABI: gnu-efi's crt0 calls this; it is not EFIAPI. */
@@ -61,7 +65,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 
     efi_init(system_table);
     uefi_call_wrapper(BS->SetMem, 3, b, sizeof *b, 0);
-    b->tsc_entry = arch_timestamp();
+    b->tsc.entry = arch_timestamp();
     b->image = image;
     log_init(SERIAL_AUTO);
     log_banner(b);
@@ -70,9 +74,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
         if (EFI_ERROR(status))
             return abort_boot(b, stages[i].name, status);
     }
-    b->tsc_handoff = arch_timestamp();
+    b->tsc.handoff = arch_timestamp();
     log_stage_times(b);
-    log_info("handing off to the kernel at 0x%llx (%s protocol)", (unsigned long long)b->plan.entry, b->proto->name);
+    log_info("handing off to the kernel at 0x%llx (%s protocol)", (unsigned long long)b->kernel.plan.entry, b->proto->name);
     arch_set_write_protect(true); /* W^X holds in ring 0 only with CR0.WP = 1 (bootinfo.h) */
     b->proto->enter(b);
 }

@@ -35,6 +35,8 @@ struct firmware_facts {
     uint64_t efi_system_table;
     uint64_t boot_time;        /* UNIX seconds (UTC) from the firmware clock, 0 if unknown */
     uint64_t tsc_hz;           /* 0: not calibrated */
+    const struct madt_info *madt; /* read once (pool); NULL: none usable, madt_why says why */
+    char madt_why[96];
 };
 
 /* A module from ember.cfg as loaded: page-aligned, zero-filled to its page end. */
@@ -45,6 +47,7 @@ struct loaded_module {
 };
 
 struct protocol;
+struct madt_info;
 struct smp_plan;
 struct ap_slot;
 
@@ -69,45 +72,29 @@ struct loaded_region {
     uint64_t pages;
 };
 
-struct boot {
-    EFI_HANDLE image;
-    uint64_t tsc_entry;            /* TSC at efi_main, before the boot info exists */
-    uint64_t tsc_config;           /* after ember.cfg */
-    uint64_t tsc_headers;          /* after ELF validation */
-    uint64_t tsc_kernel_read;      /* after the last segment read */
-    EFI_FILE_HANDLE root;          /* boot volume */
-    struct ember_config config;
-    struct file kernel;
+/* TSC readings along the boot (debug timings, make bench). */
+struct boot_times {
+    uint64_t entry;                /* efi_main, before the boot info exists */
+    uint64_t config;               /* after ember.cfg */
+    uint64_t headers;              /* after ELF validation */
+    uint64_t kernel_read;          /* after the last segment read */
+    uint64_t mapped, exit, handoff;
+};
+
+/* The kernel file and where its bytes went (stages "read kernel headers" to "choose protocol"). */
+struct boot_kernel {
+    struct file file;
     struct kernel_headers headers;
     struct elf_plan plan;
-
-    struct cpu_features cpu;
-    bool nx;                       /* EFER.NXE on: XD bits allowed */
-    phys_addr_t firmware_root;     /* CR3 at entry, restored on failure */
-    bool root_switched;            /* CR3 points at ember's PML4 */
-    struct address_space space;
-    struct table_pool tables;
-
-    EFI_STATUS firmware_status;    /* the last firmware call a pipeline callback made */
-    struct loaded_region regions[ELF_MAX_LOAD_SEGMENTS];
     struct kernel_placement placement;
-    struct pipe_image loaded;      /* the kernel's regions through the identity map */
-    struct protocol_decision *decision; /* stage "choose protocol" (pool) */
-    EFI_PHYSICAL_ADDRESS file_copy; /* the kernel file's bytes, when a protocol asks for them */
+    struct loaded_region regions[ELF_MAX_LOAD_SEGMENTS];
+    struct pipe_image loaded;      /* the regions through the identity map */
+    EFI_PHYSICAL_ADDRESS file_copy; /* the file's bytes, when a protocol asks for them */
     uint64_t file_copy_size;
-    const struct protocol *proto;  /* chosen after the segments are loaded */
-    struct address_space *kernel_space; /* the tables CR3 holds at entry (set by proto->map) */
-    struct smp_state smp;
-    struct firmware_facts facts;
-    struct loaded_module modules[EMBER_MAX_MODULES];
-    unsigned module_count;
-    uint64_t stack_size;           /* bytes (the protocol may change config.stack_size) */
-    EFI_PHYSICAL_ADDRESS stack;    /* lowest byte of the kernel stack */
-    uint64_t hhdm_offset, hhdm_size; /* direct map: physical [0, hhdm_size) at hhdm_offset */
-    uint32_t hhdm_page_size;
-    uint64_t tsc_mapped, tsc_exit, tsc_handoff;
-    struct ember_bootinfo *info;   /* ember protocol: identity address of the boot info */
-    void *proto_state;             /* other protocols' own state */
+};
+
+/* The firmware's memory map buffers and, after ExitBootServices, the final map. */
+struct boot_memory {
     void *efi_map;                 /* raw map buffer, capacity efi_map_capacity bytes */
     UINTN efi_map_capacity;
     struct ember_memmap_entry *memmap; /* capacity memmap_capacity entries */
@@ -115,6 +102,39 @@ struct boot {
     size_t memmap_count;           /* after ExitBootServices: entries of the final normalised map */
     UINTN final_map_size, final_desc_size; /* the final raw map in efi_map */
     UINT32 final_desc_version;
+};
+
+struct boot {
+    EFI_HANDLE image;
+    EFI_FILE_HANDLE root;          /* boot volume */
+    struct ember_config config;
+    EFI_STATUS firmware_status;    /* the last firmware call a pipeline callback made */
+    struct boot_kernel kernel;
+    struct boot_times tsc;
+
+    /* paging: ember's tables over the firmware's */
+    struct cpu_features cpu;
+    bool nx;                       /* EFER.NXE on: XD bits allowed */
+    phys_addr_t firmware_root;     /* CR3 at entry, restored on failure */
+    bool root_switched;            /* CR3 points at ember's PML4 */
+    struct address_space space;
+    struct table_pool tables;
+
+    /* the handoff: what the protocol gives the kernel */
+    struct protocol_decision *decision; /* stage "choose protocol" (pool) */
+    const struct protocol *proto;  /* chosen after the segments are loaded */
+    void *proto_state;             /* the protocol's own state */
+    struct address_space *kernel_space; /* the tables CR3 holds at entry (set by proto->map) */
+    struct firmware_facts facts;
+    struct smp_state smp;
+    struct loaded_module modules[EMBER_MAX_MODULES];
+    unsigned module_count;
+    uint64_t stack_size;           /* bytes (the protocol may change config.stack_size) */
+    EFI_PHYSICAL_ADDRESS stack;    /* lowest byte of the kernel stack */
+    uint64_t hhdm_offset, hhdm_size; /* direct map: physical [0, hhdm_size) at hhdm_offset */
+    uint32_t hhdm_page_size;
+    struct ember_bootinfo *info;   /* ember protocol: identity address of the boot info */
+    struct boot_memory memory;
 };
 
 /* Stages: each logs its own failure (with the status name) and returns the status. */
@@ -132,11 +152,13 @@ EFI_STATUS stage_build_handoff(struct boot *b);
 EFI_STATUS stage_map_kernel_view(struct boot *b);
 EFI_STATUS stage_exit_boot_services(struct boot *b);
 EFI_STATUS stage_prepare_aps(struct boot *b);
+EFI_STATUS stage_finish_handoff(struct boot *b);
 
-/* src/uefi/aps.c: the AP page at its alias in the kernel's tables (after proto->map); the start after
- * ExitBootServices (before proto->finish; no allocation); slot k's stack. */
-EFI_STATUS smp_map_alias(struct boot *b);
-void smp_start_after_exit(struct boot *b);
+/* src/uefi/aps.c: stage "map AP start-up page" (its alias in the kernel's tables, after proto->map:
+ * the last page tables of a boot), stage "start application processors" (after ExitBootServices: no
+ * allocation, never fails); slot k's stack. */
+EFI_STATUS stage_map_ap_page(struct boot *b);
+EFI_STATUS stage_start_aps(struct boot *b);
 uint64_t smp_stack_base(const struct boot *b, unsigned slot);
 /* ACPI tables through the identity map, inside physical [0, hhdm_size). */
 const void *boot_acpi_identity(void *ctx, uint64_t addr, uint64_t len);
@@ -144,7 +166,8 @@ const void *boot_acpi_identity(void *ctx, uint64_t addr, uint64_t len);
 void log_banner(struct boot *b);
 
 /* src/uefi/pipe_efi.c: the pipeline's callbacks for this boot (each failing firmware call leaves its
- * status in b->firmware_status), and a refusal logged as the error line with its EFI status. */
+ * status in b->firmware_status), and a refusal logged as the error line with its EFI status (b may be
+ * NULL outside a boot's firmware calls: a DECIDE_FIRMWARE rule then yields EFI_LOAD_ERROR). */
 struct pipe_sink boot_sink(struct boot *b);
 struct pipe_reader boot_kernel_reader(struct boot *b);
 struct place_ops boot_place_ops(struct boot *b);
@@ -153,7 +176,7 @@ EFI_STATUS log_refusal(struct boot *b, const struct decide_diag *diag);
 /* Physical address of segment s's first byte, s being one of region's segments. */
 static inline uint64_t boot_segment_phys(const struct boot *b, unsigned region, const struct elf_segment *s)
 {
-    return b->regions[region].phys.addr + (s->vaddr - b->plan.regions[region].vaddr);
+    return b->kernel.regions[region].phys.addr + (s->vaddr - b->kernel.plan.regions[region].vaddr);
 }
 
 /* Lowest physical address of the kernel's regions and the bytes up to the end of the highest. */

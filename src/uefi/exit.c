@@ -17,21 +17,21 @@ __attribute__((noreturn)) static void halt_after_exit(const char *why, EFI_STATU
     arch_halt();
 }
 
-/* Normalises the final raw map into b->memmap. Runs after ExitBootServices: no allocation. */
+/* Normalises the final raw map into b->memory.memmap. Runs after ExitBootServices: no allocation. */
 static void fill_final_memmap(struct boot *b, UINTN map_size, UINTN desc_size, UINT32 desc_version)
 {
     const struct ember_framebuffer *f = &b->facts.framebuffer;
     struct ember_memmap_entry fb = { f->base, f->size, EMBER_MEM_FRAMEBUFFER, 0 };
     size_t count = 0;
-    enum memmap_error err = memmap_normalize(b->efi_map, map_size, desc_size, &fb, fb.base != 0 ? 1 : 0,
-                                             b->memmap, b->memmap_capacity, &count);
+    enum memmap_error err = memmap_normalize(b->memory.efi_map, map_size, desc_size, &fb, fb.base != 0 ? 1 : 0,
+                                             b->memory.memmap, b->memory.memmap_capacity, &count);
 
     if (err != MEMMAP_OK)
         halt_after_exit("memory map normalisation failed", EFI_LOAD_ERROR);
-    b->memmap_count = count;
-    b->final_map_size = map_size;
-    b->final_desc_size = desc_size;
-    b->final_desc_version = desc_version;
+    b->memory.memmap_count = count;
+    b->memory.final_map_size = map_size;
+    b->memory.final_desc_size = desc_size;
+    b->memory.final_desc_version = desc_version;
 }
 
 /* Replaces the raw-map buffer and the normalised-map array with one new block (type reclaimable)
@@ -48,10 +48,10 @@ static EFI_STATUS grow_map_buffers(struct boot *b, UINTN needed, UINTN desc_size
 
     if (EFI_ERROR(status))
         return status;
-    b->memmap = (struct ember_memmap_entry *)(uintptr_t)block;
-    b->memmap_capacity = entries;
-    b->efi_map = (uint8_t *)(uintptr_t)block + entries * sizeof(struct ember_memmap_entry);
-    b->efi_map_capacity = capacity;
+    b->memory.memmap = (struct ember_memmap_entry *)(uintptr_t)block;
+    b->memory.memmap_capacity = entries;
+    b->memory.efi_map = (uint8_t *)(uintptr_t)block + entries * sizeof(struct ember_memmap_entry);
+    b->memory.efi_map_capacity = capacity;
     log_info("memory map needs %llu bytes: map buffers grown to %llu bytes at 0x%llx",
              (unsigned long long)needed, (unsigned long long)capacity, (unsigned long long)block);
     return EFI_SUCCESS;
@@ -64,8 +64,8 @@ static EFI_STATUS first_map(struct boot *b, UINTN *map_size, UINTN *key, UINTN *
     EFI_STATUS status = EFI_BUFFER_TOO_SMALL;
 
     for (unsigned grow = 0; status == EFI_BUFFER_TOO_SMALL; grow++) {
-        *map_size = b->efi_map_capacity;
-        status = uefi_call_wrapper(BS->GetMemoryMap, 5, map_size, b->efi_map, key, desc_size, version);
+        *map_size = b->memory.efi_map_capacity;
+        status = uefi_call_wrapper(BS->GetMemoryMap, 5, map_size, b->memory.efi_map, key, desc_size, version);
         if (status != EFI_BUFFER_TOO_SMALL)
             break;
         if (grow == MAP_GROW_ATTEMPTS || *desc_size == 0) {
@@ -79,7 +79,7 @@ static EFI_STATUS first_map(struct boot *b, UINTN *map_size, UINTN *key, UINTN *
     }
     if (EFI_ERROR(status))
         log_error("GetMemoryMap failed: %s (buffer %llu bytes, needed %llu)", efi_status_name(status),
-                  (unsigned long long)b->efi_map_capacity, (unsigned long long)*map_size);
+                  (unsigned long long)b->memory.efi_map_capacity, (unsigned long long)*map_size);
     return status;
 }
 
@@ -105,8 +105,8 @@ static unsigned retry_exit(struct boot *b, EFI_STATUS status, UINTN *map_size, U
              "(log on COM1 only)", efi_status_name(status));
     while (EFI_ERROR(status) && attempt < EXIT_ATTEMPTS) {
         attempt++;
-        *map_size = b->efi_map_capacity;
-        status = uefi_call_wrapper(BS->GetMemoryMap, 5, map_size, b->efi_map, &key, desc_size, version);
+        *map_size = b->memory.efi_map_capacity;
+        status = uefi_call_wrapper(BS->GetMemoryMap, 5, map_size, b->memory.efi_map, &key, desc_size, version);
         if (EFI_ERROR(status))
             halt_after_exit("GetMemoryMap failed after the first ExitBootServices call", status);
         status = uefi_call_wrapper(BS->ExitBootServices, 2, b->image, key_for_attempt(b, key, attempt));
@@ -115,6 +115,13 @@ static unsigned retry_exit(struct boot *b, EFI_STATUS status, UINTN *map_size, U
         halt_after_exit(attempt == EXIT_ATTEMPTS ? "ExitBootServices failed on every attempt"
                                                  : "ExitBootServices failed", status);
     return attempt;
+}
+
+/* The protocol's part that needs the final memory map (no allocation, no firmware call). */
+EFI_STATUS stage_finish_handoff(struct boot *b)
+{
+    b->proto->finish(b);
+    return EFI_SUCCESS;
 }
 
 /* Fetches the map and exits boot services. Before the first call, failures return to firmware
@@ -128,10 +135,10 @@ EFI_STATUS stage_exit_boot_services(struct boot *b)
 
     if (b->config.test_faults & CONFIG_FAULT_MAP_BUFFER_SMALL) {
         log_warn("test_fault map-buffer-small: the memory-map buffer starts at one descriptor");
-        b->efi_map_capacity = 1;
+        b->memory.efi_map_capacity = 1;
     }
     log_info("exiting boot services; from here on the log goes to COM1 only");
-    b->tsc_exit = arch_timestamp();
+    b->tsc.exit = arch_timestamp();
     status = first_map(b, &map_size, &key, &desc_size, &desc_version);
     if (EFI_ERROR(status))
         return status;
@@ -142,9 +149,7 @@ EFI_STATUS stage_exit_boot_services(struct boot *b)
     mem_forget_all();
     b->root_switched = false; /* the kernel owns CR3 now */
     fill_final_memmap(b, map_size, desc_size, desc_version);
-    smp_start_after_exit(b);
-    b->proto->finish(b);
     log_info("boot services exited (attempt %u); memory map: %llu entries from %llu descriptors", attempt,
-             (unsigned long long)b->memmap_count, (unsigned long long)(map_size / desc_size));
+             (unsigned long long)b->memory.memmap_count, (unsigned long long)(map_size / desc_size));
     return EFI_SUCCESS;
 }

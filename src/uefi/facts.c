@@ -4,6 +4,8 @@
 #include "uefi/boot.h"
 #include "core/fbgeom.h"
 #include "uefi/log.h"
+#include "core/acpi.h"
+#include "core/fmt.h"
 #include "core/memmap.h"
 
 /* Extra descriptors the map may gain between now and ExitBootServices (stack, modules, tables,
@@ -111,24 +113,24 @@ static EFI_STATUS allocate_map_buffers(struct boot *b, uint64_t *highest)
         log_error("GetMemoryMap (size query) failed: %s", efi_status_name(status));
         return EFI_ERROR(status) ? status : EFI_LOAD_ERROR;
     }
-    b->efi_map_capacity = size + MAP_SLACK_DESCRIPTORS * desc_size;
-    b->memmap_capacity = MEMMAP_OUT_SLOTS(b->efi_map_capacity / desc_size);
-    UINTN total = b->memmap_capacity * sizeof(struct ember_memmap_entry) + b->efi_map_capacity;
+    b->memory.efi_map_capacity = size + MAP_SLACK_DESCRIPTORS * desc_size;
+    b->memory.memmap_capacity = MEMMAP_OUT_SLOTS(b->memory.efi_map_capacity / desc_size);
+    UINTN total = b->memory.memmap_capacity * sizeof(struct ember_memmap_entry) + b->memory.efi_map_capacity;
     UINTN pages = (total + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
     status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, pages, &block);
     if (EFI_ERROR(status))
         return status;
-    b->memmap = (struct ember_memmap_entry *)(uintptr_t)block;
-    b->efi_map = (uint8_t *)b->memmap + b->memmap_capacity * sizeof(struct ember_memmap_entry);
+    b->memory.memmap = (struct ember_memmap_entry *)(uintptr_t)block;
+    b->memory.efi_map = (uint8_t *)b->memory.memmap + b->memory.memmap_capacity * sizeof(struct ember_memmap_entry);
 
     /* the current map, only to size the direct map: physical memory does not grow */
-    UINTN now = b->efi_map_capacity;
-    status = uefi_call_wrapper(BS->GetMemoryMap, 5, &now, b->efi_map, &key, &desc_size, &version);
+    UINTN now = b->memory.efi_map_capacity;
+    status = uefi_call_wrapper(BS->GetMemoryMap, 5, &now, b->memory.efi_map, &key, &desc_size, &version);
     if (EFI_ERROR(status)) {
         log_error("GetMemoryMap failed: %s", efi_status_name(status));
         return status;
     }
-    *highest = memmap_highest_address(b->efi_map, now, desc_size);
+    *highest = memmap_highest_address(b->memory.efi_map, now, desc_size);
     return EFI_SUCCESS;
 }
 
@@ -149,13 +151,48 @@ static uint64_t calibrate_tsc(void)
 void boot_kernel_phys_range(const struct boot *b, uint64_t *base, uint64_t *size)
 {
     uint64_t lo = UINT64_MAX, hi = 0;
-    for (unsigned i = 0; i < b->plan.region_count; i++) {
-        uint64_t start = b->regions[i].phys.addr, end = start + b->regions[i].pages * PAGE_SIZE_4K;
+    for (unsigned i = 0; i < b->kernel.plan.region_count; i++) {
+        uint64_t start = b->kernel.regions[i].phys.addr, end = start + b->kernel.regions[i].pages * PAGE_SIZE_4K;
         lo = start < lo ? start : lo;
         hi = end > hi ? end : hi;
     }
     *base = lo;
     *size = hi - lo;
+}
+
+const void *boot_acpi_identity(void *ctx, uint64_t addr, uint64_t len)
+{
+    const struct boot *b = ctx;
+    uint64_t end;
+
+    if (__builtin_add_overflow(addr, len, &end) || end > b->hhdm_size)
+        return NULL;
+    return (const void *)(uintptr_t)addr;
+}
+
+/* The MADT, read once for every user (the APs' plan, the I/O APICs a Limine kernel gets masked).
+ * A missing or malformed one is a fact, not an error: madt_why keeps the reason for their logs. */
+static EFI_STATUS gather_madt(struct boot *b)
+{
+    struct acpi_access io = { boot_acpi_identity, b };
+    struct acpi_diag diag = { .message = "no RSDP" };
+    struct madt_info *madt = NULL;
+    uint64_t table;
+    uint32_t length;
+
+    if (b->facts.acpi_rsdp != 0 &&
+        acpi_find_table(&io, b->facts.acpi_rsdp, "APIC", &table, &length, &diag) == ACPI_OK) {
+        EFI_STATUS status = mem_alloc_pool(sizeof *madt, (void **)&madt);
+        if (EFI_ERROR(status))
+            return status;
+        if (acpi_parse_madt(&io, table, length, madt, &diag) == ACPI_OK) {
+            b->facts.madt = madt;
+            return EFI_SUCCESS;
+        }
+        mem_free_pool(madt);
+    }
+    fmt_format(b->facts.madt_why, sizeof b->facts.madt_why, "%s", diag.message);
+    return EFI_SUCCESS;
 }
 
 EFI_STATUS stage_gather_facts(struct boot *b)
@@ -180,6 +217,9 @@ EFI_STATUS stage_gather_facts(struct boot *b)
         highest = EMBER_HHDM_MAX_SIZE;
     }
     align_up_checked(highest, b->hhdm_page_size, &b->hhdm_size);
+    status = gather_madt(b); /* ACPI tables through the identity map, inside [0, hhdm_size) */
+    if (EFI_ERROR(status))
+        return status;
     b->facts.tsc_hz = calibrate_tsc();
     log_info("stack 0x%llx (%llu KiB), RSDP 0x%llx (ACPI %s)", (unsigned long long)b->stack,
              (unsigned long long)(b->stack_size / KIB), (unsigned long long)b->facts.acpi_rsdp,

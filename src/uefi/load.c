@@ -7,27 +7,27 @@
 #include "core/memmap.h"
 
 /* Opens the kernel, reads and validates its ELF header and program header table only (never the
- * whole file) and plans it. Logs the seed's "Kernel ELF information" lines on success. The kernel
+ * whole file) and plans it. Logs the "Kernel ELF information" lines on success. The kernel
  * stays open: later stages read its segments (and the pin the bytes it did not load). */
 EFI_STATUS stage_read_kernel_headers(struct boot *b)
 {
     struct decide_diag diag;
-    EFI_STATUS status = file_open(b->root, b->config.kernel, false, &b->kernel);
+    EFI_STATUS status = file_open(b->root, b->config.kernel, false, &b->kernel.file);
     struct pipe_reader rd = boot_kernel_reader(b);
 
     if (EFI_ERROR(status))
         return status;
-    if (!pipe_read_headers(&b->config, &rd, &b->headers, &b->plan, &diag))
+    if (!pipe_read_headers(&b->config, &rd, &b->kernel.headers, &b->kernel.plan, &diag))
         return log_refusal(b, &diag);
     log_info("Kernel ELF information:");
-    log_info("  Entry Point         : 0x%llx", (unsigned long long)b->plan.entry);
+    log_info("  Entry Point         : 0x%llx", (unsigned long long)b->kernel.plan.entry);
     log_info("  Is 64-bit           : %d", 1);
-    log_info("  # of Program Headers: %u", (unsigned)b->plan.phnum);
-    log_info("  # of Section Headers: %u", (unsigned)b->plan.shnum);
-    if (b->plan.is_dyn)
-        log_info("relocatable kernel (ET_DYN): slid by 0x%llx to 0x%llx", (unsigned long long)b->plan.slide,
-                 (unsigned long long)b->plan.vaddr_min);
-    b->tsc_headers = arch_timestamp();
+    log_info("  # of Program Headers: %u", (unsigned)b->kernel.plan.phnum);
+    log_info("  # of Section Headers: %u", (unsigned)b->kernel.plan.shnum);
+    if (b->kernel.plan.is_dyn)
+        log_info("relocatable kernel (ET_DYN): slid by 0x%llx to 0x%llx", (unsigned long long)b->kernel.plan.slide,
+                 (unsigned long long)b->kernel.plan.vaddr_min);
+    b->tsc.headers = arch_timestamp();
     return EFI_SUCCESS;
 }
 
@@ -41,9 +41,9 @@ static void zero_bytes(uint64_t addr, uint64_t len)
  * earlier one (the first byte of the first segment with file bytes flipped after the read). */
 static void corrupt_first_segment(struct boot *b)
 {
-    for (unsigned k = 0; k < b->plan.count; k++) {
-        const struct elf_segment *s = &b->plan.segments[k];
-        uint8_t *p = pipe_image_ptr(&b->loaded, s->vaddr, 1);
+    for (unsigned k = 0; k < b->kernel.plan.count; k++) {
+        const struct elf_segment *s = &b->kernel.plan.segments[k];
+        uint8_t *p = pipe_image_ptr(&b->kernel.loaded, s->vaddr, 1);
         if (s->filesz == 0 || p == NULL)
             continue;
         *(volatile uint8_t *)p ^= 0xFF;
@@ -62,17 +62,17 @@ EFI_STATUS stage_load_segments(struct boot *b)
     struct decide_diag diag;
     EFI_STATUS status;
 
-    b->loaded.plan = &b->plan;
-    for (unsigned i = 0; i < b->plan.region_count; i++)
-        b->loaded.base[i] = (uint8_t *)(uintptr_t)b->regions[i].phys.addr;
-    for (unsigned k = 0; k < b->plan.count; k++) {
-        const struct elf_segment *s = &b->plan.segments[k];
+    b->kernel.loaded.plan = &b->kernel.plan;
+    for (unsigned i = 0; i < b->kernel.plan.region_count; i++)
+        b->kernel.loaded.base[i] = (uint8_t *)(uintptr_t)b->kernel.regions[i].phys.addr;
+    for (unsigned k = 0; k < b->kernel.plan.count; k++) {
+        const struct elf_segment *s = &b->kernel.plan.segments[k];
         log_info("segment vaddr 0x%llx paddr 0x%llx filesz 0x%llx memsz 0x%llx flags %c%c%c",
-                 (unsigned long long)s->vaddr, (unsigned long long)(uintptr_t)pipe_image_ptr(&b->loaded, s->vaddr, 0),
+                 (unsigned long long)s->vaddr, (unsigned long long)(uintptr_t)pipe_image_ptr(&b->kernel.loaded, s->vaddr, 0),
                  (unsigned long long)s->filesz, (unsigned long long)s->memsz, s->flags & ELF_PF_R ? 'R' : '-',
                  s->flags & ELF_PF_W ? 'W' : '-', s->flags & ELF_PF_X ? 'X' : '-');
     }
-    if (!pipe_load_regions(&b->loaded, &rd, &diag))
+    if (!pipe_load_regions(&b->kernel.loaded, &rd, &diag))
         return log_refusal(b, &diag);
     if (b->config.test_faults & CONFIG_FAULT_CORRUPT_KERNEL_READ)
         corrupt_first_segment(b);
@@ -80,8 +80,8 @@ EFI_STATUS stage_load_segments(struct boot *b)
     if (EFI_ERROR(status))
         return status;
     log_info("kernel loaded: %u segment(s) in %u region(s), %llu Read calls",
-             b->plan.count, b->plan.region_count, (unsigned long long)file_read_calls());
-    b->tsc_kernel_read = arch_timestamp();
+             b->kernel.plan.count, b->kernel.plan.region_count, (unsigned long long)file_read_calls());
+    b->tsc.kernel_read = arch_timestamp();
     return EFI_SUCCESS;
 }
 

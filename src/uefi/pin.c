@@ -16,10 +16,8 @@ static EFI_STATUS compare_pin(const char *what, const uint8_t digest[SHA256_DIGE
     char got_hex[SHA256_HEX_SIZE];
     struct decide_diag diag;
 
-    if (!decide_pin(what, digest, want, got_hex, &diag)) {
-        log_error("%s", diag.message);
-        return EFI_SECURITY_VIOLATION;
-    }
+    if (!decide_pin(what, digest, want, got_hex, &diag))
+        return log_refusal(NULL, &diag);
     log_info("%s SHA-256 %s matches the pinned value", what, got_hex);
     return EFI_SUCCESS;
 }
@@ -35,23 +33,18 @@ EFI_STATUS pin_check_bytes(const char *what, const void *data, uint64_t len, con
     return compare_pin(what, digest, want);
 }
 
-static bool read_gap(void *ctx, uint64_t offset, void *buf, uint64_t len)
-{
-    return !EFI_ERROR(file_read_at(&((struct boot *)ctx)->kernel, offset, buf, len));
-}
-
 /* The pieces of the kernel file ember holds in memory: the ELF header and program headers the plan
  * was built from, and every segment's file bytes in its final pages. Returns their number. */
 static size_t kernel_pieces(const struct boot *b, struct filewalk_piece *out)
 {
     size_t n = 0;
 
-    out[n++] = (struct filewalk_piece){ 0, b->headers.head_len, &b->headers.ehdr };
-    out[n++] = (struct filewalk_piece){ b->headers.phoff, b->headers.phsize, b->headers.phdrs };
-    for (unsigned i = 0; i < b->plan.region_count; i++) {
-        const struct elf_region *r = &b->plan.regions[i];
+    out[n++] = (struct filewalk_piece){ 0, b->kernel.headers.head_len, &b->kernel.headers.ehdr };
+    out[n++] = (struct filewalk_piece){ b->kernel.headers.phoff, b->kernel.headers.phsize, b->kernel.headers.phdrs };
+    for (unsigned i = 0; i < b->kernel.plan.region_count; i++) {
+        const struct elf_region *r = &b->kernel.plan.regions[i];
         for (unsigned k = r->first; k < r->first + r->count; k++) {
-            const struct elf_segment *s = &b->plan.segments[k];
+            const struct elf_segment *s = &b->kernel.plan.segments[k];
             out[n++] = (struct filewalk_piece){ s->offset, s->filesz, (const void *)(uintptr_t)boot_segment_phys(b, i, s) };
         }
     }
@@ -67,7 +60,8 @@ struct walk_ctx {
 
 static bool walk_read(void *ctx, uint64_t offset, void *buf, uint64_t len)
 {
-    return read_gap(((struct walk_ctx *)ctx)->b, offset, buf, len);
+    struct pipe_reader rd = boot_kernel_reader(((struct walk_ctx *)ctx)->b);
+    return rd.read_at(rd.ctx, offset, buf, len);
 }
 
 static void walk_consume(void *ctx, const void *data, uint64_t len)
@@ -87,7 +81,7 @@ EFI_STATUS boot_walk_kernel_file(struct boot *b, void (*consume)(void *ctx, cons
     enum filewalk_error err;
 
     _Static_assert(2 + ELF_MAX_LOAD_SEGMENTS <= FILEWALK_MAX_PIECES, "filewalk holds every piece");
-    err = filewalk_run(pieces, kernel_pieces(b, pieces), b->kernel.size, &io, &bad_offset);
+    err = filewalk_run(pieces, kernel_pieces(b, pieces), b->kernel.file.size, &io, &bad_offset);
     if (err == FILEWALK_OK)
         return EFI_SUCCESS;
     log_error("kernel %s: cannot walk the loaded bytes: %s at file offset 0x%llx", b->config.kernel,

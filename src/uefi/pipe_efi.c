@@ -37,10 +37,10 @@ EFI_STATUS log_refusal(struct boot *b, const struct decide_diag *diag)
     if (diag->message[0] != '\0')
         log_error("%s", diag->message);
     /* a lower-half claim that failed for want of memory says so, not "load error" */
-    if (diag->rule == DECIDE_LOWER_HALF_BUSY && b->firmware_status == EFI_OUT_OF_RESOURCES)
+    if (b != NULL && diag->rule == DECIDE_LOWER_HALF_BUSY && b->firmware_status == EFI_OUT_OF_RESOURCES)
         return EFI_OUT_OF_RESOURCES;
     if (status == FIRMWARE_STATUS)
-        return EFI_ERROR(b->firmware_status) ? b->firmware_status : EFI_LOAD_ERROR;
+        return b != NULL && EFI_ERROR(b->firmware_status) ? b->firmware_status : EFI_LOAD_ERROR;
     return status;
 }
 
@@ -61,7 +61,7 @@ struct pipe_sink boot_sink(struct boot *b)
 static bool read_kernel(void *ctx, uint64_t offset, void *buf, uint64_t len)
 {
     struct boot *b = ctx;
-    b->firmware_status = file_read_at(&b->kernel, offset, buf, len);
+    b->firmware_status = file_read_at(&b->kernel.file, offset, buf, len);
     return !EFI_ERROR(b->firmware_status);
 }
 
@@ -73,7 +73,7 @@ static void zero_pages(void *ctx, void *buf, uint64_t len)
 
 struct pipe_reader boot_kernel_reader(struct boot *b)
 {
-    return (struct pipe_reader){ b, read_kernel, zero_pages, b->kernel.size };
+    return (struct pipe_reader){ b, read_kernel, zero_pages, b->kernel.file.size };
 }
 
 static bool claim_at(void *ctx, uint64_t phys_addr, uint64_t pages)

@@ -15,19 +15,19 @@ EFI_STATUS stage_place_kernel(struct boot *b)
 {
     struct place_ops ops = boot_place_ops(b);
     struct pipe_sink sink = boot_sink(b);
-    struct kernel_placement *p = &b->placement;
+    struct kernel_placement *p = &b->kernel.placement;
     struct decide_diag diag;
     uint64_t cursor;
 
-    if (!pipe_place(&b->config, &b->plan, &ops, &sink, p, &diag))
+    if (!pipe_place(&b->config, &b->kernel.plan, &ops, &sink, p, &diag))
         return log_refusal(b, &diag);
-    for (unsigned i = 0; i < b->plan.region_count; i++) {
-        b->regions[i].phys = phys(p->region_phys[i]);
-        b->regions[i].pages = b->plan.regions[i].size / PAGE_SIZE_4K;
+    for (unsigned i = 0; i < b->kernel.plan.region_count; i++) {
+        b->kernel.regions[i].phys = phys(p->region_phys[i]);
+        b->kernel.regions[i].pages = b->kernel.plan.regions[i].size / PAGE_SIZE_4K;
     }
     cursor = p->span_lo;
-    for (unsigned i = 0; p->spanned && i < b->plan.region_count; i++) {
-        const struct elf_region *r = &b->plan.regions[i];
+    for (unsigned i = 0; p->spanned && i < b->kernel.plan.region_count; i++) {
+        const struct elf_region *r = &b->kernel.plan.regions[i];
         if (decide_in_lower_half(r))
             continue;
         if (r->vaddr > cursor)

@@ -97,10 +97,8 @@ static EFI_STATUS read_config_text(struct file *f, char *stack, char **text, cha
     *text = stack;
     struct decide_diag diag;
 
-    if (!decide_config_size(f->size, &diag)) {
-        log_error("%s", diag.message);
-        return EFI_BAD_BUFFER_SIZE;
-    }
+    if (!decide_config_size(f->size, &diag))
+        return log_refusal(NULL, &diag);
     if (f->size > CONFIG_STACK_BYTES) {
         status = mem_alloc_pool(f->size + 1, (void **)pool);
         if (EFI_ERROR(status))
@@ -126,7 +124,7 @@ EFI_STATUS stage_read_config(struct boot *b)
     }
     if (status == EFI_NOT_FOUND) {
         log_info("no ember.cfg: using defaults (kernel %s)", b->config.kernel);
-        b->tsc_config = arch_timestamp();
+        b->tsc.config = arch_timestamp();
         return EFI_SUCCESS;
     }
     if (EFI_ERROR(status))
@@ -146,7 +144,7 @@ EFI_STATUS stage_read_config(struct boot *b)
     log_set_serial_mode(b->config.serial);
     mem_fail_at(b->config.fail_alloc_at);
     apply_test_faults(b);
-    b->tsc_config = arch_timestamp();
+    b->tsc.config = arch_timestamp();
     log_info("ember.cfg: kernel %s, %u module(s), cmdline \"%s\"", b->config.kernel, b->config.module_count,
              b->config.cmdline);
     return EFI_SUCCESS;

@@ -1,4 +1,4 @@
-/* The kernel's address space: page-table pool, taking over CR3, the seed's demo page, the direct map. */
+/* The kernel's address space: page-table pool, taking over CR3, the demo page at 0xFFFFFFFFDEAD0000, the direct map. */
 #include "uefi/boot.h"
 #include "uefi/log.h"
 #include "core/memmap.h"
@@ -161,7 +161,7 @@ static EFI_STATUS check_identity_split(struct boot *b, phys_addr_t page)
     return changed == 0 ? EFI_SUCCESS : EFI_LOAD_ERROR;
 }
 
-/* The seed's demo, with demo_map=yes in ember.cfg: map 0xFFFFFFFFDEAD0000 -> a page at 0x100000
+/* The demo mapping, with demo_map=yes in ember.cfg: map 0xFFFFFFFFDEAD0000 -> a page at 0x100000
  * (or anywhere, when that is taken), write through the new address, read back through the identity
  * map, then force a split + copy-on-write of the firmware's identity map around that page. The page
  * stays mapped through handoff so `vmmap` shows it. Off by default: it costs five table pages. */
@@ -172,7 +172,7 @@ EFI_STATUS stage_demo_mapping(struct boot *b)
     enum pg_error err;
     struct decide_diag diag;
 
-    if (!pipe_demo_page(&b->config, &b->plan, &diag))
+    if (!pipe_demo_page(&b->config, &b->kernel.plan, &diag))
         return log_refusal(b, &diag);
     if (!b->config.demo_map)
         return EFI_SUCCESS;
@@ -233,8 +233,8 @@ static EFI_STATUS map_region(struct boot *b, struct address_space *as, const str
 
 EFI_STATUS space_map_segments(struct boot *b, struct address_space *as)
 {
-    for (unsigned i = 0; i < b->plan.region_count; i++) {
-        EFI_STATUS status = map_region(b, as, &b->plan.regions[i], b->regions[i].phys);
+    for (unsigned i = 0; i < b->kernel.plan.region_count; i++) {
+        EFI_STATUS status = map_region(b, as, &b->kernel.plan.regions[i], b->kernel.regions[i].phys);
         if (EFI_ERROR(status))
             return status;
     }
@@ -290,12 +290,9 @@ EFI_STATUS stage_map_kernel_view(struct boot *b)
 {
     EFI_STATUS status = b->proto->map(b);
 
-    if (!EFI_ERROR(status))
-        status = smp_map_alias(b);
     if (EFI_ERROR(status))
         return status;
-    table_pool_trim(&b->tables);
-    b->tsc_mapped = arch_timestamp();
+    b->tsc.mapped = arch_timestamp();
     log_info("%s view mapped; %llu page-table pages in use", b->proto->name,
              (unsigned long long)b->tables.pages_handed_out);
     log_firmware_tables(b, "after");

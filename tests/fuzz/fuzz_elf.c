@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "core/elf.h"
 
 #define EHDR_SIZE sizeof(elf64_ehdr_t)
@@ -76,7 +77,7 @@ static void check_segment(const struct elf_segment *seg, uint64_t file_size, boo
     check(!__builtin_add_overflow(seg->offset, seg->filesz, &file_end) && file_end <= file_size,
           "segment offset + filesz <= file size");
     check(!__builtin_add_overflow(seg->vaddr, seg->memsz, &end), "segment vaddr + memsz no wrap");
-    check(elf_is_canonical(seg->vaddr) && elf_is_canonical(end - 1)
+    check(is_canonical(seg->vaddr) && is_canonical(end - 1)
               && ((seg->vaddr ^ (end - 1)) >> 47) == 0,
           "segment lies in one canonical half");
     check(!__builtin_add_overflow(seg->paddr, seg->memsz, &phys_end), "segment paddr no wrap");

@@ -1,68 +1,17 @@
 """The QEMU integration cases: good boots, kernel variants, bad kernels, bad configs, failed allocations."""
+import hashlib
 import os
 import re
-import sys
-from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Tuple
 
+import cases_agree
+import cases_limine
+import cases_smp
 import mutate
-
-KERNEL_PASS = 33      # sample kernel: every check passed
-SENTINEL_OK = 253     # ember returned to firmware, which booted the sentinel
-BANNER = r"^\[INFO \] \(ember\): ember \S+ - UEFI bootloader for x86-64$"
-KERNEL_OK = r"^ember-kernel: all \d+ checks passed$"
-RETURNED = r"^ember-sentinel: firmware regained control, no ember memory left"
-ENTRY_CR3 = r"firmware CR3 at entry (0x[0-9a-f]+)"
-SENTINEL_CR3 = r"ember-sentinel: firmware regained control, no ember memory left, CR3 (0x[0-9a-fA-F]+)"
-
-
-def cr3_restored(log, _status):
-    """The sentinel runs on the very CR3 ember found at entry: ember put the firmware's tables back."""
-    entry, after = re.search(ENTRY_CR3, log), re.search(SENTINEL_CR3, log)
-    if not entry or not after:
-        return [f"need both the entry CR3 line and the sentinel's CR3 (got {entry and entry.group(1)}, "
-                f"{after and after.group(1)})"]
-    if int(entry.group(1), 16) != int(after.group(1), 16):
-        return [f"CR3 after return {after.group(1)} != firmware CR3 at entry {entry.group(1)}"]
-    return []
-
-
-def all_checks(*checks):
-    checks = [c for c in checks if c is not None]
-    return lambda log, status: [p for c in checks for p in c(log, status)]
-
-
-@dataclass
-class Case:
-    name: str
-    loader: str
-    kernel: Optional[str] = None
-    kernel_bytes: Optional[Callable[[], bytes]] = None
-    config: Optional[str] = None
-    files: List[Tuple[str, str]] = field(default_factory=list)
-    exit: object = KERNEL_PASS  # an exit status, or a list of acceptable ones
-    expect: List[str] = field(default_factory=list)
-    reject: List[str] = field(default_factory=list)
-    sentinel: bool = True
-    sentinel_efi: Optional[str] = None  # default build/SENTINEL.EFI
-    secure: bool = False
-    image: Optional[str] = None
-    qemu_args: List[str] = field(default_factory=list)
-    timeout: int = 90
-    prepare: Optional[Callable[[str], None]] = None
-    check: Optional[Callable[[str, int], List[str]]] = None
-
-
-def bad(name, loader, expect, check=None, reject=(), **kw):
-    """A boot ember must refuse: the error line, then a clean return to firmware (sentinel) on the
-    firmware's own page tables."""
-    return Case(name, loader, exit=SENTINEL_OK, expect=[BANNER, r"^\[ERROR\] \(ember\): .*" + expect, RETURNED,
-                r"boot failed in stage"], reject=[r"handing off", *reject], check=all_checks(cr3_restored, check),
-                **kw)
-
+from case import (BANNER, KERNEL_OK, KERNEL_PASS, RETURNED, SENTINEL_OK, Case, all_checks, bad,  # noqa: F401
+                  cr3_restored)
 
 def firmware_tables_unchanged(log, _status):
-    sums = __import__("re").findall(r"firmware page tables (before|after): (\d+) pages, checksum (0x[0-9a-f]+)", log)
+    sums = re.findall(r"firmware page tables (before|after): (\d+) pages, checksum (0x[0-9a-f]+)", log)
     if len(sums) != 2:
         return [f"expected a before and an after firmware-table checksum, got {sums}"]
     if sums[0][1:] != sums[1][1:]:
@@ -110,8 +59,7 @@ def lower_half_cases(build, loader):
         Case("lowhalf-free-ram", loader, k("lowfree"), sentinel=False,
              expect=[r"segment vaddr 0x2000000 paddr 0x2000000 ", r"ok   lower-half kernel at paddr == vaddr",
                      KERNEL_OK], reject=[r"not free"]),
-        # the issue's layout: free when ember starts, so it boots at paddr == vaddr (it used to be taken
-        # by ember's own page tables first, and the fallback then triple-faulted the firmware)
+        # free when ember starts: ember's own page tables must not take it before the kernel is placed
         Case("lowhalf-top-of-ram", loader, k("lowtop"), sentinel=False,
              expect=[r"segment vaddr 0x1fe03000 paddr 0x1fe03000 ", r"ok   lower-half kernel at paddr == vaddr",
                      KERNEL_OK], reject=[r"not free"]),
@@ -184,7 +132,7 @@ def pin_cases(build, loader):
     kernel = os.path.join(build, "kernel", "kernel-default.elf")
     if not os.path.exists(kernel):
         return []
-    hexdigest = lambda data: __import__("hashlib").sha256(data).hexdigest()
+    hexdigest = lambda data: hashlib.sha256(data).hexdigest()
     pins = f"kernel_sha256={sha256_of(kernel)}\nmodule=/boot/a.bin alpha sha256={hexdigest(MODULE_A)}\n"
     mismatch = r"SHA-256 mismatch: file has [0-9a-f]{64}, ember\.cfg pins [0-9a-f]{64}"
 
@@ -296,7 +244,7 @@ def machine_matrix_cases(build, loader):
 
 
 def sha256_of(path):
-    return __import__("hashlib").sha256(open(path, "rb").read()).hexdigest()
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
 def tampered(path):
@@ -333,10 +281,6 @@ def secure_boot_cases(build):
 
 def all_cases(build):
     loader = os.path.join(build, "BOOTX64.EFI")
-    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "limine"))
-    import cases_limine  # noqa: E402  (imports this module back for Case and bad)
-    import cases_smp  # noqa: E402
-    import cases_agree  # noqa: E402
     return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
             + machine_matrix_cases(build, loader) + lower_half_cases(build, loader) + contract_cases(build, loader)
             + secure_boot_cases(build) + config_cases(build, loader) + cases_limine.limine_cases(build, loader)

@@ -1,10 +1,10 @@
-"""Kernels laid out to probe whether ember-inspect gives the loader's verdict (issue 19): each is a
+"""Kernels laid out to probe whether ember-inspect gives the loader's verdict: each is a
 case whose loader outcome is asserted here, and the inspect agreement check (inspect_check.py) that
 runs after every case then holds ember-inspect to the same outcome, stage and error line."""
 import os
 import struct
 
-import cases as qemu_cases
+import case as qemu_cases
 import mutate
 import synth
 

@@ -1,4 +1,4 @@
-"""QEMU cases for application processors (issue 13), both protocols, at -smp 1, 2, 4 and 8 and with a
+"""QEMU cases for application processors, both protocols, at -smp 1, 2, 4 and 8 and with a
 MADT that lists CPUs QEMU never starts (-smp 2,maxcpus=4: ids 2 and 3 marked disabled).
 
 The sample kernel (smp=yes) and the Limine probe "mp" release every AP; each AP checks its own
@@ -6,8 +6,9 @@ state (tests/include/aptest.c) and counts itself in; the BSP waits (bounded) and
 The command line tells the kernels what to expect: smp_expect=N CPUs listed (ember: the BSP and
 every AP ember tried; Limine: the BSP and the APs that came up), smp_missing=M of them missing."""
 import os
+import re
 
-import cases as qemu_cases
+import case as qemu_cases
 
 SMP_PARKED = r"smp: {n} of {n} application processors parked in \d+ us"
 AP_OK = r"AP state at release: (apic_id|lapic) \d+: \d+ rules hold"
@@ -32,7 +33,7 @@ def limine_smp(name, kernel, qemu_args, expect_cpus, expect, extra_cfg=""):
 def aps_reported(n):
     """Exactly n APs reported a passing state: none skipped, none counted twice."""
     def check(log, _status):
-        got = len(__import__("re").findall(AP_OK, log))
+        got = len(re.findall(AP_OK, log))
         return [] if got == n else [f"{got} APs reported their state, expected {n}"]
     return check
 

@@ -1,4 +1,4 @@
-"""ember-inspect against the loader (issue 14): after every QEMU case, build/ember-inspect runs on the
+"""ember-inspect against the loader: after every QEMU case, build/ember-inspect runs on the
 same kernel and ember.cfg, and its verdict must be the loader's.
 
 - the loader handed off: ember-inspect says "boot";

@@ -199,7 +199,7 @@ static inline int teardown_world(void **state)
 }
 
 #define VA_FREE 0x0000008000000000ULL /* PML4[1]: no firmware tables there */
-#define VA_DEMO 0xFFFFFFFFDEAD0000ULL /* the seed's demo address */
+#define VA_DEMO 0xFFFFFFFFDEAD0000ULL /* config demo_map=yes maps this page */
 #define NON_CANONICAL 0x0000800000000000ULL
 #define NO_EXCEPTION NON_CANONICAL /* no sample is excepted */
 #define PAGE_4K(n) ((uint64_t)(n) * PAGE_SIZE_4K)

@@ -261,12 +261,12 @@ static void test_config_protocol_takes_auto_ember_limine(void **state)
     struct ember_config cfg;
     (void)state;
     config_defaults(&cfg);
-    assert_string_equal(cfg.protocol, "auto");
+    assert_int_equal(cfg.protocol, PROTOCOL_AUTO);
     assert_int_equal(config_parse("protocol=limine\n", 16, &cfg, NULL), CONFIG_OK);
-    assert_string_equal(cfg.protocol, "limine");
+    assert_int_equal(cfg.protocol, PROTOCOL_LIMINE);
     config_defaults(&cfg);
     assert_int_equal(config_parse("protocol = ember # own\n", 22, &cfg, NULL), CONFIG_OK);
-    assert_string_equal(cfg.protocol, "ember");
+    assert_int_equal(cfg.protocol, PROTOCOL_EMBER);
     expect_error("protocol=multiboot\n", CONFIG_ERR_BAD_VALUE, 1,
                  "ember.cfg:1: bad value 'multiboot' for protocol (expected auto/ember/limine)");
 }

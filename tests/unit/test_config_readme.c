@@ -109,7 +109,7 @@ static void test_config_readme_example_parses_to_stated_values(void **state)
     assert_int_equal(cfg.stack_size, 64 * 1024);
     assert_false(cfg.demo_map);
     assert_int_equal(cfg.serial, SERIAL_AUTO);
-    assert_string_equal(cfg.protocol, "auto");
+    assert_int_equal(cfg.protocol, PROTOCOL_AUTO);
     assert_false(cfg.has_kernel_sha256);
     assert_int_equal(cfg.fail_alloc_at, 0);
     assert_int_equal(cfg.test_faults, 0);

@@ -8,10 +8,10 @@
 
 #define KERNEL_PATH "\\kernel.elf"
 
-static void config_with(struct ember_config *cfg, const char *protocol)
+static void config_with(struct ember_config *cfg, enum config_protocol protocol)
 {
     config_defaults(cfg);
-    snprintf(cfg->protocol, sizeof cfg->protocol, "%s", protocol);
+    cfg->protocol = protocol;
     snprintf(cfg->kernel, sizeof cfg->kernel, "%s", KERNEL_PATH);
 }
 
@@ -21,18 +21,18 @@ static void test_elf_options_per_protocol(void **state)
     struct elf_options o;
     (void)state;
 
-    config_with(&cfg, "ember");
+    config_with(&cfg, PROTOCOL_EMBER);
     decide_elf_options(&cfg, &o);
     assert_false(o.allow_dyn);
     assert_int_equal(o.min_vaddr, 0);
     assert_int_equal(o.reserved_base, EMBER_HHDM_OFFSET);
     assert_int_equal(o.reserved_size, EMBER_HHDM_MAX_SIZE);
-    config_with(&cfg, "auto");
+    config_with(&cfg, PROTOCOL_AUTO);
     cfg.allow_wx = true;
     decide_elf_options(&cfg, &o);
     assert_true(o.allow_dyn && o.allow_wx);
     assert_int_equal(o.min_vaddr, 0);
-    config_with(&cfg, "limine");
+    config_with(&cfg, PROTOCOL_LIMINE);
     decide_elf_options(&cfg, &o);
     assert_true(o.allow_dyn);
     assert_false(o.allow_wx);
@@ -59,7 +59,7 @@ static void test_relocatable_auto_is_slid_to_the_limine_floor(void **state)
     struct decide_diag diag;
     (void)state;
 
-    config_with(&cfg, "auto");
+    config_with(&cfg, PROTOCOL_AUTO);
     dyn_fixture(&f);
     decide_elf_options(&cfg, &f.opts);
     assert_int_equal(elf_build_plan(&f.ehdr, f.phdrs, f.file_size, &f.opts, &plan, &elf), ELF_OK);
@@ -78,7 +78,7 @@ static void test_exec_plan_is_left_alone(void **state)
     struct decide_diag diag;
     (void)state;
 
-    config_with(&cfg, "auto");
+    config_with(&cfg, PROTOCOL_AUTO);
     fixture_init(&f);
     decide_elf_options(&cfg, &f.opts);
     assert_int_equal(elf_build_plan(&f.ehdr, f.phdrs, f.file_size, &f.opts, &plan, &elf), ELF_OK);
@@ -105,13 +105,13 @@ static void test_protocol_choice(void **state)
     char why[200];
     (void)state;
 
-    config_with(&cfg, "limine");
+    config_with(&cfg, PROTOCOL_LIMINE);
     assert_int_equal(decide_protocol(&cfg, false, "", why, sizeof why), DECIDE_PROTO_LIMINE);
     assert_string_equal(why, "ember.cfg protocol=limine");
-    config_with(&cfg, "ember");
+    config_with(&cfg, PROTOCOL_EMBER);
     assert_int_equal(decide_protocol(&cfg, true, "base revision 3 tag", why, sizeof why), DECIDE_PROTO_EMBER);
     assert_string_equal(why, "ember.cfg protocol=ember");
-    config_with(&cfg, "auto");
+    config_with(&cfg, PROTOCOL_AUTO);
     assert_int_equal(decide_protocol(&cfg, true, "base revision 3 tag at 0x1", why, sizeof why), DECIDE_PROTO_LIMINE);
     assert_string_equal(why, "auto: base revision 3 tag at 0x1");
     assert_int_equal(decide_protocol(&cfg, false, "", why, sizeof why), DECIDE_PROTO_EMBER);
@@ -125,7 +125,7 @@ static void test_ember_refuses_relocatable(void **state)
     struct decide_diag diag;
     (void)state;
 
-    config_with(&cfg, "auto");
+    config_with(&cfg, PROTOCOL_AUTO);
     assert_true(decide_ember_kernel(&cfg, &plan, &diag));
     plan.is_dyn = true;
     assert_false(decide_ember_kernel(&cfg, &plan, &diag));

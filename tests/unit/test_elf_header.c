@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/bytes.h"
 #include "elf_fixtures.h"
 
 /* --- elf_check_header ------------------------------------------------------------------------ */
@@ -209,13 +210,13 @@ static void test_elf_maps_flags_to_page_attributes(void **state)
 static void test_elf_recognises_canonical_addresses(void **state)
 {
     (void)state;
-    assert_true(elf_is_canonical(0));
-    assert_true(elf_is_canonical(0x00007fffffffffffULL));
-    assert_false(elf_is_canonical(0x0000800000000000ULL));
-    assert_false(elf_is_canonical(0xffff7fffffffffffULL));
-    assert_true(elf_is_canonical(0xffff800000000000ULL));
-    assert_true(elf_is_canonical(UINT64_MAX));
-    assert_false(elf_is_canonical(0x8000000000000000ULL));
+    assert_true(is_canonical(0));
+    assert_true(is_canonical(0x00007fffffffffffULL));
+    assert_false(is_canonical(0x0000800000000000ULL));
+    assert_false(is_canonical(0xffff7fffffffffffULL));
+    assert_true(is_canonical(0xffff800000000000ULL));
+    assert_true(is_canonical(UINT64_MAX));
+    assert_false(is_canonical(0x8000000000000000ULL));
 }
 
 static void test_elf_names_every_rule_distinctly(void **state)

@@ -1,4 +1,5 @@
 /* Host tests of page-table entry layout, root cloning and translation (arch/x86_64/paging.c). */
+#include "core/bytes.h"
 #include "paging_arena.h"
 
 /* --- entry layout ------------------------------------------------------------------------------- */
@@ -109,13 +110,13 @@ static void test_error_names_are_short_and_distinct(void **state)
 static void test_is_canonical_accepts_only_sign_extended_48_bit_addresses(void **state)
 {
     (void)state;
-    assert_true(pg_is_canonical(virt(0)));
-    assert_true(pg_is_canonical(virt(0x00007FFFFFFFFFFFULL)));
-    assert_true(pg_is_canonical(virt(0xFFFF800000000000ULL)));
-    assert_true(pg_is_canonical(virt(0xFFFFFFFFFFFFFFFFULL)));
-    assert_false(pg_is_canonical(virt(NON_CANONICAL)));
-    assert_false(pg_is_canonical(virt(0xFFFF7FFFFFFFFFFFULL)));
-    assert_false(pg_is_canonical(virt(0x0001000000000000ULL)));
+    assert_true(is_canonical(0));
+    assert_true(is_canonical(0x00007FFFFFFFFFFFULL));
+    assert_true(is_canonical(0xFFFF800000000000ULL));
+    assert_true(is_canonical(0xFFFFFFFFFFFFFFFFULL));
+    assert_false(is_canonical(NON_CANONICAL));
+    assert_false(is_canonical(0xFFFF7FFFFFFFFFFFULL));
+    assert_false(is_canonical(0x0001000000000000ULL));
 }
 
 /* --- clone and translate ------------------------------------------------------------------------ */

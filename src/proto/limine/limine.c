@@ -18,7 +18,7 @@
 /* The kernel's loaded segments, as the scanner wants them. Returns their number. */
 static size_t loaded_segments(const struct boot *b, struct lscan_segment *out)
 {
-    return decide_scan_segments(&b->plan, b->loaded.base, out);
+    return decide_scan_segments(&b->kernel.plan, b->kernel.loaded.base, out);
 }
 
 const struct lscan_request *limine_find_request(const struct limine_state *st, enum lscan_kind k)
@@ -55,21 +55,21 @@ static void copy_out(void *ctx, const void *data, uint64_t len)
  * modules memory, like Limine's "executable and modules". */
 static EFI_STATUS copy_kernel_file(struct boot *b, const struct lscan_result *scan)
 {
-    UINTN pages = (UINTN)((b->kernel.size + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K);
+    UINTN pages = (UINTN)((b->kernel.file.size + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K);
     EFI_STATUS status;
     struct copy_cursor c;
 
     if (decide_find_request(scan, LSCAN_EXECUTABLE_FILE) == NULL)
         return EFI_SUCCESS;
-    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_MODULES, pages ? pages : 1, &b->file_copy);
+    status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_MODULES, pages ? pages : 1, &b->kernel.file_copy);
     if (EFI_ERROR(status))
         return status;
-    c.to = (uint8_t *)(uintptr_t)b->file_copy;
+    c.to = (uint8_t *)(uintptr_t)b->kernel.file_copy;
     status = boot_walk_kernel_file(b, copy_out, &c);
-    b->file_copy_size = b->kernel.size;
+    b->kernel.file_copy_size = b->kernel.file.size;
     if (!EFI_ERROR(status))
         log_info("limine: kernel file copied for the executable file request: %llu bytes at 0x%llx",
-                 (unsigned long long)b->file_copy_size, (unsigned long long)b->file_copy);
+                 (unsigned long long)b->kernel.file_copy_size, (unsigned long long)b->kernel.file_copy);
     return status;
 }
 
@@ -84,15 +84,15 @@ static bool read_section(struct boot *b, unsigned index, uint32_t *type, uint32_
                          uint64_t *size)
 {
     uint8_t sh[SECTION_HEADER_SIZE];
-    uint64_t at = b->headers.ehdr.e_shoff + (uint64_t)index * SECTION_HEADER_SIZE;
+    uint64_t at = b->kernel.headers.ehdr.e_shoff + (uint64_t)index * SECTION_HEADER_SIZE;
 
-    if (at + SECTION_HEADER_SIZE > b->kernel.size || EFI_ERROR(file_read_at(&b->kernel, at, sh, sizeof sh)))
+    if (at + SECTION_HEADER_SIZE > b->kernel.file.size || EFI_ERROR(file_read_at(&b->kernel.file, at, sh, sizeof sh)))
         return false;
     __builtin_memcpy(type, sh + 4, sizeof *type); /* Elf64_Shdr: sh_type, sh_offset, sh_size, sh_link */
     __builtin_memcpy(offset, sh + 24, sizeof *offset);
     __builtin_memcpy(size, sh + 32, sizeof *size);
     __builtin_memcpy(link, sh + 40, sizeof *link);
-    return *offset <= b->kernel.size && *size <= b->kernel.size - *offset && *size <= MAX_SYMBOL_BYTES;
+    return *offset <= b->kernel.file.size && *size <= b->kernel.file.size - *offset && *size <= MAX_SYMBOL_BYTES;
 }
 
 /* Reads [offset, offset + size) of the kernel file into a new pool buffer (NULL on failure). */
@@ -101,7 +101,7 @@ static void *read_blob(struct boot *b, uint64_t offset, uint64_t size)
     void *p = NULL;
     if (EFI_ERROR(mem_alloc_pool(size + 1, &p)))
         return NULL;
-    if (EFI_ERROR(file_read_at(&b->kernel, offset, p, size))) {
+    if (EFI_ERROR(file_read_at(&b->kernel.file, offset, p, size))) {
         mem_free_pool(p);
         return NULL;
     }
@@ -113,7 +113,7 @@ static void *read_blob(struct boot *b, uint64_t offset, uint64_t size)
  * so no loader sees it. When the kernel keeps a symbol table, name such symbols (a warning only). */
 static void hint_bss_requests(struct boot *b)
 {
-    const elf64_ehdr_t *eh = &b->headers.ehdr;
+    const elf64_ehdr_t *eh = &b->kernel.headers.ehdr;
     struct lscan_segment segs[ELF_MAX_LOAD_SEGMENTS];
     struct lscan_bss_symbol hints[MAX_BSS_HINTS];
     uint32_t type, link, t2, l2;
@@ -126,7 +126,7 @@ static void hint_bss_requests(struct boot *b)
             !read_section(b, link, &t2, &l2, &str_off, &str_size))
             continue;
         void *symtab = read_blob(b, off, size), *strtab = symtab != NULL ? read_blob(b, str_off, str_size) : NULL;
-        size_t n = strtab != NULL ? lscan_bss_symbols(symtab, size, strtab, str_size, b->plan.slide, segs,
+        size_t n = strtab != NULL ? lscan_bss_symbols(symtab, size, strtab, str_size, b->kernel.plan.slide, segs,
                                                       loaded_segments(b, segs), hints, MAX_BSS_HINTS) : 0;
         for (size_t k = 0; k < n && k < MAX_BSS_HINTS; k++)
             log_warn("limine: symbol '%s' at 0x%llx (%llu bytes) is in .bss, so it is zero in the file and never "
@@ -251,20 +251,15 @@ static EFI_STATUS limine_map(struct boot *b)
 /* The I/O APICs the MADT lists, to be masked after ExitBootServices. No MADT: nothing to mask (logged). */
 static void find_ioapics(struct boot *b, struct limine_state *st)
 {
-    static struct madt_info madt; /* ~5 KiB: too big for the firmware stack */
-    struct acpi_access io = { boot_acpi_identity, b };
-    struct acpi_diag diag;
-    uint64_t table;
-    uint32_t length;
+    const struct madt_info *madt = b->facts.madt;
 
-    if (b->facts.acpi_rsdp == 0 || acpi_find_table(&io, b->facts.acpi_rsdp, "APIC", &table, &length, &diag) != ACPI_OK ||
-        acpi_parse_madt(&io, table, length, &madt, &diag) != ACPI_OK) {
+    if (madt == NULL) {
         log_warn("limine: no usable MADT (%s): I/O APIC entries are left as the firmware set them",
-                 b->facts.acpi_rsdp == 0 ? "no RSDP" : diag.message);
+                 b->facts.madt_why);
         return;
     }
-    for (unsigned i = 0; i < madt.ioapic_count && st->ioapic_count < LIMINE_MAX_IOAPICS; i++)
-        st->ioapics[st->ioapic_count++] = madt.ioapics[i].address;
+    for (unsigned i = 0; i < madt->ioapic_count && st->ioapic_count < LIMINE_MAX_IOAPICS; i++)
+        st->ioapics[st->ioapic_count++] = madt->ioapics[i].address;
 }
 
 static EFI_STATUS limine_build(struct boot *b)

@@ -240,7 +240,7 @@ static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_k
         boot_kernel_phys_range(b, &base, &size);
         if (r != NULL) {
             r->physical_base = base;
-            r->virtual_base = b->plan.vaddr_min;
+            r->virtual_base = b->kernel.plan.vaddr_min;
         }
         return r;
     }
@@ -256,7 +256,7 @@ static void *answer(struct boot *b, struct limine_state *st, enum lscan_kind kin
     case LSCAN_MODULE: return answer_modules(b, st);
     case LSCAN_EXECUTABLE_FILE: {
         struct limine_executable_file_response *r = take(st, sizeof *r);
-        struct limine_file *f = b->file_copy != 0 ? file_record(b, st, b->file_copy, b->file_copy_size,
+        struct limine_file *f = b->kernel.file_copy != 0 ? file_record(b, st, b->kernel.file_copy, b->kernel.file_copy_size,
                                                                 b->config.kernel, NULL) : NULL;
         if (r == NULL || f == NULL)
             return NULL;
@@ -280,7 +280,7 @@ EFI_STATUS limine_build_responses(struct boot *b)
     struct limine_state *st = limine_state_of(b);
     uint64_t *gdt;
 
-    st->entries_cap = b->memmap_capacity + 2; /* conversion adds at most the first-page split */
+    st->entries_cap = b->memory.memmap_capacity + 2; /* conversion adds at most the first-page split */
     st->block_size = BLOCK_FIXED_BYTES + st->entries_cap * (sizeof *st->entries + sizeof *st->entry_ptrs);
     st->block_size = (st->block_size + PAGE_SIZE_4K - 1) & ~(PAGE_SIZE_4K - 1);
     EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE,
@@ -316,16 +316,16 @@ void limine_finish_responses(struct boot *b)
 
     limine_mp_finish(b, st);
     if (st->memmap != NULL) {
-        size_t n = lmemmap_convert(b->memmap, b->memmap_count, st->revision, st->entries, st->entries_cap);
+        size_t n = lmemmap_convert(b->memory.memmap, b->memory.memmap_count, st->revision, st->entries, st->entries_cap);
         for (size_t i = 0; i < n; i++)
             st->entry_ptrs[i] = hhdm(b, &st->entries[i]);
         st->memmap->entry_count = n;
         st->memmap->entries = hhdm(b, st->entry_ptrs);
     }
     if (st->efi_memmap != NULL) {
-        st->efi_memmap->memmap = hhdm(b, b->efi_map);
-        st->efi_memmap->memmap_size = b->final_map_size;
-        st->efi_memmap->desc_size = b->final_desc_size;
-        st->efi_memmap->desc_version = b->final_desc_version;
+        st->efi_memmap->memmap = hhdm(b, b->memory.efi_map);
+        st->efi_memmap->memmap_size = b->memory.final_map_size;
+        st->efi_memmap->desc_size = b->memory.final_desc_size;
+        st->efi_memmap->desc_version = b->memory.final_desc_version;
     }
 }

@@ -15,10 +15,8 @@ newer-revision) against the command line's internal=HEX, and the command line it
 "lprobe: " / " :lprobe" ends and a fragment with quotes, a hash and two blanks.
 """
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "qemu"))
-import cases as qemu_cases  # noqa: E402  (attributes are read at call time: safe if cases imports us)
+import case as qemu_cases
 
 PROBE_OK = r"^probe: all \d+ checks passed$"
 PROBE_FAILED = r"^probe: FAIL "

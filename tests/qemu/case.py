@@ -1,0 +1,58 @@
+"""The QEMU case record and what every group of cases shares: exit statuses, the log lines of a boot and
+of a clean return to firmware, and the shape of a refused boot. A leaf: it imports no case module."""
+import re
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Tuple
+
+KERNEL_PASS = 33      # sample kernel: every check passed
+SENTINEL_OK = 253     # ember returned to firmware, which booted the sentinel
+BANNER = r"^\[INFO \] \(ember\): ember \S+ - UEFI bootloader for x86-64$"
+KERNEL_OK = r"^ember-kernel: all \d+ checks passed$"
+RETURNED = r"^ember-sentinel: firmware regained control, no ember memory left"
+ENTRY_CR3 = r"firmware CR3 at entry (0x[0-9a-f]+)"
+SENTINEL_CR3 = r"ember-sentinel: firmware regained control, no ember memory left, CR3 (0x[0-9a-fA-F]+)"
+
+
+def cr3_restored(log, _status):
+    """The sentinel runs on the very CR3 ember found at entry: ember put the firmware's tables back."""
+    entry, after = re.search(ENTRY_CR3, log), re.search(SENTINEL_CR3, log)
+    if not entry or not after:
+        return [f"need both the entry CR3 line and the sentinel's CR3 (got {entry and entry.group(1)}, "
+                f"{after and after.group(1)})"]
+    if int(entry.group(1), 16) != int(after.group(1), 16):
+        return [f"CR3 after return {after.group(1)} != firmware CR3 at entry {entry.group(1)}"]
+    return []
+
+
+def all_checks(*checks):
+    checks = [c for c in checks if c is not None]
+    return lambda log, status: [p for c in checks for p in c(log, status)]
+
+
+@dataclass
+class Case:
+    name: str
+    loader: str
+    kernel: Optional[str] = None
+    kernel_bytes: Optional[Callable[[], bytes]] = None
+    config: Optional[str] = None
+    files: List[Tuple[str, str]] = field(default_factory=list)
+    exit: object = KERNEL_PASS  # an exit status, or a list of acceptable ones
+    expect: List[str] = field(default_factory=list)
+    reject: List[str] = field(default_factory=list)
+    sentinel: bool = True
+    sentinel_efi: Optional[str] = None  # default build/SENTINEL.EFI
+    secure: bool = False
+    image: Optional[str] = None
+    qemu_args: List[str] = field(default_factory=list)
+    timeout: int = 90
+    prepare: Optional[Callable[[str], None]] = None
+    check: Optional[Callable[[str, int], List[str]]] = None
+
+
+def bad(name, loader, expect, check=None, reject=(), **kw):
+    """A boot ember must refuse: the error line, then a clean return to firmware (sentinel) on the
+    firmware's own page tables."""
+    return Case(name, loader, exit=SENTINEL_OK, expect=[BANNER, r"^\[ERROR\] \(ember\): .*" + expect, RETURNED,
+                r"boot failed in stage"], reject=[r"handing off", *reject], check=all_checks(cr3_restored, check),
+                **kw)
