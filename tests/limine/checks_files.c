@@ -16,6 +16,7 @@
 #define PF_X 1u
 #define STRING_MAX 4096
 #define VALUE_MAX 32
+#define PATH_MAX_WORD 64
 #define MAX_MODULES 16
 #define CMDLINE_BEGIN "lprobe: "
 #define CMDLINE_END " :lprobe"
@@ -82,11 +83,29 @@ static bool check_file_struct(const struct lp_file *f, const char *what)
     return ok;
 }
 
-/* Executable File: a copy of the ELF file (magic, x86-64, e_entry = the link-time ELF entry,
- * the loaded .text at its file offset), at the expected path. slide is run-time minus link-time. */
-void check_executable_file(const struct lp_executable_file_response *r, uint64_t elf_entry, uint64_t slide,
-                           const char *expect_path)
+/* Every byte of the file copy against the cmdline's "file=HEX filesize=N" (the host's FNV-1a of
+ * kernel.elf on the ESP): the spec's executable file is the file, not the loaded image. */
+static void check_file_bytes(const struct lp_file *f, const char *cmdline)
 {
+    char fnv[VALUE_MAX], size[VALUE_MAX];
+
+    if (cmdline == NULL || !word_value(cmdline, "file", fnv, sizeof fnv) ||
+        !word_value(cmdline, "filesize", size, sizeof size))
+        return;
+    uint32_t got = fnv1a32(f->address, f->size);
+    check(got == parse_hex(fnv) && f->size == parse_dec(size), EXIT_FAIL_FILES, "executable file is the file on disk",
+          "%llu bytes, fnv1a %08x (the ESP's: %s bytes, fnv1a %s)", (unsigned long long)f->size, got, size, fnv);
+}
+
+/* Executable File: a copy of the ELF file (magic, x86-64, e_entry = the link-time ELF entry,
+ * the loaded .text at its file offset, every byte when the cmdline gives the file's hash), at the
+ * cmdline's path=. slide is run-time minus link-time; cmdline may be NULL. */
+void check_executable_file(const struct lp_executable_file_response *r, uint64_t elf_entry, uint64_t slide,
+                           const char *cmdline)
+{
+    char path[PATH_MAX_WORD];
+    const char *expect_path = cmdline ? word_value(cmdline, "path", path, sizeof path) : NULL;
+
     if (!check_response(r, "executable file", LP_RESPONSE_REVISION_MAX) ||
         !check_file_struct(r->executable_file, "executable file structure"))
         return;
@@ -99,6 +118,7 @@ void check_executable_file(const struct lp_executable_file_response *r, uint64_t
           header ? (unsigned long long)le(elf + ELF_ENTRY_OFFSET, 8) : 0ULL, (unsigned long long)elf_entry);
     if (header)
         check_file_matches_text(elf, f->size, slide);
+    check_file_bytes(f, cmdline);
     if (expect_path != NULL)
         check(str_eq(f->path, expect_path), EXIT_FAIL_FILES, "executable path", "\"%s\" (expected \"%s\")", f->path,
               expect_path);

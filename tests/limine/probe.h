@@ -142,7 +142,7 @@ void check_lower_half(void);
 void check_kernel_mapping(void);
 void check_executable_address(const struct lp_executable_address_response *r, uint64_t entry_virt);
 void check_executable_file(const struct lp_executable_file_response *r, uint64_t elf_entry, uint64_t slide,
-                           const char *expect_path);
+                           const char *cmdline);
 void check_cmdline(const struct lp_executable_cmdline_response *c, const struct lp_executable_file_response *f);
 void check_modules(const struct lp_module_response *r, const char *cmdline, bool internal_requested);
 bool firmware_table_phys(uint64_t address, bool physical_in_rev4, uint64_t *phys);

@@ -10,7 +10,6 @@
 #define NEWEST_KNOWN_REVISION 3
 #define PROBE_STACK_SIZE (256 * 1024)
 #define INTERNAL_MODULES (PROBE_BASE_REVISION >= 3) /* request revision 1 with one internal module */
-#define PATH_MAX_WORD 64
 #ifndef PROBE_NAME
 #error "PROBE_NAME must be defined (limine.mk)"
 #endif
@@ -60,10 +59,8 @@ static void check_files(void)
 {
     const struct lp_executable_cmdline_response *c = executable_cmdline_req.response;
     const char *cmdline = c && c->cmdline ? c->cmdline : NULL;
-    char path[PATH_MAX_WORD];
 
-    check_executable_file(executable_file_req.response, (uint64_t)probe_elf_entry, 0,
-                          cmdline ? word_value(cmdline, "path", path, sizeof path) : NULL);
+    check_executable_file(executable_file_req.response, (uint64_t)probe_elf_entry, 0, cmdline);
     check_cmdline(c, executable_file_req.response);
     check_modules(module_req.response, cmdline, INTERNAL_MODULES);
 }

@@ -48,10 +48,12 @@ def write_probe_files(workdir):
     open(os.path.join(esp, INTERNAL_PATH), "wb").write(INTERNAL)
 
 
-def probe_config(internal):
-    """ember.cfg for a full probe: protocol, the quoted command line with its expectations, modules."""
+def probe_config(internal, kernel):
+    """ember.cfg for a full probe: protocol, the quoted command line with its expectations (the
+    kernel file's own hash and size among them), modules."""
+    elf = open(kernel, "rb").read() if os.path.exists(kernel) else b""
     words = ["lprobe:", "modules=2"] + ([f"internal={fnv1a32(INTERNAL)}"] if internal else []) + \
-            ["path=/kernel.elf", CMDLINE_TRICKY, ":lprobe"]
+            [f"file={fnv1a32(elf)}", f"filesize={len(elf)}", "path=/kernel.elf", CMDLINE_TRICKY, ":lprobe"]
     return (LIMINE_CFG + f'cmdline="{" ".join(words)}"\n'
             f"module=/boot/probe-a.bin fnv1a={fnv1a32(MODULE_A)} size={len(MODULE_A)}\n"
             f"module=/probe-b.bin fnv1a={fnv1a32(MODULE_B)} size={len(MODULE_B)}\n")
@@ -73,8 +75,9 @@ def probe_cases(build, loader):
     k = lambda name: os.path.join(build, "limine", f"{name}.elf")
 
     def full(kernel, internal, suffix="", **kw):
-        return passing(kernel + suffix, loader, k(kernel), config=probe_config(internal), prepare=write_probe_files,
-                       expect=[r"^probe: ok   module count:", r"^probe: ok   cmdline intact:"], **kw)
+        return passing(kernel + suffix, loader, k(kernel), config=probe_config(internal, k(kernel)), prepare=write_probe_files,
+                       expect=[r"^probe: ok   module count:", r"^probe: ok   cmdline intact:",
+                               r"^probe: ok   executable file is the file on disk:"], **kw)
     return [
         full("probe-r0", False),
         full("probe-r1", False),
