@@ -309,9 +309,13 @@ bool decide_lower_half_busy(const char *which, uint64_t vaddr, uint64_t size, co
 
 bool decide_no_room_for_kernel(uint64_t busy, uint64_t lo, uint64_t hi, struct decide_diag *diag)
 {
-    return refuse(diag, DECIDE_NO_ROOM_FOR_KERNEL, "p_paddr 0x%llx is not free, and no free range holds the kernel's "
-                  "whole span [0x%llx, 0x%llx) (%llu KiB) in one piece", (unsigned long long)busy,
-                  (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)((hi - lo) / KIB));
+    char paddr[64] = "";
+
+    if (busy != 0)
+        fmt_format(paddr, sizeof paddr, "p_paddr 0x%llx is not free, and ", (unsigned long long)busy);
+    return refuse(diag, DECIDE_NO_ROOM_FOR_KERNEL, "%sno free range holds the kernel's whole span [0x%llx, 0x%llx) "
+                  "(%llu KiB) in one piece", paddr, (unsigned long long)lo, (unsigned long long)hi,
+                  (unsigned long long)((hi - lo) / KIB));
 }
 
 bool decide_demo_page_taken(const struct elf_region *r, struct decide_diag *diag)

@@ -70,11 +70,24 @@ static bool place_lower_half(const struct elf_plan *plan, unsigned i, const stru
 }
 
 /* Claims every higher-half region at its p_paddr. True when all of them got it; otherwise the
- * claims made are given back and out->busy is the first p_paddr that was not free. */
-static bool place_at_paddr(const struct elf_plan *plan, const struct place_ops *ops, struct kernel_placement *out)
+ * claims made are given back and out->busy is the first p_paddr that was not free. A segment whose
+ * p_paddr sits at another page offset than its p_vaddr cannot be mapped there: warned, false. */
+static bool place_at_paddr(const struct elf_plan *plan, const struct place_ops *ops, const struct pipe_sink *sink,
+                           struct kernel_placement *out)
 {
     unsigned placed[ELF_MAX_LOAD_SEGMENTS], n = 0;
 
+    for (unsigned i = 0; i < plan->region_count; i++) {
+        const struct elf_segment *s = &plan->segments[plan->regions[i].first];
+        if (!decide_in_lower_half(&plan->regions[i]) && (s->paddr ^ s->vaddr) & (PAGE_SIZE_4K - 1)) {
+            pipe_say(sink, PIPE_WARN, "kernel segment at p_vaddr 0x%llx: p_paddr 0x%llx is at another offset in its "
+                     "page (0x%llx, not 0x%llx), so no page mapping puts it at its p_paddr: loading the kernel in "
+                     "one piece elsewhere", (unsigned long long)s->vaddr, (unsigned long long)s->paddr,
+                     (unsigned long long)(s->paddr & (PAGE_SIZE_4K - 1)),
+                     (unsigned long long)(s->vaddr & (PAGE_SIZE_4K - 1)));
+            return false;
+        }
+    }
     for (unsigned i = 0; i < plan->region_count; i++) {
         const struct elf_region *r = &plan->regions[i];
         if (decide_in_lower_half(r))
@@ -115,11 +128,15 @@ static bool place_span(const struct ember_config *cfg, const struct elf_plan *pl
     if (cfg->protocol == PROTOCOL_LIMINE)
         pipe_say(sink, PIPE_INFO, "protocol=limine: kernel [0x%llx, 0x%llx) loaded at 0x%llx in one piece",
                  (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)out->span_base);
-    else
+    else if (out->busy != 0)
         pipe_say(sink, PIPE_INFO, "p_paddr 0x%llx is not free: kernel [0x%llx, 0x%llx) loaded at 0x%llx in one "
                  "piece (phys = virt - 0x%llx + 0x%llx)", (unsigned long long)out->busy, (unsigned long long)lo,
                  (unsigned long long)hi, (unsigned long long)out->span_base, (unsigned long long)lo,
                  (unsigned long long)out->span_base);
+    else
+        pipe_say(sink, PIPE_INFO, "kernel [0x%llx, 0x%llx) loaded at 0x%llx in one piece (phys = virt - 0x%llx + "
+                 "0x%llx)", (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)out->span_base,
+                 (unsigned long long)lo, (unsigned long long)out->span_base);
     return true;
 }
 
@@ -138,7 +155,7 @@ bool pipe_place(const struct ember_config *cfg, const struct elf_plan *plan, con
     if (!any_higher)
         return true;
     /* the Limine protocol loads the kernel in one piece wherever it fits; p_paddr is not its business */
-    if (cfg->protocol != PROTOCOL_LIMINE && !plan->is_dyn && place_at_paddr(plan, ops, out))
+    if (cfg->protocol != PROTOCOL_LIMINE && !plan->is_dyn && place_at_paddr(plan, ops, sink, out))
         return true;
     return place_span(cfg, plan, ops, sink, out, diag);
 }

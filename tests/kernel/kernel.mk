@@ -33,6 +33,12 @@ KV_bigbss_CFLAGS := -DBSS_SIZE=0x4000000
 KV_bigbss_LAYOUT := $(KV_default_LAYOUT)
 KV_bigbss_LDS := $(KERNEL_DIR)/kernel.ld
 
+# Every p_paddr 0x800 into its page while the p_vaddrs are page-aligned: no page mapping puts a
+# segment at its p_paddr, so ember must place the kernel elsewhere and report where it really is.
+KV_paddroff_CFLAGS :=
+KV_paddroff_LAYOUT := --defsym=KERNEL_VMA=0xffffffff80100000 --defsym=KERNEL_LMA=0x100800 --defsym=SEGMENT_ALIGN=0x1000
+KV_paddroff_LDS := $(KERNEL_DIR)/kernel.ld
+
 # Many small PT_LOAD segments.
 KV_manyseg_CFLAGS := -DMANY_SEGMENTS
 KV_manyseg_LAYOUT := $(KV_default_LAYOUT)
@@ -52,8 +58,8 @@ KV_lowfw_CFLAGS := -mcmodel=small -DLOWER_HALF
 KV_lowfw_LAYOUT := --defsym=KERNEL_VMA=0x805000 --defsym=KERNEL_LMA=0x805000 --defsym=SEGMENT_ALIGN=0x1000
 KV_lowfw_LDS := $(KERNEL_DIR)/kernel.ld
 
-# Lower half, vaddr == paddr near the top of a 512 MiB guest, free when efi_main starts; ember's own
-# allocations used to land there first, and the fallback then remapped firmware addresses.
+# Lower half, vaddr == paddr near the top of a 512 MiB guest, free when efi_main starts: ember's own
+# allocations must not take it before the kernel is placed.
 KV_lowtop_CFLAGS := -mcmodel=small -DLOWER_HALF
 KV_lowtop_LAYOUT := --defsym=KERNEL_VMA=0x1fe03000 --defsym=KERNEL_LMA=0x1fe03000 --defsym=SEGMENT_ALIGN=0x1000
 KV_lowtop_LDS := $(KERNEL_DIR)/kernel.ld
@@ -82,7 +88,7 @@ KV_bench64a_CFLAGS := -DPAYLOAD_SIZE=0x4000000 -DBSS_SIZE=0x400000
 KV_bench64a_LAYOUT := $(KV_aligned2m_LAYOUT)
 KV_bench64a_LDS := $(KERNEL_DIR)/kernel.ld
 
-KERNEL_VARIANTS := default aligned2m unaligned physbusy bigbss manyseg lowhalf lowfw lowtop lowbusy lowfree bench16 bench64 bench64a
+KERNEL_VARIANTS := default aligned2m unaligned physbusy paddroff bigbss manyseg lowhalf lowfw lowtop lowbusy lowfree bench16 bench64 bench64a
 
 # Objects also depend on this file: a variant's flags live here, and changing them must rebuild it.
 define kernel_variant

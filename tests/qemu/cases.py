@@ -44,6 +44,11 @@ def good_cases(build, loader):
         Case("variant-physbusy", loader, k("physbusy"), sentinel=False,
              expect=[r"p_paddr 0x1f000000 is not free: kernel \[0xffffffff80100000, 0xffffffff801[0-9a-f]{5}\) "
                      r"loaded at 0x[0-9a-f]+ in one piece", KERNEL_OK]),
+        Case("variant-paddr-offset", loader, k("paddroff"), sentinel=False,
+             expect=[r"\[WARN \] \(ember\): kernel segment at p_vaddr 0xffffffff80100000: p_paddr 0x100800 is at "
+                     r"another offset in its page \(0x800, not 0x0\)",
+                     r"kernel \[0xffffffff80100000, 0xffffffff801[0-9a-f]{5}\) loaded at 0x[0-9a-f]+ in one piece",
+                     KERNEL_OK], reject=[r"not free"]),
         Case("variant-bigbss", loader, k("bigbss"), sentinel=False,
              expect=[r"memsz 0x40[0-9a-f]{5} flags RW-", r"\.bss zeroed: 65536 KiB checked, 0 non-zero", KERNEL_OK]),
         Case("variant-manyseg", loader, k("manyseg"), sentinel=False,
