@@ -49,6 +49,14 @@ undefined=$(nm -u build/ember.so 2>&1)
 st=$?; count "ember.so has no undefined symbols" $st
 echo "$([ $st -eq 0 ] && echo ok || echo FAIL)   build/ember.so has no undefined symbols${undefined:+: $undefined}"
 
+# SDM Vol. 3A 12.11.8 step 10: after an AP writes the BSP's MTRRs and PAT (its last WRMSR before
+# CR0 turns the caches on), caches and TLBs are flushed a second time: WBINVD and a CR3 reload.
+ap_code=$(objdump -d build/efi/arch/x86_64/ap_boot.S.o 2>&1 | grep -oE "(wrmsr|wbinvd|mov +%[a-z0-9]+,%cr[03])" | tr -s ' ')
+after_msrs=$(awk '/wrmsr/ {buf=""; next} {buf = buf $0 "|"} /,%cr0/ {last=buf} END {print last}' <<<"$ap_code")
+grep -q "wbinvd" <<<"$after_msrs" && grep -q ",%cr3" <<<"$after_msrs"
+st=$?; count "AP start-up flushes caches and TLBs after the MTRR writes" $st
+echo "$([ $st -eq 0 ] && echo ok || echo FAIL)   AP start-up: between the MTRR/PAT writes and CR0: ${after_msrs:-nothing}"
+
 for extra in tests/*/test-*.sh; do
     [ -x "$extra" ] || continue
     echo "== $extra"

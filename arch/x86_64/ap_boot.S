@@ -68,7 +68,9 @@ ap_boot_high:                           /* at the alias: mapped in the kernel's 
     add $16, %rsi
     dec %r8d
     jmp 1b
-2:  wbinvd
+2:  wbinvd                              /* SDM 12.11.8 step 10: caches and TLBs flushed a second time */
+    mov %cr3, %rax
+    mov %rax, %cr3
     mov ARG(AB_CR4)(%rbp), %rax
     mov %rax, %cr4
     mov ARG(AB_CR0)(%rbp), %rax
