@@ -33,7 +33,7 @@ struct config_module {
 enum config_fault {
     CONFIG_FAULT_EBS_STALE_KEY_ONCE   = 1u << 0, /* "ebs-stale-key-once": first ExitBootServices gets a stale map key */
     CONFIG_FAULT_EBS_STALE_KEY_ALWAYS = 1u << 1, /* "ebs-stale-key-always": every attempt does */
-    CONFIG_FAULT_MAP_BUFFER_SMALL     = 1u << 2, /* "map-buffer-small": the final memory-map buffer starts too small */
+    CONFIG_FAULT_MAP_BUFFER_SMALL     = 1u << 2, /* "map-buffer-small": memory-map buffers start too small */
     CONFIG_FAULT_CLEAR_WP             = 1u << 3, /* "clear-wp": clear CR0.WP at entry, as a firmware might leave it */
     CONFIG_FAULT_CORRUPT_KERNEL_READ  = 1u << 4, /* "corrupt-kernel-read": flip a byte after the first segment read */
     CONFIG_FAULT_CORRUPT_MODULE_READ  = 1u << 5, /* "corrupt-module-read": flip a byte after each module read */

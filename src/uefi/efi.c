@@ -164,9 +164,19 @@ EFI_STATUS mem_alloc_pages(EFI_ALLOCATE_TYPE how, UINT32 type, UINTN pages, EFI_
     return track(*addr, pages);
 }
 
+#define MAP_GET_ATTEMPTS 4 /* buffers tried; each allocation may add descriptors to the map */
+#define MAP_GET_SLACK 8    /* descriptors of room added to what the firmware asked for */
+
+static bool map_starts_small;
+
+void mem_map_start_small(bool on)
+{
+    map_starts_small = on;
+}
+
 EFI_STATUS mem_get_map(void **map, UINTN *size, UINTN *desc_size)
 {
-    UINTN key;
+    UINTN key, capacity = 0;
     UINT32 version;
     EFI_STATUS status;
 
@@ -174,12 +184,27 @@ EFI_STATUS mem_get_map(void **map, UINTN *size, UINTN *desc_size)
     *size = 0;
     *desc_size = 0;
     status = uefi_call_wrapper(BS->GetMemoryMap, 5, size, NULL, &key, desc_size, &version);
-    if (status != EFI_BUFFER_TOO_SMALL || *desc_size == 0)
-        return EFI_ERROR(status) ? status : EFI_LOAD_ERROR;
-    *size += 8 * *desc_size; /* the pool allocation itself may add descriptors */
-    status = mem_alloc_pool(*size, map);
-    if (!EFI_ERROR(status))
+    for (unsigned attempt = 1; status == EFI_BUFFER_TOO_SMALL && *desc_size != 0; attempt++) {
+        if (attempt > MAP_GET_ATTEMPTS) {
+            log_error("GetMemoryMap still needs %llu bytes after %u larger buffers", (unsigned long long)*size,
+                      MAP_GET_ATTEMPTS);
+            break;
+        }
+        mem_free_pool(*map);
+        *map = NULL;
+        if (attempt > 1)
+            log_info("memory map: a buffer of %llu bytes was too small (%llu needed): trying %llu bytes",
+                     (unsigned long long)capacity, (unsigned long long)*size,
+                     (unsigned long long)(*size + MAP_GET_SLACK * *desc_size));
+        capacity = attempt == 1 && map_starts_small ? *desc_size : *size + MAP_GET_SLACK * *desc_size;
+        status = mem_alloc_pool(capacity, map);
+        if (EFI_ERROR(status))
+            break;
+        *size = capacity;
         status = uefi_call_wrapper(BS->GetMemoryMap, 5, size, *map, &key, desc_size, &version);
+    }
+    if (!EFI_ERROR(status) && *map == NULL)
+        status = EFI_LOAD_ERROR; /* a map of no descriptors, or no size asked for: not a memory map */
     if (EFI_ERROR(status)) {
         mem_free_pool(*map);
         *map = NULL;

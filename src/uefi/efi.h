@@ -30,8 +30,11 @@ EFI_STATUS mem_shrink_pages(EFI_PHYSICAL_ADDRESS addr, UINTN pages, UINTN keep);
 EFI_STATUS mem_free_pages(EFI_PHYSICAL_ADDRESS addr, UINTN pages);
 EFI_STATUS mem_alloc_pool(UINTN size, void **buffer);
 /* The current UEFI memory map in a pool buffer of *size bytes (descriptors *desc_size apart), which
- * the caller frees with mem_free_pool. On failure *map is NULL and nothing stays allocated. */
+ * the caller frees with mem_free_pool. A buffer the map outgrew (each allocation may add descriptors)
+ * is replaced by a larger one, up to a bound. On failure *map is NULL and nothing stays allocated. */
 EFI_STATUS mem_get_map(void **map, UINTN *size, UINTN *desc_size);
+/* Test knob (test_fault=map-buffer-small): mem_get_map's first buffer holds one descriptor. */
+void mem_map_start_small(bool on);
 void mem_free_pool(void *buffer);
 
 /* Frees every page and pool allocation still recorded, newest first (the failure path). */

@@ -80,6 +80,7 @@ static void apply_test_faults(struct boot *b)
             log_warn("test_fault %s is on (ember.cfg)", config_fault_name(bit));
     if (b->config.test_faults & CONFIG_FAULT_CLEAR_WP)
         arch_set_write_protect(false); /* as a firmware that leaves CR0.WP clear would */
+    mem_map_start_small(b->config.test_faults & CONFIG_FAULT_MAP_BUFFER_SMALL);
 }
 
 EFI_STATUS stage_open_volume(struct boot *b)

@@ -97,6 +97,11 @@ def contract_cases(build, loader):
              reject=[r"handing off", r"ember-sentinel", r"boot failed in stage"]),
         Case("fault-map-buffer-small", loader, kernel, config="test_fault=map-buffer-small\n", sentinel=False,
              expect=[r"memory map needs \d+ bytes: map buffers grown to \d+ bytes at 0x", r"boot services exited", KERNEL_OK]),
+        # the Limine direct map reads the current map too: its buffer is replaced by a larger one
+        Case("fault-map-buffer-small-limine", loader, os.path.join(build, "limine", "template.elf"),
+             config="protocol=limine\ntest_fault=map-buffer-small\n", sentinel=False,
+             expect=[r"memory map: a buffer of \d+ bytes was too small \(\d+ needed\): trying \d+ bytes",
+                     r"^probe: all \d+ checks passed$"]),
     ]
 
 
