@@ -37,6 +37,12 @@ pe=$(objdump -p build/BOOTX64.EFI 2>/dev/null)
 grep -q "Magic.*020b" <<<"$pe" && grep -qE "Subsystem\s+0000000a" <<<"$pe"
 st=$?; count "BOOTX64.EFI is a PE32+ EFI application" $st
 echo "$([ $st -eq 0 ] && echo ok || echo FAIL)   BOOTX64.EFI is PE32+ (magic 020b) with subsystem 10 (EFI application), $(stat -c %s build/BOOTX64.EFI) bytes"
+# The size budget: ember must stay small enough to read and to copy anywhere. 96 KiB is what the
+# features cost at -Os (code ~59 KB, log and error strings ~20 KB, relocations ~8 KB).
+size_budget=$((96 * 1024)); size=$(stat -c %s build/BOOTX64.EFI)
+[ "$size" -le "$size_budget" ]
+st=$?; count "BOOTX64.EFI within its size budget" $st
+echo "$([ $st -eq 0 ] && echo ok || echo FAIL)   BOOTX64.EFI is $size bytes, budget $size_budget"
 # readelf (binutils, needed to build anyway) rather than file(1), which a fresh Debian may lack
 # read whole outputs first: grep -q exiting early would SIGPIPE readelf and fail the pipeline (pipefail)
 sections=$(readelf -S build/ember.so 2>&1); symbols=$(readelf -s build/ember.so 2>&1)

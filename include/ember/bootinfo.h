@@ -118,7 +118,8 @@ struct ember_timestamps {
 /* APPLICATION PROCESSORS (bootinfo version 2; only with smp=yes or smp=x2apic in ember.cfg)
  *   ember reads the ACPI MADT, and after ExitBootServices starts every enabled processor other than
  *   the BSP with INIT-SIPI-SIPI. Each AP climbs to long mode and parks; cpus[] lists the BSP and
- *   every AP ember tried to start, in MADT order. A parked AP (state EMBER_CPU_PARKED):
+ *   every AP ember tried to start, in MADT order; without a usable MADT, the BSP alone (no AP is
+ *   started). A parked AP (state EMBER_CPU_PARKED):
  *     - polls goto_address; an atomic (aligned 8-byte) store of a function address releases it:
  *       void ap_main(struct ember_cpu *cpu), RDI = physical address of its own entry;
  *     - runs on the same CR3 (page_table_root), GDT and segment selectors as the BSP at entry, the

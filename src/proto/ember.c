@@ -57,8 +57,8 @@ static void fill_cpu_list(struct boot *b, struct ember_bootinfo *info, struct em
 
     arch_read_gdt(&s->gdt_limit, &s->gdt_base, &s->code_sel, &s->data_sel);
     s->pat = arch_read_pat();
-    for (unsigned i = 0; i < s->plan->count; i++) {
-        const struct smp_cpu *c = &s->plan->cpus[i];
+    for (unsigned i = 0; i < s->plan.count; i++) {
+        const struct smp_cpu *c = &s->plan.cpus[i];
         if (c->verdict != SMP_START && c->verdict != SMP_IS_BSP)
             continue;
         cpus[n] = (struct ember_cpu){ .processor_id = c->acpi_uid, .apic_id = c->apic_id,
@@ -75,7 +75,7 @@ static void fill_cpu_list(struct boot *b, struct ember_bootinfo *info, struct em
         }
         n++;
     }
-    if (s->plan->bsp_index < 0)
+    if (s->plan.bsp_index < 0)
         cpus[n++] = (struct ember_cpu){ .apic_id = s->bsp_apic_id, .stack_base = b->stack,
                                         .stack_size = b->stack_size, .state = EMBER_CPU_BSP };
     info->cpus = (uint64_t)(uintptr_t)cpus;
@@ -88,7 +88,7 @@ static void fill_cpu_list(struct boot *b, struct ember_bootinfo *info, struct em
 static EFI_STATUS ember_build(struct boot *b)
 {
     EFI_PHYSICAL_ADDRESS block;
-    UINTN cpus_bytes = b->smp.active ? (b->smp.plan->count + 1) * sizeof(struct ember_cpu) : 0;
+    UINTN cpus_bytes = b->smp.active ? (b->smp.plan.count + 1) * sizeof(struct ember_cpu) : 0;
     UINTN pages = (sizeof *b->info + cpus_bytes + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
     EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, pages, &block);
     struct ember_bootinfo *info;

@@ -14,7 +14,6 @@
 #define BELOW_4G 0xFFFFFFFFull
 #define CHECKIN_TIMEOUT_US 1000000u
 
-static struct smp_plan plan;       /* ~3 KiB: too big for the firmware stack */
 
 struct bump {
     uint64_t base;
@@ -78,39 +77,41 @@ static void log_plan(const struct boot *b)
 {
     const struct smp_state *s = &b->smp;
 
-    for (unsigned i = 0; i < plan.count; i++)
-        if (plan.cpus[i].verdict != SMP_START && plan.cpus[i].verdict != SMP_IS_BSP)
-            log_info("smp: cpu apic_id=%u uid=%u not started: %s", plan.cpus[i].apic_id, plan.cpus[i].acpi_uid,
-                     smp_verdict_reason(plan.cpus[i].verdict));
-    if (plan.bsp_index < 0)
+    for (unsigned i = 0; i < s->plan.count; i++)
+        if (s->plan.cpus[i].verdict != SMP_START && s->plan.cpus[i].verdict != SMP_IS_BSP)
+            log_info("smp: cpu apic_id=%u uid=%u not started: %s", s->plan.cpus[i].apic_id, s->plan.cpus[i].acpi_uid,
+                     smp_verdict_reason(s->plan.cpus[i].verdict));
+    if (s->plan.bsp_index < 0)
         log_warn("smp: the MADT does not list the BSP (apic_id=%u)", s->bsp_apic_id);
-    log_info("smp: %u processors in the MADT, BSP apic_id=%u, %u to start (%s)", plan.count, s->bsp_apic_id,
-             plan.to_start, s->x2apic ? "x2APIC" : "xAPIC");
+    log_info("smp: %u processors in the MADT, BSP apic_id=%u, %u to start (%s)", s->plan.count, s->bsp_apic_id,
+             s->plan.to_start, s->x2apic ? "x2APIC" : "xAPIC");
 }
 
-/* The MADT's processors, the x2APIC decision and the plan; false (logged) without a usable MADT. */
-static bool read_plan(struct boot *b)
+/* The x2APIC decision, the BSP's APIC ID and the MADT's processors as a plan. Without a usable MADT
+ * (logged) the plan is empty: the CPU list still names the BSP, as the Limine spec asks of an MP
+ * response "even on single-processor system", and no AP is started. */
+static void read_plan(struct boot *b)
 {
     struct smp_state *s = &b->smp;
     unsigned flags = 0;
 
-    if (b->facts.madt == NULL) {
-        log_warn("smp: no usable MADT (%s): application processors are not started", b->facts.madt_why);
-        return false;
-    }
     s->x2apic = arch_x2apic_on() || (s->x2apic_wanted && arch_cpu_has_x2apic());
     if (s->x2apic_wanted && !s->x2apic)
         log_info("smp: x2APIC asked for, but the CPU has none: the APICs stay in xAPIC mode");
     s->bsp_apic_id = arch_apic_id(s->x2apic);
+    s->plan = (struct smp_plan){ .bsp_index = -1 };
+    if (b->facts.madt == NULL) {
+        log_warn("smp: no usable MADT (%s): only the BSP (apic_id=%u) is listed, no AP is started",
+                 b->facts.madt_why, s->bsp_apic_id);
+        return;
+    }
     flags |= s->x2apic ? SMP_PLAN_X2APIC : 0;
     if (b->config.test_faults & CONFIG_FAULT_SMP_START_DISABLED) {
         log_warn("test_fault smp-start-disabled: CPUs the MADT marks disabled are started too");
         flags |= SMP_PLAN_START_DISABLED;
     }
-    smp_plan_cpus(b->facts.madt, s->bsp_apic_id, flags, &plan);
-    s->plan = &plan;
+    smp_plan_cpus(b->facts.madt, s->bsp_apic_id, flags, &s->plan);
     log_plan(b);
-    return true;
 }
 
 static EFI_STATUS alloc_slots_and_stacks(struct boot *b)
@@ -128,10 +129,10 @@ static EFI_STATUS alloc_slots_and_stacks(struct boot *b)
         return status;
     }
     s->slots = (struct ap_slot *)(uintptr_t)s->slots_phys;
-    for (unsigned i = 0, k = 0; i < plan.count; i++) {
-        if (plan.cpus[i].verdict != SMP_START)
+    for (unsigned i = 0, k = 0; i < s->plan.count; i++) {
+        if (s->plan.cpus[i].verdict != SMP_START)
             continue;
-        s->slots[k] = (struct ap_slot){ .apic_id = plan.cpus[i].apic_id, .state = AP_SLOT_WAITING,
+        s->slots[k] = (struct ap_slot){ .apic_id = s->plan.cpus[i].apic_id, .state = AP_SLOT_WAITING,
                                         .stack_top = b->hhdm_offset + smp_stack_base(b, k) + b->stack_size };
         k++;
     }
@@ -143,10 +144,11 @@ EFI_STATUS stage_prepare_aps(struct boot *b)
     struct smp_state *s = &b->smp;
     EFI_STATUS status;
 
-    if (!s->wanted || !read_plan(b))
+    if (!s->wanted)
         return EFI_SUCCESS;
+    read_plan(b);
     s->active = true;
-    s->slot_count = plan.to_start;
+    s->slot_count = s->plan.to_start;
     if (s->slot_count == 0)
         return EFI_SUCCESS;
     s->code_page = AP_BOOT_MAX_ADDRESS;
@@ -220,10 +222,10 @@ EFI_STATUS stage_start_aps(struct boot *b)
     s->missing = r.missing;
     for (unsigned k = 0; k < s->slot_count; k++)
         if (s->slots[k].state != AP_SLOT_ARRIVED)
-            for (unsigned i = 0; i < plan.count; i++)
-                if (plan.cpus[i].verdict == SMP_START && plan.cpus[i].apic_id == s->slots[k].apic_id)
+            for (unsigned i = 0; i < s->plan.count; i++)
+                if (s->plan.cpus[i].verdict == SMP_START && s->plan.cpus[i].apic_id == s->slots[k].apic_id)
                     log_warn("smp: cpu apic_id=%u uid=%u did not check in within %u ms: reported missing",
-                             plan.cpus[i].apic_id, plan.cpus[i].acpi_uid, CHECKIN_TIMEOUT_US / 1000);
+                             s->plan.cpus[i].apic_id, s->plan.cpus[i].acpi_uid, CHECKIN_TIMEOUT_US / 1000);
     log_info("smp: %u of %u application processors parked in %llu us", r.arrived, s->slot_count,
              (unsigned long long)r.elapsed_us);
     return EFI_SUCCESS;

@@ -61,9 +61,10 @@ static void log_stage_times(const struct boot *b)
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
 {
     struct boot state; /* on the firmware's stack: a static would add its zeros to the binary */
+    struct allocation_log allocations;
     struct boot *b = &state;
 
-    efi_init(system_table);
+    efi_init(system_table, &allocations);
     uefi_call_wrapper(BS->SetMem, 3, b, sizeof *b, 0);
     b->tsc.entry = arch_timestamp();
     b->image = image;

@@ -9,6 +9,7 @@
 #include "core/elf.h"
 #include "uefi/file.h"
 #include "core/pipeline.h"
+#include "core/smp.h"
 
 #define TABLE_POOL_BATCHES 64
 
@@ -48,17 +49,16 @@ struct loaded_module {
 
 struct protocol;
 struct madt_info;
-struct smp_plan;
 struct ap_slot;
 
 /* Application processors (src/uefi/aps.c). The protocol's prepare sets wanted/x2apic_wanted; its build
  * sets the GDT, selectors and PAT the APs load, and fills slots' goto_ptr/argument. */
 struct smp_state {
     bool wanted, x2apic_wanted;
-    bool active;                   /* the MADT was read: plan is valid */
+    bool active;                   /* APs asked for: plan is valid (empty without a MADT) */
     bool x2apic;                   /* every local APIC in x2APIC mode from the start on */
     uint32_t bsp_apic_id;
-    struct smp_plan *plan;
+    struct smp_plan plan;          /* ~3 KiB, on the firmware stack with struct boot */
     struct ap_slot *slots;         /* one per SMP_START entry of plan, in plan order */
     unsigned slot_count;
     EFI_PHYSICAL_ADDRESS code_page, temp_root, slots_phys, stacks;

@@ -3,8 +3,6 @@
 #include "uefi/log.h"
 #include "core/memmap.h"
 
-#define MAX_TRACKED 96
-
 EFI_SYSTEM_TABLE *ST;
 EFI_BOOT_SERVICES *BS;
 
@@ -18,10 +16,14 @@ EFI_GUID efi_acpi10_guid = ACPI_TABLE_GUID;
 EFI_GUID efi_smbios3_guid = SMBIOS3_TABLE_GUID;
 EFI_GUID efi_smbios_guid = SMBIOS_TABLE_GUID;
 
-void efi_init(EFI_SYSTEM_TABLE *system_table)
+static struct allocation_log *tracked;
+
+void efi_init(EFI_SYSTEM_TABLE *system_table, struct allocation_log *allocations)
 {
     ST = system_table;
     BS = system_table->BootServices;
+    tracked = allocations;
+    tracked->count = 0;
 }
 
 bool efi_guid_equal(const EFI_GUID *a, const EFI_GUID *b)
@@ -55,13 +57,6 @@ void *memcpy(void *dst, const void *src, size_t len)
     return dst;
 }
 
-struct allocation {
-    EFI_PHYSICAL_ADDRESS addr; /* pages: physical address; pool: the pointer */
-    UINTN pages;               /* 0 for a pool allocation */
-};
-
-static struct allocation tracked[MAX_TRACKED];
-static unsigned tracked_count;
 static unsigned attempts;
 static unsigned fail_at;
 
@@ -121,21 +116,21 @@ static bool injected_failure(void)
 
 static EFI_STATUS track(EFI_PHYSICAL_ADDRESS addr, UINTN pages)
 {
-    if (tracked_count == MAX_TRACKED)
+    if (tracked->count == MEM_MAX_TRACKED)
         return EFI_OUT_OF_RESOURCES;
-    tracked[tracked_count].addr = addr;
-    tracked[tracked_count].pages = pages;
-    tracked_count++;
+    tracked->entries[tracked->count].addr = addr;
+    tracked->entries[tracked->count].pages = pages;
+    tracked->count++;
     return EFI_SUCCESS;
 }
 
 /* Drops the record of addr (newest match first); false when it was not tracked. */
 static bool untrack(EFI_PHYSICAL_ADDRESS addr, UINTN pages)
 {
-    for (unsigned i = tracked_count; i-- > 0;) {
-        if (tracked[i].addr != addr || tracked[i].pages != pages)
+    for (unsigned i = tracked->count; i-- > 0;) {
+        if (tracked->entries[i].addr != addr || tracked->entries[i].pages != pages)
             continue;
-        tracked[i] = tracked[--tracked_count];
+        tracked->entries[i] = tracked->entries[--tracked->count];
         return true;
     }
     return false;
@@ -150,8 +145,8 @@ EFI_STATUS mem_alloc_pages(EFI_ALLOCATE_TYPE how, UINT32 type, UINTN pages, EFI_
                   (unsigned long long)pages, type, attempts);
         return EFI_OUT_OF_RESOURCES;
     }
-    if (tracked_count == MAX_TRACKED) {
-        log_error("more than %u allocations: raise MAX_TRACKED", MAX_TRACKED);
+    if (tracked->count == MEM_MAX_TRACKED) {
+        log_error("more than %u allocations: raise MEM_MAX_TRACKED", MEM_MAX_TRACKED);
         return EFI_OUT_OF_RESOURCES;
     }
     status = uefi_call_wrapper(BS->AllocatePages, 4, how, (EFI_MEMORY_TYPE)type, pages, addr);
@@ -278,8 +273,8 @@ EFI_STATUS mem_alloc_pool(UINTN size, void **buffer)
                   (unsigned long long)size, attempts);
         return EFI_OUT_OF_RESOURCES;
     }
-    if (tracked_count == MAX_TRACKED) {
-        log_error("more than %u allocations: raise MAX_TRACKED", MAX_TRACKED);
+    if (tracked->count == MEM_MAX_TRACKED) {
+        log_error("more than %u allocations: raise MEM_MAX_TRACKED", MEM_MAX_TRACKED);
         return EFI_OUT_OF_RESOURCES;
     }
     status = uefi_call_wrapper(BS->AllocatePool, 3, EfiLoaderData, size, buffer);
@@ -300,8 +295,8 @@ void mem_free_pool(void *buffer)
 
 void mem_release_all(void)
 {
-    while (tracked_count > 0) {
-        struct allocation a = tracked[--tracked_count];
+    while (tracked->count > 0) {
+        struct allocation a = tracked->entries[--tracked->count];
         if (a.pages == 0)
             uefi_call_wrapper(BS->FreePool, 1, (void *)(UINTN)a.addr);
         else
@@ -311,7 +306,7 @@ void mem_release_all(void)
 
 void mem_forget_all(void)
 {
-    tracked_count = 0;
+    tracked->count = 0;
 }
 
 void mem_fail_at(unsigned n)

@@ -7,9 +7,23 @@
 
 #include "core/types.h"
 
+#define MEM_MAX_TRACKED 96
+
+/* The allocations a failed boot gives back. The caller's storage (on the firmware stack): a static
+ * table would be stored, zeros and all, in BOOTX64.EFI (gnu-efi keeps .bss in .data). */
+struct allocation {
+    EFI_PHYSICAL_ADDRESS addr; /* pages: physical address; pool: the pointer */
+    UINTN pages;               /* 0 for a pool allocation */
+};
+struct allocation_log {
+    struct allocation entries[MEM_MAX_TRACKED];
+    unsigned count;
+};
+
 /* ember does not link gnu-efi's libefi (its Print and device-path code would double the binary):
- * these are the few pieces of it ember needs. efi_init sets ST and BS (declared by efilib.h). */
-void efi_init(EFI_SYSTEM_TABLE *system_table);
+ * these are the few pieces of it ember needs. efi_init sets ST and BS (declared by efilib.h) and
+ * keeps the allocation record in *allocations (zeroed here) until the boot ends. */
+void efi_init(EFI_SYSTEM_TABLE *system_table, struct allocation_log *allocations);
 bool efi_guid_equal(const EFI_GUID *a, const EFI_GUID *b);
 extern EFI_GUID efi_loaded_image_guid, efi_simple_fs_guid, efi_file_info_guid, efi_gop_guid,
     efi_serial_io_guid, efi_acpi20_guid, efi_acpi10_guid, efi_smbios3_guid, efi_smbios_guid;

@@ -1,5 +1,5 @@
-"""QEMU cases for application processors, both protocols, at -smp 1, 2, 4 and 8 and with a
-MADT that lists CPUs QEMU never starts (-smp 2,maxcpus=4: ids 2 and 3 marked disabled).
+"""QEMU cases for application processors, both protocols, at -smp 1, 2, 4 and 8, with a MADT that
+lists CPUs QEMU never starts (-smp 2,maxcpus=4: ids 2 and 3 marked disabled) and with no MADT.
 
 The sample kernel (smp=yes) and the Limine probe "mp" release every AP; each AP checks its own
 state (tests/include/aptest.c) and counts itself in; the BSP waits (bounded) and checks the count.
@@ -74,4 +74,10 @@ def smp_cases(build, loader):
         ember_smp("x2apic-absent", ember, ["-smp", "2"], 2,
                   [r"smp: x2APIC asked for, but the CPU has none", SMP_PARKED.format(n=1)], smp="x2apic"),
     ]
+    # ACPI off: OVMF's XSDT has no MADT. The Limine spec: an MP response "even on single-processor
+    # system", with only the BSP; ember's CPU list names the BSP the same way.
+    no_madt = [r"smp: no usable MADT \(table-not-found: .*\): only the BSP \(apic_id=0\) is listed"]
+    cases += [ember_smp("no-madt", ember, ["-smp", "2", "-machine", "acpi=off"], 1, no_madt),
+              limine_smp("no-madt", mp, ["-smp", "2", "-machine", "acpi=off"], 1,
+                         no_madt + [r"limine: request MP \(revision 0\) at 0x[0-9a-f]+: answered"])]
     return cases

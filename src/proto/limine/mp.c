@@ -22,7 +22,7 @@ void limine_mp_prepare(struct boot *b, const struct limine_state *st)
 }
 
 /* Build: the response, one limine_mp_info per planned CPU and the pointer array (filled in finish),
- * in one reclaimable allocation; NULL (logged) when the MADT could not be read. */
+ * in one reclaimable allocation. Without a MADT the plan is empty and the response lists the BSP. */
 void *limine_mp_answer(struct boot *b, struct limine_state *st)
 {
     struct smp_state *s = &b->smp;
@@ -32,7 +32,7 @@ void *limine_mp_answer(struct boot *b, struct limine_state *st)
 
     if (!s->active)
         return NULL;
-    cap = s->plan->count + 1;
+    cap = s->plan.count + 1;
     bytes = sizeof *st->mp + cap * (sizeof *st->mp_infos + sizeof *st->mp_ptrs);
     if (EFI_ERROR(mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE,
                                   (bytes + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K, &block)))
@@ -46,8 +46,8 @@ void *limine_mp_answer(struct boot *b, struct limine_state *st)
     s->code_sel = 0x28;
     s->data_sel = 0x30;
     s->pat = ARCH_PAT_LIMINE;
-    for (unsigned i = 0; i < s->plan->count; i++) {
-        const struct smp_cpu *c = &s->plan->cpus[i];
+    for (unsigned i = 0; i < s->plan.count; i++) {
+        const struct smp_cpu *c = &s->plan.cpus[i];
         if (c->verdict != SMP_START && c->verdict != SMP_IS_BSP)
             continue;
         st->mp_infos[n] = (struct limine_mp_info){ .processor_id = c->acpi_uid, .lapic_id = c->apic_id };
@@ -58,7 +58,7 @@ void *limine_mp_answer(struct boot *b, struct limine_state *st)
         }
         n++;
     }
-    if (s->plan->bsp_index < 0)
+    if (s->plan.bsp_index < 0)
         st->mp_infos[n++] = (struct limine_mp_info){ .lapic_id = s->bsp_apic_id };
     st->mp_info_count = n;
     st->mp->revision = LIMINE_MP_RESPONSE_REVISION;

@@ -303,9 +303,7 @@ EFI_STATUS limine_build_responses(struct boot *b)
             ((struct limine_request_header *)(void *)r->ptr)->response = hhdm(b, resp);
         log_info("limine: request %s (revision %llu) at 0x%llx: %s", lscan_kind_name(r->kind),
                  (unsigned long long)r->revision, (unsigned long long)r->vaddr,
-                 resp != NULL ? "answered"
-                 : r->kind == LSCAN_MP ? "not answered: no usable MADT (see the smp: line above)"
-                 : "not answered: nothing to report on this machine");
+                 resp != NULL ? "answered" : "not answered: nothing to report on this machine");
     }
     return EFI_SUCCESS;
 }
