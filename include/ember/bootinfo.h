@@ -16,8 +16,11 @@
  *         free RAM the kernel is refused before anything is mapped, with a line naming the segment,
  *         its range and the memory found there. Higher-half segments load at p_paddr when all of it
  *         is free, else the whole higher-half kernel goes into ONE allocation keeping the ELF's
- *         layout: phys = virt - kernel_virt_base + kernel_phys_base for every kernel page (this
- *         also holds at p_paddr when the ELF's p_paddr - p_vaddr is the same for every segment);
+ *         layout: phys = virt - kernel_virt_base + kernel_phys_base for every higher-half kernel
+ *         page (this also holds at p_paddr when the ELF's p_paddr - p_vaddr is the same for every
+ *         segment). A kernel with segments in both halves (a lower-half boot stub and a higher-half
+ *         body) has kernel_virt_* / kernel_phys_* describe its higher-half part and
+ *         kernel_lower_* its lower-half part (at phys == virt);
  *       * a higher-half direct map (HHDM) of physical memory: virtual = physical + hhdm_offset,
  *         read+write+no-execute, covering [0, hhdm_size); 1 GiB pages when the CPU has them, else 2 MiB.
  *       * no global (G) bits: CR4.PGE belongs to the kernel.
@@ -44,9 +47,10 @@
 #include <stdint.h>
 
 #define EMBER_BOOTINFO_MAGIC 0x4f4f4252454d4245ULL /* "EMBERBOO" little-endian */
-/* Version 2 added the CPU list (cpus .. x2apic_enabled). A kernel reads a field only when version
- * and size say it is there: fields are only ever appended. */
-#define EMBER_BOOTINFO_VERSION 2
+/* Version 2 added the CPU list (cpus .. x2apic_enabled), version 3 the lower-half part of a kernel
+ * in both halves (kernel_lower_*). A kernel reads a field only when version and size say it is
+ * there: fields are only ever appended. */
+#define EMBER_BOOTINFO_VERSION 3
 
 /* Default higher-half direct map offset (the kernel must read hhdm_offset, not assume this). */
 #define EMBER_HHDM_OFFSET 0xffff800000000000ULL
@@ -179,10 +183,11 @@ struct ember_bootinfo {
     uint64_t module_count;
     struct ember_module modules[EMBER_MAX_MODULES];
 
-    uint64_t kernel_phys_base;  /* lowest physical address of the loaded segments */
+    /* The loaded segments; of a kernel in both halves, the higher-half ones (see kernel_lower_*). */
+    uint64_t kernel_phys_base;  /* lowest physical address of those segments */
     uint64_t kernel_phys_size;  /* bytes spanned by them (page-aligned) */
-    uint64_t kernel_virt_base;  /* lowest p_vaddr, page-aligned down */
-    uint64_t kernel_virt_size;
+    uint64_t kernel_virt_base;  /* their lowest p_vaddr, page-aligned down */
+    uint64_t kernel_virt_size;  /* bytes from kernel_virt_base to the end of the last (page-aligned) */
     uint64_t kernel_entry;      /* e_entry */
 
     uint64_t page_table_root;   /* physical address of the PML4 (== CR3 at entry) */
@@ -201,6 +206,11 @@ struct ember_bootinfo {
     uint32_t bsp_apic_id;
     uint32_t cpus_parked;     /* entries with state EMBER_CPU_PARKED */
     uint32_t x2apic_enabled;  /* 1: every CPU runs its local APIC in x2APIC mode */
+
+    /* version >= 3: a kernel with segments in both halves, its lower-half part: [base, base + size)
+     * (page-aligned) at phys == virt. Both 0 when every segment lies in one half. */
+    uint64_t kernel_lower_virt_base;
+    uint64_t kernel_lower_size;
 };
 
 #endif

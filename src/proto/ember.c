@@ -28,11 +28,22 @@ static EFI_STATUS ember_map(struct boot *b)
     return status;
 }
 
+/* The kernel's extent: of a kernel in both halves, the higher-half part in kernel_virt/phys_*
+ * (where phys = virt - kernel_virt_base + kernel_phys_base can hold) and the lower-half part, at
+ * phys == virt, in kernel_lower_*. */
 static void fill_kernel_fields(const struct boot *b, struct ember_bootinfo *info)
 {
-    boot_kernel_phys_range(b, &info->kernel_phys_base, &info->kernel_phys_size);
-    info->kernel_virt_base = b->kernel.plan.vaddr_min;
-    info->kernel_virt_size = b->kernel.plan.vaddr_end - b->kernel.plan.vaddr_min;
+    struct kernel_extent high = boot_kernel_extent(b, false), low = boot_kernel_extent(b, true);
+    const struct kernel_extent *main = high.virt_size != 0 ? &high : &low;
+
+    info->kernel_phys_base = main->phys_base;
+    info->kernel_phys_size = main->phys_size;
+    info->kernel_virt_base = main->virt_base;
+    info->kernel_virt_size = main->virt_size;
+    if (high.virt_size != 0 && low.virt_size != 0) {
+        info->kernel_lower_virt_base = low.virt_base;
+        info->kernel_lower_size = low.virt_size;
+    }
     info->kernel_entry = b->kernel.plan.entry;
 }
 

@@ -180,7 +180,12 @@ static inline uint64_t boot_segment_phys(const struct boot *b, unsigned region, 
 }
 
 /* Lowest physical address of the kernel's regions and the bytes up to the end of the highest. */
-void boot_kernel_phys_range(const struct boot *b, uint64_t *base, uint64_t *size);
+struct kernel_extent {
+    uint64_t virt_base, virt_size, phys_base, phys_size;
+};
+/* The virtual and physical span of the kernel's regions in one half (lower: p_vaddr below 2^47);
+ * all zero when it has none there. */
+struct kernel_extent boot_kernel_extent(const struct boot *b, bool lower_half);
 
 /* Pins (src/uefi/pin.c): EFI_SECURITY_VIOLATION with an error line when the loaded bytes do not hash to
  * the value ember.cfg pins. pin_check_kernel hashes the kernel file from the headers and segments

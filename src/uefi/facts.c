@@ -148,16 +148,23 @@ static uint64_t calibrate_tsc(void)
     return (arch_timestamp() - start) * (1000000 / CALIBRATION_US);
 }
 
-void boot_kernel_phys_range(const struct boot *b, uint64_t *base, uint64_t *size)
+struct kernel_extent boot_kernel_extent(const struct boot *b, bool lower_half)
 {
-    uint64_t lo = UINT64_MAX, hi = 0;
+    uint64_t vlo = UINT64_MAX, vhi = 0, plo = UINT64_MAX, phi = 0;
+
     for (unsigned i = 0; i < b->kernel.plan.region_count; i++) {
-        uint64_t start = b->kernel.regions[i].phys.addr, end = start + b->kernel.regions[i].pages * PAGE_SIZE_4K;
-        lo = start < lo ? start : lo;
-        hi = end > hi ? end : hi;
+        const struct elf_region *r = &b->kernel.plan.regions[i];
+        uint64_t phys = b->kernel.regions[i].phys.addr;
+        if (decide_in_lower_half(r) != lower_half)
+            continue;
+        vlo = r->vaddr < vlo ? r->vaddr : vlo;
+        vhi = r->vaddr + r->size > vhi ? r->vaddr + r->size : vhi;
+        plo = phys < plo ? phys : plo;
+        phi = phys + r->size > phi ? phys + r->size : phi;
     }
-    *base = lo;
-    *size = hi - lo;
+    if (vhi == 0)
+        return (struct kernel_extent){ 0 };
+    return (struct kernel_extent){ vlo, vhi - vlo, plo, phi - plo };
 }
 
 const void *boot_acpi_identity(void *ctx, uint64_t addr, uint64_t len)

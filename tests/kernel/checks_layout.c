@@ -68,9 +68,38 @@ static void report_placement(const char *name, const struct placement *p)
           p->pages, p->gaps, p->misplaced, first);
 }
 
+#ifdef MIXED_STUB
+#define STUB_MAGIC 0x4255545344455849ULL /* kernel-mixed.ld's QUAD in the stub page */
+
+/* A kernel in both halves: the higher-half part in kernel_virt_* (from this kernel's first
+ * higher-half page, less than 1 GiB long), the one-page stub in kernel_lower_* at phys == virt with
+ * its bytes loaded. */
+static void check_mixed_parts(const struct ember_bootinfo *info)
+{
+    struct kernel_leaf leaf;
+    bool mapped = walk_page_tables(info, MIXED_STUB, &leaf);
+    bool v3 = info->version >= 3 && info->size >= offsetof(struct ember_bootinfo, kernel_lower_size) + 8;
+
+    check(info->kernel_virt_base == ((uint64_t)__kernel_start & ~(PAGE_SIZE - 1)) &&
+              info->kernel_virt_size == (uint64_t)__kernel_end - info->kernel_virt_base,
+          EXIT_FAIL_SEGMENTS, "kernel_virt_* is the higher-half part", "base 0x%llx, size 0x%llx",
+          (unsigned long long)info->kernel_virt_base, (unsigned long long)info->kernel_virt_size);
+    check(v3 && info->kernel_lower_virt_base == MIXED_STUB && info->kernel_lower_size == PAGE_SIZE,
+          EXIT_FAIL_SEGMENTS, "kernel_lower_* is the lower-half stub", "version %u, base 0x%llx, size 0x%llx",
+          info->version, v3 ? (unsigned long long)info->kernel_lower_virt_base : 0ULL,
+          v3 ? (unsigned long long)info->kernel_lower_size : 0ULL);
+    check(mapped && leaf.phys == MIXED_STUB && *(volatile const uint64_t *)MIXED_STUB == STUB_MAGIC,
+          EXIT_FAIL_SEGMENTS, "lower-half stub at phys == virt, loaded", "mapped %d at 0x%llx", mapped,
+          mapped ? (unsigned long long)leaf.phys : 0ULL);
+}
+#endif
+
 /* Checks the physical placement of every kernel page against bootinfo.h's promises. */
 void check_kernel_placement(const struct ember_bootinfo *info)
 {
+#ifdef MIXED_STUB
+    check_mixed_parts(info);
+#endif
     struct placement p = survey_kernel_pages(info, info->kernel_phys_base - info->kernel_virt_base);
     report_placement("kernel keeps its ELF layout in physical memory", &p);
 #ifdef LOWER_HALF

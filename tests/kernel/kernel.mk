@@ -39,6 +39,14 @@ KV_paddroff_CFLAGS :=
 KV_paddroff_LAYOUT := --defsym=KERNEL_VMA=0xffffffff80100000 --defsym=KERNEL_LMA=0x100800 --defsym=SEGMENT_ALIGN=0x1000
 KV_paddroff_LDS := $(KERNEL_DIR)/kernel.ld
 
+# A lower-half stub page at 0x400000 (paddr == vaddr) plus the higher-half body with its p_paddr in
+# memory the firmware uses: the body moves into one span, the stub stays at phys == virt, and
+# bootinfo must describe the two parts apart (kernel_virt/phys_* and kernel_lower_*).
+KV_mixed_CFLAGS := -DMIXED_STUB=0x400000
+KV_mixed_LAYOUT := --defsym=STUB_VMA=0x400000 --defsym=KERNEL_VMA=0xffffffff80100000 --defsym=KERNEL_LMA=0x1F000000 \
+	--defsym=SEGMENT_ALIGN=0x1000
+KV_mixed_LDS := $(KERNEL_DIR)/kernel-mixed.ld
+
 # Many small PT_LOAD segments.
 KV_manyseg_CFLAGS := -DMANY_SEGMENTS
 KV_manyseg_LAYOUT := $(KV_default_LAYOUT)
@@ -88,7 +96,7 @@ KV_bench64a_CFLAGS := -DPAYLOAD_SIZE=0x4000000 -DBSS_SIZE=0x400000
 KV_bench64a_LAYOUT := $(KV_aligned2m_LAYOUT)
 KV_bench64a_LDS := $(KERNEL_DIR)/kernel.ld
 
-KERNEL_VARIANTS := default aligned2m unaligned physbusy paddroff bigbss manyseg lowhalf lowfw lowtop lowbusy lowfree bench16 bench64 bench64a
+KERNEL_VARIANTS := default aligned2m unaligned physbusy paddroff mixed bigbss manyseg lowhalf lowfw lowtop lowbusy lowfree bench16 bench64 bench64a
 
 # Objects also depend on this file: a variant's flags live here, and changing them must rebuild it.
 define kernel_variant

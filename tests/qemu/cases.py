@@ -49,6 +49,11 @@ def good_cases(build, loader):
                      r"another offset in its page \(0x800, not 0x0\)",
                      r"kernel \[0xffffffff80100000, 0xffffffff801[0-9a-f]{5}\) loaded at 0x[0-9a-f]+ in one piece",
                      KERNEL_OK], reject=[r"not free"]),
+        Case("variant-mixed", loader, k("mixed"), sentinel=False,
+             expect=[r"p_paddr 0x1f000000 is not free: kernel \[0xffffffff80100000, 0xffffffff801[0-9a-f]{5}\) "
+                     r"loaded at 0x[0-9a-f]+ in one piece", r"ok   kernel_virt_\* is the higher-half part",
+                     r"ok   kernel_lower_\* is the lower-half stub", r"ok   lower-half stub at phys == virt, loaded",
+                     r"ok   kernel keeps its ELF layout in physical memory", KERNEL_OK]),
         Case("variant-bigbss", loader, k("bigbss"), sentinel=False,
              expect=[r"memsz 0x40[0-9a-f]{5} flags RW-", r"\.bss zeroed: 65536 KiB checked, 0 non-zero", KERNEL_OK]),
         Case("variant-manyseg", loader, k("manyseg"), sentinel=False,

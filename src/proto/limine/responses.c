@@ -205,8 +205,6 @@ static void *answer_value(struct limine_state *st, uint64_t value)
 
 static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_kind kind)
 {
-    uint64_t base, size;
-
     switch (kind) {
     case LSCAN_BOOTLOADER_INFO: {
         struct limine_bootloader_info_response *r = take(st, sizeof *r);
@@ -237,10 +235,10 @@ static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_k
     }
     case LSCAN_EXECUTABLE_ADDRESS: {
         struct limine_executable_address_response *r = take(st, sizeof *r);
-        boot_kernel_phys_range(b, &base, &size);
+        struct kernel_extent k = boot_kernel_extent(b, false); /* Limine kernels lie above the floor */
         if (r != NULL) {
-            r->physical_base = base;
-            r->virtual_base = b->kernel.plan.vaddr_min;
+            r->physical_base = k.phys_base;
+            r->virtual_base = k.virt_base;
         }
         return r;
     }
