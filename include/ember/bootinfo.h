@@ -39,7 +39,10 @@
  *   stack, firmware boot-services memory that still holds the firmware's GDT and the identity-map
  *   tables) only after the kernel has copied what it needs from this structure and switched to its own
  *   GDT, stack and page tables. EMBER_MEM_PAGE_TABLES holds ember's tables: reusable after loading a
- *   CR3 of the kernel's own. ACPI reclaimable after the kernel has parsed the ACPI tables.
+ *   CR3 of the kernel's own on the BSP and, when APs are parked (cpus_parked > 0), only after every
+ *   parked AP has been released and has loaded a CR3 of the kernel's own too: a parked AP polls
+ *   goto_address and fetches the kernel's code through ember's tables. ACPI reclaimable after the
+ *   kernel has parsed the ACPI tables.
  */
 #ifndef EMBER_BOOTINFO_H
 #define EMBER_BOOTINFO_H
@@ -130,7 +133,9 @@ struct ember_timestamps {
  *       same CR0 (WP set), CR4, EFER, PAT and MTRRs; IF = 0, DF = 0, no IDT (load your own first);
  *     - RSP = hhdm_offset + stack_base + stack_size of its entry, with a zero return address pushed
  *       (RSP + 8 is 16-byte aligned); every other general register is 0;
- *     - its parking code and stack are bootloader-reclaimable: release every AP before reusing it.
+ *     - its parking code and stack are bootloader-reclaimable: release every AP before reusing it;
+ *       it walks ember's page tables until it loads a CR3 of the kernel's own: reuse
+ *       EMBER_MEM_PAGE_TABLES only after every released AP has done so.
  *   An AP that does not check in within a bounded time is EMBER_CPU_MISSING: never release it.
  *   CPUs the MADT marks disabled or only online-capable are not started and not listed. */
 enum ember_cpu_state {

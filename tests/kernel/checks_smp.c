@@ -1,7 +1,7 @@
 /* Sample kernel checks: the CPU list of bootinfo version 2 and every parked AP's state at release
  * (include/ember/bootinfo.h, APPLICATION PROCESSORS). The cmdline says what to expect:
  * "smp_expect=N" CPUs listed (the BSP included), "smp_missing=M" of them reported missing; without
- * smp_expect the list must be empty (smp=no, the default). */
+ * smp_expect the list must be empty (smp=no, the default); "smp_reuse_tables=1" adds checks_reuse.c. */
 #include "arch/x86_64/cpu.h"
 #include "kernel.h"
 #include "tests/include/aptest.h"
@@ -29,6 +29,8 @@ void ap_main(uint64_t rdi, const struct ap_frame *f)
     }
     const volatile struct ember_cpu *c = (const volatile struct ember_cpu *)rdi;
     ap_evaluate(f, &expects[i], c->extra_argument, &reports[i]);
+    if (reuse_cr3 != 0)
+        ap_run_on_own_tables(&aps_in);
     ap_count_in_and_halt(&aps_in);
 }
 
@@ -132,5 +134,10 @@ void check_smp(const struct ember_bootinfo *info)
     if (info->cpu_count != expect || info->cpus == 0 || expect > MAX_CPUS)
         return;
     unsigned parked = check_cpu_list(info, missing, x2apic);
+    bool reuse = cmdline_number(info, "smp_reuse_tables=", 0) != 0;
+    if (reuse)
+        reuse_prepare(info); /* the kernel's own CR3 before any AP is released */
     release_and_check_aps(info, parked, x2apic);
+    if (reuse && reuse_cr3 != 0)
+        reuse_tables_and_check(parked);
 }

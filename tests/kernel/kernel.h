@@ -66,6 +66,13 @@ void check_config(const struct ember_bootinfo *info);
 void check_framebuffer(const struct ember_framebuffer *fb);
 void check_smp(const struct ember_bootinfo *info);
 
+/* checks_reuse.c (cmdline smp_reuse_tables=1): the BSP's own copy of the tables (reuse_cr3, 0 when
+ * off), the APs moving onto it, and ember's tables overwritten after that. */
+extern uint64_t reuse_cr3;
+void reuse_prepare(const struct ember_bootinfo *info);
+__attribute__((noreturn)) void ap_run_on_own_tables(volatile uint32_t *count);
+void reuse_tables_and_check(unsigned parked);
+
 /* The memory-map type (enum ember_memmap_type) of the page holding phys; 0 when no entry covers it. */
 uint32_t memmap_type_at(const struct ember_bootinfo *info, uint64_t phys);
 /* The decimal value of the cmdline word KEY=N (key includes the '='), or dflt when absent. */

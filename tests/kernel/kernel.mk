@@ -6,7 +6,7 @@ KERNEL_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -mcm
 KERNEL_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments
 KERNEL_SRCS := $(KERNEL_DIR)/entry.S $(KERNEL_DIR)/traps.S $(KERNEL_DIR)/idt.c $(KERNEL_DIR)/main.c $(KERNEL_DIR)/io.c $(KERNEL_DIR)/pagewalk.c \
 	$(KERNEL_DIR)/checks_cpu.c $(KERNEL_DIR)/checks_memory.c $(KERNEL_DIR)/checks_config.c $(KERNEL_DIR)/checks_fb.c $(KERNEL_DIR)/checks_layout.c \
-	$(KERNEL_DIR)/checks_smp.c tests/include/aptest.c tests/include/ap_entry.S src/core/fmt.c
+	$(KERNEL_DIR)/checks_smp.c $(KERNEL_DIR)/checks_reuse.c tests/include/aptest.c tests/include/ap_entry.S src/core/fmt.c
 
 # variant name -> extra compiler flags, linker script and --defsym layout
 KV_default_CFLAGS :=

@@ -14,8 +14,8 @@ SMP_PARKED = r"smp: {n} of {n} application processors parked in \d+ us"
 AP_OK = r"AP state at release: (apic_id|lapic) \d+: \d+ rules hold"
 
 
-def ember_smp(name, kernel, qemu_args, expect_cpus, expect, missing=0, extra_cfg="", smp="yes"):
-    cmdline = f"smp_expect={expect_cpus}" + (f" smp_missing={missing}" if missing else "")
+def ember_smp(name, kernel, qemu_args, expect_cpus, expect, missing=0, extra_cfg="", smp="yes", words=""):
+    cmdline = f"smp_expect={expect_cpus}" + (f" smp_missing={missing}" if missing else "") + words
     return qemu_cases.Case(f"smp-{name}", kernel[0], kernel[1], config=f"smp={smp}\n{extra_cfg}cmdline={cmdline}\n",
                            sentinel=False, qemu_args=qemu_args,
                            expect=[qemu_cases.BANNER, *expect, r"ok   CPU states: ", qemu_cases.KERNEL_OK],
@@ -74,6 +74,12 @@ def smp_cases(build, loader):
         ember_smp("x2apic-absent", ember, ["-smp", "2"], 2,
                   [r"smp: x2APIC asked for, but the CPU has none", SMP_PARKED.format(n=1)], smp="x2apic"),
     ]
+    # bootinfo.h's order for reusing EMBER_MEM_PAGE_TABLES with parked APs: release them, let each
+    # load the kernel's own CR3, then overwrite ember's tables; the APs must run on
+    cases.append(ember_smp("4-reuse-tables", ember, ["-smp", "4"], 4,
+                           [SMP_PARKED.format(n=3), r"ok   own copy of the page tables: ",
+                            r"ok   APs run on after EMBER_MEM_PAGE_TABLES was reused: \d+ pages overwritten, 3 of 3"],
+                           words=" smp_reuse_tables=1"))
     # ACPI off: OVMF's XSDT has no MADT. The Limine spec: an MP response "even on single-processor
     # system", with only the BSP; ember's CPU list names the BSP the same way.
     no_madt = [r"smp: no usable MADT \(table-not-found: .*\): only the BSP \(apic_id=0\) is listed"]
