@@ -157,10 +157,17 @@ struct lscan_bss_symbol {
     uint64_t size;     /* bytes */
 };
 
+/* Longest symbol name lscan_bss_symbols considers. A request variable's name, mangled or not, is
+ * far shorter; the bound keeps each symbol's cost O(LSCAN_BSS_NAME_MAX) whatever the tables hold. */
+#define LSCAN_BSS_NAME_MAX 256
+
 /* Walks an ELF64 symbol table (symtab_size bytes of 24-byte entries, names in strtab) for object
  * symbols of at least a request header's size whose name contains "request" or "_req" and whose
- * address (+ slide) lies in [vaddr + filesz, vaddr + memsz) of a segment. Writes up to cap of them
- * to out and returns how many there are. Never reads outside the three buffers. Pure. */
+ * address (+ slide) lies in [vaddr + filesz, vaddr + memsz) of a segment. A name must end with a
+ * NUL inside strtab within LSCAN_BSS_NAME_MAX bytes (longer or unterminated names are skipped), so
+ * it reads at most LSCAN_BSS_NAME_MAX + 1 string bytes per symbol: linear in the symbol count.
+ * Writes up to cap of them to out and returns how many there are. Never reads outside the three
+ * buffers. Pure. */
 size_t lscan_bss_symbols(const void *symtab, uint64_t symtab_size, const char *strtab, uint64_t strtab_size,
                          uint64_t slide, const struct lscan_segment *segs, size_t n,
                          struct lscan_bss_symbol *out, size_t cap);

@@ -5,25 +5,33 @@
 #define SYM_SIZE 24            /* Elf64_Sym */
 #define STT_OBJECT 1
 #define SYM_TYPE_MASK 0xf
+#define NO_NAME ((size_t)-1)
 
-/* True when strtab[at..] is a NUL-terminated name inside strtab that contains needle. */
-static bool name_contains(const char *strtab, uint64_t size, uint64_t at, const char *needle)
+/* Length of the NUL-terminated name at strtab[at..], or NO_NAME when no NUL lies within the
+ * table's first LSCAN_BSS_NAME_MAX + 1 bytes from at. Reads at most that many bytes, so a table
+ * without NULs costs each symbol O(LSCAN_BSS_NAME_MAX), not the rest of the table. */
+static size_t name_length(const char *strtab, uint64_t size, uint64_t at)
 {
-    for (uint64_t i = at; i < size && strtab[i] != '\0'; i++) {
+    uint64_t room = at < size ? size - at : 0;
+    size_t limit = room < LSCAN_BSS_NAME_MAX + 1 ? (size_t)room : LSCAN_BSS_NAME_MAX + 1;
+
+    for (size_t i = 0; i < limit; i++)
+        if (strtab[at + i] == '\0')
+            return i;
+    return NO_NAME;
+}
+
+/* True when name[0..len) holds needle. The needles ("request", "_req") have no prefix that is
+ * also a suffix, so each position's compare stops within a few bytes: O(len) overall. */
+static bool contains(const char *name, size_t len, const char *needle)
+{
+    for (size_t i = 0; i < len; i++) {
         size_t k = 0;
-        while (needle[k] != '\0' && i + k < size && strtab[i + k] == needle[k])
+        while (needle[k] != '\0' && i + k < len && name[i + k] == needle[k])
             k++;
         if (needle[k] == '\0')
             return true;
     }
-    return false;
-}
-
-static bool name_terminated(const char *strtab, uint64_t size, uint64_t at)
-{
-    for (uint64_t i = at; i < size; i++)
-        if (strtab[i] == '\0')
-            return true;
     return false;
 }
 
@@ -49,9 +57,10 @@ size_t lscan_bss_symbols(const void *symtab, uint64_t symtab_size, const char *s
         const uint8_t *sym = p + at;
         uint64_t name = (uint64_t)sym[0] | (uint64_t)sym[1] << 8 | (uint64_t)sym[2] << 16 | (uint64_t)sym[3] << 24;
         uint64_t value = le_load64(sym + 8) + slide, size = le_load64(sym + 16);
-        if ((sym[4] & SYM_TYPE_MASK) != STT_OBJECT || size < LIMINE_REQUEST_HEADER_SIZE ||
-            !name_terminated(strtab, strtab_size, name) || !in_bss(segs, n, value, size) ||
-            !(name_contains(strtab, strtab_size, name, "request") || name_contains(strtab, strtab_size, name, "_req")))
+        if ((sym[4] & SYM_TYPE_MASK) != STT_OBJECT || size < LIMINE_REQUEST_HEADER_SIZE || !in_bss(segs, n, value, size))
+            continue;
+        size_t len = name_length(strtab, strtab_size, name);
+        if (len == NO_NAME || !(contains(strtab + name, len, "request") || contains(strtab + name, len, "_req")))
             continue;
         if (found < cap)
             out[found] = (struct lscan_bss_symbol){ strtab + name, value, size };

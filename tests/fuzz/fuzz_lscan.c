@@ -1,5 +1,6 @@
 /* libFuzzer harness: any input as 1-3 loaded segments through lscan_scan, lscan_detect and the
- * revision write-back, checked against a word-by-word reference scan. */
+ * revision write-back, checked against a word-by-word reference scan; the first segment's bytes
+ * also serve as a symbol table and its string table for lscan_bss_symbols. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -328,6 +329,31 @@ static void check_detect(const struct input *in, const struct lscan_result *r)
     check(len > 0 && len < sizeof why, "detect gives a terminated reason");
 }
 
+/* The first segment's bytes as both an ELF symbol table and its string table (symbol values slid
+ * by SEG_BASE, so small ones land in the segments' .bss): every name reported ends with a NUL
+ * inside the table within LSCAN_BSS_NAME_MAX bytes and looks like a request. This holds for any
+ * input, not only seed-like ones, and ASan sees any read past the exactly-sized table. */
+static void check_bss_symbols(const struct input *in)
+{
+    const struct lscan_segment *s = &in->segs[0];
+    const char *table = (const char *)s->data;
+    struct lscan_bss_symbol out[4];
+    size_t n, i;
+
+    if (s->data == NULL)
+        return;
+    n = lscan_bss_symbols(s->data, s->filesz, table, s->filesz, SEG_BASE, in->segs, in->n, out, 4);
+    for (i = 0; i < n && i < 4; i++) {
+        const char *name = out[i].name;
+        size_t room, len;
+        check(name >= table && name < table + s->filesz, "a .bss symbol's name lies in the string table");
+        room = (size_t)(table + s->filesz - name);
+        len = strnlen(name, room);
+        check(len < room && len <= LSCAN_BSS_NAME_MAX, "a .bss symbol's name ends within the bound");
+        check(strstr(name, "request") != NULL || strstr(name, "_req") != NULL, "a .bss symbol's name is request-like");
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct lscan_result r, again;
@@ -350,6 +376,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_detect(&in, &r);
     check(!expect_ok || err == LSCAN_OK, "seed scans");
     check_write_back(&in, &r, data, size);
+    check_bss_symbols(&in);
     for (i = 0; i < in.n; i++)
         free(in.segs[i].data);
     return 0;

@@ -311,6 +311,11 @@ def lscan_input(segments, write_back, rotate=0, reversed_slots=False):
     return bytes(out)
 
 
+def elf_symbol(name, info, value, size):
+    """An Elf64_Sym: st_name, st_info, st_other, st_shndx, st_value, st_size."""
+    return struct.pack("<IBBHQQ", name, info, 0, 0, value, size)
+
+
 def lscan_seeds():
     rev3 = (code_like(64, 1) + words(*LIMINE_START) + words(*LIMINE_TAG, 3)
             + limine_request("bootloader_info") + limine_request("hhdm")
@@ -326,12 +331,16 @@ def lscan_seeds():
     outside = code_like(32, 6) + limine_request("framebuffer")  # outside binding markers
     bound = (words(*LIMINE_START) + words(*LIMINE_TAG, 2) + limine_request("hhdm")
              + limine_request("framebuffer") + words(*LIMINE_END))
+    # fuzz_lscan reads its first segment as a symbol table and string table too: one object
+    # symbol (value 48, in the 64-byte .bss right after these 47 bytes) named by the bytes after it
+    bss_symbol = elf_symbol(24, 1, 48, 48) + b"memmap_request\0" + bytes(8)
     return {
         "rev3-markers.bin": lscan_input([(rev3, 0, 16)], 3),
         "rev1-hint-outside.bin": lscan_input([(hint_code, 0, 0), (hint_data, 0, 4)], 1, rotate=1),
         "rev0-no-tag-unaligned.bin": lscan_input([(no_tag, 4, 0)], 0),
         "rev2-three-segments.bin": lscan_input([(outside, 0, 0), (bound, 0, 0), (b"", 0, 32)], 2,
                                                reversed_slots=True),
+        "bss-request-symbol.bin": lscan_input([(bss_symbol, 0, 1)], 0),
     }
 
 
