@@ -3,7 +3,8 @@
 
 #define FIRST_PAGE_END PAGE_SIZE_4K
 #define FOUR_GIB (4 * GIB)
-#define HHDM_LOW_REVISIONS_LAST 2 /* base revisions 0-2 map all of [0, 4 GiB) */
+#define HHDM_ANY_REGION_REVISION 0 /* its direct map covers every memory-map region */
+#define HHDM_LOW_REVISIONS_LAST 2  /* base revisions 0-2 map all of [0, 4 GiB) */
 
 uint64_t lmemmap_type(uint32_t ember_type)
 {
@@ -64,6 +65,8 @@ bool lmemmap_hhdm_covers(uint32_t ember_type, uint64_t base_revision, uint64_t b
 {
     uint64_t type = lmemmap_type(ember_type);
 
+    if (base_revision == HHDM_ANY_REGION_REVISION)
+        return true;
     if (base_revision <= HHDM_LOW_REVISIONS_LAST)
         return base < FOUR_GIB || (type != LIMINE_MEMMAP_RESERVED && type != LIMINE_MEMMAP_BAD_MEMORY);
     return type == LIMINE_MEMMAP_USABLE || type == LIMINE_MEMMAP_BOOTLOADER_RECLAIMABLE ||

@@ -18,9 +18,13 @@ uint64_t lmemmap_type(uint32_t ember_type);
 size_t lmemmap_convert(const struct ember_memmap_entry *in, size_t n, uint64_t base_revision,
                        struct limine_memmap_entry *out, size_t cap);
 
-/* True when the direct map of base_revision covers memory of this ember type: revisions <= 2 map
- * every region except reserved and bad memory above 4 GiB (and all of [0, 4 GiB) regardless);
- * revision 3 maps only usable, bootloader-reclaimable, kernel/modules and framebuffer memory. */
+/* True when the direct map of base_revision covers a region of this ember type at base. The spec's
+ * "Memory Layout at Entry": revision 0's identity and HHDM mappings "cover any memory map region",
+ * every type at any address; revisions 1 and 2 map every region except reserved and bad memory
+ * above 4 GiB; revisions 0-2 also map all of [0, 4 GiB) regardless (the caller maps that range
+ * whole); revision 3 maps only usable, bootloader-reclaimable, kernel/modules and framebuffer
+ * memory. Revision 0's identity half is the firmware's identity map, which UEFI keeps over every
+ * region of its memory map. */
 bool lmemmap_hhdm_covers(uint32_t ember_type, uint64_t base_revision, uint64_t base);
 
 #endif

@@ -78,14 +78,28 @@ static void test_lmemmap_reports_full_output(void **state)
     assert_int_equal(lmemmap_convert(in, 2, 3, out, 2), 2);
 }
 
+/* Revision 0: "the above-4GiB identity and HHDM mappings cover any memory map region", so every
+ * type, reserved and bad memory included, wherever it lies. */
+static void test_lmemmap_hhdm_revision_0_covers_every_region(void **state)
+{
+    (void)state;
+    for (uint32_t type = EMBER_MEM_USABLE; type <= EMBER_MEM_EFI_RUNTIME_DATA; type++) {
+        assert_true(lmemmap_hhdm_covers(type, 0, 0x1000));
+        assert_true(lmemmap_hhdm_covers(type, 0, 0x100000000ULL));
+        assert_true(lmemmap_hhdm_covers(type, 0, 0x7f00000000ULL));
+    }
+    assert_true(lmemmap_hhdm_covers(999, 0, 0x200000000ULL)); /* unknown: reported reserved */
+}
+
 static void test_lmemmap_hhdm_coverage_per_revision(void **state)
 {
     (void)state;
-    for (uint64_t rev = 0; rev <= 2; rev++) {
+    for (uint64_t rev = 1; rev <= 2; rev++) {
         assert_true(lmemmap_hhdm_covers(EMBER_MEM_RESERVED, rev, 0xFEC00000));     /* below 4 GiB: all */
         assert_true(lmemmap_hhdm_covers(EMBER_MEM_MMIO, rev, 0xFFFFF000));
         assert_false(lmemmap_hhdm_covers(EMBER_MEM_RESERVED, rev, 0x100000000ULL)); /* above: not reserved */
         assert_false(lmemmap_hhdm_covers(EMBER_MEM_BAD, rev, 0x200000000ULL));
+        assert_false(lmemmap_hhdm_covers(EMBER_MEM_MMIO, rev, 0x200000000ULL));
         assert_true(lmemmap_hhdm_covers(EMBER_MEM_ACPI_NVS, rev, 0x200000000ULL));
         assert_true(lmemmap_hhdm_covers(EMBER_MEM_USABLE, rev, 0x200000000ULL));
     }
@@ -105,6 +119,7 @@ int main(void)
         cmocka_unit_test(test_lmemmap_merges_neighbours_that_become_one_type),
         cmocka_unit_test(test_lmemmap_first_page_never_usable_before_revision_3),
         cmocka_unit_test(test_lmemmap_reports_full_output),
+        cmocka_unit_test(test_lmemmap_hhdm_revision_0_covers_every_region),
         cmocka_unit_test(test_lmemmap_hhdm_coverage_per_revision),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
