@@ -72,7 +72,7 @@ enum ember_memory_type {
     EMBER_MEM_RESERVED = 8,
     EMBER_MEM_MMIO = 9,
     EMBER_MEM_FRAMEBUFFER = 10,
-    EMBER_MEM_BAD = 11,
+    EMBER_MEM_BAD = 11,             /* EfiUnusableMemory: the firmware found errors in it */
     EMBER_MEM_EFI_RUNTIME_CODE = 12,
     EMBER_MEM_EFI_RUNTIME_DATA = 13,
 };

@@ -17,8 +17,9 @@ uint64_t lmemmap_type(uint32_t ember_type)
     case EMBER_MEM_ACPI_RECLAIMABLE: return LIMINE_MEMMAP_ACPI_RECLAIMABLE;
     case EMBER_MEM_ACPI_NVS: return LIMINE_MEMMAP_ACPI_NVS;
     case EMBER_MEM_FRAMEBUFFER: return LIMINE_MEMMAP_FRAMEBUFFER;
-    case EMBER_MEM_BAD: return LIMINE_MEMMAP_BAD_MEMORY;
-    default: return LIMINE_MEMMAP_RESERVED; /* reserved, MMIO, EFI runtime, unknown */
+    /* reserved, MMIO, EFI runtime, unknown, and bad (EfiUnusableMemory): the spec's EFI table
+     * sends every EFI type it does not name to RESERVED, EfiUnusableMemory included */
+    default: return LIMINE_MEMMAP_RESERVED;
     }
 }
 

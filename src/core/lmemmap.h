@@ -7,8 +7,9 @@
 #include "core/types.h"
 
 /* Limine type of an ember type (enum ember_memory_type): page tables, boot info and firmware
- * boot-services memory are bootloader-reclaimable, the kernel and modules one type, MMIO and EFI
- * runtime memory reserved. */
+ * boot-services memory are bootloader-reclaimable, the kernel and modules one type, MMIO, EFI
+ * runtime memory and EMBER_MEM_BAD (EfiUnusableMemory) reserved, as the spec's "EFI Memory Map
+ * Entry Type to Limine Memory Map Type" table has it: no EFI type becomes BAD_MEMORY. */
 uint64_t lmemmap_type(uint32_t ember_type);
 
 /* Converts in[0..n) (sorted, non-overlapping, page-aligned: memmap_normalize's output) into out,

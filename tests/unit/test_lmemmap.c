@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "core/lmemmap.h"
+#include "core/memmap.h"
 
 #define CAP 16
 
@@ -27,11 +28,40 @@ static void test_lmemmap_maps_every_ember_type(void **state)
     assert_int_equal(lmemmap_type(EMBER_MEM_ACPI_RECLAIMABLE), LIMINE_MEMMAP_ACPI_RECLAIMABLE);
     assert_int_equal(lmemmap_type(EMBER_MEM_ACPI_NVS), LIMINE_MEMMAP_ACPI_NVS);
     assert_int_equal(lmemmap_type(EMBER_MEM_FRAMEBUFFER), LIMINE_MEMMAP_FRAMEBUFFER);
-    assert_int_equal(lmemmap_type(EMBER_MEM_BAD), LIMINE_MEMMAP_BAD_MEMORY);
+    assert_int_equal(lmemmap_type(EMBER_MEM_BAD), LIMINE_MEMMAP_RESERVED);
     assert_int_equal(lmemmap_type(EMBER_MEM_MMIO), LIMINE_MEMMAP_RESERVED);
     assert_int_equal(lmemmap_type(EMBER_MEM_EFI_RUNTIME_CODE), LIMINE_MEMMAP_RESERVED);
     assert_int_equal(lmemmap_type(EMBER_MEM_EFI_RUNTIME_DATA), LIMINE_MEMMAP_RESERVED);
     assert_int_equal(lmemmap_type(999), LIMINE_MEMMAP_RESERVED);
+}
+
+/* The spec's "EFI Memory Map Entry Type to Limine Memory Map Type" table, through ember's own map:
+ * loader and boot-services memory bootloader-reclaimable, runtime services reserved (revisions
+ * below 5), ACPI as ACPI, conventional usable, "[anything else] -> RESERVED". */
+static void test_lmemmap_uefi_types_follow_the_spec_table(void **state)
+{
+    static const struct { uint32_t uefi; uint64_t limine; } cases[] = {
+        { UEFI_LOADER_CODE, LIMINE_MEMMAP_BOOTLOADER_RECLAIMABLE },
+        { UEFI_LOADER_DATA, LIMINE_MEMMAP_BOOTLOADER_RECLAIMABLE },
+        { UEFI_BOOT_SERVICES_CODE, LIMINE_MEMMAP_BOOTLOADER_RECLAIMABLE },
+        { UEFI_BOOT_SERVICES_DATA, LIMINE_MEMMAP_BOOTLOADER_RECLAIMABLE },
+        { UEFI_RUNTIME_SERVICES_CODE, LIMINE_MEMMAP_RESERVED },
+        { UEFI_RUNTIME_SERVICES_DATA, LIMINE_MEMMAP_RESERVED },
+        { UEFI_ACPI_RECLAIM, LIMINE_MEMMAP_ACPI_RECLAIMABLE },
+        { UEFI_ACPI_NVS, LIMINE_MEMMAP_ACPI_NVS },
+        { UEFI_CONVENTIONAL, LIMINE_MEMMAP_USABLE },
+        { UEFI_RESERVED, LIMINE_MEMMAP_RESERVED },
+        { UEFI_UNUSABLE, LIMINE_MEMMAP_RESERVED },
+        { UEFI_MMIO, LIMINE_MEMMAP_RESERVED },
+        { UEFI_MMIO_PORT_SPACE, LIMINE_MEMMAP_RESERVED },
+        { UEFI_PAL_CODE, LIMINE_MEMMAP_RESERVED },
+        { UEFI_PERSISTENT, LIMINE_MEMMAP_RESERVED },
+        { UEFI_UNACCEPTED, LIMINE_MEMMAP_RESERVED },
+        { 0x70000001u, LIMINE_MEMMAP_RESERVED }, /* an OEM type */
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(lmemmap_type(memmap_type_from_uefi(cases[i].uefi)), cases[i].limine);
 }
 
 static void test_lmemmap_merges_neighbours_that_become_one_type(void **state)
@@ -116,6 +146,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lmemmap_maps_every_ember_type),
+        cmocka_unit_test(test_lmemmap_uefi_types_follow_the_spec_table),
         cmocka_unit_test(test_lmemmap_merges_neighbours_that_become_one_type),
         cmocka_unit_test(test_lmemmap_first_page_never_usable_before_revision_3),
         cmocka_unit_test(test_lmemmap_reports_full_output),
