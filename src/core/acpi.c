@@ -61,7 +61,7 @@ static const struct entry_kind entry_kinds[] = {
     { MADT_TYPE_LOCAL_X2APIC, 16, "Processor Local x2APIC" },
 };
 
-static const char *const rule_names[ACPI_ERR_COUNT] = {
+static const char rule_names[ACPI_ERR_COUNT][30] = {
     [ACPI_OK] = "ok",
     [ACPI_ERR_UNMAPPED] = "unmapped",
     [ACPI_ERR_RSDP_SIGNATURE] = "rsdp-signature",
@@ -85,7 +85,7 @@ static const char *const rule_names[ACPI_ERR_COUNT] = {
 /* Rule name for err, "unknown" outside the enum. */
 const char *acpi_error_name(enum acpi_error err)
 {
-    if ((unsigned)err >= ACPI_ERR_COUNT || rule_names[err] == NULL)
+    if ((unsigned)err >= ACPI_ERR_COUNT || rule_names[err][0] == '\0')
         return "unknown";
     return rule_names[err];
 }

@@ -22,7 +22,7 @@ struct parser {
     unsigned first_line[CONFIG_KEY_COUNT];  /* line each key was first set on, 0 = not yet */
 };
 
-static const char *const error_names[] = {
+static const char error_names[][17] = {
     [CONFIG_OK] = "ok",
     [CONFIG_ERR_SYNTAX] = "syntax",
     [CONFIG_ERR_UNKNOWN_KEY] = "unknown-key",

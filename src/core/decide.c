@@ -4,7 +4,7 @@
 #include "core/fmt.h"
 #include "ember/limine.h"
 
-static const char *const rule_names[DECIDE_RULE_COUNT] = {
+static const char rule_names[DECIDE_RULE_COUNT][37] = {
     [DECIDE_OK] = "ok",
     [DECIDE_INVALID_ELF] = "invalid-elf",
     [DECIDE_RELOCATABLE_FOR_EMBER] = "relocatable-for-ember-protocol",

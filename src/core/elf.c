@@ -6,7 +6,7 @@
 #include "core/types.h"
 #include "elf_rules.h"
 
-static const char *const rule_names[ELF_ERR_COUNT] = {
+static const char rule_names[ELF_ERR_COUNT][24] = {
     [ELF_OK] = "ok",
     [ELF_ERR_TRUNCATED_HEADER] = "truncated-header",
     [ELF_ERR_BAD_MAGIC] = "bad-magic",
@@ -41,7 +41,7 @@ static const char *const rule_names[ELF_ERR_COUNT] = {
 
 const char *elf_error_name(enum elf_error err)
 {
-    if ((unsigned)err >= ELF_ERR_COUNT || rule_names[err] == NULL)
+    if ((unsigned)err >= ELF_ERR_COUNT || rule_names[err][0] == '\0')
         return "unknown";
     return rule_names[err];
 }

@@ -26,7 +26,7 @@ static const uint32_t type_precedence[] = {
     EMBER_MEM_BAD,
 };
 
-static const char *const type_names[] = {
+static const char type_names[][23] = {
     [EMBER_MEM_USABLE] = "usable",
     [EMBER_MEM_BOOTLOADER_RECLAIMABLE] = "bootloader-reclaimable",
     [EMBER_MEM_KERNEL] = "kernel",
@@ -56,7 +56,7 @@ static unsigned type_rank(uint32_t ember_type)
 /* Returns ember_type, or EMBER_MEM_RESERVED when it is not a type ember knows. */
 static uint32_t known_type(uint32_t ember_type)
 {
-    if (ember_type < ARRAY_LEN(type_names) && type_names[ember_type] != NULL)
+    if (ember_type < ARRAY_LEN(type_names) && type_names[ember_type][0] != '\0')
         return ember_type;
     return EMBER_MEM_RESERVED;
 }
@@ -99,7 +99,7 @@ uint32_t memmap_type_from_uefi(uint32_t uefi_type)
 
 const char *memmap_type_name(uint32_t ember_type)
 {
-    if (ember_type < ARRAY_LEN(type_names) && type_names[ember_type] != NULL)
+    if (ember_type < ARRAY_LEN(type_names) && type_names[ember_type][0] != '\0')
         return type_names[ember_type];
     return "unknown";
 }
@@ -377,7 +377,7 @@ bool memmap_range_is_free(const void *raw, uint64_t raw_size, uint64_t desc_size
 
 const char *memmap_uefi_type_name(uint32_t uefi_type)
 {
-    static const char *const names[] = {
+    static const char names[][27] = {
         "EfiReservedMemoryType", "EfiLoaderCode", "EfiLoaderData", "EfiBootServicesCode",
         "EfiBootServicesData", "EfiRuntimeServicesCode", "EfiRuntimeServicesData",
         "EfiConventionalMemory", "EfiUnusableMemory", "EfiACPIReclaimMemory", "EfiACPIMemoryNVS",

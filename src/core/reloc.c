@@ -21,7 +21,7 @@
 _Static_assert(sizeof(elf64_dyn_t) == 16 && sizeof(elf64_rela_t) == 24 && sizeof(elf64_sym_t) == 24,
                "ELF64 entry sizes (gABI)");
 
-static const char *const rule_names[RELOC_ERR_COUNT] = {
+static const char rule_names[RELOC_ERR_COUNT][22] = {
     [RELOC_OK] = "ok",
     [RELOC_ERR_DYNAMIC_OUTSIDE_IMAGE] = "dynamic-outside-image",
     [RELOC_ERR_UNTERMINATED_DYNAMIC] = "unterminated-dynamic",
@@ -40,7 +40,7 @@ static const char *const rule_names[RELOC_ERR_COUNT] = {
 };
 
 /* The x86-64 psABI's names, so an unsupported relocation is reported the way readelf shows it. */
-static const char *const type_names[] = {
+static const char type_names[][25] = {
     "R_X86_64_NONE", "R_X86_64_64", "R_X86_64_PC32", "R_X86_64_GOT32", "R_X86_64_PLT32",
     "R_X86_64_COPY", "R_X86_64_GLOB_DAT", "R_X86_64_JUMP_SLOT", "R_X86_64_RELATIVE",
     "R_X86_64_GOTPCREL", "R_X86_64_32", "R_X86_64_32S", "R_X86_64_16", "R_X86_64_PC16",
@@ -50,7 +50,7 @@ static const char *const type_names[] = {
     "R_X86_64_GOT64", "R_X86_64_GOTPCREL64", "R_X86_64_GOTPC64", "R_X86_64_GOTPLT64",
     "R_X86_64_PLTOFF64", "R_X86_64_SIZE32", "R_X86_64_SIZE64", "R_X86_64_GOTPC32_TLSDESC",
     "R_X86_64_TLSDESC_CALL", "R_X86_64_TLSDESC", "R_X86_64_IRELATIVE", "R_X86_64_RELATIVE64",
-    NULL, NULL, "R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX",
+    "", "", "R_X86_64_GOTPCRELX", "R_X86_64_REX_GOTPCRELX",
 };
 
 /* The tags read_dynamic() records (and refuses twice); any other tag is skipped. */
@@ -78,14 +78,14 @@ struct run {
 
 const char *reloc_error_name(enum reloc_error err)
 {
-    if ((unsigned)err >= RELOC_ERR_COUNT || rule_names[err] == NULL)
+    if ((unsigned)err >= RELOC_ERR_COUNT || rule_names[err][0] == '\0')
         return "unknown";
     return rule_names[err];
 }
 
 const char *reloc_type_name(uint32_t type)
 {
-    if (type >= ARRAY_LEN(type_names) || type_names[type] == NULL)
+    if (type >= ARRAY_LEN(type_names) || type_names[type][0] == '\0')
         return "R_X86_64_?";
     return type_names[type];
 }

@@ -1,7 +1,7 @@
 /* Pure SMP planning and start-up sequence (src/core/smp.h). */
 #include "core/smp.h"
 
-static const char *const reasons[SMP_VERDICT_COUNT] = {
+static const char reasons[SMP_VERDICT_COUNT][48] = {
     [SMP_START] = "started",
     [SMP_IS_BSP] = "the bootstrap processor",
     [SMP_SKIP_DISABLED] = "disabled in the MADT",

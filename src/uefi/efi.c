@@ -62,7 +62,7 @@ static unsigned fail_at;
 
 static const struct {
     EFI_STATUS status;
-    const char *name;
+    char name[26]; /* in place: a pointer would cost a relocation as well */
 } status_names[] = {
     { EFI_SUCCESS, "EFI_SUCCESS" },
     { EFI_LOAD_ERROR, "EFI_LOAD_ERROR" },
