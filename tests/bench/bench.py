@@ -14,10 +14,13 @@ RESULTS = ROOT / "tests" / "bench" / "results.md"
 KERNELS = {"sample": "kernel/kernel.elf", "bench16": "kernel/kernel-bench16.elf",
            "bench64": "kernel/kernel-bench64.elf", "bench64a": "kernel/kernel-bench64a.elf",
            "limine64": "limine/bench64l.elf"}  # the Limine-protocol template kernel + 64 MiB .rodata
-LOADERS = {"ember": "BOOTX64.EFI", "floor": "bench/FLOOR.EFI", "null": "bench/NULL.EFI"}
+# ember-O2: the same loader built at -O2 (tests/bench/bench.mk), to weigh the -Os that ships
+LOADERS = {"ember": "BOOTX64.EFI", "ember-O2": "bench/BOOTX64-O2.EFI", "floor": "bench/FLOOR.EFI",
+           "null": "bench/NULL.EFI"}
 DISKS = ("virtio", "ahci", "vvfat")
-EXPECTED = {"ember": 33, "floor": 99, "null": 99}  # QEMU exit status: (v << 1) | 1
-MARK = {"ember": "ember-kernel: hello", "floor": "floor:", "null": "null: firmware"}
+EXPECTED = {"ember": 33, "ember-O2": 33, "floor": 99, "null": 99}  # QEMU exit status: (v << 1) | 1
+MARK = {"ember": "ember-kernel: hello", "ember-O2": "ember-kernel: hello", "floor": "floor:", "null": "null: firmware"}
+LOADERS_PER_KERNEL = ("floor", "ember", "ember-O2")
 BANNER, ERROR = "(ember): ember ", "[ERROR]"
 POLL_S, TIMEOUT_S = 0.002, 90
 K4, M2, G1 = 1 << 12, 1 << 21, 1 << 30
@@ -102,7 +105,7 @@ def stop(proc):
 
 def disk_args(disk, loader, kernel):
     if disk == "vvfat":
-        cfg = ["--config", str(WORK / "ember.cfg")] if loader == "ember" else []
+        cfg = ["--config", str(WORK / "ember.cfg")] if loader.startswith("ember") else []
         return ["--esp", str(WORK / f"esp-{loader}-{kernel}")] + cfg
     return ["--image", str(WORK / f"{loader}-{kernel}.img"), "--disk-bus", disk]
 
@@ -195,7 +198,7 @@ def snapshot(kernels):
 def prepare(targets, disks, files):
     """An image per (loader, kernel) for the block disks and an ESP directory for vvfat."""
     for loader, kernel in targets:
-        cfg = ["--config", str(WORK / "ember.cfg")] if loader == "ember" else []
+        cfg = ["--config", str(WORK / "ember.cfg")] if loader.startswith("ember") else []
         if set(disks) & {"virtio", "ahci"}:
             sh("scripts/mkimage.sh", str(WORK / f"{loader}-{kernel}.img"), "--loader", str(files[loader]),
                "--kernel", str(files[kernel]), *cfg)
@@ -221,7 +224,7 @@ def warm_vars(disk):
 
 def run_one(runs, disk, loader, kernel, warm, until=None):
     status, lines, text = boot(disk, loader, kernel, warm, until)
-    data = parse_ember(text) if loader == "ember" else parse_floor(text) if loader == "floor" else {}
+    data = parse_ember(text) if loader.startswith("ember") else parse_floor(text) if loader == "floor" else {}
     hash_s = gap(lines, "Section Headers", "firmware page tables before")  # debug-only work in the read phase
     data.update(status=status, wall=first(lines, MARK[loader]), banner=first(lines, BANNER), hash_s=hash_s,
                 error=first(lines, ERROR), elf_info=first(lines, "Kernel ELF information"), lines=lines)
@@ -237,12 +240,12 @@ def run_one(runs, disk, loader, kernel, warm, until=None):
 
 def measure(args, kernels, disks):
     """Sequential runs; per round and disk: NULL, then floor, ember for each kernel (alternating)."""
-    runs, total = {}, args.runs * len(disks) * (1 + 2 * len(kernels)) + args.runs
+    runs, total = {}, args.runs * len(disks) * (1 + len(LOADERS_PER_KERNEL) * len(kernels)) + args.runs
     done, t0 = 0, time.monotonic()
     for disk in disks:
         warm = warm_vars(disk)
         for _ in range(args.runs):
-            plan = [("null", "sample")] + [(ld, k) for k in kernels for ld in ("floor", "ember")]
+            plan = [("null", "sample")] + [(ld, k) for k in kernels for ld in LOADERS_PER_KERNEL]
             plan += [("ember", "bad64")] if disk == "virtio" else []
             for loader, kernel in plan:
                 data = run_one(runs, disk, loader, kernel, warm, ERROR if kernel == "bad64" else None)
@@ -274,6 +277,23 @@ def row(runs, files, disk, kernel):
              fmt(wall, ".2f"), fmt(null_wall, ".2f"),
              fmt(None if None in (wall, null_wall) else wall - null_wall, "+.2f"), tables, reads]
     return "| " + " | ".join(cells) + " |"
+
+
+def optimisation_note(runs, files, kernels, disks):
+    """-Os (shipped) against -O2: size, and the medians of entry→handoff and of the segment read."""
+    os_size, o2_size = files["ember"].stat().st_size, files["ember-O2"].stat().st_size
+    lines = [f"-Os against -O2 (same sources, interleaved runs): BOOTX64.EFI {os_size} vs {o2_size} bytes "
+             f"({os_size / o2_size:.2f}×)."]
+    for disk in disks:
+        for kernel in kernels:
+            es, e2 = runs.get((disk, "ember", kernel), []), runs.get((disk, "ember-O2", kernel), [])
+            hs, h2 = median([r.get("handoff_us") for r in es]), median([r.get("handoff_us") for r in e2])
+            rs, r2 = median([r.get("read_us") for r in es]), median([r.get("read_us") for r in e2])
+            ratio = lambda a, b: fmt(a / b if a and b else None, ".2f", "×")
+            lines.append(f"- {kernel} on {disk}: entry→handoff {fmt(hs, scale=1e-3)} vs {fmt(h2, scale=1e-3)} ms "
+                         f"({ratio(hs, h2)}), kernel read {fmt(rs, scale=1e-3)} vs {fmt(r2, scale=1e-3)} ms "
+                         f"({ratio(rs, r2)})")
+    return "\n".join(lines)
 
 
 def results_table(runs, files, kernels, disks):
@@ -349,7 +369,7 @@ def report(args, runs, files, kernels, disks, started, load_before):
     table = results_table(runs, files, kernels, disks)
     size = files["ember"].stat().st_size
     notes = [reject_summary(runs), f"BOOTX64.EFI: {size} bytes ({size / 1000:.1f} KB).",
-             breakdown(runs, "virtio", "bench64")]
+             optimisation_note(runs, files, kernels, disks), breakdown(runs, "virtio", "bench64")]
     command = " ".join(["python3", "tests/bench/bench.py"] + sys.argv[1:])
     print(table + "\n\n" + "\n\n".join(notes))
     RESULTS.write_text(f"# ember benchmark results\n\n{started:%Y-%m-%d %H:%M} · `{command}` (via `make bench`) · "
@@ -378,7 +398,7 @@ def main():
     if WORK.exists():
         shutil.rmtree(WORK)
     files = snapshot(kernels)
-    prepare([("null", "sample"), ("ember", "bad64")] + [(ld, k) for k in kernels for ld in ("floor", "ember")],
+    prepare([("null", "sample"), ("ember", "bad64")] + [(ld, k) for k in kernels for ld in LOADERS_PER_KERNEL],
             disks, files)
     started, load_before = datetime.datetime.now(), load_average()
     runs = measure(args, list(kernels), disks)
