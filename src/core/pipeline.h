@@ -77,6 +77,11 @@ struct kernel_placement {
 bool pipe_place(const struct ember_config *cfg, const struct elf_plan *plan, const struct place_ops *ops,
                 const struct pipe_sink *sink, struct kernel_placement *out, struct decide_diag *diag);
 
+/* Resolves path as Limine does for an internal module: from the root when it starts with '/' or
+ * '\\', else after dir[0..dir_len) (the kernel's directory); '.' components dropped, '..' going up,
+ * never above the root. out gets '/' separators and one leading '/'. False when it does not fit. */
+bool pipe_resolve_path(const char *dir, size_t dir_len, const char *path, char *out, size_t cap);
+
 /* The kernel's regions as loaded: region i's first byte at base[i] (the loader: its physical
  * address through the identity map; the inspector: a host buffer of the region's size). */
 struct pipe_image {

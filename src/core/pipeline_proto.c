@@ -24,21 +24,59 @@ static bool image_string(const struct pipe_image *img, uint64_t vaddr, char *out
     return false;
 }
 
-/* m's path: the kernel's directory, then path (relative to it, as the spec says). */
+static bool is_separator(char c)
+{
+    return c == '/' || c == '\\';
+}
+
+bool pipe_resolve_path(const char *dir, size_t dir_len, const char *path, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    if (cap < 2)
+        return false;
+    out[n++] = '/';
+    for (int part = is_separator(*path) ? 1 : 0; part < 2; part++) {
+        const char *s = part == 0 ? dir : path;
+        size_t len = part == 0 ? dir_len : 0;
+        while (part == 1 && path[len] != '\0') /* no strlen: the loader links no libc */
+            len++;
+        for (size_t i = 0; i < len;) {
+            size_t start = i;
+            while (i < len && !is_separator(s[i]))
+                i++;
+            size_t comp = i - start;
+            i += i < len; /* the separator */
+            if (comp == 0 || (comp == 1 && s[start] == '.'))
+                continue;
+            if (comp == 2 && s[start] == '.' && s[start + 1] == '.') {
+                while (n > 1 && out[n - 1] != '/')
+                    n--;
+                n -= n > 1; /* the separator before the dropped component */
+                continue;
+            }
+            if (n + comp + 1 >= cap)
+                return false;
+            if (n > 1)
+                out[n++] = '/';
+            __builtin_memcpy(out + n, s + start, comp);
+            n += comp;
+        }
+    }
+    out[n] = '\0';
+    return true;
+}
+
+/* m's path as Limine resolves an internal module's: from the kernel's volume root when it starts
+ * with '/', else from the kernel's directory. */
 static bool internal_module_path(const char *kernel, const char *path, struct config_module *m)
 {
-    size_t dir = 0, n = 0;
+    size_t dir = 0;
+
     for (size_t i = 0; kernel[i] != '\0'; i++)
-        if (kernel[i] == '/' || kernel[i] == '\\')
+        if (is_separator(kernel[i]))
             dir = i + 1;
-    while (*path == '/' || *path == '\\')
-        path++;
-    for (; n < dir && n + 1 < sizeof m->path; n++)
-        m->path[n] = kernel[n];
-    for (; *path != '\0' && n + 1 < sizeof m->path; n++)
-        m->path[n] = *path++;
-    m->path[n] = '\0';
-    return *path == '\0';
+    return pipe_resolve_path(kernel, dir, path, m->path, sizeof m->path);
 }
 
 /* Module request revision 1: the modules the kernel names itself, loaded first by the loader (a

@@ -44,6 +44,7 @@ struct firmware_facts {
 struct loaded_module {
     uint64_t base, size;       /* physical; bytes of file content */
     char name[64];             /* the name given in ember.cfg, or the path */
+    const char *string;        /* the name as given: "" when ember.cfg (or the kernel) gave none */
     const char *path;          /* as written in ember.cfg (points into b->config) */
 };
 

@@ -132,6 +132,7 @@ EFI_STATUS stage_load_modules(struct boot *b)
         out->base = addr;
         out->size = f.size;
         out->path = m->path;
+        out->string = m->name;
         fmt_format(out->name, sizeof out->name, "%s", m->name[0] != '\0' ? m->name : m->path);
         b->module_count++;
         log_info("module %s: %llu bytes at 0x%llx", out->name, (unsigned long long)f.size, (unsigned long long)addr);

@@ -35,6 +35,28 @@ def on_demo_page():
     return synth.elf(demo, [(demo, 0x200000, synth.PF_R | synth.PF_X, synth.EXIT_15, synth.PAGE)])
 
 
+def internal_module_paths():
+    """Two required internal modules named as real kernels name them: an absolute path and a dotted
+    one (Limine resolves both; ember must load /mods/abs.bin and, next to /boot/k.elf, /boot/rel.bin)."""
+    at = lambda off: DATA + off
+    data = synth.base_revision_tag(3) + bytes(8) + synth.request("MODULE", 1, (2, at(0x200)))
+    layout = {0x200: struct.pack("<2Q", at(0x300), at(0x318)),
+              0x300: struct.pack("<3Q", at(0x400), at(0x440), 1) + struct.pack("<3Q", at(0x480), at(0x4C0), 1),
+              0x400: b"/mods/abs.bin\0", 0x440: b"abs\0", 0x480: b"./sub/../rel.bin\0", 0x4C0: b"\0"}
+    for off, blob in sorted(layout.items()):
+        data += bytes(off - len(data)) + blob
+    return synth.elf(TEXT, [(TEXT, 0x200000, synth.PF_R | synth.PF_X, synth.EXIT_15, synth.PAGE),
+                            (DATA, 0x201000, synth.PF_R | synth.PF_W, data, synth.PAGE)])
+
+
+def put_internal_module_files(workdir):
+    esp = os.path.join(workdir, "esp")
+    for rel, blob in (("boot/k.elf", internal_module_paths()), ("mods/abs.bin", b"A" * 100),
+                      ("boot/rel.bin", b"R" * 200)):
+        os.makedirs(os.path.dirname(os.path.join(esp, rel)), exist_ok=True)
+        open(os.path.join(esp, rel), "wb").write(blob)
+
+
 def same_paddr(template):
     """The Limine template kernel with its second PT_LOAD at the first one's p_paddr."""
     def mutate_bytes():
@@ -61,6 +83,14 @@ def agree_cases(build, loader):
         qemu_cases.Case("agree-same-paddr", loader, kernel_bytes=same_paddr(lk("template")), config="", sentinel=False,
                         expect=[r"protocol limine \(auto: ", r"p_paddr 0x[0-9a-f]+ is not free: kernel \[0xffffffff80000000, "
                                 r"0x[0-9a-f]+\) loaded at 0x[0-9a-f]+ in one piece", PROBE_OK]),
+        # internal module paths as Limine resolves them: absolute from the root, '.' and '..' resolved
+        qemu_cases.Case("limine-internal-module-paths", loader, kernel_bytes=internal_module_paths,
+                        config="protocol=limine\nkernel=/boot/k.elf\n", sentinel=False, exit=15,
+                        prepare=put_internal_module_files,
+                        expect=[r"limine: internal module 1: /mods/abs\.bin \(required\)",
+                                r"limine: internal module 2: /boot/rel\.bin \(required\)",
+                                r"module abs: 100 bytes at 0x", r"module /boot/rel\.bin: 200 bytes at 0x"],
+                        reject=[r"not found", r"\[ERROR\]"]),
         # a relocation whose target lies in the zero-filled part of a segment (past p_filesz)
         qemu_cases.Case("agree-reloc-in-bss", loader, lk("reloc-bss"), config="", sentinel=False,
                         expect=[r"limine: relocated by 0x[0-9a-f]+: [1-9]\d* RELATIVE",

@@ -167,14 +167,18 @@ static void *answer_framebuffer(struct boot *b, struct limine_state *st)
 
 static void *answer_modules(struct boot *b, struct limine_state *st)
 {
-    struct limine_module_response *r = take(st, sizeof *r);
-    uint64_t *ptrs = take(st, (b->module_count + 1) * sizeof *ptrs);
+    struct limine_module_response *r;
+    uint64_t *ptrs;
 
+    if (b->module_count == 0)
+        return NULL; /* the spec: no response when there are no modules */
+    r = take(st, sizeof *r);
+    ptrs = take(st, (b->module_count + 1) * sizeof *ptrs);
     if (r == NULL || ptrs == NULL)
         return NULL;
     for (unsigned i = 0; i < b->module_count; i++) {
         const struct loaded_module *m = &b->modules[i];
-        struct limine_file *f = file_record(b, st, m->base, m->size, m->path, m->name);
+        struct limine_file *f = file_record(b, st, m->base, m->size, m->path, m->string); /* "" when none */
         if (f == NULL)
             return NULL;
         ptrs[i] = hhdm(b, f);
