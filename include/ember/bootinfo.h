@@ -29,6 +29,8 @@
  *   - RSP = top of a fresh stack (stack_base + stack_size in the HHDM, stack_size default 64 KiB)
  *     with a zero return address pushed: RSP + 8 is 16-byte aligned, exactly as after a call.
  *     The entry point is a SysV function: void kmain(struct ember_bootinfo *info). It must not return.
+ *   - The framebuffer (when there is one) is cleared to black: ember's log went to COM1 and the
+ *     screen, and only COM1 keeps it.
  *   - Boot services have been exited. The EFI system table and runtime services remain valid.
  *     If ExitBootServices fails once, ember retries with a fresh map (UEFI 2.10 7.4: only
  *     GetMemoryMap and ExitBootServices from then on, log on COM1 only); if every retry fails it

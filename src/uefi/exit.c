@@ -117,9 +117,20 @@ static unsigned retry_exit(struct boot *b, EFI_STATUS status, UINTN *map_size, U
     return attempt;
 }
 
+/* The screen the kernel gets is black, as Limine leaves it: ember's log text stays on COM1 only.
+ * After ExitBootServices, so nothing draws on it again; the framebuffer is identity-mapped. */
+static void clear_framebuffer(const struct ember_framebuffer *fb)
+{
+    volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)fb->base;
+
+    for (uint64_t i = 0; fb->base != 0 && i < fb->size / sizeof *p; i++)
+        p[i] = 0;
+}
+
 /* The protocol's part that needs the final memory map (no allocation, no firmware call). */
 EFI_STATUS stage_finish_handoff(struct boot *b)
 {
+    clear_framebuffer(&b->facts.framebuffer);
     b->proto->finish(b);
     return EFI_SUCCESS;
 }

@@ -71,6 +71,21 @@ static void draw_bar(const struct ember_framebuffer *fb)
             ((volatile uint32_t *)(fb->base + (uint64_t)y * fb->pitch))[x] = pixel;
 }
 
+/* Visible pixels whose colour bits are not zero (32 bpp; other depths: any non-zero byte). */
+static uint64_t lit_pixels(const struct ember_framebuffer *fb)
+{
+    uint32_t colour = fb->pixel_format == EMBER_PIXEL_BITMASK ? fb->red_mask | fb->green_mask | fb->blue_mask
+                                                              : 0x00ffffffu;
+    uint64_t lit = 0, row_bytes = (uint64_t)fb->width * bytes_per_pixel(fb->bpp);
+
+    for (uint32_t y = 0; y < fb->height && (uint64_t)(y + 1) * fb->pitch <= fb->size; y++) {
+        const volatile uint8_t *row = (const volatile uint8_t *)(fb->base + (uint64_t)y * fb->pitch);
+        for (uint64_t x = 0; x < row_bytes; x += fb->bpp == 32 ? 4 : 1)
+            lit += fb->bpp == 32 ? (*(const volatile uint32_t *)(row + x) & colour) != 0 : row[x] != 0;
+    }
+    return lit;
+}
+
 /* Checks a reported framebuffer (base != 0): against the DISPI mode when that device is present and
  * enabled, else for self-consistency only, saying so. Draws the bar when the check passed. */
 void check_framebuffer(const struct ember_framebuffer *fb)
@@ -94,6 +109,9 @@ void check_framebuffer(const struct ember_framebuffer *fb)
               fb->bpp, fb->pixel_format, hw.id >= DISPI_ID_FIRST && hw.id <= DISPI_ID_LAST ? "DISPI disabled"
                                                                                          : "no DISPI device");
     }
+    uint64_t lit = covers ? lit_pixels(fb) : 0;
+    check(covers && lit == 0, EXIT_FAIL_FIRMWARE, "screen black at entry", "%llu pixels lit",
+          (unsigned long long)lit);
     if (ok)
         draw_bar(fb);
 }
