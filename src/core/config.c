@@ -11,7 +11,7 @@
 #define FAIL_ALLOC_AT_MAX 1000000
 #define MODULE_SHA256_PREFIX "sha256="
 #define MODULE_SHA256_PREFIX_LEN (sizeof MODULE_SHA256_PREFIX - 1)
-#define CONFIG_KEY_COUNT 13
+#define CONFIG_KEY_COUNT 14
 #define UTF8_BOM "\xef\xbb\xbf"
 
 struct parser {
@@ -69,6 +69,7 @@ void config_defaults(struct ember_config *cfg)
         .allow_wx = false,
         .stack_size = DEFAULT_STACK_SIZE,
         .demo_map = false,
+        .strict = false,
         .serial = SERIAL_AUTO,
         .smp = SMP_NO,
         .has_kernel_sha256 = false,
@@ -259,6 +260,11 @@ static enum config_error parse_demo_map(struct parser *ps, struct slice v)
     return parse_bool(ps, v, &ps->cfg->demo_map);
 }
 
+static enum config_error parse_strict(struct parser *ps, struct slice v)
+{
+    return parse_bool(ps, v, &ps->cfg->strict);
+}
+
 /* `stack_size = N[K|M]`: bytes, a 4 KiB multiple within 16 KiB..16 MiB. */
 static enum config_error parse_stack_size(struct parser *ps, struct slice v)
 {
@@ -365,6 +371,7 @@ static const struct key_rule key_rules[] = {
     { "allow_wx", parse_allow_wx, false },
     { "stack_size", parse_stack_size, false },
     { "demo_map", parse_demo_map, false },
+    { "strict", parse_strict, false },
     { "serial", parse_serial, false },
     { "smp", parse_smp, false },
     { "protocol", parse_protocol, false },

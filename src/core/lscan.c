@@ -172,13 +172,20 @@ static void add_tag(struct scanner *s, const struct view *v, uint64_t k)
     }
 }
 
-/* Keeps the highest start marker and the lowest end marker. */
+/* Keeps the last start marker before the first end marker, and the first end marker (items come
+ * in ascending vaddr). */
 static void add_marker(struct scanner *s, uint64_t vaddr, bool start)
 {
     struct lscan_result *r = s->r;
 
     if (start) {
         r->start_count++;
+        if (r->has_end && vaddr > r->end_vaddr) {
+            if (!r->late_start)
+                r->late_start_vaddr = vaddr;
+            r->late_start = true;
+            return;
+        }
         if (!r->has_start || vaddr > r->start_vaddr)
             r->start_vaddr = vaddr;
         r->has_start = true;
@@ -290,10 +297,6 @@ static void judge_markers_and_tag(struct scanner *s)
         fail(s, LSCAN_ERR_TOO_MANY_REQUESTS,
              "%zu Limine requests, more than %u (the first not kept at 0x%llx)", r->matches,
              (unsigned)LSCAN_MAX_REQUESTS, (unsigned long long)s->dropped_vaddr);
-    if (r->has_start && r->has_end && r->end_vaddr < r->start_vaddr)
-        fail(s, LSCAN_ERR_MARKERS_REVERSED,
-             "request end marker at 0x%llx lies before the start marker at 0x%llx",
-             (unsigned long long)r->end_vaddr, (unsigned long long)r->start_vaddr);
     if (r->tag_count > 1)
         fail(s, LSCAN_ERR_DUPLICATE_TAG, "second base revision tag at 0x%llx (first at 0x%llx)",
              (unsigned long long)s->second_tag_vaddr, (unsigned long long)r->tag_vaddr);
@@ -464,6 +467,16 @@ const char *lscan_verdict_name(enum lscan_verdict verdict)
     case LSCAN_VERDICT_RESPONSE_SET: return "response not 0";
     }
     return "unknown";
+}
+
+bool lscan_markers_in_order(const struct lscan_result *r, struct lscan_diag *diag)
+{
+    if (!r->late_start)
+        return true;
+    diag->code = LSCAN_ERR_MARKERS_REVERSED;
+    fmt_format(diag->message, sizeof diag->message, "request end marker at 0x%llx lies before the start marker "
+               "at 0x%llx (strict=yes)", (unsigned long long)r->end_vaddr, (unsigned long long)r->late_start_vaddr);
+    return false;
 }
 
 const char *lscan_error_name(enum lscan_error err)

@@ -75,10 +75,15 @@ struct lscan_result {
     uint64_t tag_vaddr;
     uint8_t *tag; /* its first byte in the data; lscan_write_back_revision writes through it */
     unsigned tag_count;
-    /* markers: the last start marker and the first end marker (by vaddr), as the spec says */
+    /* markers as Limine reads them: the scan stops at the first end marker and a start marker
+     * resets it, so the window is [the last start marker before the first end marker, that end
+     * marker). A start marker after the end marker (a linker script that reversed them) is not
+     * part of it: late_start says where the first such one lies. */
     bool has_start, has_end;
     uint64_t start_vaddr, end_vaddr;
     unsigned start_count, end_count;
+    bool late_start;
+    uint64_t late_start_vaddr;
     bool markers_binding; /* a marker exists and revision >= 2: outside requests are not requests */
     /* the first common-magic match at a vaddr == 4 (mod 8), which no loader reads */
     bool has_misaligned;
@@ -94,7 +99,7 @@ enum lscan_error {
     LSCAN_OK = 0,
     LSCAN_ERR_BAD_SEGMENT,         /* filesz > memsz, vaddr + memsz wraps, or no data */
     LSCAN_ERR_TOO_MANY_REQUESTS,   /* more id matches than LSCAN_MAX_REQUESTS */
-    LSCAN_ERR_MARKERS_REVERSED,    /* the first end marker lies before the last start marker */
+    LSCAN_ERR_MARKERS_REVERSED,    /* a start marker after the end marker (lscan_markers_reversed) */
     LSCAN_ERR_DUPLICATE_TAG,       /* two base-revision tags */
     LSCAN_ERR_TAG_OUTSIDE_MARKERS, /* a revision >= 2 tag outside the markers it makes binding */
     LSCAN_ERR_MISALIGNED_REQUEST,  /* a request at a vaddr == 4 (mod 8) */
@@ -176,5 +181,9 @@ size_t lscan_bss_symbols(const void *symtab, uint64_t symtab_size, const char *s
 const char *lscan_kind_name(enum lscan_kind kind);
 const char *lscan_verdict_name(enum lscan_verdict verdict);
 const char *lscan_error_name(enum lscan_error err);
+
+/* strict=yes: a start marker after the end marker is refused (code LSCAN_ERR_MARKERS_REVERSED)
+ * instead of ignored as Limine does. False, with *diag filled, when r has one. */
+bool lscan_markers_in_order(const struct lscan_result *r, struct lscan_diag *diag);
 
 #endif

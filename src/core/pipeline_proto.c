@@ -154,6 +154,26 @@ static void choose_revision(const struct pipe_sink *sink, struct limine_decision
                  out->scan.has_tag ? "from the kernel's tag" : "no tag: revision 0");
 }
 
+/* A start marker after the end marker: Limine stops at the end marker and never sees it, so ember
+ * boots the kernel the same way and says so; strict=yes refuses it. */
+static bool markers_as_limine_reads_them(const struct ember_config *cfg, const struct lscan_result *scan,
+                                         const struct pipe_sink *sink, struct decide_diag *diag)
+{
+    struct lscan_diag reversed;
+
+    if (lscan_markers_in_order(scan, &reversed))
+        return true;
+    if (cfg->strict) {
+        decide_scan_failure(&reversed, diag);
+        return false;
+    }
+    pipe_say(sink, PIPE_WARN, "limine: the request start marker at 0x%llx lies after the end marker at 0x%llx: "
+             "Limine stops at the end marker, so ember reads the requests before it and ignores that start "
+             "marker (strict=yes refuses)", (unsigned long long)scan->late_start_vaddr,
+             (unsigned long long)scan->end_vaddr);
+    return true;
+}
+
 static bool prepare_limine(const struct ember_config *cfg, const struct pipe_image *img, const uint64_t *region_phys,
                            const struct pipe_hooks *hooks, const struct pipe_sink *sink,
                            struct protocol_decision *out, struct decide_diag *diag)
@@ -169,7 +189,7 @@ static bool prepare_limine(const struct ember_config *cfg, const struct pipe_ima
         return false;
     }
     l->scanned = true;
-    if (!decide_requests_whole(&l->scan, diag))
+    if (!decide_requests_whole(&l->scan, diag) || !markers_as_limine_reads_them(cfg, &l->scan, sink, diag))
         return false;
     choose_revision(sink, l);
     if (hooks != NULL && hooks->after_scan != NULL && !hooks->after_scan(hooks->ctx, &l->scan))

@@ -82,7 +82,8 @@ struct model {
     size_t requests;
     uint64_t request_vaddr[LSCAN_MAX_REQUESTS];
     unsigned tags, starts, ends;
-    uint64_t tag_vaddr, start_vaddr, end_vaddr;
+    bool has_start, late_start;
+    uint64_t tag_vaddr, start_vaddr, end_vaddr, late_start_vaddr;
     bool misaligned;
     uint64_t misaligned_vaddr;
 };
@@ -121,8 +122,17 @@ static void model_offset(struct model *m, const struct lscan_segment *s, uint64_
     }
     if (words_at(s, off, tag, 2) && off + sizeof tag <= s->filesz && m->tags++ == 0)
         m->tag_vaddr = v;
-    if (words_at(s, off, start, 4) && (m->starts++ == 0 || v > m->start_vaddr))
-        m->start_vaddr = v;
+    /* Limine's reading: a start marker after the first end marker (in scan order) is not one */
+    if (words_at(s, off, start, 4)) {
+        m->starts++;
+        if (m->ends > 0 && v > m->end_vaddr) {
+            m->late_start_vaddr = m->late_start ? m->late_start_vaddr : v;
+            m->late_start = true;
+        } else if (!m->has_start || v > m->start_vaddr) {
+            m->start_vaddr = v;
+            m->has_start = true;
+        }
+    }
     if (words_at(s, off, end, 2) && (m->ends++ == 0 || v < m->end_vaddr))
         m->end_vaddr = v;
 }
@@ -252,8 +262,10 @@ static void check_against_model(const struct input *in, const struct lscan_resul
           "tags equal the model's");
     check(r->has_tag == (m.tags > 0) && (!r->has_tag || r->revision == load64(r->tag + 2 * WORD)),
           "the tag's revision is its third word");
-    check(r->start_count == m.starts && (m.starts == 0 || r->start_vaddr == m.start_vaddr),
-          "start markers equal the model's (the last by vaddr)");
+    check(r->start_count == m.starts && r->has_start == m.has_start && (!m.has_start || r->start_vaddr == m.start_vaddr),
+          "start markers equal the model's (the last by vaddr before the first end marker)");
+    check(r->late_start == m.late_start && (!m.late_start || r->late_start_vaddr == m.late_start_vaddr),
+          "a start marker after the end marker is reported, not used");
     check(r->end_count == m.ends && (m.ends == 0 || r->end_vaddr == m.end_vaddr),
           "end markers equal the model's (the first by vaddr)");
     check(r->has_misaligned == m.misaligned

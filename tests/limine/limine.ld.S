@@ -35,12 +35,15 @@ SECTIONS
     __requests_start = .;
     .requests : {
         KEEP(*(.requests_pre))
-#ifdef MARKERS
+#if defined(MARKERS) && !defined(REVERSED)
         KEEP(*(.requests_start))
 #endif
         KEEP(*(.requests))
 #ifdef MARKERS
         KEEP(*(.requests_end))
+#endif
+#ifdef REVERSED /* as some real linker scripts have it: the start marker after the end marker */
+        KEEP(*(.requests_start))
 #endif
     } :requests
     __requests_end = .;

@@ -26,6 +26,7 @@ lp_objs = $(patsubst %,$(LP_BUILD)/obj/$(1)/%.o,$(basename $(LP_SHARED)))
 LP_LDS_markers   := -DMARKERS
 LP_LDS_nomarkers :=
 LP_LDS_pie       := -DMARKERS -DPIE
+LP_LDS_reversed  := -DMARKERS -DREVERSED
 LP_LDS_zeroload  := -DMARKERS -DZERO_LOADS
 $(LP_BUILD)/ld/%.ld: $(LP_DIR)/limine.ld.S $(LP_DIR)/limine.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -40,6 +41,7 @@ $(call lp_probe,probe-r1,1,markers)
 $(call lp_probe,probe-r2,2,markers)
 $(call lp_probe,probe-r3,3,markers)
 $(call lp_probe,newer-revision,99,markers)
+$(call lp_probe,probe-reversed,3,reversed)
 LK_template_SRC := template.c
 LK_template_MODE := template
 LK_template_LDS := markers
@@ -95,7 +97,7 @@ $(call lp_bad,in-bss,edge.c,-DIN_BSS)
 # loaded image holds zeros there while the file still holds the request.
 LK_in-bss_POST := python3 $(LP_DIR)/trim_filesz.py
 
-LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision template zeroload reloc relr reloc-bss \
+LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision probe-reversed template zeroload reloc relr reloc-bss \
 	bad-duplicate bad-response-set bad-misaligned outside-markers in-bss mp mp-x2apic mp-r0
 
 define lp_mode_rules

@@ -22,6 +22,8 @@ PROBE_OK = r"^probe: all \d+ checks passed$"
 PROBE_FAILED = r"^probe: FAIL "
 PROBE_RAN = r"^probe: "
 LIMINE_CFG = "protocol=limine\n"
+REVERSED_WARN = (r"\[WARN \] \(ember\): limine: the request start marker at 0x[0-9a-f]+ lies after the end marker at "
+                 r"0x[0-9a-f]+: Limine stops at the end marker, so ember reads the requests before it")
 
 # Module contents: sizes that are not page multiples, one crossing pages, deterministic bytes.
 MODULE_A = bytes(range(256)) * 37 + b"tail"                 # 9476 bytes at /boot/probe-a.bin
@@ -74,10 +76,10 @@ def probe_cases(build, loader):
     """The full probes (every request, every check), on the default machine and on a few others."""
     k = lambda name: os.path.join(build, "limine", f"{name}.elf")
 
-    def full(kernel, internal, suffix="", **kw):
+    def full(kernel, internal, suffix="", expect_more=(), **kw):
         return passing(kernel + suffix, loader, k(kernel), config=probe_config(internal, k(kernel)), prepare=write_probe_files,
                        expect=[r"^probe: ok   module count:", r"^probe: ok   cmdline intact:",
-                               r"^probe: ok   executable file is the file on disk:"], **kw)
+                               r"^probe: ok   executable file is the file on disk:", *expect_more], **kw)
     return [
         full("probe-r0", False),
         full("probe-r1", False),
@@ -89,6 +91,12 @@ def probe_cases(build, loader):
         full("probe-r3", True, "-8g", qemu_args=["-m", "8G"], timeout=150),
         # without NX, EFER.NXE must stay clear and nothing is mapped XD
         full("probe-r3", True, "-no-nx", qemu_args=["-cpu", "qemu64,-nx"]),
+        # the start marker after the end marker: Limine stops at the end marker and boots it; so does
+        # ember, with one WARN line; strict=yes keeps the refusal
+        full("probe-reversed", True, expect_more=[REVERSED_WARN]),
+        qemu_cases.bad("probe-reversed-strict", loader, r"limine: request end marker at 0x[0-9a-f]+ lies "
+                       r"before the start marker at 0x[0-9a-f]+ \(strict=yes\) \(markers reversed\)$",
+                       kernel=k("probe-reversed"), config=LIMINE_CFG + "strict=yes\n", reject=[PROBE_RAN]),
     ]
 
 
