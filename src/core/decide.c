@@ -287,12 +287,12 @@ bool decide_firmware_failure(struct decide_diag *diag)
     return false;
 }
 
-void decide_name_region(const struct elf_region *r, char *out, size_t cap)
+void decide_name_region(const struct elf_plan *plan, const struct elf_region *r, char *out, size_t cap)
 {
-    if (r->count == 1)
-        fmt_format(out, cap, "segment %u", r->first + 1);
-    else
-        fmt_format(out, cap, "segments %u-%u", r->first + 1, r->first + r->count);
+    size_t n = fmt_format(out, cap, "program header%s", r->count == 1 ? "" : "s");
+
+    for (unsigned k = 0; k < r->count && n < cap; k++)
+        n += fmt_format(out + n, cap - n, "%s %u", k == 0 ? "" : ",", plan->segments[r->first + k].phdr);
 }
 
 bool decide_lower_half_busy(const char *which, uint64_t vaddr, uint64_t size, const char *type, uint64_t busy_at,
@@ -318,11 +318,11 @@ bool decide_no_room_for_kernel(uint64_t busy, uint64_t lo, uint64_t hi, struct d
                   (unsigned long long)((hi - lo) / KIB));
 }
 
-bool decide_demo_page_taken(const struct elf_region *r, struct decide_diag *diag)
+bool decide_demo_page_taken(const struct elf_plan *plan, const struct elf_region *r, struct decide_diag *diag)
 {
-    char which[32];
+    char which[48];
 
-    decide_name_region(r, which, sizeof which);
+    decide_name_region(plan, r, which, sizeof which);
     return refuse(diag, DECIDE_DEMO_PAGE_TAKEN, "demo_map=yes maps the demo page at 0x%llx, but kernel %s [0x%llx, "
                   "0x%llx) is there: turn demo_map off or link the kernel elsewhere", DECIDE_DEMO_VIRT, which,
                   (unsigned long long)r->vaddr, (unsigned long long)(r->vaddr + r->size));

@@ -122,13 +122,14 @@ bool decide_request_field(const struct lscan_request *r, size_t offset, uint64_t
 bool decide_requests_whole(const struct lscan_result *scan, struct decide_diag *diag);
 
 /* Refusals the pipeline's steps make (each fills diag and returns false). DECIDE_FIRMWARE has no
- * line: the loader's callback logged what failed. which: decide_name_region's "segment 2". */
+ * line: the loader's callback logged what failed. which: decide_name_region's "program header 2"
+ * (the 0-based index readelf gives a segment; every line names segments that way). */
 bool decide_firmware_failure(struct decide_diag *diag);
-void decide_name_region(const struct elf_region *r, char *out, size_t cap);
+void decide_name_region(const struct elf_plan *plan, const struct elf_region *r, char *out, size_t cap);
 bool decide_lower_half_busy(const char *which, uint64_t vaddr, uint64_t size, const char *type, uint64_t busy_at,
                             struct decide_diag *diag);
 bool decide_no_room_for_kernel(uint64_t busy, uint64_t lo, uint64_t hi, struct decide_diag *diag);
-bool decide_demo_page_taken(const struct elf_region *r, struct decide_diag *diag);
+bool decide_demo_page_taken(const struct elf_plan *plan, const struct elf_region *r, struct decide_diag *diag);
 bool decide_too_many_modules(uint64_t internal, unsigned configured, struct decide_diag *diag);
 bool decide_bad_internal_module(uint64_t index, struct decide_diag *diag);
 

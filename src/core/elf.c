@@ -185,27 +185,27 @@ static enum elf_error check_placement(const elf64_phdr_t *ph, unsigned index, st
     uint64_t end, page_end, phys_end, phys_page_end;
 
     if (!is_canonical(ph->p_vaddr))
-        return fail(diag, ELF_ERR_NON_CANONICAL, "phdr %u p_vaddr 0x%lx", index, ph->p_vaddr);
+        return fail(diag, ELF_ERR_NON_CANONICAL, "program header %u p_vaddr 0x%lx", index, ph->p_vaddr);
     if (__builtin_add_overflow(ph->p_vaddr, ph->p_memsz, &end) ||
         !align_up_checked(end, PAGE_SIZE_4K, &page_end))
-        return fail(diag, ELF_ERR_SEGMENT_WRAPS, "phdr %u p_vaddr 0x%lx + p_memsz 0x%lx wraps 2^64",
+        return fail(diag, ELF_ERR_SEGMENT_WRAPS, "program header %u p_vaddr 0x%lx + p_memsz 0x%lx wraps 2^64",
                     index, ph->p_vaddr, ph->p_memsz);
     /* p_vaddr is canonical and end does not wrap, so the last byte is canonical and the hole is
      * not spanned exactly when bits 63..47 of both agree. */
     if (((ph->p_vaddr ^ (end - 1)) >> 47) != 0)
         return fail(diag, ELF_ERR_NON_CANONICAL,
-                    "phdr %u last byte 0x%lx (p_vaddr 0x%lx p_memsz 0x%lx) is not in the same "
+                    "program header %u last byte 0x%lx (p_vaddr 0x%lx p_memsz 0x%lx) is not in the same "
                     "canonical half", index, end - 1, ph->p_vaddr, ph->p_memsz);
     if (__builtin_add_overflow(ph->p_paddr, ph->p_memsz, &phys_end) ||
         !align_up_checked(phys_end, PAGE_SIZE_4K, &phys_page_end))
-        return fail(diag, ELF_ERR_PHYS_WRAPS, "phdr %u p_paddr 0x%lx + p_memsz 0x%lx wraps 2^64",
+        return fail(diag, ELF_ERR_PHYS_WRAPS, "program header %u p_paddr 0x%lx + p_memsz 0x%lx wraps 2^64",
                     index, ph->p_paddr, ph->p_memsz);
     if (ph->p_align > 1 && (ph->p_align & (ph->p_align - 1)) != 0)
-        return fail(diag, ELF_ERR_BAD_ALIGN, "phdr %u p_align 0x%lx is not a power of two", index,
+        return fail(diag, ELF_ERR_BAD_ALIGN, "program header %u p_align 0x%lx is not a power of two", index,
                     ph->p_align);
     if (ph->p_align >= PAGE_SIZE_4K && ph->p_vaddr % ph->p_align != ph->p_offset % ph->p_align)
         return fail(diag, ELF_ERR_MISALIGNED_SEGMENT,
-                    "phdr %u p_vaddr 0x%lx and p_offset 0x%lx differ mod p_align 0x%lx", index,
+                    "program header %u p_vaddr 0x%lx and p_offset 0x%lx differ mod p_align 0x%lx", index,
                     ph->p_vaddr, ph->p_offset, ph->p_align);
     return ELF_OK;
 }
@@ -221,16 +221,16 @@ static enum elf_error check_load_segment(const elf64_phdr_t *ph, unsigned index,
 
     if (__builtin_add_overflow(ph->p_offset, ph->p_filesz, &file_end) || file_end > file_size)
         return fail(diag, ELF_ERR_SEGMENT_OUTSIDE_FILE,
-                    "phdr %u p_offset 0x%lx + p_filesz 0x%lx overflows or exceeds file size 0x%lx",
+                    "program header %u p_offset 0x%lx + p_filesz 0x%lx overflows or exceeds file size 0x%lx",
                     index, ph->p_offset, ph->p_filesz, file_size);
     if (ph->p_filesz > ph->p_memsz)
-        return fail(diag, ELF_ERR_FILESZ_EXCEEDS_MEMSZ, "phdr %u p_filesz 0x%lx > p_memsz 0x%lx",
+        return fail(diag, ELF_ERR_FILESZ_EXCEEDS_MEMSZ, "program header %u p_filesz 0x%lx > p_memsz 0x%lx",
                     index, ph->p_filesz, ph->p_memsz);
     err = check_placement(ph, index, diag);
     if (err != ELF_OK)
         return err;
     if (!elf_flags_to_attr(ph->p_flags, allow_wx, &attr))
-        return fail(diag, ELF_ERR_WRITABLE_AND_EXECUTABLE, "phdr %u p_flags 0x%x has PF_W|PF_X",
+        return fail(diag, ELF_ERR_WRITABLE_AND_EXECUTABLE, "program header %u p_flags 0x%x has PF_W|PF_X",
                     index, ph->p_flags);
     seg->offset = ph->p_offset;
     seg->vaddr = ph->p_vaddr;
@@ -239,6 +239,7 @@ static enum elf_error check_load_segment(const elf64_phdr_t *ph, unsigned index,
     seg->memsz = ph->p_memsz;
     seg->align = ph->p_align;
     seg->flags = ph->p_flags;
+    seg->phdr = index;
     seg->attr = attr;
     return ELF_OK;
 }
@@ -273,7 +274,7 @@ static enum elf_error collect_segments(const elf64_ehdr_t *eh, const void *phdrs
             continue;
         if (plan->count == ELF_MAX_LOAD_SEGMENTS)
             return fail(diag, ELF_ERR_TOO_MANY_SEGMENTS,
-                        "phdr %u is non-empty PT_LOAD number 0x%x > max 0x%x", i,
+                        "program header %u is non-empty PT_LOAD number 0x%x > max 0x%x", i,
                         plan->count + 1, ELF_MAX_LOAD_SEGMENTS);
         err = check_load_segment(&ph, i, file_size, allow_wx, &plan->segments[plan->count], diag);
         if (err != ELF_OK)

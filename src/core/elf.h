@@ -106,6 +106,7 @@ struct elf_segment {
     uint64_t align;
     uint32_t flags;   /* ELF_PF_* */
     enum page_attr attr;
+    unsigned phdr;    /* its program header's index (0-based, as readelf numbers segments) */
 };
 
 /* Page-aligned virtual range loaded as one allocation: one segment, or several that share pages

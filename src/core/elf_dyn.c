@@ -32,15 +32,15 @@ static enum elf_error record_dynamic(struct elf_plan *plan, const elf64_ehdr_t *
                     "ET_DYN but none of 0x%x phdrs is PT_DYNAMIC: nothing says how to relocate it",
                     eh->e_phnum);
     if (dyn->count > 1)
-        return fail(diag, ELF_ERR_BAD_DYNAMIC, "phdrs %u and %u are both PT_DYNAMIC",
+        return fail(diag, ELF_ERR_BAD_DYNAMIC, "program headers %u and %u are both PT_DYNAMIC",
                     dyn->first_index, dyn->second_index);
     if (ph->p_memsz < ELF_DYN_ENTRY_SIZE)
         return fail(diag, ELF_ERR_BAD_DYNAMIC,
-                    "phdr %u PT_DYNAMIC p_memsz 0x%lx < one entry (0x%x bytes)", dyn->first_index,
+                    "program header %u PT_DYNAMIC p_memsz 0x%lx < one entry (0x%x bytes)", dyn->first_index,
                     ph->p_memsz, ELF_DYN_ENTRY_SIZE);
     if (!inside_file_bytes(plan, ph->p_vaddr, ph->p_memsz))
         return fail(diag, ELF_ERR_BAD_DYNAMIC,
-                    "phdr %u PT_DYNAMIC [0x%lx, +0x%lx) is not inside the file bytes of one "
+                    "program header %u PT_DYNAMIC [0x%lx, +0x%lx) is not inside the file bytes of one "
                     "PT_LOAD", dyn->first_index, ph->p_vaddr, ph->p_memsz);
     plan->is_dyn = true;
     plan->dynamic_vaddr = ph->p_vaddr;

@@ -54,9 +54,9 @@ static bool place_lower_half(const struct elf_plan *plan, unsigned i, const stru
                              const struct pipe_sink *sink, struct kernel_placement *out, struct decide_diag *diag)
 {
     const struct elf_region *r = &plan->regions[i];
-    char which[32];
+    char which[48];
 
-    decide_name_region(r, which, sizeof which);
+    decide_name_region(plan, r, which, sizeof which);
     if (!ops->claim_at(ops->ctx, r->vaddr, region_pages(r))) {
         uint64_t busy_at = r->vaddr;
         const char *type = ops->busy_type(ops->ctx, r->vaddr, r->size, &busy_at);
@@ -80,9 +80,9 @@ static bool place_at_paddr(const struct elf_plan *plan, const struct place_ops *
     for (unsigned i = 0; i < plan->region_count; i++) {
         const struct elf_segment *s = &plan->segments[plan->regions[i].first];
         if (!decide_in_lower_half(&plan->regions[i]) && (s->paddr ^ s->vaddr) & (PAGE_SIZE_4K - 1)) {
-            pipe_say(sink, PIPE_WARN, "kernel segment at p_vaddr 0x%llx: p_paddr 0x%llx is at another offset in its "
-                     "page (0x%llx, not 0x%llx), so no page mapping puts it at its p_paddr: loading the kernel in "
-                     "one piece elsewhere", (unsigned long long)s->vaddr, (unsigned long long)s->paddr,
+            pipe_say(sink, PIPE_WARN, "kernel program header %u (p_vaddr 0x%llx): p_paddr 0x%llx is at another offset "
+                     "in its page (0x%llx, not 0x%llx), so no page mapping puts it at its p_paddr: loading the kernel "
+                     "in one piece elsewhere", s->phdr, (unsigned long long)s->vaddr, (unsigned long long)s->paddr,
                      (unsigned long long)(s->paddr & (PAGE_SIZE_4K - 1)),
                      (unsigned long long)(s->vaddr & (PAGE_SIZE_4K - 1)));
             return false;
@@ -177,7 +177,7 @@ bool pipe_demo_page(const struct ember_config *cfg, const struct elf_plan *plan,
     for (unsigned i = 0; i < plan->region_count; i++) {
         const struct elf_region *r = &plan->regions[i];
         if (DECIDE_DEMO_VIRT >= r->vaddr && DECIDE_DEMO_VIRT - r->vaddr < r->size)
-            return decide_demo_page_taken(r, diag);
+            return decide_demo_page_taken(plan, r, diag);
     }
     return true;
 }

@@ -30,11 +30,11 @@ static const char *protocol_name(enum decide_protocol p)
 
 static void text_segments(const struct inspect_report *r, struct text *t)
 {
-    say(t, "segments: %u PT_LOAD (vaddr, p_paddr, phys in the model, file/memory bytes, permissions, pages)\n",
-        r->plan.count);
+    say(t, "segments: %u PT_LOAD (program header as readelf numbers it, vaddr, p_paddr, where ember would put it, "
+        "file/memory bytes, permissions, pages)\n", r->plan.count);
     for (unsigned k = 0; k < r->plan.count; k++) {
         const struct elf_segment *s = &r->plan.segments[k];
-        say(t, "  %2u  0x%016llx  0x%llx  0x%llx  file 0x%llx  mem 0x%llx  %s  %u x 4 KiB, %u x 2 MiB\n", k + 1,
+        say(t, "  %2u  0x%016llx  0x%llx  0x%llx  file 0x%llx  mem 0x%llx  %s  %u x 4 KiB, %u x 2 MiB\n", s->phdr,
             (unsigned long long)s->vaddr, (unsigned long long)s->paddr, (unsigned long long)r->segs[k].phys,
             (unsigned long long)s->filesz, (unsigned long long)s->memsz, perm(s->flags), r->segs[k].pages_4k,
             r->segs[k].pages_2m);
@@ -107,6 +107,7 @@ static void json_segments(const struct inspect_report *r, struct json_out *j)
     for (unsigned k = 0; k < r->plan.count; k++) {
         const struct elf_segment *s = &r->plan.segments[k];
         json_begin_object(j);
+        json_key(j, "program_header"), json_uint(j, s->phdr);
         json_key(j, "vaddr"), json_hex(j, s->vaddr);
         json_key(j, "paddr"), json_hex(j, s->paddr);
         json_key(j, "phys"), json_hex(j, r->segs[k].phys);

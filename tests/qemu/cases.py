@@ -45,8 +45,8 @@ def good_cases(build, loader):
              expect=[r"p_paddr 0x1f000000 is not free: kernel \[0xffffffff80100000, 0xffffffff801[0-9a-f]{5}\) "
                      r"loaded at 0x[0-9a-f]+ in one piece", KERNEL_OK]),
         Case("variant-paddr-offset", loader, k("paddroff"), sentinel=False,
-             expect=[r"\[WARN \] \(ember\): kernel segment at p_vaddr 0xffffffff80100000: p_paddr 0x100800 is at "
-                     r"another offset in its page \(0x800, not 0x0\)",
+             expect=[r"\[WARN \] \(ember\): kernel program header 0 \(p_vaddr 0xffffffff80100000\): p_paddr 0x100800 "
+                     r"is at another offset in its page \(0x800, not 0x0\)",
                      r"kernel \[0xffffffff80100000, 0xffffffff801[0-9a-f]{5}\) loaded at 0x[0-9a-f]+ in one piece",
                      KERNEL_OK], reject=[r"not free"]),
         Case("variant-mixed", loader, k("mixed"), sentinel=False,
@@ -74,11 +74,11 @@ def lower_half_cases(build, loader):
              expect=[r"segment vaddr 0x1fe03000 paddr 0x1fe03000 ", r"ok   lower-half kernel at paddr == vaddr",
                      KERNEL_OK], reject=[r"not free"]),
         Case("lowhalf-paddr-busy", loader, k("lowbusy"), sentinel=False,
-             expect=[r"kernel segment 1: p_paddr 0x1f000000 ignored: a lower-half segment loads at paddr == vaddr "
+             expect=[r"kernel program header 0: p_paddr 0x1f000000 ignored: a lower-half segment loads at paddr == vaddr "
                      r"0x600000", r"segment vaddr 0x600000 paddr 0x600000 ", KERNEL_OK],
              reject=[r"p_paddr 0x1f000000 is not free"]),
         # inside memory OVMF uses (512 MiB guest): refused before anything is mapped, never remapped
-        bad("lowhalf-in-firmware-memory", loader, r"kernel segment 1 \[0x805000, 0x8[0-9a-f]{5}\) is in the "
+        bad("lowhalf-in-firmware-memory", loader, r"kernel program header 0 \[0x805000, 0x8[0-9a-f]{5}\) is in the "
             r"identity-mapped lower half, so it must load at paddr == vaddr, but 0x806000 is EfiACPIMemoryNVS memory: "
             r"refusing the kernel", kernel=k("lowfw"), reject=[r"page tables: firmware PML4"]),
     ]

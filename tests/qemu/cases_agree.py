@@ -76,7 +76,7 @@ def agree_cases(build, loader):
         bad("agree-stack-request-cut", loader, r"limine: the stack size request at 0xffffffff80001fd0 is cut off: its "
             r"field at \+48 lies past the end of the kernel image", kernel_bytes=stack_request_ends_image,
             check=stage_is("choose protocol")),
-        bad("agree-demo-page", loader, r"demo_map=yes maps the demo page at 0xffffffffdead0000, but kernel segment 1 "
+        bad("agree-demo-page", loader, r"demo_map=yes maps the demo page at 0xffffffffdead0000, but kernel program header 0 "
             r"\[0xffffffffdead0000, 0xffffffffdead1000\) is there", kernel_bytes=on_demo_page,
             config="demo_map=yes\n", check=stage_is("demo mapping")),
         # two regions cannot both have one p_paddr: the second claim fails and the kernel moves in one piece

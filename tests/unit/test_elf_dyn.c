@@ -96,7 +96,7 @@ static void test_elf_rejects_two_dynamic_phdrs(void **state)
     fixture_init_dyn(&f);
     fixture_add(&f, ELF_PT_DYNAMIC, ELF_PF_R, 0x4200, DYN_DATA + 0x200, 0, 0x10, 0x10, 8);
     diag = expect_plan_error(&f, ELF_ERR_BAD_DYNAMIC);
-    assert_string_equal(diag.message, "bad-dynamic: phdrs 3 and 4 are both PT_DYNAMIC");
+    assert_string_equal(diag.message, "bad-dynamic: program headers 3 and 4 are both PT_DYNAMIC");
 }
 
 static void test_elf_rejects_dynamic_smaller_than_one_entry(void **state)

@@ -33,7 +33,7 @@ static void test_elf_rejects_segment_whose_file_range_wraps(void **state)
     f.phdrs[2].p_filesz = 0xffffffffffffd000ULL; /* sum wraps to 0x1000: a naive check passes */
     f.phdrs[2].p_memsz = UINT64_MAX;
     diag = expect_plan_error(&f, ELF_ERR_SEGMENT_OUTSIDE_FILE);
-    assert_string_equal(diag.message, "segment-outside-file: phdr 2 p_offset 0x4000 + p_filesz "
+    assert_string_equal(diag.message, "segment-outside-file: program header 2 p_offset 0x4000 + p_filesz "
                                       "0xffffffffffffd000 overflows or exceeds file size 0x5000");
     fixture_init(&f);
     f.phdrs[1].p_offset = 0x10000;
@@ -136,7 +136,7 @@ static void test_elf_rejects_non_canonical_start(void **state)
     f.phdrs[1].p_vaddr = 0xffff7ffffffff000ULL;
     f.phdrs[1].p_memsz = 0x2000;
     diag = expect_plan_error(&f, ELF_ERR_NON_CANONICAL);
-    assert_string_equal(diag.message, "non-canonical: phdr 1 p_vaddr 0xffff7ffffffff000");
+    assert_string_equal(diag.message, "non-canonical: program header 1 p_vaddr 0xffff7ffffffff000");
 }
 
 static void test_elf_rejects_segment_spanning_the_non_canonical_hole(void **state)

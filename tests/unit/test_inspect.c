@@ -41,7 +41,7 @@ static void test_good_kernel_boots_with_ember(void **state)
     expect_json("\"protocol\":\"ember\",\"protocol_reason\":\"auto: ");
     expect_json("\"entry\":\"0xffffffff80000010\",\"relocatable\":false,\"stack_size\":65536,");
     /* text: 0x1800 bytes = 2 pages R-X at p_paddr 0x100000 */
-    expect_json("{\"vaddr\":\"0xffffffff80000000\",\"paddr\":\"0x100000\",\"phys\":\"0x100000\",\"filesz\":6144,"
+    expect_json("{\"program_header\":0,\"vaddr\":\"0xffffffff80000000\",\"paddr\":\"0x100000\",\"phys\":\"0x100000\",\"filesz\":6144,"
                 "\"memsz\":6144,\"permissions\":\"R-X\",\"pages_4k\":2,\"pages_2m\":0}");
     /* data+bss: 0x2400 bytes = 3 pages RW- */
     expect_json("\"permissions\":\"RW-\",\"pages_4k\":3,\"pages_2m\":0}");
