@@ -288,7 +288,7 @@ check("stopped-at-kernel-entry", [
 # --- ember-symbols: the image base ember logged, efi_main at base + its ELF value -----------------
 base = logged(r"\(ember\): image base (0x[0-9a-f]+)", "image base")
 nm = subprocess.run(["nm", "build/ember.so"], capture_output=True, text=True).stdout
-efi_main = re.search(r"^([0-9a-f]+) T efi_main$", nm, re.M)
+efi_main = re.search(r"^([0-9a-f]+) [Tt] efi_main$", nm, re.M)
 addr = re.search(r"efi_main\" is a function at address (0x[0-9a-f]+)", text.get("EFI_MAIN", ""))
 check("ember-symbols", [
     "" if base is not None else "no `image base` line in the serial log",
