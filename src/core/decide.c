@@ -75,7 +75,9 @@ void decide_elf_options(const struct ember_config *cfg, struct elf_options *opts
 
 void decide_elf_failure(const char *path, const struct elf_diag *elf, struct decide_diag *diag)
 {
-    refuse(diag, DECIDE_INVALID_ELF, "invalid kernel %s: %s", path, elf->message);
+    const char *hint = elf_rule_hint(elf->code);
+
+    refuse(diag, DECIDE_INVALID_ELF, "invalid kernel %s: %s%s%s", path, elf->message, hint[0] ? ": " : "", hint);
     diag->rule_name = elf_error_name(elf->code);
 }
 

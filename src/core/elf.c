@@ -39,6 +39,44 @@ static const char rule_names[ELF_ERR_COUNT][24] = {
     [ELF_ERR_SLIDE_OUT_OF_RANGE] = "slide-out-of-range",
 };
 
+/* What to do about each rule, one clause for the end of the refusal line. */
+static const char rule_hints[ELF_ERR_COUNT][56] = {
+    [ELF_ERR_TRUNCATED_HEADER] = "the file is cut short: copy the kernel again",
+    [ELF_ERR_BAD_MAGIC] = "point kernel= at the ELF file, not an image or archive",
+    [ELF_ERR_NOT_64BIT] = "build for x86-64 (ELFCLASS64)",
+    [ELF_ERR_NOT_LITTLE_ENDIAN] = "build for x86-64 (little-endian)",
+    [ELF_ERR_BAD_VERSION] = "the header is damaged: rebuild the kernel",
+    [ELF_ERR_BAD_MACHINE] = "build for x86-64 (EM_X86_64)",
+    [ELF_ERR_NOT_EXECUTABLE] = "link an executable (ld, not ld -r or -shared)",
+    [ELF_ERR_BAD_PHENTSIZE] = "the header is damaged: rebuild the kernel",
+    [ELF_ERR_TOO_MANY_PHDRS] = "merge sections into fewer segments (linker script PHDRS)",
+    [ELF_ERR_PHDRS_OUTSIDE_FILE] = "the file is cut short: copy the kernel again",
+    [ELF_ERR_SEGMENT_OUTSIDE_FILE] = "the file is cut short: copy the kernel again",
+    [ELF_ERR_FILESZ_EXCEEDS_MEMSZ] = "the header is damaged: rebuild the kernel",
+    [ELF_ERR_NON_CANONICAL] = "link below 2^47 or at or above 0xffff800000000000",
+    [ELF_ERR_SEGMENT_WRAPS] = "link the segment lower",
+    [ELF_ERR_BAD_ALIGN] = "give the segment a power-of-two alignment",
+    [ELF_ERR_MISALIGNED_SEGMENT] = "link with -z max-page-size=0x1000",
+    [ELF_ERR_OVERLAPPING_SEGMENTS] = "fix the linker script's addresses",
+    [ELF_ERR_ENTRY_NOT_EXECUTABLE] = "set ENTRY() to a function in an R-X segment",
+    [ELF_ERR_NO_LOAD_SEGMENTS] = "link the kernel with its code in a PT_LOAD",
+    [ELF_ERR_TOO_MANY_SEGMENTS] = "merge sections into fewer segments (linker script PHDRS)",
+    [ELF_ERR_WRITABLE_AND_EXECUTABLE] = "split it (PHDRS in the linker script) or allow_wx=yes",
+    [ELF_ERR_SHARED_PAGE_PERMISSIONS] = "align each segment to 4 KiB (ALIGN(4096))",
+    [ELF_ERR_PHYS_WRAPS] = "fix the AT() load addresses",
+    [ELF_ERR_SHARED_PAGE_PHYS] = "use one AT() offset for segments that share a page",
+    [ELF_ERR_RESERVED_RANGE] = "link the kernel elsewhere",
+    [ELF_ERR_DYN_WITHOUT_DYNAMIC] = "link with -pie (or as ET_EXEC, -no-pie)",
+    [ELF_ERR_BAD_DYNAMIC] = "relink: the dynamic section is damaged",
+    [ELF_ERR_BELOW_MIN_VADDR] = "link at or above the address named",
+    [ELF_ERR_SLIDE_OUT_OF_RANGE] = "link the kernel lower (it must fit above the floor)",
+};
+
+const char *elf_rule_hint(enum elf_error err)
+{
+    return (unsigned)err < ELF_ERR_COUNT ? rule_hints[err] : "";
+}
+
 const char *elf_error_name(enum elf_error err)
 {
     if ((unsigned)err >= ELF_ERR_COUNT || rule_names[err][0] == '\0')

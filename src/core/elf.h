@@ -172,6 +172,8 @@ enum elf_error elf_build_plan(const elf64_ehdr_t *ehdr, const void *phdrs, uint6
                               struct elf_diag *diag);
 
 /* Rule name, e.g. "bad-magic"; stable, used by log lines and tests. */
+/* One clause saying what to do about a rule (for the end of its refusal line); "" for ELF_OK. */
+const char *elf_rule_hint(enum elf_error err);
 const char *elf_error_name(enum elf_error err);
 
 /* PF_R/PF_W/PF_X -> page_attr. Returns false for W+X unless allow_wx. */

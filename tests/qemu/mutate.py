@@ -134,7 +134,7 @@ CORPUS = [
     # lower half, beyond all RAM: it cannot sit at paddr == vaddr, so it is refused by name
     ("memsz-100-gib-low", edit(lambda e: e.ph[e.loads()[2]].__setitem__(P_VADDR, 0x400000003000) or
                                e.ph[e.loads()[2]].__setitem__(P_MEMSZ, 100 * 2**30)),
-     r"segment \d \[0x400000003000, 0x4019[0-9a-f]{8}\) is in the identity-mapped lower half, so it must load "
+     r"program header \d \[0x400000003000, 0x4019[0-9a-f]{8}\) is in the identity-mapped lower half, so it must load "
      r"at paddr == vaddr, but 0x400000003000 is no memory at all"),
     # higher half: no 100 GiB of RAM for it anywhere
     ("memsz-100-gib-high", edit(lambda e: e.ph[e.loads()[2]].__setitem__(P_VADDR, 0xffffc00000003000) or

@@ -96,7 +96,19 @@ static void test_elf_failure_line_names_path_and_rule(void **state)
     decide_elf_failure(KERNEL_PATH, &elf, &diag);
     assert_int_equal(diag.rule, DECIDE_INVALID_ELF);
     assert_string_equal(diag.rule_name, "bad-magic");
-    assert_string_equal(diag.message, "invalid kernel \\kernel.elf: bad-magic: e_ident starts 00 00 00 00, want 7f 45 4c 46");
+    assert_string_equal(diag.message, "invalid kernel \\kernel.elf: bad-magic: e_ident starts 00 00 00 00, want 7f 45 4c 46: "
+                                      "point kernel= at the ELF file, not an image or archive");
+}
+
+/* Every ELF rule's refusal line ends with what to do about it. */
+static void test_every_elf_rule_has_a_hint(void **state)
+{
+    (void)state;
+    assert_string_equal(elf_rule_hint(ELF_OK), "");
+    for (int e = ELF_OK + 1; e < ELF_ERR_COUNT; e++)
+        if (strlen(elf_rule_hint((enum elf_error)e)) < 10)
+            fail_msg("rule %s has no hint", elf_error_name((enum elf_error)e));
+    assert_non_null(strstr(elf_rule_hint(ELF_ERR_WRITABLE_AND_EXECUTABLE), "allow_wx=yes"));
 }
 
 static void test_protocol_choice(void **state)
@@ -326,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_relocatable_auto_is_slid_to_the_limine_floor),
         cmocka_unit_test(test_exec_plan_is_left_alone),
         cmocka_unit_test(test_elf_failure_line_names_path_and_rule),
+        cmocka_unit_test(test_every_elf_rule_has_a_hint),
         cmocka_unit_test(test_protocol_choice),
         cmocka_unit_test(test_ember_refuses_relocatable),
         cmocka_unit_test(test_limine_layout),

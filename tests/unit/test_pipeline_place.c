@@ -165,6 +165,25 @@ static void test_no_room_names_only_what_was_tried(void **state)
     assert_non_null(strstr(diag.message, "p_paddr 0x200000 is not free, and no free range"));
 }
 
+/* allow_wx=yes lets a W+X segment through the ELF rules; placing the kernel says so in a WARN. */
+static void test_granted_wx_is_warned(void **state)
+{
+    struct fake_phys f = { 0 };
+    struct elf_plan p;
+    struct kernel_placement out;
+    struct decide_diag diag;
+    (void)state;
+
+    one_segment(&p, 0x1000, 0x200000);
+    p.segments[0].attr = PAGE_WRITE_EXECUTE;
+    p.segments[0].phdr = 3;
+    assert_true(place(&f, &p, &out, &diag));
+    assert_int_equal(f.lines, 1);
+    assert_int_equal(f.level[0], PIPE_WARN);
+    assert_non_null(strstr(f.said[0], "kernel program header 3 (p_vaddr 0xffffffff80001000) is writable and "
+                                      "executable: mapped W+X because ember.cfg says allow_wx=yes"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -172,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_paddr_at_other_page_offset_goes_to_span),
         cmocka_unit_test(test_busy_paddr_goes_to_span),
         cmocka_unit_test(test_no_room_names_only_what_was_tried),
+        cmocka_unit_test(test_granted_wx_is_warned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
