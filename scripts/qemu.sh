@@ -2,16 +2,19 @@
 # The one QEMU command line ember uses: `make run`, `make debug` and every integration test call this.
 #
 # usage: scripts/qemu.sh --esp DIR [--loader EFI] [--kernel ELF] [--config CFG] [--module FILE]...
-#                        [--file SRC:DEST]... [--image IMG [--disk-bus virtio|ahci]] [--sentinel EFI] [--serial FILE]
-#                        [--timeout SECONDS] [--vars FILE] [--interactive] [--gdb-wait] [--gdb-port N] [--secure]
-#                        [-- extra qemu arguments]
+#                        [--file SRC:DEST]... [--image IMG [--disk-bus virtio|ahci|usb]] [--sentinel EFI] [--serial FILE]
+#                        [--machine q35|pc[,PROPS]] [--vga std|none|...] [--timeout SECONDS] [--vars FILE]
+#                        [--interactive] [--gdb-wait] [--gdb-port N] [--secure] [-- extra qemu arguments]
+# --machine picks the board (default q35; pc is i440fx + PIIX, whose IDE buses ide.0/ide.1 carry the ESP
+# and the sentinel as on q35); --vga none leaves the machine without any display device (no GOP).
+# --disk-bus usb puts the image on a USB stick (usb-storage on an XHCI controller), the only disk.
 # Exit status: QEMU's (isa-debug-exit value v gives (v << 1) | 1; 0 after a triple fault with
 # -no-reboot), or 124 on timeout. The gdbstub is -s (tcp::1234) unless --gdb-port N (127.0.0.1:N); it is on
 # with --interactive, else only with --gdb-wait (which also starts paused: -S). --interactive with
 # --serial FILE sends the serial port to FILE instead of the terminal (`make debug`).
 set -euo pipefail
 
-esp="" loader="" kernel="" config="" image="" disk_bus=virtio sentinel="" serial="" vars=""
+esp="" loader="" kernel="" config="" image="" disk_bus=virtio sentinel="" serial="" vars="" machine=q35 vga=std
 timeout_s=60 interactive=0 gdb_wait=0 gdb_port="" secure=0
 modules=() files=() extra=()
 while [ $# -gt 0 ]; do
@@ -24,6 +27,8 @@ while [ $# -gt 0 ]; do
         --file) files+=("$2"); shift 2 ;;
         --image) image=$2; shift 2 ;;
         --disk-bus) disk_bus=$2; shift 2 ;;
+        --machine) machine=$2; shift 2 ;;
+        --vga) vga=$2; shift 2 ;;
         --sentinel) sentinel=$2; shift 2 ;;
         --serial) serial=$2; shift 2 ;;
         --timeout) timeout_s=$2; shift 2 ;;
@@ -40,11 +45,15 @@ done
 ovmf_dir=/usr/share/OVMF
 code=$ovmf_dir/OVMF_CODE_4M.fd
 vars_template=$ovmf_dir/OVMF_VARS_4M.fd
-machine="q35"
+case "$machine" in
+    q35|q35,*|pc-q35-*|pc|pc,*|pc-i440fx-*) ;;
+    *) echo "qemu.sh: --machine must be q35 or pc (optionally versioned, with ,PROPERTY=VALUE), not $machine" >&2
+       exit 2 ;;
+esac
 if [ $secure = 1 ]; then
     code=$ovmf_dir/OVMF_CODE_4M.secboot.fd
     vars_template=$ovmf_dir/OVMF_VARS_4M.snakeoil.fd
-    machine="q35,smm=on"
+    machine="$machine,smm=on"
 fi
 
 # Lay out the ESP: the loader at the removable-media path, kernel and config at the root.
@@ -66,17 +75,24 @@ if [ -z "$vars" ]; then
 fi
 [ -f "$vars" ] || cp "$vars_template" "$vars"
 
-args=(-machine "$machine" -accel tcg -m 512M -no-reboot -nodefaults -nic none -vga std
+args=(-machine "$machine" -accel tcg -m 512M -no-reboot -nodefaults -nic none -vga "$vga"
       -drive "if=pflash,format=raw,unit=0,readonly=on,file=$code"
       -drive "if=pflash,format=raw,unit=1,file=$vars"
       -device isa-debug-exit,iobase=0xf4,iosize=0x04)
 [ $secure = 1 ] && args+=(-global driver=cfi.pflash01,property=secure,value=on)
 
 if [ -n "$image" ]; then
-    case "$disk_bus" in  # ahci: q35's built-in ICH9 AHCI controller, port 0
+    case "$disk_bus" in  # ahci: q35's built-in ICH9 AHCI controller, port 0 (pc has none: its ide.0 is PIIX)
         virtio) args+=(-drive "if=none,id=disk0,format=raw,file=$image" -device "virtio-blk-pci,drive=disk0,bootindex=1") ;;
-        ahci) args+=(-drive "if=none,id=disk0,format=raw,file=$image" -device "ide-hd,drive=disk0,bus=ide.0,bootindex=1") ;;
-        *) echo "qemu.sh: --disk-bus must be virtio or ahci, not $disk_bus" >&2; exit 2 ;;
+        ahci)
+            case "${machine%%,*}" in
+                q35|pc-q35-*) ;;
+                *) echo "qemu.sh: --disk-bus ahci needs the q35 machine" >&2; exit 2 ;;
+            esac
+            args+=(-drive "if=none,id=disk0,format=raw,file=$image" -device "ide-hd,drive=disk0,bus=ide.0,bootindex=1") ;;
+        usb) args+=(-device qemu-xhci,id=xhci -drive "if=none,id=stick,format=raw,file=$image"
+                    -device "usb-storage,bus=xhci.0,drive=stick,bootindex=1") ;;
+        *) echo "qemu.sh: --disk-bus must be virtio, ahci or usb, not $disk_bus" >&2; exit 2 ;;
     esac
 elif [ -n "$esp" ]; then
     args+=(-drive "if=none,id=disk0,format=raw,file=fat:rw:$esp" -device "ide-hd,drive=disk0,bus=ide.0,bootindex=1")

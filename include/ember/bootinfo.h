@@ -22,7 +22,8 @@
  *         body) has kernel_virt_* / kernel_phys_* describe its higher-half part and
  *         kernel_lower_* its lower-half part (at phys == virt);
  *       * a higher-half direct map (HHDM) of physical memory: virtual = physical + hhdm_offset,
- *         read+write+no-execute, covering [0, hhdm_size); 1 GiB pages when the CPU has them, else 2 MiB.
+ *         read+write+no-execute, covering [0, hhdm_size), which holds every range of the memory
+ *         map (the framebuffer's too); 1 GiB pages when the CPU has them, else 2 MiB.
  *       * no global (G) bits: CR4.PGE belongs to the kernel.
  *   - RDI = physical address of struct ember_bootinfo (identity-mapped, and also visible at
  *     + hhdm_offset). Every address inside it is physical unless its name says _vaddr.
@@ -97,7 +98,9 @@ enum ember_pixel_format {
 };
 
 struct ember_framebuffer {
-    uint64_t base;    /* physical address; 0 when there is no framebuffer */
+    uint64_t base;    /* physical address; 0 when there is no framebuffer (no GOP, or a mode ember
+                       * cannot describe): then every field is 0 and the memory map has no
+                       * EMBER_MEM_FRAMEBUFFER range */
     uint64_t size;    /* bytes */
     uint32_t width;   /* pixels */
     uint32_t height;  /* pixels */

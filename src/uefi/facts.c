@@ -214,6 +214,11 @@ EFI_STATUS stage_gather_facts(struct boot *b)
     if (EFI_ERROR(status))
         return status;
     gather_framebuffer(&b->facts.framebuffer);
+    /* The direct map covers every range of the memory map the kernel gets, and that map lists the
+     * framebuffer, which the firmware's map need not (OVMF's Secure Boot build ends its map at
+     * 0xc0000000 with the framebuffer right above). fbgeom made sure base + size does not wrap. */
+    if (b->facts.framebuffer.base != 0 && b->facts.framebuffer.base + b->facts.framebuffer.size > highest)
+        highest = b->facts.framebuffer.base + b->facts.framebuffer.size;
     gather_firmware_tables(&b->facts);
     b->facts.boot_time = boot_time_unix();
     b->hhdm_offset = EMBER_HHDM_OFFSET;

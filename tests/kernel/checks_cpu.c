@@ -1,5 +1,7 @@
 /* Sample kernel checks: boot info header, CPU state at entry, page permissions, direct map. */
+#include "arch/x86_64/cpu.h"
 #include "kernel.h"
+#include "tests/include/cpuident.h"
 
 #define RFLAGS_IF (1ULL << 9)
 #define RFLAGS_DF (1ULL << 10)
@@ -64,11 +66,27 @@ static bool same_through_direct_map(const struct ember_bootinfo *info, const voi
     return true;
 }
 
+/* bootinfo.h: XD (and EFER.NXE) exactly when the CPU has NX; the direct map in 1 GiB pages when the
+ * CPU has them, else 2 MiB. Names the CPU, so a report shows which model QEMU emulated. */
+static void check_cpu_features(const struct ember_bootinfo *info)
+{
+    struct cpu_ident id;
+    bool nxe = (cpu_rdmsr(MSR_EFER) & EFER_NXE) != 0;
+
+    cpuident_read(&id);
+    uint32_t want_page = id.pages_1g ? 1u << 30 : 2u << 20;
+    check(info->nx_enabled == id.nx && nxe == id.nx && info->hhdm_page_size == want_page, EXIT_FAIL_PAGING,
+          "boot info follows CPUID", "%s family 0x%x model 0x%x: NX %s (nx_enabled %u, EFER.NXE %u), "
+          "1 GiB pages %s (direct map page 0x%x)", id.vendor, id.family, id.model, id.nx ? "yes" : "no",
+          info->nx_enabled, nxe, id.pages_1g ? "yes" : "no", info->hhdm_page_size);
+}
+
 void check_paging(const struct ember_bootinfo *info)
 {
     bool nx = info->nx_enabled != 0;
     struct kernel_leaf leaf;
 
+    check_cpu_features(info);
     check_range_permissions(info, ".text is R-X", __kernel_start, __text_end, false, true);
     /* without NX nothing can be non-executable: XD is a reserved bit then */
     check_range_permissions(info, nx ? ".rodata is R--" : ".rodata is R-X", __rodata_start, __rodata_end, false, !nx);

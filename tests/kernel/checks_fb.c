@@ -1,5 +1,7 @@
 /* Sample kernel check: the framebuffer ember reports against the display mode the hardware is in
- * (QEMU -vga std: the Bochs VBE "DISPI" registers), else against itself. */
+ * (QEMU -vga std: the Bochs VBE "DISPI" registers), else against itself; no framebuffer against
+ * bootinfo.h's "absent" and the hardware. The cmdline may say what to expect: "fb_expect=N"
+ * framebuffers (0 on a machine without a display, 1 with one). */
 #include "kcpu.h"
 #include "kernel.h"
 #include "../include/dispi.h"
@@ -88,7 +90,7 @@ static uint64_t lit_pixels(const struct ember_framebuffer *fb)
 
 /* Checks a reported framebuffer (base != 0): against the DISPI mode when that device is present and
  * enabled, else for self-consistency only, saying so. Draws the bar when the check passed. */
-void check_framebuffer(const struct ember_framebuffer *fb)
+static void check_framebuffer(const struct ember_framebuffer *fb)
 {
     struct dispi_mode hw;
     bool covers = fb->size >= (uint64_t)fb->pitch * fb->height;
@@ -114,4 +116,57 @@ void check_framebuffer(const struct ember_framebuffer *fb)
           (unsigned long long)lit);
     if (ok)
         draw_bar(fb);
+}
+
+/* bootinfo.h: the direct map covers physical [0, hhdm_size), and the framebuffer is physical memory
+ * the memory map lists: a kernel that drops the identity map reaches it there. Both its ends must be
+ * mapped, writable, at their own physical addresses. */
+static void check_framebuffer_in_direct_map(const struct ember_bootinfo *info)
+{
+    const struct ember_framebuffer *fb = &info->framebuffer;
+    uint64_t ends[2] = { fb->base, fb->base + fb->size - 1 };
+    bool ok = ends[1] < info->hhdm_size;
+
+    for (unsigned i = 0; i < 2 && ok; i++) {
+        struct kernel_leaf leaf;
+        ok = walk_page_tables(info, ends[i] + info->hhdm_offset, &leaf) && leaf.phys == ends[i] && leaf.writable;
+    }
+    check(ok, EXIT_FAIL_PAGING, "framebuffer in the direct map", "[0x%llx, 0x%llx), direct map 0x%llx bytes",
+          (unsigned long long)ends[0], (unsigned long long)ends[1] + 1, (unsigned long long)info->hhdm_size);
+}
+
+/* No framebuffer (base 0): bootinfo.h's "absent" is a description that is all zero and a memory map
+ * without a framebuffer range; and the hardware must agree: an enabled DISPI mode is a display the
+ * firmware's GOP drives, which ember should have reported. */
+static void check_no_framebuffer(const struct ember_bootinfo *info)
+{
+    const uint8_t *bytes = (const uint8_t *)&info->framebuffer;
+    const struct ember_memmap_entry *map = (const void *)info->memmap;
+    unsigned nonzero = 0, ranges = 0;
+    struct dispi_mode hw;
+
+    for (unsigned i = 0; i < sizeof info->framebuffer; i++)
+        nonzero += bytes[i] != 0;
+    for (uint64_t i = 0; i < info->memmap_count; i++)
+        ranges += map[i].type == EMBER_MEM_FRAMEBUFFER;
+    bool device = dispi_probe(&hw), display = device && (hw.enable & DISPI_ENABLED);
+    check(nonzero == 0 && ranges == 0 && !display, EXIT_FAIL_FIRMWARE, "no framebuffer reported as absent",
+          "%u non-zero bytes in the description, %u framebuffer ranges in the memory map, %s", nonzero, ranges,
+          display ? "yet the DISPI display is enabled" : device ? "DISPI display disabled" : "no DISPI device");
+}
+
+void check_framebuffer_report(const struct ember_bootinfo *info)
+{
+    const struct ember_framebuffer *fb = &info->framebuffer;
+    uint64_t expected = cmdline_number(info, "fb_expect=", UINT64_MAX);
+
+    if (expected != UINT64_MAX)
+        check((fb->base != 0) == (expected != 0), EXIT_FAIL_FIRMWARE, "framebuffer count as expected",
+              "fb_expect=%llu, %s at 0x%llx", (unsigned long long)expected, fb->base != 0 ? "one" : "none",
+              (unsigned long long)fb->base);
+    if (fb->base != 0) {
+        check_framebuffer(fb);
+        check_framebuffer_in_direct_map(info);
+    } else
+        check_no_framebuffer(info);
 }

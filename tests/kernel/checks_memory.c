@@ -3,6 +3,17 @@
 
 #define DATA_WORDS 64
 #define DATA_PATTERN 0x01010101u
+#define PAGE_4K 4096ULL
+#define FOUR_GIB (4ULL << 30)
+#define MIB (1ULL << 20)
+#define HIGH_PATTERN 0x5a17e5a17e5a17e5ULL
+#define RSDP_RSDT_OFFSET 16
+#define RSDP_XSDT_OFFSET 24
+#define SDT_HEADER 36
+#define SDT_LENGTH_OFFSET 4
+#define SIG_LEN 4
+#define MAX_ACPI_TABLES 24
+#define MAX_ACPI_TABLE_BYTES (1u << 20) /* a length past this is corrupt, not read */
 
 /* Initialised .data: ember must have read these bytes from the file. */
 uint32_t data_pattern[DATA_WORDS] = { /* external: must stay in .data */
@@ -100,6 +111,60 @@ void check_memmap(const struct ember_bootinfo *info)
           (unsigned long long)info->efi_memmap_size, (unsigned long long)info->efi_memmap_desc_size);
 }
 
+/* True for the memory-map types that are RAM: all but reserved, MMIO, framebuffer and bad. */
+static bool is_ram(uint32_t type)
+{
+    return type != EMBER_MEM_RESERVED && type != EMBER_MEM_MMIO && type != EMBER_MEM_FRAMEBUFFER &&
+           type != EMBER_MEM_BAD;
+}
+
+/* The direct map covers every memory-map range (bootinfo.h: a direct map of physical memory), and
+ * RAM above 4 GiB (where QEMU puts what does not fit below its 32-bit PCI hole) is reached through
+ * it: the highest usable page, written through the identity map, reads back through the direct map
+ * and the other way round. Reports the MiB of RAM above 4 GiB for the test to compare with -m. */
+void check_direct_map_memory(const struct ember_bootinfo *info)
+{
+    const struct ember_memmap_entry *map = (const void *)info->memmap;
+    uint64_t outside = 0, first_outside = 0, high_ram = 0, high_usable = 0, top_page = 0;
+
+    for (uint64_t i = 0; i < info->memmap_count; i++) {
+        uint64_t end = map[i].base + map[i].length;
+        if (end > info->hhdm_size && outside++ == 0)
+            first_outside = map[i].base;
+        if (end <= FOUR_GIB || !is_ram(map[i].type))
+            continue;
+        uint64_t above = end - (map[i].base > FOUR_GIB ? map[i].base : FOUR_GIB);
+        high_ram += above;
+        if (map[i].type == EMBER_MEM_USABLE) {
+            high_usable += above;
+            top_page = end - PAGE_4K;
+        }
+    }
+    check(outside == 0, EXIT_FAIL_PAGING, "direct map covers the memory map",
+          "%llu entries, direct map 0x%llx bytes, %llu past it (first at 0x%llx)",
+          (unsigned long long)info->memmap_count, (unsigned long long)info->hhdm_size,
+          (unsigned long long)outside, (unsigned long long)first_outside);
+    if (high_usable == 0) {
+        kprintf("ember-kernel: no usable RAM above 4 GiB (%llu MiB of RAM there)\n",
+                (unsigned long long)(high_ram / MIB));
+        return;
+    }
+    volatile uint64_t *identity = (volatile uint64_t *)top_page;
+    volatile uint64_t *direct = (volatile uint64_t *)(top_page + info->hhdm_offset);
+    struct kernel_leaf leaf;
+    *identity = HIGH_PATTERN;
+    bool seen_direct = *direct == HIGH_PATTERN;
+    *direct = ~HIGH_PATTERN;
+    bool seen_identity = *identity == ~HIGH_PATTERN;
+    bool walked = walk_page_tables(info, top_page + info->hhdm_offset, &leaf) && leaf.phys == top_page;
+    check(seen_direct && seen_identity && walked, EXIT_FAIL_PAGING, "RAM above 4 GiB in the direct map",
+          "%llu MiB of RAM above 4 GiB, %llu MiB usable; top usable page 0x%llx %s",
+          (unsigned long long)(high_ram / MIB), (unsigned long long)(high_usable / MIB), (unsigned long long)top_page,
+          walked ? (seen_direct && seen_identity ? "same through the identity and direct maps"
+                                                 : "differs between the identity and direct maps")
+                 : "not at its own address in the direct map");
+}
+
 static uint8_t byte_sum(const uint8_t *p, unsigned len)
 {
     uint8_t sum = 0;
@@ -108,7 +173,39 @@ static uint8_t byte_sum(const uint8_t *p, unsigned len)
     return sum;
 }
 
-/* Checks the ACPI RSDP, the EFI system table, the framebuffer (checks_fb.c) and the timestamps. */
+/* The tables the RSDP leads to (XSDT for ACPI 2.0+, else RSDT), through the identity map: the root
+ * table and each table it lists whole and with a valid checksum. The report lists the signatures,
+ * so a test can tell machines apart (q35's MCFG, an IOMMU's DMAR). */
+static void check_acpi_tables(const struct ember_bootinfo *info)
+{
+    const uint8_t *rsdp = (const uint8_t *)info->acpi_rsdp;
+    bool xsdt = info->acpi_revision >= 2;
+    uint64_t root = xsdt ? *(const uint64_t *)(rsdp + RSDP_XSDT_OFFSET) : *(const uint32_t *)(rsdp + RSDP_RSDT_OFFSET);
+    const uint8_t *sdt = (const uint8_t *)root;
+    uint32_t len = root != 0 ? *(const uint32_t *)(sdt + SDT_LENGTH_OFFSET) : 0;
+    const char *want = xsdt ? "XSDT" : "RSDT";
+    unsigned width = xsdt ? 8 : 4, count = 0, bad = 0, n = 0;
+    char list[MAX_ACPI_TABLES * (SIG_LEN + 1) + 1] = "";
+
+    bool root_ok = len >= SDT_HEADER && byte_sum(sdt, len) == 0;
+    for (unsigned i = 0; root_ok && i < SIG_LEN; i++)
+        root_ok = sdt[i] == want[i];
+    for (uint32_t off = SDT_HEADER; root_ok && off + width <= len && count < MAX_ACPI_TABLES; off += width, count++) {
+        const uint8_t *t = (const uint8_t *)(xsdt ? *(const uint64_t *)(sdt + off) : *(const uint32_t *)(sdt + off));
+        uint32_t tlen = t != NULL ? *(const uint32_t *)(t + SDT_LENGTH_OFFSET) : 0;
+        bad += tlen < SDT_HEADER || tlen > MAX_ACPI_TABLE_BYTES || byte_sum(t, tlen) != 0;
+        for (unsigned i = 0; t != NULL && i < SIG_LEN; i++)
+            list[n++] = (char)t[i];
+        list[n++] = ' ';
+    }
+    list[n > 0 ? n - 1 : 0] = '\0';
+    bool all = root_ok && SDT_HEADER + (uint64_t)count * width == len;
+    check(all && bad == 0, EXIT_FAIL_FIRMWARE, "ACPI tables from the RSDP", "%s at 0x%llx%s: %u tables, %u bad: %s",
+          want, (unsigned long long)root, root_ok ? "" : " invalid", count, bad, list);
+}
+
+/* Checks the ACPI RSDP and its tables, the EFI system table, the framebuffer (checks_fb.c) and the
+ * timestamps. */
 void check_firmware_tables(const struct ember_bootinfo *info)
 {
     const uint8_t *rsdp = (const uint8_t *)info->acpi_rsdp;
@@ -117,10 +214,11 @@ void check_firmware_tables(const struct ember_bootinfo *info)
         rsdp_ok = byte_sum(rsdp, *(const uint32_t *)(rsdp + 20)) == 0;
     check(rsdp_ok, EXIT_FAIL_FIRMWARE, "ACPI RSDP checksum", "at 0x%llx, revision %u",
           (unsigned long long)info->acpi_rsdp, info->acpi_revision);
+    if (rsdp_ok)
+        check_acpi_tables(info);
     check(info->efi_system_table != 0, EXIT_FAIL_FIRMWARE, "EFI system table", "0x%llx",
           (unsigned long long)info->efi_system_table);
-    if (info->framebuffer.base != 0)
-        check_framebuffer(&info->framebuffer);
+    check_framebuffer_report(info);
     uint64_t *t = (uint64_t *)&info->tsc;
     check(t[0] <= t[1] && t[1] <= t[2] && t[2] <= t[3] && t[3] <= t[4], EXIT_FAIL_FIRMWARE,
           "timestamps in stage order", "entry %llu handoff %llu", (unsigned long long)t[0],

@@ -61,9 +61,11 @@ void check_paging(const struct ember_bootinfo *info);
 void check_segments(const struct ember_bootinfo *info);
 void check_kernel_placement(const struct ember_bootinfo *info);
 void check_memmap(const struct ember_bootinfo *info);
+void check_direct_map_memory(const struct ember_bootinfo *info);
 void check_firmware_tables(const struct ember_bootinfo *info);
 void check_config(const struct ember_bootinfo *info);
-void check_framebuffer(const struct ember_framebuffer *fb);
+/* The framebuffer, or its absence, against bootinfo.h and the display hardware (checks_fb.c). */
+void check_framebuffer_report(const struct ember_bootinfo *info);
 void check_smp(const struct ember_bootinfo *info);
 
 /* checks_reuse.c (cmdline smp_reuse_tables=1): the BSP's own copy of the tables (reuse_cr3, 0 when

@@ -41,6 +41,7 @@ void kmain(struct ember_bootinfo *info)
         check_segments(info);
         check_kernel_placement(info);
         check_memmap(info);
+        check_direct_map_memory(info);
         check_firmware_tables(info);
         check_config(info);
         check_smp(info); /* last: it hands the APs the kernel's code */

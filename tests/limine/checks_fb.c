@@ -1,6 +1,7 @@
 /* Probe check: the Framebuffer feature - geometry, pixel masks, the HHDM mapping (write-combining
  * through PAT5 when the CPU has a PAT), the EDID blob, the mode list, and the Bochs DISPI registers
- * QEMU -vga std programs. Draws a bar across the top when it all holds. */
+ * QEMU -vga std programs. Draws a bar across the top when it all holds. "framebuffers=0" on the
+ * command line says the machine has no display: then no framebuffer may be reported. */
 #include "cpu.h"
 #include "probe.h"
 #include "../include/dispi.h"
@@ -124,9 +125,31 @@ static void draw_bar(const struct lp_framebuffer *fb)
     check(back == px, EXIT_FAIL_FB, "framebuffer drawn", "wrote 0x%08x, read 0x%08x", px, back);
 }
 
-/* Checks the framebuffer response and its first framebuffer, then draws on it. */
-void check_framebuffer(const struct lp_framebuffer_response *r)
+/* A machine without a display: the response lists the framebuffers there are, so none is either no
+ * response (what Limine itself does) or a response with a count of 0; either way the memory map
+ * has no framebuffer entry. The detail says which of the two the loader chose. */
+static void check_no_framebuffer(const struct lp_framebuffer_response *r)
 {
+    uint64_t ranges = 0, count = r != NULL ? r->framebuffer_count : 0;
+    struct dispi_mode hw;
+
+    for (uint64_t i = 0; boot.memmap != NULL && boot.memmap->entries != NULL && i < boot.memmap->entry_count; i++)
+        ranges += boot.memmap->entries[i] != NULL && boot.memmap->entries[i]->type == LP_MEM_FRAMEBUFFER;
+    check(count == 0 && ranges == 0, EXIT_FAIL_FB, "no framebuffer reported",
+          "%s %llu framebuffers, %llu framebuffer entries in the memory map, %s",
+          r == NULL ? "response NULL:" : "response lists", (unsigned long long)count, (unsigned long long)ranges,
+          dispi_probe(&hw) ? "a DISPI device is present" : "no DISPI device");
+}
+
+/* Checks the framebuffer response and its first framebuffer, then draws on it; with framebuffers=0
+ * in cmdline (may be NULL), checks that none is reported. */
+void check_framebuffer(const struct lp_framebuffer_response *r, const char *cmdline)
+{
+    char count[8];
+    if (cmdline != NULL && word_value(cmdline, "framebuffers", count, sizeof count) && parse_dec(count) == 0) {
+        check_no_framebuffer(r);
+        return;
+    }
     if (!check_response(r, "framebuffer", LP_FRAMEBUFFER_RESPONSE_REVISION_MAX))
         return;
     bool array = r->framebuffer_count > 0 && r->framebuffer_count <= MAX_FRAMEBUFFERS && r->framebuffers != NULL;

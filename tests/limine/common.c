@@ -2,6 +2,7 @@
  * with), and the common response check. */
 #include "cpu.h"
 #include "probe.h"
+#include "../include/cpuident.h"
 
 struct entry_state entry_state;
 struct probe_boot boot;
@@ -21,6 +22,10 @@ void probe_start(const char *kernel, volatile uint64_t *tag, uint64_t requested,
             (unsigned long long)tag[LP_TAG_REQUESTED], (unsigned long long)entry_state.rip);
     boot.nx = cpu_has_ext_leaf(CPUID_EXT_FEATURES) && (cpu_cpuid(CPUID_EXT_FEATURES, 0).edx & CPUID_EXT_EDX_NX);
     boot.pat = (cpu_cpuid(CPUID_FEATURES, 0).edx & CPUID_FEATURES_EDX_PAT) != 0;
+    struct cpu_ident id;
+    cpuident_read(&id);
+    note("cpu %s family 0x%x model 0x%x: NX %s, PAT %s, 1 GiB pages %s", id.vendor, id.family, id.model,
+         boot.nx ? "yes" : "no", boot.pat ? "yes" : "no", id.pages_1g ? "yes" : "no");
     boot.have_hhdm = hhdm != NULL;
     boot.hhdm = hhdm ? hhdm->offset : 0;
     boot.memmap = memmap;

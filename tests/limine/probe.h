@@ -153,7 +153,7 @@ void check_date(const struct lp_date_at_boot_response *r);
 void check_bootloader_info(const struct lp_bootloader_info_response *r);
 void check_firmware_type(const struct lp_firmware_type_response *r);
 void check_paging_mode(const struct lp_paging_mode_response *r);
-void check_framebuffer(const struct lp_framebuffer_response *r);
+void check_framebuffer(const struct lp_framebuffer_response *r, const char *cmdline);
 bool check_response(const void *resp, const char *name, uint64_t max_revision);
 
 /* Common start for every probe kernel: IDT, CPU features, HHDM and memory map into `boot`. */

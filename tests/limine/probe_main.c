@@ -54,14 +54,20 @@ static void check_plain_responses(void)
     check_response(entry_point_req.response, "entry point", LP_RESPONSE_REVISION_MAX);
 }
 
+/* The executable's command line, or NULL when the loader gave none. */
+static const char *probe_cmdline(void)
+{
+    const struct lp_executable_cmdline_response *c = executable_cmdline_req.response;
+    return c && c->cmdline ? c->cmdline : NULL;
+}
+
 /* The checks that read files: the executable, its command line, the modules. */
 static void check_files(void)
 {
-    const struct lp_executable_cmdline_response *c = executable_cmdline_req.response;
-    const char *cmdline = c && c->cmdline ? c->cmdline : NULL;
+    const char *cmdline = probe_cmdline();
 
     check_executable_file(executable_file_req.response, (uint64_t)probe_elf_entry, 0, cmdline);
-    check_cmdline(c, executable_file_req.response);
+    check_cmdline(executable_cmdline_req.response, executable_file_req.response);
     check_modules(module_req.response, cmdline, INTERNAL_MODULES);
 }
 
@@ -104,6 +110,6 @@ void probe_main(void)
     check_executable_address(executable_address_req.response, entry_state.rip);
     check_files();
     check_firmware();
-    check_framebuffer(framebuffer_req.response);
+    check_framebuffer(framebuffer_req.response, probe_cmdline());
     probe_finish();
 }

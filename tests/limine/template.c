@@ -59,7 +59,7 @@ void probe_main(void)
     check_kernel_mapping();
     check_stack();
     check_executable_address(executable_address_req.response, entry_state.rip);
-    check_framebuffer(framebuffer_req.response);
+    check_framebuffer(framebuffer_req.response, NULL);
     draw_diagonal(framebuffer_req.response);
     probe_finish();
 }

@@ -43,7 +43,10 @@ class Case:
     sentinel: bool = True
     sentinel_efi: Optional[str] = None  # default build/SENTINEL.EFI
     secure: bool = False
-    image: Optional[str] = None
+    image: Optional[str] = None      # a disk image instead of the ESP: relative to the case's directory or absolute
+    disk_bus: Optional[str] = None   # the image's bus (qemu.sh --disk-bus): virtio, ahci or usb
+    machine: Optional[str] = None    # qemu.sh --machine (q35 unless given)
+    vga: Optional[str] = None        # qemu.sh --vga (std unless given; none = no display device)
     qemu_args: List[str] = field(default_factory=list)
     timeout: int = 90
     prepare: Optional[Callable[[str], None]] = None

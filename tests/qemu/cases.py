@@ -5,6 +5,7 @@ import re
 
 import cases_agree
 import cases_limine
+import cases_machines
 import cases_smp
 import mutate
 from case import (BANNER, KERNEL_OK, KERNEL_PASS, RETURNED, SENTINEL_OK, Case, all_checks, bad,  # noqa: F401
@@ -241,23 +242,6 @@ def deferred_cases(build):
     return ALLOCATION_PROBE, "alloc-fail-", expand
 
 
-def machine_matrix_cases(build, loader):
-    kernel = os.path.join(build, "kernel", "kernel-default.elf")
-    m = lambda name, args, expect: Case(f"machine-{name}", loader, kernel, sentinel=False, qemu_args=args,
-                                        expect=expect + [KERNEL_OK])
-    return [
-        m("no-nx", ["-cpu", "qemu64,-nx"], [r"CPU has no NX: no XD bits will be set", r"NX off",
-                                            r"ok   \.data/\.bss is RWX", r"ok   no XD bits without NX"]),
-        m("1g-pages", ["-cpu", "qemu64,+pdpe1gb"], [r"1 GiB pages yes", r"with 1 GiB pages",
-                                                    r"direct map covers all memory: .*page size 0x40000000"]),
-        m("no-1g-pages", ["-cpu", "qemu64,-pdpe1gb"], [r"1 GiB pages no", r"with 2 MiB pages"]),
-        m("64m", ["-m", "64M"], [r"direct map: 0x100000000 bytes"]),
-        m("8g", ["-m", "8G"], [r"direct map: 0x2[0-9a-f]{8} bytes"]),
-        # APs exist but the config does not ask for them: ember leaves them alone, bootinfo lists none
-        m("smp4", ["-smp", "4"], [r"ok   no CPU list without smp=yes"]),
-    ]
-
-
 def sha256_of(path):
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
@@ -297,6 +281,6 @@ def secure_boot_cases(build):
 def all_cases(build):
     loader = os.path.join(build, "BOOTX64.EFI")
     return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
-            + machine_matrix_cases(build, loader) + lower_half_cases(build, loader) + contract_cases(build, loader)
+            + cases_machines.machine_cases(build, loader) + lower_half_cases(build, loader) + contract_cases(build, loader)
             + secure_boot_cases(build) + config_cases(build, loader) + cases_limine.limine_cases(build, loader)
             + cases_smp.smp_cases(build, loader) + cases_agree.agree_cases(build, loader))

@@ -50,11 +50,12 @@ def write_probe_files(workdir):
     open(os.path.join(esp, INTERNAL_PATH), "wb").write(INTERNAL)
 
 
-def probe_config(internal, kernel):
+def probe_config(internal, kernel, expect=()):
     """ember.cfg for a full probe: protocol, the quoted command line with its expectations (the
-    kernel file's own hash and size among them), modules."""
+    kernel file's own hash and size among them, plus the words in expect, such as framebuffers=0),
+    modules."""
     elf = open(kernel, "rb").read() if os.path.exists(kernel) else b""
-    words = ["lprobe:", "modules=2"] + ([f"internal={fnv1a32(INTERNAL)}"] if internal else []) + \
+    words = ["lprobe:", "modules=2"] + ([f"internal={fnv1a32(INTERNAL)}"] if internal else []) + list(expect) + \
             [f"file={fnv1a32(elf)}", f"filesize={len(elf)}", "path=/kernel.elf", CMDLINE_TRICKY, ":lprobe"]
     return (LIMINE_CFG + f'cmdline="{" ".join(words)}"\n'
             f"module=/boot/probe-a.bin fnv1a={fnv1a32(MODULE_A)} size={len(MODULE_A)}\n"

@@ -58,7 +58,13 @@ def prepare(case, workdir):
     if case.secure:
         args += ["--secure"]
     if case.image:
-        args += ["--image", case.image]
+        args += ["--image", os.path.join(workdir, case.image)]
+    if case.disk_bus:
+        args += ["--disk-bus", case.disk_bus]
+    if case.machine:
+        args += ["--machine", case.machine]
+    if case.vga:
+        args += ["--vga", case.vga]
     if case.prepare:
         case.prepare(workdir)
     return args + ["--"] + case.qemu_args
