@@ -73,36 +73,44 @@ static void one_segment(struct elf_plan *p, uint64_t voff, uint64_t paddr)
     p->entry = KVIRT + voff;
 }
 
-static bool place(struct fake_phys *f, const struct elf_plan *plan, struct kernel_placement *out,
-                  struct decide_diag *diag)
+/* One placement attempt: the fake memory, the plan, and what pipe_place made of them. */
+struct trial {
+    struct fake_phys f;
+    struct elf_plan p;
+    struct kernel_placement out;
+    struct decide_diag diag;
+};
+
+/* Places one_segment(voff, paddr) over t->f as set up; attr other than PAGE_READ_ONLY (0) replaces the
+ * segment's own (R-X). */
+static bool place(struct trial *t, uint64_t voff, uint64_t paddr, enum page_attr attr)
 {
     struct ember_config cfg;
-    struct place_ops ops = { f, claim_at, claim_span, release, busy_type };
-    struct pipe_sink sink = { f, say };
+    struct place_ops ops = { &t->f, claim_at, claim_span, release, busy_type };
+    struct pipe_sink sink = { &t->f, say };
 
+    one_segment(&t->p, voff, paddr);
+    if (attr != 0)
+        t->p.segments[0].attr = attr;
     config_defaults(&cfg);
-    return pipe_place(&cfg, plan, &ops, &sink, out, diag);
+    return pipe_place(&cfg, &t->p, &ops, &sink, &t->out, &t->diag);
 }
 
 /* The physical address of the segment's first byte under the placement. */
-static uint64_t segment_phys(const struct elf_plan *p, const struct kernel_placement *out)
+static uint64_t segment_phys(const struct trial *t)
 {
-    return out->region_phys[0] + (p->segments[0].vaddr - p->regions[0].vaddr);
+    return t->out.region_phys[0] + (t->p.segments[0].vaddr - t->p.regions[0].vaddr);
 }
 
 static void test_free_paddr_is_exact(void **state)
 {
-    struct fake_phys f = { 0 };
-    struct elf_plan p;
-    struct kernel_placement out;
-    struct decide_diag diag;
+    struct trial t = { 0 };
     (void)state;
 
-    one_segment(&p, 0x1000, 0x200000);
-    assert_true(place(&f, &p, &out, &diag));
-    assert_false(out.spanned);
-    assert_int_equal(segment_phys(&p, &out), 0x200000);
-    assert_int_equal(f.lines, 0);
+    assert_true(place(&t, 0x1000, 0x200000, 0));
+    assert_false(t.out.spanned);
+    assert_int_equal(segment_phys(&t), 0x200000);
+    assert_int_equal(t.f.lines, 0);
 }
 
 /* p_paddr 0x800 into its page while p_vaddr is page-aligned: a 4 KiB mapping cannot put the segment
@@ -110,78 +118,59 @@ static void test_free_paddr_is_exact(void **state)
  * claimed there and reported as placed: the kernel goes into a span, and a WARN says why. */
 static void test_paddr_at_other_page_offset_goes_to_span(void **state)
 {
-    struct fake_phys f = { 0 };
-    struct elf_plan p;
-    struct kernel_placement out;
-    struct decide_diag diag;
+    struct trial t = { 0 };
     (void)state;
 
-    one_segment(&p, 0x1000, 0x200800);
-    assert_true(place(&f, &p, &out, &diag));
-    assert_true(out.spanned);
-    assert_int_equal(f.claims, 0);
-    assert_int_equal(segment_phys(&p, &out) & 0xfff, p.segments[0].vaddr & 0xfff);
-    assert_int_equal(segment_phys(&p, &out), p.segments[0].vaddr - out.span_lo + out.span_base);
-    assert_int_equal(f.lines, 2);
-    assert_int_equal(f.level[0], PIPE_WARN);
-    assert_non_null(strstr(f.said[0], "p_paddr 0x200800 is at another offset in its page (0x800, not 0x0)"));
-    assert_null(strstr(f.said[1], "not free"));
-    assert_non_null(strstr(f.said[1], "loaded at 0x4000000 in one piece"));
+    assert_true(place(&t, 0x1000, 0x200800, 0));
+    assert_true(t.out.spanned);
+    assert_int_equal(t.f.claims, 0);
+    assert_int_equal(segment_phys(&t) & 0xfff, t.p.segments[0].vaddr & 0xfff);
+    assert_int_equal(segment_phys(&t), t.p.segments[0].vaddr - t.out.span_lo + t.out.span_base);
+    assert_int_equal(t.f.lines, 2);
+    assert_int_equal(t.f.level[0], PIPE_WARN);
+    assert_non_null(strstr(t.f.said[0], "p_paddr 0x200800 is at another offset in its page (0x800, not 0x0)"));
+    assert_null(strstr(t.f.said[1], "not free"));
+    assert_non_null(strstr(t.f.said[1], "loaded at 0x4000000 in one piece"));
 }
 
 static void test_busy_paddr_goes_to_span(void **state)
 {
-    struct fake_phys f = { .busy_lo = 0x200000, .busy_hi = 0x201000 };
-    struct elf_plan p;
-    struct kernel_placement out;
-    struct decide_diag diag;
+    struct trial t = { .f = { .busy_lo = 0x200000, .busy_hi = 0x201000 } };
     (void)state;
 
-    one_segment(&p, 0x1000, 0x200000);
-    assert_true(place(&f, &p, &out, &diag));
-    assert_true(out.spanned);
-    assert_int_equal(out.busy, 0x200000);
-    assert_int_equal(f.lines, 1);
-    assert_non_null(strstr(f.said[0], "p_paddr 0x200000 is not free"));
+    assert_true(place(&t, 0x1000, 0x200000, 0));
+    assert_true(t.out.spanned);
+    assert_int_equal(t.out.busy, 0x200000);
+    assert_int_equal(t.f.lines, 1);
+    assert_non_null(strstr(t.f.said[0], "p_paddr 0x200000 is not free"));
 }
 
 /* With the paddr never tried, the refusal does not name a p_paddr "not free". */
 static void test_no_room_names_only_what_was_tried(void **state)
 {
-    struct fake_phys f = { .span_fails = true };
-    struct elf_plan p;
-    struct kernel_placement out;
-    struct decide_diag diag;
+    struct trial t = { .f = { .span_fails = true } };
+    struct trial busy = { .f = { .span_fails = true, .busy_lo = 0, .busy_hi = ~0ULL } };
     (void)state;
 
-    one_segment(&p, 0x1000, 0x200800);
-    assert_false(place(&f, &p, &out, &diag));
-    assert_int_equal(diag.rule, DECIDE_NO_ROOM_FOR_KERNEL);
-    assert_null(strstr(diag.message, "not free"));
-    assert_non_null(strstr(diag.message, "no free range holds the kernel's whole span"));
-    f = (struct fake_phys){ .span_fails = true, .busy_lo = 0, .busy_hi = ~0ULL };
-    one_segment(&p, 0x1000, 0x200000);
-    assert_false(place(&f, &p, &out, &diag));
-    assert_non_null(strstr(diag.message, "p_paddr 0x200000 is not free, and no free range"));
+    assert_false(place(&t, 0x1000, 0x200800, 0));
+    assert_int_equal(t.diag.rule, DECIDE_NO_ROOM_FOR_KERNEL);
+    assert_null(strstr(t.diag.message, "not free"));
+    assert_non_null(strstr(t.diag.message, "no free range holds the kernel's whole span"));
+    assert_false(place(&busy, 0x1000, 0x200000, 0));
+    assert_non_null(strstr(busy.diag.message, "p_paddr 0x200000 is not free, and no free range"));
 }
 
 /* allow_wx=yes lets a W+X segment through the ELF rules; placing the kernel says so in a WARN. */
 static void test_granted_wx_is_warned(void **state)
 {
-    struct fake_phys f = { 0 };
-    struct elf_plan p;
-    struct kernel_placement out;
-    struct decide_diag diag;
+    struct trial t = { 0 };
     (void)state;
 
-    one_segment(&p, 0x1000, 0x200000);
-    p.segments[0].attr = PAGE_WRITE_EXECUTE;
-    p.segments[0].phdr = 3;
-    assert_true(place(&f, &p, &out, &diag));
-    assert_int_equal(f.lines, 1);
-    assert_int_equal(f.level[0], PIPE_WARN);
-    assert_non_null(strstr(f.said[0], "kernel program header 3 (p_vaddr 0xffffffff80001000) is writable and "
-                                      "executable: mapped W+X because ember.cfg says allow_wx=yes"));
+    assert_true(place(&t, 0x1000, 0x200000, PAGE_WRITE_EXECUTE));
+    assert_int_equal(t.f.lines, 1);
+    assert_int_equal(t.f.level[0], PIPE_WARN);
+    assert_non_null(strstr(t.f.said[0], "kernel program header 0 (p_vaddr 0xffffffff80001000) is writable and "
+                                        "executable: mapped W+X because ember.cfg says allow_wx=yes"));
 }
 
 int main(void)
