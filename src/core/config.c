@@ -4,7 +4,7 @@
 #include "config_text.h"
 
 #define CONFIG_LINE_MAX 2048   /* bytes per line, not counting the line end */
-#define DEFAULT_KERNEL "\\kernel.elf"
+#define DEFAULT_KERNEL "/kernel.elf"
 #define DEFAULT_STACK_SIZE (64 * KIB)
 #define STACK_SIZE_MIN (16 * KIB)
 #define STACK_SIZE_MAX (16 * MIB)

@@ -42,7 +42,7 @@ enum config_fault {
 };
 
 struct ember_config {
-    char kernel[CONFIG_PATH_MAX];     /* default "\kernel.elf" */
+    char kernel[CONFIG_PATH_MAX];     /* default "/kernel.elf" */
     char cmdline[EMBER_CMDLINE_MAX];  /* default "" */
     unsigned module_count;
     struct config_module modules[EMBER_MAX_MODULES];

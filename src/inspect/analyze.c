@@ -127,6 +127,31 @@ static const char *model_busy_type(void *ctx, uint64_t base, uint64_t size, uint
     return "another kernel region's";
 }
 
+/* A lower-half kernel boots only where its own addresses are free RAM: the verdict says so, with
+ * touching regions as one range. */
+static void lower_half_condition(const struct elf_plan *plan, struct inspect_report *r)
+{
+    size_t n = 0;
+    unsigned ranges = 0;
+
+    for (unsigned i = 0; i < plan->region_count && n < sizeof r->condition; i++) {
+        const struct elf_region *g = &plan->regions[i];
+        uint64_t end = g->vaddr + g->size;
+        if (!decide_in_lower_half(g))
+            continue;
+        while (i + 1 < plan->region_count && decide_in_lower_half(&plan->regions[i + 1]) &&
+               plan->regions[i + 1].vaddr == end)
+        {
+            i++;
+            end = plan->regions[i].vaddr + plan->regions[i].size;
+        }
+        n += fmt_format(r->condition + n, sizeof r->condition - n, "%s[0x%llx, 0x%llx)", ranges++ ? " and " : "",
+                        (unsigned long long)g->vaddr, (unsigned long long)end);
+    }
+    if (ranges != 0 && n < sizeof r->condition)
+        fmt_format(r->condition + n, sizeof r->condition - n, " %s free RAM at boot", ranges > 1 ? "are" : "is");
+}
+
 /* Stage "place kernel", and what it assumes about the machine. */
 static bool place(struct inspect_report *r, const struct pipe_sink *sink)
 {
@@ -148,6 +173,7 @@ static bool place(struct inspect_report *r, const struct pipe_sink *sink)
             inspect_assume(r, "[0x%llx, 0x%llx) is free RAM at boot: a lower-half segment loads at paddr == vaddr",
                            (unsigned long long)g->vaddr, (unsigned long long)(g->vaddr + g->size));
     }
+    lower_half_condition(plan, r);
     if (!any_higher) {
         fmt_format(r->placement, sizeof r->placement, "lower half: every segment at paddr == vaddr");
     } else if (p->spanned) {

@@ -58,6 +58,7 @@ struct inspect_report {
     char warnings[INSPECT_MAX_WARNINGS][INSPECT_TEXT_MAX];
     unsigned assumption_count;
     char assumptions[INSPECT_MAX_ASSUMPTIONS][INSPECT_TEXT_MAX];
+    char condition[INSPECT_TEXT_MAX]; /* what the boot verdict depends on ("" when nothing the file shows) */
 };
 
 /* Fills *r for the kernel file bytes (size bytes) and ember.cfg text (NULL: no ember.cfg). Returns

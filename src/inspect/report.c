@@ -67,7 +67,7 @@ size_t inspect_format_text(const struct inspect_report *r, char *buf, size_t cap
         say(&t, "verdict: ember would refuse this kernel (stage '%s', rule %s)\n", r->stage, r->diag.rule_name);
         say(&t, "[ERROR] (ember): %s\n", r->diag.message);
     } else {
-        say(&t, "verdict: ember would boot this kernel\n");
+        say(&t, "verdict: ember would boot this kernel%s%s\n", r->condition[0] ? " if " : "", r->condition);
     }
     say(&t, "kernel: %llu bytes, SHA-256 %s\n", (unsigned long long)r->kernel_size,
         r->kernel_sha256[0] ? r->kernel_sha256 : "(not computed)");
@@ -196,6 +196,8 @@ bool inspect_format_json(const struct inspect_report *r, char *buf, size_t cap)
     json_key(&j, "stage"), r->stage ? json_string(&j, r->stage) : json_null(&j);
     json_key(&j, "rule"), r->verdict == INSPECT_REFUSED ? json_string(&j, r->diag.rule_name) : json_null(&j);
     json_key(&j, "error"), r->verdict == INSPECT_REFUSED ? json_string(&j, r->diag.message) : json_null(&j);
+    json_key(&j, "condition"); /* what a boot verdict depends on, beyond the file */
+    r->verdict == INSPECT_BOOTS && r->condition[0] ? json_string(&j, r->condition) : json_null(&j);
     json_key(&j, "kernel_size"), json_uint(&j, r->kernel_size);
     json_key(&j, "kernel_sha256"), json_string(&j, r->kernel_sha256);
     json_key(&j, "protocol"), r->have_protocol ? json_string(&j, protocol_name(r->protocol)) : json_null(&j);

@@ -121,6 +121,19 @@ def check_json():
             check(f"--json lists the segments: {kernel}", f"segments: {count} PT_LOAD" in text and count > 0)
 
 
+def check_conditional_verdict():
+    """A lower-half kernel boots only where its addresses are free RAM: the verdict itself says so
+    (the touching segments as one range); a higher-half kernel's verdict has no condition."""
+    low = run([INSPECT, "build/kernel/kernel-lowhalf.elf"])
+    first = low.stdout.splitlines()[0] if low.stdout else ""
+    check("lower half: the verdict names the range it needs", low.returncode == 0 and
+          re.fullmatch(r"verdict: ember would boot this kernel if \[0x400000, 0x4[0-9a-f]{5}\) is free RAM at boot",
+                       first) is not None, first)
+    high = run([INSPECT, "--json", "build/kernel/kernel.elf"])
+    check("higher half: no condition", high.returncode == 0 and json.loads(high.stdout).get("condition", 0) is None,
+          high.stdout[:200])
+
+
 def check_make_inspect():
     proc = run("make -s inspect", shell=True)
     check("make inspect: the sample kernel, as make run boots it",
@@ -130,7 +143,7 @@ def check_make_inspect():
         cfg.flush()
         proc = run(f"make -s inspect KERNEL=build/kernel/kernel-lowhalf.elf CONFIG={cfg.name}", shell=True)
         check("make inspect CONFIG=: a refusal is exit 1 with the loader's line", proc.returncode != 0 and
-              "[ERROR] (ember): invalid kernel \\kernel.elf: below-min-vaddr" in proc.stdout, proc.stdout)
+              "[ERROR] (ember): invalid kernel /kernel.elf: below-min-vaddr" in proc.stdout, proc.stdout)
 
 
 def check_sanitized():
@@ -162,6 +175,7 @@ check_readme()
 check_manual()
 check_exit_statuses()
 check_json()
+check_conditional_verdict()
 check_make_inspect()
 check_sanitized()
 passed = sum(results)

@@ -157,9 +157,9 @@ def pin_cases(build, loader):
         open(os.path.join(workdir, "esp", "boot", "a.bin"), "wb").write(MODULE_A[:-1] + b"!")
     return [
         Case("pin-kernel-and-module-ok", loader, kernel, config=pins, sentinel=False, prepare=write_modules,
-             expect=[r"kernel \\kernel\.elf SHA-256 [0-9a-f]{64} matches the pinned value",
+             expect=[r"kernel /kernel\.elf SHA-256 [0-9a-f]{64} matches the pinned value",
                      rf"module 1 \(/boot/a\.bin\) SHA-256 {hexdigest(MODULE_A)} matches the pinned value", KERNEL_OK]),
-        bad("pin-kernel-corrupt-read", loader, r"kernel \\kernel\.elf " + mismatch, kernel=kernel,
+        bad("pin-kernel-corrupt-read", loader, r"kernel /kernel\.elf " + mismatch, kernel=kernel,
             config=pins + "test_fault=corrupt-kernel-read\n", prepare=write_modules),
         bad("pin-module-tampered", loader, r"module 1 \(/boot/a\.bin\) " + mismatch, kernel=kernel, config=pins,
             prepare=tampered_module),
@@ -176,8 +176,8 @@ def bad_kernel_cases(build, loader):
             fn = lambda _data: open(loader, "rb").read()
         cases.append(bad(f"bad-kernel-{name}", loader, pattern,
                          kernel_bytes=lambda fn=fn: fn(open(src, "rb").read())))
-    cases.append(bad("bad-kernel-missing", loader, r"file not found: \\kernel\.elf"))
-    cases.append(bad("bad-kernel-directory", loader, r"\\kernel\.elf is a directory",
+    cases.append(bad("bad-kernel-missing", loader, r"file not found: /kernel\.elf"))
+    cases.append(bad("bad-kernel-directory", loader, r"/kernel\.elf is a directory",
                      prepare=lambda d: os.makedirs(os.path.join(d, "esp", "kernel.elf"))))
     return cases
 
@@ -265,8 +265,8 @@ def secure_boot_cases(build):
         Case("secure-unsigned-refused", os.path.join(build, "BOOTX64.EFI"), kernel, exit=SENTINEL_OK,
              expect=[r"failed to load Boot0001 .*: (Access Denied|Security Violation)", RETURNED], reject=[BANNER], **sec),
         Case("secure-signed-boots", signed, kernel, config=pin, sentinel=False,
-             expect=[BANNER, r"kernel \\kernel\.elf SHA-256 [0-9a-f]{64} matches the pinned value", KERNEL_OK], **sec),
-        bad("secure-tampered-kernel", signed, r"kernel \\kernel\.elf SHA-256 mismatch: file has [0-9a-f]{64}, "
+             expect=[BANNER, r"kernel /kernel\.elf SHA-256 [0-9a-f]{64} matches the pinned value", KERNEL_OK], **sec),
+        bad("secure-tampered-kernel", signed, r"kernel /kernel\.elf SHA-256 mismatch: file has [0-9a-f]{64}, "
             r"ember\.cfg pins [0-9a-f]{64}", kernel_bytes=lambda: tampered(kernel), config=pin, **sec),
         Case("secure-pinned-config", pinned, kernel, config=pinned_cfg, sentinel=False,
              expect=[r"ember\.cfg SHA-256 matches the value pinned in this build", r'cmdline: "pinned configuration"',

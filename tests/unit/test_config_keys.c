@@ -7,7 +7,7 @@ static void test_config_defaults_match_documentation(void **state)
     (void)state;
     memset(&cfg, 0x5a, sizeof cfg);
     config_defaults(&cfg);
-    assert_string_equal(cfg.kernel, "\\kernel.elf");
+    assert_string_equal(cfg.kernel, "/kernel.elf");
     assert_string_equal(cfg.cmdline, "");
     assert_int_equal(cfg.module_count, 0);
     assert_int_equal(cfg.log_level, LOG_INFO);

@@ -84,7 +84,7 @@ static void test_config_empty_file_keeps_defaults(void **state)
 {
     (void)state;
     expect_ok("");
-    assert_string_equal(cfg.kernel, "\\kernel.elf");
+    assert_string_equal(cfg.kernel, "/kernel.elf");
     expect_ok("\n\n\r\n");
     assert_int_equal(cfg.log_level, LOG_INFO);
     config_defaults(&cfg);
@@ -101,7 +101,7 @@ static void test_config_never_reads_past_len(void **state)
                         "ember.cfg:1: bad value 'deb' for log_level (expected error/warn/info/debug)");
     assert_int_equal(parse_bytes(text, 18), CONFIG_OK);
     assert_int_equal(cfg.log_level, LOG_DEBUG);
-    assert_string_equal(cfg.kernel, "\\kernel.elf");
+    assert_string_equal(cfg.kernel, "/kernel.elf");
 }
 
 static void test_config_rejects_embedded_nul(void **state)
