@@ -21,6 +21,9 @@ bool arch_enable_nx(const struct cpu_features *features);
 
 uint64_t arch_timestamp(void);
 
+/* A 32-bit read of I/O port `port` (the ACPI PM timer). */
+uint32_t arch_port_read32(uint16_t port);
+
 /* TSC frequency from CPUID leaf 0x15 (or 0x16), 0 when the CPU does not say. */
 uint64_t arch_tsc_hz_from_cpuid(void);
 

@@ -46,6 +46,11 @@ uint64_t arch_timestamp(void)
     return cpu_rdtsc();
 }
 
+uint32_t arch_port_read32(uint16_t port)
+{
+    return cpu_inl(port);
+}
+
 void arch_halt(void)
 {
     cpu_halt_forever();

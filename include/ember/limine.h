@@ -87,6 +87,10 @@
 #define LIMINE_EXECUTABLE_CMDLINE_ID3  0xb390ad4a2f1f303aULL
 #define LIMINE_DTB_ID2                 0xb40ddb48fb54bac7ULL /* no device tree on x86 UEFI: never answered */
 #define LIMINE_DTB_ID3                 0x545081493f81ffb7ULL
+#define LIMINE_BOOTLOADER_PERFORMANCE_ID2 0x6b50ad9bf36d13adULL /* trunk */
+#define LIMINE_BOOTLOADER_PERFORMANCE_ID3 0xdc4c7e88fc759e17ULL
+#define LIMINE_TSC_FREQUENCY_ID2       0x10f2ee1d87d195e4ULL /* trunk, x86-64 only */
+#define LIMINE_TSC_FREQUENCY_ID3       0xf747a2b78f6ddb31ULL
 
 /* The four id words of request NAME (BOOTLOADER_INFO, HHDM, ...), as an array initialiser. */
 #define LIMINE_REQUEST_ID(NAME) \
@@ -122,6 +126,8 @@ struct limine_efi_memmap_request { struct limine_request_header hdr; };
 struct limine_date_at_boot_request { struct limine_request_header hdr; };
 struct limine_executable_address_request { struct limine_request_header hdr; };
 struct limine_dtb_request { struct limine_request_header hdr; };
+struct limine_bootloader_performance_request { struct limine_request_header hdr; };
+struct limine_tsc_frequency_request { struct limine_request_header hdr; };
 
 /* --- requests with fields, and every response ------------------------------------------------ */
 
@@ -350,6 +356,21 @@ struct limine_efi_memmap_response {
 struct limine_date_at_boot_response {
     uint64_t revision;
     int64_t timestamp;
+};
+
+/* Bootloader performance: three moments in microseconds from one arbitrary origin (ember: the TSC
+ * at reset, so reset_usec is 0): the machine's reset, the loader's start, the handoff. */
+struct limine_bootloader_performance_response {
+    uint64_t revision;
+    uint64_t reset_usec;
+    uint64_t init_usec;
+    uint64_t exec_usec;
+};
+
+/* TSC frequency in Hz (x86-64). */
+struct limine_tsc_frequency_response {
+    uint64_t revision;
+    uint64_t frequency;
 };
 
 /* Executable address: where the kernel's image starts, physically and virtually. */

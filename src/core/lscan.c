@@ -66,6 +66,8 @@ static const struct {
     KIND(EXECUTABLE_ADDRESS, EXECUTABLE_ADDRESS, "executable address"),
     KIND(EXECUTABLE_CMDLINE, EXECUTABLE_CMDLINE, "executable cmdline"),
     KIND(DTB, DTB, "device tree blob"),
+    KIND(BOOTLOADER_PERFORMANCE, BOOTLOADER_PERFORMANCE, "bootloader performance"),
+    KIND(TSC_FREQUENCY, TSC_FREQUENCY, "TSC frequency"),
 #undef KIND
 };
 

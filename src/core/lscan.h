@@ -43,6 +43,8 @@ enum lscan_kind {
     LSCAN_EXECUTABLE_ADDRESS,
     LSCAN_EXECUTABLE_CMDLINE,
     LSCAN_DTB, /* known, never answered on x86 UEFI */
+    LSCAN_BOOTLOADER_PERFORMANCE,
+    LSCAN_TSC_FREQUENCY,
     LSCAN_KIND_COUNT,
 };
 

@@ -35,6 +35,8 @@ static void describe(const struct inspect_report *r, enum lscan_kind k, char *ou
     case LSCAN_EXECUTABLE_ADDRESS: fmt_format(out, cap, "answered: the kernel's physical and virtual base"); break;
     case LSCAN_EXECUTABLE_CMDLINE: fmt_format(out, cap, "answered: \"%s\"", r->cfg.cmdline); break;
     case LSCAN_DTB: fmt_format(out, cap, "not answered: no device tree on x86 UEFI"); break;
+    case LSCAN_BOOTLOADER_PERFORMANCE: fmt_format(out, cap, "answered: reset, start and handoff times (TSC)"); break;
+    case LSCAN_TSC_FREQUENCY: fmt_format(out, cap, "answered: the TSC frequency calibrated at boot"); break;
     default: fmt_format(out, cap, "not answered: unknown request id"); break;
     }
 }

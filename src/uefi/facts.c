@@ -7,6 +7,7 @@
 #include "core/acpi.h"
 #include "core/fmt.h"
 #include "core/memmap.h"
+#include "core/acpi_pmtimer.h"
 
 /* Extra descriptors the map may gain between now and ExitBootServices (stack, modules, tables,
  * firmware-internal allocations). The final map must fit without allocating again. */
@@ -134,15 +135,43 @@ static EFI_STATUS allocate_map_buffers(struct boot *b, uint64_t *highest)
     return EFI_SUCCESS;
 }
 
-#define CALIBRATION_US 2000 /* a 2 ms Stall: every boot pays it when CPUID has no TSC leaf */
+#define CALIBRATION_US 2000 /* 2 ms: every boot pays it when CPUID has no TSC leaf */
 
-/* TSC ticks per second: CPUID when it says, else measured against the firmware's Stall. */
-static uint64_t calibrate_tsc(void)
+/* TSC ticks per second against the ACPI PM timer, both read at the same two moments, so a slow or
+ * late clock elsewhere (a Stall that overshoots on a loaded host) cannot skew it. 0 without a PM
+ * timer, or when the timer does not move. */
+static uint64_t tsc_hz_from_pm_timer(const struct boot *b)
+{
+    struct acpi_access io = { boot_acpi_identity, (void *)b };
+    struct acpi_pm_timer pm;
+    uint64_t fadt, tsc0, tsc1, spins = 0;
+    uint32_t length, start, ticks = 0;
+    const uint32_t want = (uint32_t)(ACPI_PM_TIMER_HZ * CALIBRATION_US / 1000000);
+
+    if (b->facts.acpi_rsdp == 0 || acpi_find_table(&io, b->facts.acpi_rsdp, "FACP", &fadt, &length, NULL) != ACPI_OK ||
+        !acpi_fadt_pm_timer(&io, fadt, length, &pm))
+        return 0;
+    start = arch_port_read32(pm.port);
+    tsc0 = arch_timestamp();
+    while (ticks < want && ++spins < (1u << 28))
+        ticks = acpi_pm_timer_ticks(start, arch_port_read32(pm.port), pm.bits32);
+    tsc1 = arch_timestamp();
+    return ticks >= want ? (tsc1 - tsc0) * ACPI_PM_TIMER_HZ / ticks : 0;
+}
+
+/* TSC ticks per second: CPUID when it says, else against the ACPI PM timer, else against the
+ * firmware's Stall. */
+static uint64_t calibrate_tsc(const struct boot *b, const char **how)
 {
     uint64_t hz = arch_tsc_hz_from_cpuid(), start;
 
+    *how = "CPUID";
     if (hz != 0)
         return hz;
+    *how = "ACPI PM timer";
+    if ((hz = tsc_hz_from_pm_timer(b)) != 0)
+        return hz;
+    *how = "firmware Stall";
     start = arch_timestamp();
     uefi_call_wrapper(BS->Stall, 1, CALIBRATION_US);
     return (arch_timestamp() - start) * (1000000 / CALIBRATION_US);
@@ -232,9 +261,10 @@ EFI_STATUS stage_gather_facts(struct boot *b)
     status = gather_madt(b); /* ACPI tables through the identity map, inside [0, hhdm_size) */
     if (EFI_ERROR(status))
         return status;
-    b->facts.tsc_hz = calibrate_tsc();
-    log_info("stack 0x%llx (%llu KiB), RSDP 0x%llx (ACPI %s)", (unsigned long long)b->stack,
+    const char *how;
+    b->facts.tsc_hz = calibrate_tsc(b, &how);
+    log_info("stack 0x%llx (%llu KiB), RSDP 0x%llx (ACPI %s), TSC %llu MHz (%s)", (unsigned long long)b->stack,
              (unsigned long long)(b->stack_size / KIB), (unsigned long long)b->facts.acpi_rsdp,
-             b->facts.acpi_revision == 2 ? "2.0+" : "1.0");
+             b->facts.acpi_revision == 2 ? "2.0+" : "1.0", (unsigned long long)(b->facts.tsc_hz / 1000000), how);
     return EFI_SUCCESS;
 }

@@ -42,6 +42,8 @@
 #define LP_ID_EFI_SYSTEM_TABLE LP_ID(0x5ceba5163eaaf6d6ULL, 0x0a6981610cf65fccULL)
 #define LP_ID_EFI_MEMMAP LP_ID(0x7df62a431d6872d5ULL, 0xa4fcdfb3e57306c8ULL)
 #define LP_ID_DATE_AT_BOOT LP_ID(0x502746e184c088aaULL, 0xfbc5ec83e6327893ULL)
+#define LP_ID_BOOTLOADER_PERFORMANCE LP_ID(0x6b50ad9bf36d13adULL, 0xdc4c7e88fc759e17ULL)
+#define LP_ID_TSC_FREQUENCY LP_ID(0x10f2ee1d87d195e4ULL, 0xf747a2b78f6ddb31ULL)
 #define LP_ID_EXECUTABLE_ADDRESS LP_ID(0x71ba76863cc55f63ULL, 0xb2644a48c516a487ULL)
 #define LP_ID_MP LP_ID(0x95a67b819a1b857eULL, 0xa0b61b723b6a73e0ULL)
 
@@ -263,6 +265,23 @@ struct lp_date_at_boot_response {
 };
 struct lp_date_at_boot_request {
     LP_REQUEST_HEAD(struct lp_date_at_boot_response);
+};
+
+/* Bootloader performance: microseconds from one origin the loader picks. */
+struct lp_bootloader_performance_response {
+    uint64_t revision;
+    uint64_t reset_usec, init_usec, exec_usec;
+};
+struct lp_bootloader_performance_request {
+    LP_REQUEST_HEAD(struct lp_bootloader_performance_response);
+};
+
+struct lp_tsc_frequency_response {
+    uint64_t revision;
+    uint64_t frequency; /* Hz */
+};
+struct lp_tsc_frequency_request {
+    LP_REQUEST_HEAD(struct lp_tsc_frequency_response);
 };
 
 struct lp_executable_address_response {

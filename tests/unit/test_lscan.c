@@ -27,6 +27,8 @@ static const struct {
     { LSCAN_EXECUTABLE_ADDRESS, 0x71ba76863cc55f63, 0xb2644a48c516a487, "executable address" },
     { LSCAN_EXECUTABLE_CMDLINE, 0x4b161536e598651e, 0xb390ad4a2f1f303a, "executable cmdline" },
     { LSCAN_DTB, 0xb40ddb48fb54bac7, 0x545081493f81ffb7, "device tree blob" },
+    { LSCAN_BOOTLOADER_PERFORMANCE, 0x6b50ad9bf36d13ad, 0xdc4c7e88fc759e17, "bootloader performance" },
+    { LSCAN_TSC_FREQUENCY, 0x10f2ee1d87d195e4, 0xf747a2b78f6ddb31, "TSC frequency" },
 };
 #define SPEC_KINDS (sizeof spec_ids / sizeof spec_ids[0])
 #define STRIDE 9 /* words between placed requests: alternates even and odd word indices */

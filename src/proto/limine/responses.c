@@ -226,6 +226,11 @@ static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_k
     case LSCAN_EXECUTABLE_CMDLINE: return answer_value(st, kernel_cmdline(b, st));
     case LSCAN_RSDP: return b->facts.acpi_rsdp != 0 ? answer_value(st, table_address(b, b->facts.acpi_rsdp)) : NULL;
     case LSCAN_EFI_SYSTEM_TABLE: return answer_value(st, table_address(b, b->facts.efi_system_table));
+    case LSCAN_TSC_FREQUENCY: return b->facts.tsc_hz != 0 ? answer_value(st, b->facts.tsc_hz) : NULL;
+    case LSCAN_BOOTLOADER_PERFORMANCE:
+        if (b->facts.tsc_hz >= 1000000 && (st->perf = take(st, sizeof *st->perf)) != NULL)
+            st->perf->init_usec = b->tsc.entry / (b->facts.tsc_hz / 1000000); /* reset_usec 0: the TSC's origin */
+        return b->facts.tsc_hz >= 1000000 ? st->perf : NULL;
     case LSCAN_DATE_AT_BOOT: return b->facts.boot_time != 0 ? answer_value(st, b->facts.boot_time) : NULL;
     case LSCAN_SMBIOS: {
         struct limine_smbios_response *r = NULL;

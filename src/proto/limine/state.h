@@ -32,6 +32,7 @@ struct limine_state {
     struct limine_mp_info *mp_infos;
     uint64_t *mp_ptrs;
     unsigned mp_info_count;
+    struct limine_bootloader_performance_response *perf; /* exec_usec written at the handoff */
 };
 
 static inline struct limine_state *limine_state_of(struct boot *b)

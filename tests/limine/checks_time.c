@@ -1,0 +1,65 @@
+/* Probe checks of the two timing features: the TSC frequency against the kernel's own measurement
+ * over a PIT interval, and the bootloader performance moments in order and in the past. */
+#include "cpu.h"
+#include "probe.h"
+
+#define PIT_HZ 1193182ULL
+#define PIT_CH2_PORT 0x42
+#define PIT_CMD_PORT 0x43
+#define PIT_GATE_PORT 0x61
+#define PIT_CH2_ONESHOT 0xB0 /* channel 2, lobyte/hibyte, mode 0 */
+#define PIT_GATE 0x01
+#define PIT_SPEAKER 0x02
+#define PIT_OUT2 0x20
+#define PIT_TICKS (PIT_HZ / 20) /* 50 ms */
+#define TOLERANCE_PERCENT 25    /* TCG: the TSC follows the host clock, the PIT QEMU timers */
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* TSC ticks per second over a PIT channel-2 one-shot of PIT_TICKS (the speaker stays off). */
+static uint64_t measure_tsc_hz(void)
+{
+    uint8_t gate = (uint8_t)((cpu_inb(PIT_GATE_PORT) & ~(PIT_SPEAKER | PIT_GATE)));
+
+    cpu_outb(PIT_GATE_PORT, gate);
+    cpu_outb(PIT_CMD_PORT, PIT_CH2_ONESHOT);
+    cpu_outb(PIT_CH2_PORT, (uint8_t)(PIT_TICKS & 0xff));
+    cpu_outb(PIT_CH2_PORT, (uint8_t)(PIT_TICKS >> 8));
+    cpu_outb(PIT_GATE_PORT, gate | PIT_GATE); /* counting starts on the gate's rising edge */
+    uint64_t start = rdtsc(), spins = 0;
+    while (!(cpu_inb(PIT_GATE_PORT) & PIT_OUT2) && ++spins < (1ULL << 32))
+        ;
+    uint64_t ticks = rdtsc() - start;
+    cpu_outb(PIT_GATE_PORT, gate);
+    return ticks * (PIT_HZ / PIT_TICKS);
+}
+
+/* TSC frequency: within TOLERANCE_PERCENT of a PIT measurement. Returns it (0 without a response). */
+uint64_t check_tsc_frequency(const struct lp_tsc_frequency_response *r)
+{
+    if (!check_response(r, "TSC frequency", LP_RESPONSE_REVISION_MAX))
+        return 0;
+    uint64_t measured = measure_tsc_hz(), f = r->frequency;
+    uint64_t diff = f > measured ? f - measured : measured - f;
+    check(f != 0 && measured != 0 && diff * 100 <= measured * TOLERANCE_PERCENT, EXIT_FAIL_FIRMWARE,
+          "TSC frequency agrees with the PIT", "%llu Hz, measured %llu Hz", (unsigned long long)f,
+          (unsigned long long)measured);
+    return f;
+}
+
+/* Bootloader performance: reset <= loader start <= handoff <= now, now from the TSC at tsc_hz. */
+void check_bootloader_performance(const struct lp_bootloader_performance_response *r, uint64_t tsc_hz)
+{
+    if (!check_response(r, "bootloader performance", LP_RESPONSE_REVISION_MAX))
+        return;
+    uint64_t now = tsc_hz >= 1000000 ? rdtsc() / (tsc_hz / 1000000) : UINT64_MAX;
+    check(r->reset_usec <= r->init_usec && r->init_usec < r->exec_usec && r->exec_usec <= now, EXIT_FAIL_FIRMWARE,
+          "bootloader performance times in order", "reset %llu, init %llu, exec %llu, now %llu us",
+          (unsigned long long)r->reset_usec, (unsigned long long)r->init_usec, (unsigned long long)r->exec_usec,
+          (unsigned long long)now);
+}
