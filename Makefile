@@ -39,7 +39,8 @@ EFI_CFLAGS := -std=gnu11 -Os -g $(WARN) -fpic -fvisibility=hidden -ffreestanding
 	-fshort-wchar -mno-red-zone -maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI \
 	-DEMBER_VERSION='"$(VERSION)"' $(INCLUDES) -I$(EFI_INC) -I$(EFI_INC)/x86_64 -MMD -MP
 EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS)
-EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela -j .reloc
+# No .dynsym: gnu-efi's self-relocation applies RELATIVE entries through .dynamic and .rela only.
+EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .rel -j .rela -j .reloc
 
 # The layers: src/core/ and the pure arch files (no firmware, built for the loader and the host
 # alike), src/uefi/ (the firmware front end), src/proto/ (one module per boot protocol), src/inspect/

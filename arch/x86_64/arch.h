@@ -21,6 +21,10 @@ bool arch_enable_nx(const struct cpu_features *features);
 
 uint64_t arch_timestamp(void);
 
+/* One random value from RDSEED, else RDRAND (each retried a few times, as the SDM advises); false
+ * when the CPU has neither or they keep failing. */
+bool arch_hw_random(uint64_t *value);
+
 /* A 32-bit read of I/O port `port` (the ACPI PM timer). */
 uint32_t arch_port_read32(uint16_t port);
 

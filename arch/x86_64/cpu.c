@@ -46,6 +46,23 @@ uint64_t arch_timestamp(void)
     return cpu_rdtsc();
 }
 
+#define RANDOM_RETRIES 16
+#define CPUID1_ECX_RDRAND (1u << 30)
+#define CPUID7_EBX_RDSEED (1u << 18)
+
+bool arch_hw_random(uint64_t *value)
+{
+    bool rdseed = cpu_cpuid(0, 0).eax >= 7 && (cpu_cpuid(7, 0).ebx & CPUID7_EBX_RDSEED);
+    bool rdrand = (cpu_cpuid(1, 0).ecx & CPUID1_ECX_RDRAND) != 0;
+    uint8_t ok = 0;
+
+    for (unsigned i = 0; rdseed && !ok && i < RANDOM_RETRIES; i++)
+        __asm__ volatile("rdseed %0; setc %1" : "=r"(*value), "=qm"(ok));
+    for (unsigned i = 0; rdrand && !ok && i < RANDOM_RETRIES; i++)
+        __asm__ volatile("rdrand %0; setc %1" : "=r"(*value), "=qm"(ok));
+    return ok;
+}
+
 uint32_t arch_port_read32(uint16_t port)
 {
     return cpu_inl(port);

@@ -91,6 +91,8 @@
 #define LIMINE_BOOTLOADER_PERFORMANCE_ID3 0xdc4c7e88fc759e17ULL
 #define LIMINE_TSC_FREQUENCY_ID2       0x10f2ee1d87d195e4ULL /* trunk, x86-64 only */
 #define LIMINE_TSC_FREQUENCY_ID3       0xf747a2b78f6ddb31ULL
+#define LIMINE_ENTROPY_ID2             0x65ea80255d5682c5ULL /* trunk */
+#define LIMINE_ENTROPY_ID3             0x9117240723f493ebULL
 
 /* The four id words of request NAME (BOOTLOADER_INFO, HHDM, ...), as an array initialiser. */
 #define LIMINE_REQUEST_ID(NAME) \
@@ -128,6 +130,12 @@ struct limine_executable_address_request { struct limine_request_header hdr; };
 struct limine_dtb_request { struct limine_request_header hdr; };
 struct limine_bootloader_performance_request { struct limine_request_header hdr; };
 struct limine_tsc_frequency_request { struct limine_request_header hdr; };
+
+/* Entropy: value_count random 64-bit values asked for. */
+struct limine_entropy_request {
+    struct limine_request_header hdr;
+    uint64_t value_count;
+};
 
 /* --- requests with fields, and every response ------------------------------------------------ */
 
@@ -365,6 +373,14 @@ struct limine_bootloader_performance_response {
     uint64_t reset_usec;
     uint64_t init_usec;
     uint64_t exec_usec;
+};
+
+/* Entropy: value_count values (at most the loader's limit) at values, an HHDM address in
+ * bootloader-reclaimable memory. */
+struct limine_entropy_response {
+    uint64_t revision;
+    uint64_t value_count;
+    uint64_t values;
 };
 
 /* TSC frequency in Hz (x86-64). */

@@ -201,6 +201,7 @@ static uint64_t request_size(const struct lscan_request *r)
     case LSCAN_STACK_SIZE: return sizeof(struct limine_stack_size_request);
     case LSCAN_ENTRY_POINT: return sizeof(struct limine_entry_point_request);
     case LSCAN_MP: return sizeof(struct limine_mp_request);
+    case LSCAN_ENTROPY: return sizeof(struct limine_entropy_request);
     case LSCAN_PAGING_MODE:
         return r->revision >= LIMINE_PAGING_MODE_REQUEST_REVISION_RANGE ? sizeof(struct limine_paging_mode_request)
                                                                          : __builtin_offsetof(struct limine_paging_mode_request, max_mode);

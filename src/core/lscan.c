@@ -68,6 +68,7 @@ static const struct {
     KIND(DTB, DTB, "device tree blob"),
     KIND(BOOTLOADER_PERFORMANCE, BOOTLOADER_PERFORMANCE, "bootloader performance"),
     KIND(TSC_FREQUENCY, TSC_FREQUENCY, "TSC frequency"),
+    KIND(ENTROPY, ENTROPY, "entropy"),
 #undef KIND
 };
 

@@ -45,6 +45,7 @@ enum lscan_kind {
     LSCAN_DTB, /* known, never answered on x86 UEFI */
     LSCAN_BOOTLOADER_PERFORMANCE,
     LSCAN_TSC_FREQUENCY,
+    LSCAN_ENTROPY,
     LSCAN_KIND_COUNT,
 };
 

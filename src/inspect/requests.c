@@ -37,6 +37,7 @@ static void describe(const struct inspect_report *r, enum lscan_kind k, char *ou
     case LSCAN_DTB: fmt_format(out, cap, "not answered: no device tree on x86 UEFI"); break;
     case LSCAN_BOOTLOADER_PERFORMANCE: fmt_format(out, cap, "answered: reset, start and handoff times (TSC)"); break;
     case LSCAN_TSC_FREQUENCY: fmt_format(out, cap, "answered: the TSC frequency calibrated at boot"); break;
+    case LSCAN_ENTROPY: fmt_format(out, cap, "answered when the firmware's RNG protocol or RDSEED/RDRAND gives values (boot-time fact)"); break;
     default: fmt_format(out, cap, "not answered: unknown request id"); break;
     }
 }

@@ -15,6 +15,7 @@ EFI_GUID efi_acpi20_guid = ACPI_20_TABLE_GUID;
 EFI_GUID efi_acpi10_guid = ACPI_TABLE_GUID;
 EFI_GUID efi_smbios3_guid = SMBIOS3_TABLE_GUID;
 EFI_GUID efi_smbios_guid = SMBIOS_TABLE_GUID;
+EFI_GUID efi_rng_guid = EFI_RNG_PROTOCOL_GUID;
 
 static struct allocation_log *tracked;
 

@@ -26,7 +26,7 @@ struct allocation_log {
 void efi_init(EFI_SYSTEM_TABLE *system_table, struct allocation_log *allocations);
 bool efi_guid_equal(const EFI_GUID *a, const EFI_GUID *b);
 extern EFI_GUID efi_loaded_image_guid, efi_simple_fs_guid, efi_file_info_guid, efi_gop_guid,
-    efi_serial_io_guid, efi_acpi20_guid, efi_acpi10_guid, efi_smbios3_guid, efi_smbios_guid;
+    efi_serial_io_guid, efi_acpi20_guid, efi_acpi10_guid, efi_smbios3_guid, efi_smbios_guid, efi_rng_guid;
 
 /* "EFI_NOT_FOUND" etc.; unknown values give "EFI_STATUS(unknown)". */
 const char *efi_status_name(EFI_STATUS status);

@@ -1,5 +1,5 @@
-/* Probe checks of the two timing features: the TSC frequency against the kernel's own measurement
- * over a PIT interval, and the bootloader performance moments in order and in the past. */
+/* Probe checks of the timing features (the TSC frequency against the kernel's own measurement over
+ * a PIT interval, the bootloader performance moments in order and in the past) and of entropy. */
 #include "cpu.h"
 #include "probe.h"
 
@@ -62,4 +62,25 @@ void check_bootloader_performance(const struct lp_bootloader_performance_respons
           "bootloader performance times in order", "reset %llu, init %llu, exec %llu, now %llu us",
           (unsigned long long)r->reset_usec, (unsigned long long)r->init_usec, (unsigned long long)r->exec_usec,
           (unsigned long long)now);
+}
+
+/* Entropy: with "entropy=yes" on the command line (a machine with an RNG), exactly `asked` values in
+ * bootloader-reclaimable memory, not all alike; without it, no response is fine too. */
+void check_entropy(const struct lp_entropy_response *r, uint64_t asked, const char *cmdline)
+{
+    char want[8];
+    bool required = cmdline != NULL && word_value(cmdline, "entropy", want, sizeof want) && str_eq(want, "yes");
+
+    if (r == NULL && !required) {
+        note("entropy: no response (no RNG on this machine)");
+        return;
+    }
+    if (!check_response(r, "entropy", LP_RESPONSE_REVISION_MAX))
+        return;
+    bool placed = r->value_count == asked && r->values != NULL && in_reclaimable(r->values, asked * sizeof *r->values);
+    unsigned distinct = 0;
+    for (uint64_t i = 0; placed && i < asked; i++)
+        distinct += r->values[i] != 0 && (i == 0 || r->values[i] != r->values[i - 1]);
+    check(placed && distinct == asked, EXIT_FAIL_FIRMWARE, "entropy values", "%llu of %llu, %u distinct non-zero",
+          (unsigned long long)r->value_count, (unsigned long long)asked, distinct);
 }

@@ -152,6 +152,7 @@ void check_efi_system_table(const struct lp_efi_system_table_response *r);
 void check_date(const struct lp_date_at_boot_response *r);
 uint64_t check_tsc_frequency(const struct lp_tsc_frequency_response *r);
 void check_bootloader_performance(const struct lp_bootloader_performance_response *r, uint64_t tsc_hz);
+void check_entropy(const struct lp_entropy_response *r, uint64_t asked, const char *cmdline);
 void check_bootloader_info(const struct lp_bootloader_info_response *r);
 void check_firmware_type(const struct lp_firmware_type_response *r);
 void check_paging_mode(const struct lp_paging_mode_response *r);

@@ -47,6 +47,8 @@ REQUEST struct lp_efi_memmap_request efi_memmap_req = { .id = LP_ID_EFI_MEMMAP }
 REQUEST struct lp_date_at_boot_request date_req = { .id = LP_ID_DATE_AT_BOOT };
 REQUEST struct lp_tsc_frequency_request tsc_req = { .id = LP_ID_TSC_FREQUENCY };
 REQUEST struct lp_bootloader_performance_request perf_req = { .id = LP_ID_BOOTLOADER_PERFORMANCE };
+#define ENTROPY_VALUES 4
+REQUEST struct lp_entropy_request entropy_req = { .id = LP_ID_ENTROPY, .value_count = ENTROPY_VALUES };
 REQUEST struct lp_executable_address_request executable_address_req = { .id = LP_ID_EXECUTABLE_ADDRESS };
 
 /* Responses whose only content is their revision. */
@@ -85,6 +87,7 @@ static void check_firmware(void)
     check_efi_memmap(efi_memmap_req.response);
     check_date(date_req.response);
     check_bootloader_performance(perf_req.response, check_tsc_frequency(tsc_req.response));
+    check_entropy(entropy_req.response, ENTROPY_VALUES, probe_cmdline());
     check_interrupt_controllers(rsdp_req.response);
 }
 

@@ -44,6 +44,7 @@
 #define LP_ID_DATE_AT_BOOT LP_ID(0x502746e184c088aaULL, 0xfbc5ec83e6327893ULL)
 #define LP_ID_BOOTLOADER_PERFORMANCE LP_ID(0x6b50ad9bf36d13adULL, 0xdc4c7e88fc759e17ULL)
 #define LP_ID_TSC_FREQUENCY LP_ID(0x10f2ee1d87d195e4ULL, 0xf747a2b78f6ddb31ULL)
+#define LP_ID_ENTROPY LP_ID(0x65ea80255d5682c5ULL, 0x9117240723f493ebULL)
 #define LP_ID_EXECUTABLE_ADDRESS LP_ID(0x71ba76863cc55f63ULL, 0xb2644a48c516a487ULL)
 #define LP_ID_MP LP_ID(0x95a67b819a1b857eULL, 0xa0b61b723b6a73e0ULL)
 
@@ -274,6 +275,16 @@ struct lp_bootloader_performance_response {
 };
 struct lp_bootloader_performance_request {
     LP_REQUEST_HEAD(struct lp_bootloader_performance_response);
+};
+
+struct lp_entropy_response {
+    uint64_t revision;
+    uint64_t value_count;
+    uint64_t *values;
+};
+struct lp_entropy_request {
+    LP_REQUEST_HEAD(struct lp_entropy_response);
+    uint64_t value_count;
 };
 
 struct lp_tsc_frequency_response {

@@ -128,6 +128,10 @@ def display_cases(build, loader):
                              r"^probe: ok   no framebuffer reported: response NULL: 0 framebuffers, 0 framebuffer "
                              r"entries in the memory map, no DISPI device$"],
                      reject=framebuffer_lines),
+        # a virtio RNG gives OVMF an EFI_RNG_PROTOCOL: the entropy request is answered from it
+        limine_probe("virtio-rng-limine", loader, probe, words=["entropy=yes"], qemu_args=["-device", "virtio-rng-pci"],
+                     expect=[r"limine: entropy: 4 of 4 values asked for, from EFI_RNG_PROTOCOL$",
+                             r"^probe: ok   entropy values: 4 of 4, 4 distinct non-zero$"]),
     ]
 
 

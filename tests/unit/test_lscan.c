@@ -29,6 +29,7 @@ static const struct {
     { LSCAN_DTB, 0xb40ddb48fb54bac7, 0x545081493f81ffb7, "device tree blob" },
     { LSCAN_BOOTLOADER_PERFORMANCE, 0x6b50ad9bf36d13ad, 0xdc4c7e88fc759e17, "bootloader performance" },
     { LSCAN_TSC_FREQUENCY, 0x10f2ee1d87d195e4, 0xf747a2b78f6ddb31, "TSC frequency" },
+    { LSCAN_ENTROPY, 0x65ea80255d5682c5, 0x9117240723f493eb, "entropy" },
 };
 #define SPEC_KINDS (sizeof spec_ids / sizeof spec_ids[0])
 #define STRIDE 9 /* words between placed requests: alternates even and odd word indices */

@@ -11,6 +11,7 @@
 #define EMBER_VERSION "dev"
 #endif
 #define BLOCK_FIXED_BYTES (24 * KIB)  /* responses, strings, files, GDT, video modes */
+#define ENTROPY_MAX_VALUES 256        /* the limit the spec lets a loader set on value_count */
 #define MAX_VIDEO_MODES 64
 #define REVISION_PHYSICAL_TABLES 3   /* RSDP, SMBIOS and the system table are physical from here */
 #define ALIGN_BYTES 16
@@ -256,6 +257,47 @@ static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_k
 }
 
 /* The response for one request, or NULL when ember does not answer it (logged by the caller). */
+/* count random values into out: the firmware's RNG protocol (its default algorithm), else RDSEED or
+ * RDRAND. Returns the source's name, or NULL (logged) when there is none. */
+static const char *fill_random(uint64_t *out, uint64_t count)
+{
+    EFI_RNG_PROTOCOL *rng = NULL;
+
+    if (!EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &efi_rng_guid, NULL, (void **)&rng)) && rng != NULL &&
+        !EFI_ERROR(uefi_call_wrapper(rng->GetRNG, 4, rng, NULL, (UINTN)(count * sizeof *out), (UINT8 *)out)))
+        return "EFI_RNG_PROTOCOL";
+    for (uint64_t i = 0; i < count; i++)
+        if (!arch_hw_random(&out[i])) {
+            log_info("limine: no entropy source (no EFI_RNG_PROTOCOL, no working RDSEED/RDRAND)");
+            return NULL;
+        }
+    return "RDSEED/RDRAND";
+}
+
+/* Entropy: the values the request's value_count asks for, up to ENTROPY_MAX_VALUES. */
+static void *answer_entropy(struct boot *b, struct limine_state *st)
+{
+    const struct lscan_request *q = limine_find_request(st, LSCAN_ENTROPY);
+    struct decide_diag unused; /* decide_requests_whole refused any request cut off before this */
+    uint64_t asked = 0, count;
+    struct limine_entropy_response *r;
+    uint64_t *values;
+    const char *source;
+
+    decide_request_field(q, __builtin_offsetof(struct limine_entropy_request, value_count), &asked, &unused);
+    count = asked < ENTROPY_MAX_VALUES ? asked : ENTROPY_MAX_VALUES;
+    r = take(st, sizeof *r);
+    values = take(st, (count ? count : 1) * sizeof *values);
+    if (r == NULL || values == NULL || (count != 0 && (source = fill_random(values, count)) == NULL))
+        return NULL;
+    if (count != 0)
+        log_info("limine: entropy: %llu of %llu values asked for, from %s", (unsigned long long)count,
+                 (unsigned long long)asked, source);
+    r->value_count = count;
+    r->values = hhdm(b, values);
+    return r;
+}
+
 static void *answer(struct boot *b, struct limine_state *st, enum lscan_kind kind)
 {
     switch (kind) {
@@ -278,6 +320,7 @@ static void *answer(struct boot *b, struct limine_state *st, enum lscan_kind kin
     }
     case LSCAN_EFI_MEMMAP: return st->efi_memmap = take(st, sizeof *st->efi_memmap);
     case LSCAN_MP: return limine_mp_answer(b, st);
+    case LSCAN_ENTROPY: return answer_entropy(b, st);
     default: return answer_simple(b, st, kind);
     }
 }
@@ -288,7 +331,8 @@ EFI_STATUS limine_build_responses(struct boot *b)
     uint64_t *gdt;
 
     st->entries_cap = b->memory.memmap_capacity + 2; /* conversion adds at most the first-page split */
-    st->block_size = BLOCK_FIXED_BYTES + st->entries_cap * (sizeof *st->entries + sizeof *st->entry_ptrs);
+    st->block_size = BLOCK_FIXED_BYTES + ENTROPY_MAX_VALUES * sizeof(uint64_t) +
+                     st->entries_cap * (sizeof *st->entries + sizeof *st->entry_ptrs);
     st->block_size = (st->block_size + PAGE_SIZE_4K - 1) & ~(PAGE_SIZE_4K - 1);
     EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE,
                                         (UINTN)(st->block_size / PAGE_SIZE_4K), &st->block_phys);
