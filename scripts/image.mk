@@ -1,6 +1,6 @@
 # Bootable disk images (included by the top-level Makefile).
 #   make image       build/ember.img: GPT + FAT32 ESP with BOOTX64.EFI, $(KERNEL), $(CONFIG), $(MODULES)
-#   make run-image   boot build/ember.img in QEMU (IMAGE_BUS=virtio|ahci|usb), serial on this terminal
+#   make run-image   boot build/ember.img in QEMU (IMAGE_BUS=virtio|ahci|usb), serial on this terminal; ends as make run
 # Writing it to a USB stick: scripts/write-usb.sh [--dry-run] /dev/sdX (not a make target: it needs root).
 # Variables: KERNEL, CONFIG (ember.cfg), MODULES (space-separated files), IMAGE_SIZE (MiB, default 64).
 MODULES    ?=
@@ -24,5 +24,5 @@ $(IMAGE): $(BUILD)/BOOTX64.EFI $(KERNEL) $(CONFIG) $(MODULES) scripts/mkimage.sh
 image-args-check:
 image: $(IMAGE)
 
-run-image: $(IMAGE) | $(DEPS_STAMP)
-	@$(call QEMU_OK,scripts/qemu.sh --image $(IMAGE) --disk-bus $(IMAGE_BUS) --vars $(BUILD)/ember-img.vars.fd --interactive)
+run-image: $(IMAGE) $(BUILD)/SENTINEL.EFI | $(DEPS_STAMP)
+	@$(RUN) --image $(IMAGE) --disk-bus $(IMAGE_BUS)
