@@ -29,7 +29,8 @@
  *     + hhdm_offset). Every address inside it is physical unless its name says _vaddr.
  *   - RSP = top of a fresh stack (stack_base + stack_size in the HHDM, stack_size default 64 KiB)
  *     with a zero return address pushed: RSP + 8 is 16-byte aligned, exactly as after a call.
- *     The entry point is a SysV function: void kmain(struct ember_bootinfo *info). It must not return.
+ *     The entry point is a SysV function: void kmain(struct ember_bootinfo *info). It must not return:
+ *     a return jumps to address 0 (undefined; the firmware's IDT is stale). Halt with: for (;;) cli; hlt.
  *   - The framebuffer (when there is one) is cleared to black: ember's log went to COM1 and the
  *     screen, and only COM1 keeps it.
  *   - Boot services have been exited. The EFI system table and runtime services remain valid.

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """The README against real `make run` output, for tests/run/test-run.sh.
 
+  check.py extract README DIR     write the kernel recipe's files (mykernel/kernel.c, mykernel/kernel.ld)
+                                  under DIR, its build commands to DIR/build.sh and print the KERNEL= of
+                                  its `make run` line
   check.py sample README OUTPUT   the "What `make run` shows" block against a real run's output
   check.py table README ENDINGS   the table of closing lines against ENDINGS ("STATUS<TAB>LINE" per run)
   check.py ctrl-a-x SERIAL CMD... run CMD on a new terminal, type Ctrl-A X once SERIAL has output;
@@ -51,6 +54,35 @@ def clean(text):
     """Terminal output as lines: no escapes, no carriage returns, no blank lines."""
     lines = ANSI.sub("", text).replace("\r", "").split("\n")
     return [line for line in lines if line.strip()]
+
+
+def extract(readme_path, outdir):
+    text = section(open(readme_path).read(), "Writing a kernel for ember")
+    found, commands, run_line = {}, [], None
+    for info, lines in blocks(text):
+        m = re.match(r"^/\* (mykernel/[\w.]+): ", lines[0])
+        if m:
+            found[m.group(1)] = "\n".join(lines) + "\n"
+        elif info == "sh":
+            for command in "\n".join(lines).replace("\\\n", " ").split("\n"):
+                command = re.sub(r"\s+#.*$", "", command).strip()
+                if command.startswith("make run "):
+                    run_line = command
+                elif command:
+                    commands.append(command)
+    missing = [f for f in ("mykernel/kernel.c", "mykernel/kernel.ld") if f not in found]
+    kernel = re.search(r"\bKERNEL=(\S+)", run_line or "")
+    if missing or not commands or not kernel:
+        sys.exit(f"README's kernel recipe: missing {missing or ''} {'' if commands else 'gcc/ld commands'} "
+                 f"{'' if kernel else 'a make run KERNEL=... line'}")
+    os.makedirs(os.path.join(outdir, "mykernel"), exist_ok=True)
+    for name, body in found.items():
+        with open(os.path.join(outdir, name), "w") as f:
+            f.write(body)
+    with open(os.path.join(outdir, "build.sh"), "w") as f:
+        f.write("set -e\n" + "\n".join(commands) + "\n")
+    print(kernel.group(1))
+    return 0
 
 
 def sample(readme_path, output_path):
@@ -132,7 +164,7 @@ def ctrl_a_x(serial, cmd):
 def main(argv):
     if len(argv) >= 3 and argv[0] == "ctrl-a-x":
         return ctrl_a_x(argv[1], argv[2:])
-    commands = {"sample": sample, "table": table}
+    commands = {"extract": extract, "sample": sample, "table": table}
     if len(argv) != 3 or argv[0] not in commands:
         sys.exit(__doc__)
     return commands[argv[0]](argv[1], argv[2])
