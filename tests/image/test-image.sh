@@ -123,6 +123,22 @@ elif [ "$(mdir -i "$WORK/grow.img@@1M" -b ::/big.bin 2>&1)" != ::/big.bin ]; the
 else ok mkimage-grows-for-payload; fi
 rm -f "$WORK/big.bin" "$WORK/grow.img" "$WORK/bad.img"
 
+# --- `make image KERNEL=...`, then `make run-image` alone: it must boot the kernel the image was made
+# with (tests/run/outcome.c: one line, then the pass value), not rebuild the image with the default.
+# In the background, beside the two boots below.
+remembered() {
+    local port
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    unset MAKEFLAGS MFLAGS MAKELEVEL  # no jobserver of an outer make: only a warning here
+    rm -rf "$WORK/remember"*
+    make --no-print-directory image IMAGE="$WORK/remember.img" KERNEL=build/kernel/outcome.elf \
+        >"$WORK/remember-image.out" 2>&1 || return
+    make --no-print-directory run-image IMAGE="$WORK/remember.img" RUN_DIR="$WORK/remember-run" TIMEOUT=90 \
+        GDB_PORT="$port" </dev/null >"$WORK/remember-run.out" 2>&1
+}
+[ -f build/kernel/outcome.elf ] && { remembered; echo $? >"$WORK/remember.status"; } &
+remember_pid=$!
+
 # --- boot it: virtio-blk and AHCI in parallel (each on its own copy: QEMU locks the image file) -------
 cp --sparse=always "$img" "$WORK/ember-ahci.img"
 declare -A pid status elapsed
@@ -172,4 +188,17 @@ sys.stdout.write(re.sub(r"\x1b\[[0-9;=?]*[A-Za-z]", "", raw.decode("utf-8", "rep
     fi
 done
 rm -f "$WORK/ember-ahci.img"
+
+wait "$remember_pid"
+run_out=$(sed -e 's/\x1b\[[0-9;=?]*[A-Za-z]//g' -e 's/\r//g' "$WORK/remember-run.out" 2>/dev/null)
+last=$(grep -v '^\s*$' <<<"$run_out" | tail -n 1)
+if [ ! -f build/kernel/outcome.elf ]; then fail run-image-boots-its-kernel "build/kernel/outcome.elf missing (run make all)"
+elif [ "$(cat "$WORK/remember.status" 2>/dev/null)" != 0 ]; then
+    fail run-image-boots-its-kernel "make status $(cat "$WORK/remember.status" 2>/dev/null); $(tail -c 300 "$WORK/remember-image.out" "$WORK/remember-run.out" 2>/dev/null)"
+elif grep -q '  IMAGE ' <<<"$run_out"; then fail run-image-boots-its-kernel "make run-image rebuilt the image"
+elif ! grep -q '^outcome-kernel: ' <<<"$run_out" || grep -q '^ember-kernel: ' <<<"$run_out"; then
+    fail run-image-boots-its-kernel "not the image's kernel: $(grep -m1 -E '^(outcome|ember)-kernel: ' <<<"$run_out")"
+elif [ "$last" != "ember: kernel passed (isa-debug-exit 0x10, QEMU status 33); exit status 0" ]; then
+    fail run-image-boots-its-kernel "last line: $last"
+else ok run-image-boots-its-kernel; fi
 finish
