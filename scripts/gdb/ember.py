@@ -5,6 +5,8 @@
 #   vmwalk ADDR [--cr3 ADDR]           every level of one translation, raw entries decoded
 #   ember-symbols [--ember SO] [--base ADDR | --log FILE] [--kernel ELF]
 #                                      loader symbols at the image base ember logs; kernel symbols
+#   ember-attach HOST:PORT [--kernel ELF] [--log FILE] [--ember SO]
+#                                      what `make debug` runs: connect, load all symbols, say one line
 #
 # Page tables are read from guest *physical* memory through QEMU's gdbstub
 # (`maintenance packet Qqemu.PhyMemMode:1`), one 4 KiB read per table, cached for one command.
@@ -31,7 +33,8 @@ HERE = os.path.dirname(os.path.abspath(os.path.expanduser(__file__))) if "__file
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 
 HELP = ("ember.py: vmmap [START [END]] [--cr3 X] | vmmap --raw ADDR | vmwalk ADDR [--cr3 X] | "
-        "ember-symbols [--base B | --log FILE] [--ember SO] [--kernel ELF]  (help CMD for details)")
+        "ember-symbols [--base B | --log FILE] [--ember SO] [--kernel ELF] | ember-attach HOST:PORT  "
+        "(help CMD for details)")
 
 
 def canonical(va):
@@ -319,12 +322,25 @@ def find_file(path):
     return alt if os.path.exists(alt) else None
 
 
+def execute_with(command, **settings):
+    """gdb.execute(command, to_string=True) with on/off settings (confirm=False, ...) for it alone."""
+    names = {name.replace("_", "-"): value for name, value in settings.items()}
+    saved = {name: gdb.parameter(name) for name in names}
+    for name, value in names.items():
+        gdb.execute(f"set {name} {'on' if value else 'off'}")
+    try:
+        return gdb.execute(command, to_string=True)
+    finally:
+        for name, value in saved.items():
+            gdb.execute(f"set {name} {'on' if value else 'off'}")
+
+
 def replace_symbol_file(path, extra):
     """add-symbol-file, first removing an earlier copy of the same file."""
     for objfile in gdb.objfiles():
         if objfile.filename and os.path.realpath(objfile.filename) == os.path.realpath(path):
-            gdb.execute(f"remove-symbol-file {objfile.filename}", to_string=True)
-    gdb.execute(f"add-symbol-file {path}{extra}", to_string=True)
+            execute_with(f"remove-symbol-file {objfile.filename}", confirm=False)
+    execute_with(f"add-symbol-file {path}{extra}", confirm=False)
 
 
 class EmberSymbolsCommand(gdb.Command):
@@ -359,17 +375,12 @@ loaded with `add-symbol-file build/ember.so -o BASE`, BASE being where the firmw
             kernel = find_file(opts["--kernel"])
             if kernel is None:
                 raise gdb.GdbError(f"{opts['--kernel']} not found")
-        confirm = gdb.parameter("confirm")
-        gdb.execute("set confirm off")
-        try:
-            if base is not None:
-                replace_symbol_file(ember, f" -o {base:#x}")
-                gdb.write(f"ember-symbols: {ember} at image base {base:#x} (from {source})\n")
-            if kernel is not None:
-                replace_symbol_file(kernel, "")
-                gdb.write(f"ember-symbols: {kernel} at its linked addresses\n")
-        finally:
-            gdb.execute(f"set confirm {'on' if confirm else 'off'}")
+        if base is not None:
+            replace_symbol_file(ember, f" -o {base:#x}")
+            gdb.write(f"ember-symbols: {ember} at image base {base:#x} (from {source})\n")
+        if kernel is not None:
+            replace_symbol_file(kernel, "")
+            gdb.write(f"ember-symbols: {kernel} at its linked addresses\n")
         if base is None:
             why = f"no `image base` line in {source} yet (let ember start, then run this again)" if source \
                 else "no image base: pass --base ADDR or --log FILE (or set EMBER_SERIAL_LOG)"
@@ -378,10 +389,102 @@ loaded with `add-symbol-file build/ember.so -o BASE`, BASE being where the firmw
             gdb.write(f"ember-symbols: loader symbols not loaded: {why}\n")
 
 
+class LoaderSymbols:
+    """ember.so's symbols at the image base the serial log names, loaded silently as soon as the log
+    has it (and again when a later boot logs another base): a stop is where they become useful."""
+
+    def __init__(self, ember, log):
+        self.ember, self.log, self.base = ember, log, None
+
+    def load(self):
+        """True when the symbols are loaded at the logged base (now or before)."""
+        try:
+            base = base_from_log(self.log)
+        except gdb.GdbError:
+            base = None
+        if base is not None and base != self.base:
+            replace_symbol_file(self.ember, f" -o {base:#x}")
+            self.base = base
+        return self.base is not None
+
+    def on_stop(self, _event):
+        try:
+            self.load()
+        except gdb.error as e:
+            gdb.write(f"ember-attach: loader symbols: {e}\n")
+
+
+class EmberAttachCommand(gdb.Command):
+    """Connect to QEMU's gdbstub with every symbol that can be loaded, quietly (`make debug`).
+
+Usage: ember-attach HOST:PORT [--kernel ELF] [--log FILE] [--ember build/ember.so]
+
+ELF becomes GDB's program (symbols at their linked addresses); ember.so's symbols load at the image
+base ember logs in FILE (else $EMBER_SERIAL_LOG): at once when the log has it, else by themselves at
+the first stop after it does. One line says where the target stopped and what is still pending.
+When GDB exits, QEMU is told to quit (`make debug` ends with GDB)."""
+
+    def __init__(self):
+        super().__init__("ember-attach", gdb.COMMAND_RUNNING)
+        self.loader, self.quits_qemu = None, False
+
+    def invoke(self, arg, from_tty):
+        opts, rest = split_options(gdb.string_to_argv(arg), ("--kernel", "--log", "--ember"))
+        if len(rest) != 1:
+            raise gdb.GdbError("usage: ember-attach HOST:PORT [--kernel ELF] [--log FILE] [--ember SO]")
+        kernel = find_file(opts["--kernel"]) if "--kernel" in opts else None
+        if "--kernel" in opts and kernel is None:
+            raise gdb.GdbError(f"{opts['--kernel']} not found")
+        ember = find_file(opts.get("--ember", "build/ember.so"))
+        log = opts.get("--log") or os.environ.get("EMBER_SERIAL_LOG")
+        if kernel:
+            execute_with(f"file {kernel}", confirm=False)
+        # suppressed: the frame line of the stop at connect ("0x000000000000fff0 in ?? ()")
+        execute_with(f"target remote {rest[0]}", suppress_cli_notifications=True)
+        pc = read_register("pc")
+        said = [f"ember-attach: {rest[0]}, " + ("attached" if pc is None else f"stopped at {pc:#x}") +
+                (" (the reset vector)" if pc == 0xFFF0 else "")]
+        if kernel:
+            said.append(f"kernel symbols from {os.path.relpath(kernel)}")
+        if self.loader is not None:
+            gdb.events.stop.disconnect(self.loader.on_stop)
+            self.loader = None
+        if ember is None or not log:
+            said.append("no loader symbols: " + ("build/ember.so not found (make all)" if ember is None
+                                                 else "no serial log (--log FILE)"))
+        else:
+            self.loader = LoaderSymbols(ember, log)
+            gdb.events.stop.connect(self.loader.on_stop)
+            said.append(f"loader symbols at image base {self.loader.base:#x}" if self.loader.load() else
+                        "loader symbols load at the first stop after ember logs its image base")
+        if not self.quits_qemu:  # only here: GDB attached to `make run` by hand leaves QEMU running
+            gdb.events.gdb_exiting.connect(quit_qemu)
+            self.quits_qemu = True
+        gdb.write("; ".join(said) + ". Commands: vmmap, vmwalk, ember-symbols (help CMD).\n")
+
+
+def quit_qemu(_event):
+    """GDB is exiting: QEMU quits through its gdbstub (a signal would make it print a line). QEMU does
+    not answer, so GDB's complaints about the lost connection go to /dev/null."""
+    inferior = gdb.selected_inferior()
+    if inferior.pid == 0 or not inferior.threads():
+        return
+    for command in ("set logging file /dev/null", "set logging redirect on", "set logging enabled on"):
+        gdb.execute(command, to_string=True)
+    for command in ("monitor quit", "disconnect"):  # disconnect: else GDB detaches from a dead target
+        try:
+            gdb.execute(command, to_string=True)
+        except gdb.error:
+            pass
+    gdb.execute("set logging enabled off", to_string=True)
+
+
 VmmapCommand()
 VmwalkCommand()
 EmberSymbolsCommand()
+EmberAttachCommand()
 
 if gdb.current_progspace().filename is None:
     gdb.execute("set architecture i386:x86-64", to_string=True)
-gdb.write(HELP + "\n")
+if not os.environ.get("EMBER_GDB_QUIET"):  # make debug: ember-attach says it in its one line
+    gdb.write(HELP + "\n")
