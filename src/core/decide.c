@@ -50,7 +50,7 @@ bool decide_config_size(uint64_t len, struct decide_diag *diag)
 {
     if (len <= CONFIG_FILE_MAX_BYTES)
         return true;
-    return refuse(diag, DECIDE_CONFIG_TOO_BIG, "ember.cfg is %llu bytes; the limit is %llu", (unsigned long long)len,
+    return refuse(diag, DECIDE_CONFIG_TOO_BIG, "ember.cfg is %llu bytes; the limit is %llu: shorten it", (unsigned long long)len,
                   (unsigned long long)CONFIG_FILE_MAX_BYTES);
 }
 
@@ -58,7 +58,7 @@ bool decide_kernel_size(const char *path, uint64_t size, struct decide_diag *dia
 {
     if (size != 0)
         return true;
-    return refuse(diag, DECIDE_EMPTY_KERNEL, "kernel %s is empty (0 bytes)", path);
+    return refuse(diag, DECIDE_EMPTY_KERNEL, "kernel %s is empty (0 bytes): copy the kernel to the ESP again", path);
 }
 
 void decide_elf_options(const struct ember_config *cfg, struct elf_options *opts)
@@ -237,7 +237,7 @@ bool decide_limine_boot_requests(const struct lscan_result *scan, const struct e
             return false;
         if (want > LIMINE_MAX_STACK || !align_up_checked(want, PAGE_SIZE_4K, &size))
             return refuse(diag, DECIDE_LIMINE_STACK_SIZE,
-                          "limine: stack size request asks for %llu bytes; ember gives at most %llu",
+                          "limine: stack size request asks for %llu bytes; ember gives at most %llu: ask for less",
                           (unsigned long long)want, (unsigned long long)LIMINE_MAX_STACK);
         *stack_size = size > LIMINE_DEFAULT_STACK ? size : LIMINE_DEFAULT_STACK;
     }
@@ -248,14 +248,14 @@ bool decide_limine_boot_requests(const struct lscan_result *scan, const struct e
         if (min > LIMINE_PAGING_MODE_X86_64_4LVL)
             return refuse(diag, DECIDE_LIMINE_PAGING_MODE,
                           "limine: the kernel needs 5-level paging (paging mode request min_mode %llu); ember "
-                          "provides 4-level paging only", (unsigned long long)min);
+                          "provides 4-level paging only: accept 4-level (min_mode 0)", (unsigned long long)min);
     }
     if ((r = decide_find_request(scan, LSCAN_ENTRY_POINT)) != NULL) {
         if (!decide_request_field(r, __builtin_offsetof(struct limine_entry_point_request, entry), &want, diag))
             return false;
         if (!in_code(plan, want))
             return refuse(diag, DECIDE_LIMINE_ENTRY_POINT,
-                          "limine: entry point request names 0x%llx, which is in no executable segment",
+                          "limine: entry point request names 0x%llx, which is in no executable segment: point it at a function",
                           (unsigned long long)want);
         *entry = want;
     }
@@ -277,7 +277,7 @@ bool decide_pin(const char *what, const uint8_t digest[SHA256_DIGEST_SIZE], cons
     sha256_to_hex(want, want_hex);
     for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
         if (digest[i] != want[i])
-            return refuse(diag, DECIDE_PIN_MISMATCH, "%s SHA-256 mismatch: file has %s, ember.cfg pins %s", what,
+            return refuse(diag, DECIDE_PIN_MISMATCH, "%s SHA-256 mismatch: file has %s, ember.cfg pins %s: copy the right file or update the pin", what,
                           got_hex, want_hex);
     return true;
 }
@@ -303,10 +303,10 @@ bool decide_lower_half_busy(const char *which, uint64_t vaddr, uint64_t size, co
 {
     if (type == NULL) /* the map says free, yet the claim failed (an injected failure, say) */
         return refuse(diag, DECIDE_LOWER_HALF_BUSY, "kernel %s [0x%llx, 0x%llx) is in the identity-mapped lower half, "
-                      "so it must load at paddr == vaddr, and allocating it there failed", which,
+                      "so it must load at paddr == vaddr, and allocating it there failed: link it in the higher half", which,
                       (unsigned long long)vaddr, (unsigned long long)(vaddr + size));
     return refuse(diag, DECIDE_LOWER_HALF_BUSY, "kernel %s [0x%llx, 0x%llx) is in the identity-mapped lower half, so "
-                  "it must load at paddr == vaddr, but 0x%llx is %s memory: refusing the kernel", which,
+                  "it must load at paddr == vaddr, but 0x%llx is %s memory: link it in the higher half or at free RAM", which,
                   (unsigned long long)vaddr, (unsigned long long)(vaddr + size), (unsigned long long)busy_at, type);
 }
 
@@ -317,7 +317,7 @@ bool decide_no_room_for_kernel(uint64_t busy, uint64_t lo, uint64_t hi, struct d
     if (busy != 0)
         fmt_format(paddr, sizeof paddr, "p_paddr 0x%llx is not free, and ", (unsigned long long)busy);
     return refuse(diag, DECIDE_NO_ROOM_FOR_KERNEL, "%sno free range holds the kernel's whole span [0x%llx, 0x%llx) "
-                  "(%llu KiB) in one piece", paddr, (unsigned long long)lo, (unsigned long long)hi,
+                  "(%llu KiB) in one piece: give the machine more memory or the kernel fewer bytes", paddr, (unsigned long long)lo, (unsigned long long)hi,
                   (unsigned long long)((hi - lo) / KIB));
 }
 
@@ -334,11 +334,11 @@ bool decide_demo_page_taken(const struct elf_plan *plan, const struct elf_region
 bool decide_too_many_modules(uint64_t internal, unsigned configured, struct decide_diag *diag)
 {
     return refuse(diag, DECIDE_LIMINE_TOO_MANY_MODULES, "limine: %llu internal modules and %u from ember.cfg: ember "
-                  "loads at most %u", (unsigned long long)internal, configured, EMBER_MAX_MODULES);
+                  "loads at most %u: name fewer modules", (unsigned long long)internal, configured, EMBER_MAX_MODULES);
 }
 
 bool decide_bad_internal_module(uint64_t index, struct decide_diag *diag)
 {
     return refuse(diag, DECIDE_LIMINE_BAD_INTERNAL_MODULE, "limine: internal module %llu: its path or string is "
-                  "outside the kernel image or too long", (unsigned long long)index);
+                  "outside the kernel image or too long: keep both in initialised data", (unsigned long long)index);
 }

@@ -81,7 +81,7 @@ def lower_half_cases(build, loader):
         # inside memory OVMF uses (512 MiB guest): refused before anything is mapped, never remapped
         bad("lowhalf-in-firmware-memory", loader, r"kernel program header 0 \[0x805000, 0x8[0-9a-f]{5}\) is in the "
             r"identity-mapped lower half, so it must load at paddr == vaddr, but 0x806000 is EfiACPIMemoryNVS memory: "
-            r"refusing the kernel", kernel=k("lowfw"), reject=[r"page tables: firmware PML4"]),
+            r"link it in the higher half or at free RAM", kernel=k("lowfw"), reject=[r"page tables: firmware PML4"]),
     ]
 
 

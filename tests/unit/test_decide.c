@@ -205,7 +205,7 @@ static void test_limine_stack_size_request(void **state)
     memcpy(req + 48, &want, sizeof want);
     assert_false(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
     assert_int_equal(diag.rule, DECIDE_LIMINE_STACK_SIZE);
-    assert_string_equal(diag.message, "limine: stack size request asks for 16777217 bytes; ember gives at most 16777216");
+    assert_string_equal(diag.message, "limine: stack size request asks for 16777217 bytes; ember gives at most 16777216: ask for less");
 }
 
 /* A request whose fields run past the bytes behind it (the end of the image) is refused before any
