@@ -14,7 +14,6 @@
 #define BELOW_4G 0xFFFFFFFFull
 #define CHECKIN_TIMEOUT_US 1000000u
 
-
 struct bump {
     uint64_t base;
     unsigned used;

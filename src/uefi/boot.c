@@ -43,7 +43,7 @@ static EFI_STATUS abort_boot(struct boot *b, const char *stage, EFI_STATUS statu
 /* Debug log of where the time went, in microseconds from efi_main. */
 static void log_stage_times(const struct boot *b)
 {
-    uint64_t per_us = b->facts.tsc_hz / 1000000, t0 = b->tsc.entry;
+    uint64_t per_us = boot_tsc_per_us(b), t0 = b->tsc.entry;
 
     if (per_us == 0)
         return;

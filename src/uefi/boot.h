@@ -187,6 +187,8 @@ struct kernel_extent {
 /* The virtual and physical span of the kernel's regions in one half (lower: p_vaddr below 2^47);
  * all zero when it has none there. */
 struct kernel_extent boot_kernel_extent(const struct boot *b, bool lower_half);
+/* TSC ticks per microsecond (the calibrated frequency / 10^6); 0 when the TSC is not calibrated. */
+uint64_t boot_tsc_per_us(const struct boot *b);
 
 /* Pins (src/uefi/pin.c): EFI_SECURITY_VIOLATION with an error line when the loaded bytes do not hash to
  * the value ember.cfg pins. pin_check_kernel hashes the kernel file from the headers and segments

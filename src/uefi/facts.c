@@ -177,6 +177,11 @@ static uint64_t calibrate_tsc(const struct boot *b, const char **how)
     return (arch_timestamp() - start) * (1000000 / CALIBRATION_US);
 }
 
+uint64_t boot_tsc_per_us(const struct boot *b)
+{
+    return b->facts.tsc_hz / 1000000;
+}
+
 struct kernel_extent boot_kernel_extent(const struct boot *b, bool lower_half)
 {
     uint64_t vlo = UINT64_MAX, vhi = 0, plo = UINT64_MAX, phi = 0;

@@ -305,8 +305,8 @@ static void limine_finish(struct boot *b)
 __attribute__((noreturn)) static void limine_enter(struct boot *b)
 {
     struct limine_state *st = limine_state_of(b);
-    if (st->perf != NULL)
-        st->perf->exec_usec = b->tsc.handoff / (b->facts.tsc_hz / 1000000);
+    if (st->perf != NULL) /* answered only with a calibrated TSC */
+        st->perf->exec_usec = b->tsc.handoff / boot_tsc_per_us(b);
     struct trampoline_args args = {
         .cr3 = st->space->root.addr,
         .pat = ARCH_PAT_LIMINE,

@@ -229,9 +229,10 @@ static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_k
     case LSCAN_EFI_SYSTEM_TABLE: return answer_value(st, table_address(b, b->facts.efi_system_table));
     case LSCAN_TSC_FREQUENCY: return b->facts.tsc_hz != 0 ? answer_value(st, b->facts.tsc_hz) : NULL;
     case LSCAN_BOOTLOADER_PERFORMANCE:
-        if (b->facts.tsc_hz >= 1000000 && (st->perf = take(st, sizeof *st->perf)) != NULL)
-            st->perf->init_usec = b->tsc.entry / (b->facts.tsc_hz / 1000000); /* reset_usec 0: the TSC's origin */
-        return b->facts.tsc_hz >= 1000000 ? st->perf : NULL;
+        if (boot_tsc_per_us(b) == 0 || (st->perf = take(st, sizeof *st->perf)) == NULL)
+            return NULL;
+        st->perf->init_usec = b->tsc.entry / boot_tsc_per_us(b); /* reset_usec 0: the TSC's origin */
+        return st->perf;
     case LSCAN_DATE_AT_BOOT: return b->facts.boot_time != 0 ? answer_value(st, b->facts.boot_time) : NULL;
     case LSCAN_SMBIOS: {
         struct limine_smbios_response *r = NULL;
@@ -256,7 +257,6 @@ static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_k
     }
 }
 
-/* The response for one request, or NULL when ember does not answer it (logged by the caller). */
 /* count random values into out: the firmware's RNG protocol (its default algorithm), else RDSEED or
  * RDRAND. Returns the source's name, or NULL (logged) when there is none. */
 static const char *fill_random(uint64_t *out, uint64_t count)
@@ -298,6 +298,7 @@ static void *answer_entropy(struct boot *b, struct limine_state *st)
     return r;
 }
 
+/* The response for one request, or NULL when ember does not answer it (logged by the caller). */
 static void *answer(struct boot *b, struct limine_state *st, enum lscan_kind kind)
 {
     switch (kind) {
