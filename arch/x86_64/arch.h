@@ -66,6 +66,13 @@ enum pg_error set_lv4_writable(struct address_space *as, const struct pg_allocat
 /* IA32_PAT as the Limine protocol promises: PA0 WB, PA1 WT, PA2 UC-, PA3 UC, PA4 WP, PA5 WC (PA6 UC-,
  * PA7 UC, as after reset). */
 #define ARCH_PAT_LIMINE 0x0007010500070406ULL
+/* Base revision 5's entry state: "all other cr0, cr4, and EFER bits beyond those specified are
+ * cleared" - CR0 keeps PE, ET, WP, PG; CR4 keeps PAE and LA57 (which cannot change in long mode);
+ * EFER keeps LME, LMA and NXE. */
+#define ARCH_CR0_LIMINE_KEEP 0x80010011ULL
+#define ARCH_CR4_LIMINE_KEEP 0x1020ULL
+#define ARCH_EFER_LIMINE_KEEP 0xD00ULL
+#define ARCH_KEEP_ALL (~0ULL)
 
 /* What arch/x86_64/trampoline.S loads, in the layout of its trampoline_args block. */
 struct trampoline_args {
@@ -73,6 +80,9 @@ struct trampoline_args {
     uint64_t pat;       /* IA32_PAT */
     uint64_t rsp;       /* stack top (a zero return address is pushed below it) */
     uint64_t entry;     /* jumped to with every general register zero */
+    uint64_t cr0_keep;  /* CR0, CR4 and EFER are ANDed with these (all ones: left as they are) */
+    uint64_t cr4_keep;
+    uint64_t efer_keep; /* low 32 bits used */
     uint8_t pad[6];
     uint16_t gdt_limit; /* lgdt operand: limit, then base */
     uint64_t gdt_base;  /* a virtual address valid in the kernel's tables */
@@ -81,7 +91,8 @@ struct trampoline_args {
 /* Copies the trampoline (code + args) to the start of page (4 KiB, written through the identity
  * map). The page must then be mapped executable at the same alias in the current and the
  * kernel's tables, and arch_trampoline_jump(alias) runs it: CR3, GDT (CS 0x28, data 0x30), PAT,
- * RSP, then the entry with RAX..R15 zero. */
+ * RSP, TR = the GDT's TSS (0x38), null LDTR and IDTR, CR0/CR4/EFER masked, then the entry with
+ * RAX..R15 zero and RFLAGS 0x2. */
 void arch_trampoline_install(void *page, const struct trampoline_args *args);
 __attribute__((noreturn)) void arch_trampoline_jump(uint64_t alias);
 

@@ -5,6 +5,7 @@
  * accessed bit is preset so the CPU never writes the table. */
 #define ACCESS_CODE 0x9B
 #define ACCESS_DATA 0x93
+#define ACCESS_TSS_AVAILABLE 0x89 /* present, ring 0, system type 9: available 64-bit TSS */
 /* Flags nibble (bits 52-55): G = 4 KiB granularity, DB = 32-bit default size, L = 64-bit code. */
 #define FLAGS_16 0x0
 #define FLAGS_32 0xC        /* G | DB */
@@ -28,4 +29,6 @@ void gdt_build_limine(uint64_t gdt[GDT_LIMINE_ENTRIES])
     gdt[4] = descriptor(LIMIT_4G, ACCESS_DATA, FLAGS_32);
     gdt[5] = descriptor(LIMIT_4G, ACCESS_CODE, FLAGS_64_CODE);
     gdt[6] = descriptor(LIMIT_4G, ACCESS_DATA, FLAGS_64_DATA);
+    gdt[7] = descriptor(0, ACCESS_TSS_AVAILABLE, 0);
+    gdt[8] = 0; /* base bits 32-63 and reserved */
 }

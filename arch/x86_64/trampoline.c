@@ -4,8 +4,8 @@
 
 extern const char trampoline_start[], trampoline_end[], trampoline_args[];
 
-_Static_assert(sizeof(struct trampoline_args) == 48, "trampoline_args matches trampoline.S");
-_Static_assert(__builtin_offsetof(struct trampoline_args, gdt_limit) == 38, "lgdt operand at 38");
+_Static_assert(sizeof(struct trampoline_args) == 72, "trampoline_args matches trampoline.S");
+_Static_assert(__builtin_offsetof(struct trampoline_args, gdt_limit) == 62, "lgdt operand at 62");
 
 void arch_trampoline_install(void *page, const struct trampoline_args *args)
 {

@@ -255,6 +255,7 @@ struct limine_mp_info {
 #define LIMINE_MEMMAP_BOOTLOADER_RECLAIMABLE 5
 #define LIMINE_MEMMAP_EXECUTABLE_AND_MODULES 6 /* the kernel and modules */
 #define LIMINE_MEMMAP_FRAMEBUFFER 7
+#define LIMINE_MEMMAP_RESERVED_MAPPED 8 /* base revision 4 on: reserved, but in the direct map */
 struct limine_memmap_response {
     uint64_t revision;
     uint64_t entry_count;

@@ -12,7 +12,7 @@
 #include "core/reloc.h"
 #include "core/sha256.h"
 
-#define LIMINE_REVISION_NEWEST 3 /* the newest base revision ember implements */
+#define LIMINE_REVISION_NEWEST 6 /* the newest base revision ember implements */
 #define LIMINE_DEFAULT_STACK (64 * KIB)
 #define LIMINE_MAX_STACK (16 * MIB)
 #define DECIDE_MESSAGE_MAX 320

@@ -13,15 +13,23 @@ unsigned ioapic_entry_count(const struct ioapic_regs *io)
     return ((version >> IOAPIC_VERSION_MAX_ENTRY_SHIFT) & IOAPIC_VERSION_MAX_ENTRY_MASK) + 1;
 }
 
-/* Masks the unmasked fixed / lowest-priority entries and returns how many (ioapic.h). */
-unsigned ioapic_mask_fixed_and_lowest(const struct ioapic_regs *io)
+/* True when an entry of this delivery mode is to be masked (ioapic.h). */
+static bool masked_mode(uint32_t mode, bool nmi_and_extint)
+{
+    if (mode == IOAPIC_DELIVERY_FIXED || mode == IOAPIC_DELIVERY_LOWEST)
+        return true;
+    return nmi_and_extint && (mode == IOAPIC_DELIVERY_NMI || mode == IOAPIC_DELIVERY_EXTINT);
+}
+
+/* Masks the unmasked entries of the chosen delivery modes and returns how many (ioapic.h). */
+unsigned ioapic_mask_entries(const struct ioapic_regs *io, bool nmi_and_extint)
 {
     unsigned count = ioapic_entry_count(io), masked = 0, n;
 
     for (n = 0; n < count; n++) {
         uint32_t low = io->read(io->ctx, ioapic_redir_low(n));
         uint32_t mode = (low >> IOAPIC_REDIR_DELIVERY_SHIFT) & IOAPIC_REDIR_DELIVERY_MASK;
-        if (mode != IOAPIC_DELIVERY_FIXED && mode != IOAPIC_DELIVERY_LOWEST)
+        if (!masked_mode(mode, nmi_and_extint))
             continue;
         if (low & IOAPIC_REDIR_MASKED)
             continue;

@@ -48,9 +48,9 @@ static inline uint32_t ioapic_redir_low(unsigned n)
 unsigned ioapic_entry_count(const struct ioapic_regs *io);
 
 /* Sets the mask bit of every unmasked redirection entry whose delivery mode is fixed or lowest
- * priority, rewriting only its low dword with every other bit kept; NMI, SMI, INIT, ExtINT and
- * reserved modes are left alone. Returns how many entries it masked (already masked ones are
- * neither written nor counted). */
-unsigned ioapic_mask_fixed_and_lowest(const struct ioapic_regs *io);
+ * priority, and NMI or ExtINT too when nmi_and_extint (Limine base revision 5), rewriting only its
+ * low dword with every other bit kept; the other modes (SMI, INIT, reserved) are left alone.
+ * Returns how many entries it masked (already masked ones are neither written nor counted). */
+unsigned ioapic_mask_entries(const struct ioapic_regs *io, bool nmi_and_extint);
 
 #endif

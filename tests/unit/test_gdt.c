@@ -47,6 +47,14 @@ static void test_gdt_limine_layout_and_selectors(void **state)
     expect_segment(gdt[4], false, 0xFFFFF, 1, 1, 0); /* 32-bit data */
     expect_segment(gdt[5], true, 0xFFFFF, 1, 0, 1);  /* 64-bit code: L = 1 needs D = 0 */
     expect_segment(gdt[6], false, 0xFFFFF, 1, 1, 0); /* 64-bit data */
+    struct decoded tss = decode(gdt[7]);
+    assert_int_equal(tss.base, 0);
+    assert_int_equal(tss.limit, 0);
+    assert_int_equal(tss.type, 9); /* available 64-bit TSS: what LTR accepts */
+    assert_int_equal(tss.s, 0);
+    assert_int_equal(tss.p, 1);
+    assert_int_equal(gdt[8], 0);   /* base 63:32 */
+    assert_int_equal(GDT_LIMINE_TSS, 7 * 8);
     assert_int_equal(GDT_LIMINE_CODE64, 5 * 8);
     assert_int_equal(GDT_LIMINE_DATA64, 6 * 8);
 }

@@ -97,7 +97,7 @@ static void test_ioapic_masks_fixed_and_lowest_priority_entries_only(void **stat
     (void)state;
     fake_init();
     /* Entries 0, 1, 8, 9 are fixed or lowest and unmasked; 16, 17 are already masked. */
-    assert_int_equal(ioapic_mask_fixed_and_lowest(&fake_io), 4);
+    assert_int_equal(ioapic_mask_entries(&fake_io, false), 4);
     for (n = 0; n < FAKE_ENTRIES; n++) {
         uint32_t mode = n % 8;
         bool want_masked = mode <= IOAPIC_DELIVERY_LOWEST || n >= 16;
@@ -110,7 +110,7 @@ static void test_ioapic_leaves_nmi_smi_init_extint_entries_alone(void **state)
     unsigned n;
     (void)state;
     fake_init();
-    ioapic_mask_fixed_and_lowest(&fake_io);
+    ioapic_mask_entries(&fake_io, false);
     for (n = 0; n < 16; n++) {
         if (n % 8 <= IOAPIC_DELIVERY_LOWEST)
             continue;
@@ -119,16 +119,36 @@ static void test_ioapic_leaves_nmi_smi_init_extint_entries_alone(void **state)
     }
 }
 
+/* Base revision 5: "entries with NMI (0b100) or ExtINT (0b111) delivery mode are also masked"; SMI,
+ * INIT and the reserved modes still are not, and the rest of each entry is kept. */
+static void test_ioapic_revision_5_masks_nmi_and_extint_too(void **state)
+{
+    unsigned n;
+    (void)state;
+    fake_init();
+    /* unmasked (n < 16): fixed 0/8, lowest 1/9, NMI 4/12, ExtINT 7/15 */
+    assert_int_equal(ioapic_mask_entries(&fake_io, true), 8);
+    for (n = 0; n < FAKE_ENTRIES; n++) {
+        uint32_t mode = n % 8;
+        bool chosen = mode <= IOAPIC_DELIVERY_LOWEST || mode == IOAPIC_DELIVERY_NMI || mode == IOAPIC_DELIVERY_EXTINT;
+        assert_int_equal((low(n) & IOAPIC_REDIR_MASKED) != 0, chosen || n >= 16);
+        if (n < 16 && !chosen)
+            assert_int_equal(fake.written[ioapic_redir_low(n)], 0);
+    }
+    assert_int_equal(low(12), entry_low(IOAPIC_DELIVERY_NMI, 0x30 + 12, true));
+    assert_int_equal(high(15), 15u << 24);
+}
+
 static void test_ioapic_does_not_count_or_rewrite_already_masked_entries(void **state)
 {
     (void)state;
     fake_init();
-    assert_int_equal(ioapic_mask_fixed_and_lowest(&fake_io), 4);
+    assert_int_equal(ioapic_mask_entries(&fake_io, false), 4);
     assert_int_equal(fake.written[ioapic_redir_low(16)], 0);
     assert_int_equal(fake.written[ioapic_redir_low(17)], 0);
     assert_int_equal(fake.writes, 4);
     /* A second pass finds nothing left to mask. */
-    assert_int_equal(ioapic_mask_fixed_and_lowest(&fake_io), 0);
+    assert_int_equal(ioapic_mask_entries(&fake_io, false), 0);
     assert_int_equal(fake.writes, 4);
 }
 
@@ -137,7 +157,7 @@ static void test_ioapic_keeps_vector_and_other_bits_and_high_dword(void **state)
     unsigned n;
     (void)state;
     fake_init();
-    ioapic_mask_fixed_and_lowest(&fake_io);
+    ioapic_mask_entries(&fake_io, false);
     for (n = 0; n < FAKE_ENTRIES; n++) {
         assert_int_equal(low(n) & IOAPIC_REDIR_VECTOR_MASK, 0x30 + n);
         assert_int_equal((low(n) >> IOAPIC_REDIR_DELIVERY_SHIFT) & IOAPIC_REDIR_DELIVERY_MASK,
@@ -150,7 +170,7 @@ static void test_ioapic_keeps_vector_and_other_bits_and_high_dword(void **state)
     /* Level-triggered active-low entry: trigger (15) and polarity (13) bits survive masking. */
     fake.regs[ioapic_redir_low(0)] = entry_low(IOAPIC_DELIVERY_FIXED, 0x41, false)
                                    | 1u << 15 | 1u << 13;
-    ioapic_mask_fixed_and_lowest(&fake_io);
+    ioapic_mask_entries(&fake_io, false);
     assert_int_equal(low(0), entry_low(IOAPIC_DELIVERY_FIXED, 0x41, true) | 1u << 15 | 1u << 13);
 }
 
@@ -161,7 +181,7 @@ static void test_ioapic_touches_only_the_entries_it_has(void **state)
     fake_init();
     fake.entries = 3; /* the fake fails the test on any access past entry 2 */
     fake.regs[IOAPIC_REG_VERSION] = VERSION_VALUE(3);
-    assert_int_equal(ioapic_mask_fixed_and_lowest(&fake_io), 2);
+    assert_int_equal(ioapic_mask_entries(&fake_io, false), 2);
     for (n = 3; n < FAKE_ENTRIES; n++)
         assert_int_equal(low(n) & IOAPIC_REDIR_MASKED, n >= 16 ? IOAPIC_REDIR_MASKED : 0);
 }
@@ -173,7 +193,7 @@ static void test_ioapic_leaves_absent_ioapic_alone(void **state)
     fake.entries = 0; /* nothing decodes: any redirection access fails the test */
     fake.regs[IOAPIC_REG_VERSION] = 0xffffffffu;
     assert_int_equal(ioapic_entry_count(&fake_io), 0);
-    assert_int_equal(ioapic_mask_fixed_and_lowest(&fake_io), 0);
+    assert_int_equal(ioapic_mask_entries(&fake_io, false), 0);
     assert_int_equal(fake.writes, 0);
 }
 
@@ -183,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_ioapic_reads_entry_count_from_version_register),
         cmocka_unit_test(test_ioapic_masks_fixed_and_lowest_priority_entries_only),
         cmocka_unit_test(test_ioapic_leaves_nmi_smi_init_extint_entries_alone),
+        cmocka_unit_test(test_ioapic_revision_5_masks_nmi_and_extint_too),
         cmocka_unit_test(test_ioapic_does_not_count_or_rewrite_already_masked_entries),
         cmocka_unit_test(test_ioapic_keeps_vector_and_other_bits_and_high_dword),
         cmocka_unit_test(test_ioapic_touches_only_the_entries_it_has),

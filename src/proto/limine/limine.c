@@ -2,6 +2,7 @@
  * per revision and the handoff. Responses are built in limine_resp.c. */
 #include "core/acpi.h"
 #include "core/fmt.h"
+#include "core/fwranges.h"
 #include "core/ioapic.h"
 #include "uefi/log.h"
 #include "core/lmemmap.h"
@@ -11,6 +12,8 @@
 
 #define REVISION_IDENTITY_MAP_LAST 0   /* only revision 0 keeps the identity map */
 #define FOUR_GIB (4 * GIB)
+#define REVISION_STRICT_ENTRY_STATE 5 /* CR0/CR4/EFER cleared beyond the listed bits; NMI/ExtINT masked */
+#define REVISION_FOUR_GIB_LAST 2       /* revisions 0-2 map all of [0, 4 GiB) in the direct map */
 /* The trampoline's executable alias: the last page of the window ember keeps for its direct map
  * (kernels may not be linked there, and no machine fills 64 TiB of it). */
 #define TRAMPOLINE_ALIAS (EMBER_HHDM_OFFSET + EMBER_HHDM_MAX_SIZE - PAGE_SIZE_4K)
@@ -171,6 +174,42 @@ static EFI_STATUS limine_prepare(struct boot *b)
     return EFI_SUCCESS;
 }
 
+/* Bytes of the NUL-terminated UCS-2 string s, its terminator included. */
+static uint64_t ucs2_size(const CHAR16 *s)
+{
+    uint64_t n = 1;
+    while (s != NULL && s[n - 1] != 0)
+        n++;
+    return n * sizeof *s;
+}
+
+/* Firmware data the spec puts in the direct map: from revision 4 the ACPI tables, from 5 also
+ * SMBIOS and the EFI system table with what stays valid after ExitBootServices (runtime services
+ * table, configuration table, vendor string), none of which UEFI promises to keep in runtime memory. */
+static void find_firmware_ranges(struct boot *b, struct limine_state *st)
+{
+    struct lmemmap_firmware_ranges *fw = &st->firmware;
+    struct acpi_access io = { boot_acpi_identity, b };
+    unsigned acpi, smbios = 0;
+
+    if (st->revision < LMEMMAP_REVISION_ACPI_MAPPED)
+        return;
+    acpi = fwranges_acpi(&io, b->facts.acpi_rsdp, fw);
+    if (st->revision >= LMEMMAP_REVISION_RUNTIME_MAPPED) {
+        smbios = fwranges_smbios(&io, b->facts.smbios2_entry, b->facts.smbios3_entry, fw);
+        lmemmap_add_firmware_range(fw, (uintptr_t)ST, ST->Hdr.HeaderSize);
+        lmemmap_add_firmware_range(fw, (uintptr_t)ST->RuntimeServices, ST->RuntimeServices->Hdr.HeaderSize);
+        lmemmap_add_firmware_range(fw, (uintptr_t)ST->ConfigurationTable,
+                                   ST->NumberOfTableEntries * sizeof(EFI_CONFIGURATION_TABLE));
+        lmemmap_add_firmware_range(fw, (uintptr_t)ST->FirmwareVendor, ucs2_size(ST->FirmwareVendor));
+    }
+    log_info("limine: %u ACPI tables, %u SMBIOS ranges%s in %u direct-mapped page ranges", acpi, smbios,
+             st->revision >= LMEMMAP_REVISION_RUNTIME_MAPPED ? " and the EFI system table" : "", fw->count);
+    if (fw->overflow != 0)
+        log_warn("limine: %u firmware ranges past the first %u are not in the direct map", fw->overflow,
+                 LMEMMAP_MAX_FIRMWARE_RANGES);
+}
+
 /* Physical [0, 4 GiB) and every region the revision's direct map covers (lmemmap_hhdm_covers),
  * from the current memory map: later allocations come out of usable memory, which is covered. */
 static EFI_STATUS map_hhdm(struct boot *b, struct limine_state *st)
@@ -193,11 +232,14 @@ static EFI_STATUS map_hhdm(struct boot *b, struct limine_state *st)
      * the framebuffer goes first so that the rest keeps its smaller pages around it */
     if (!EFI_ERROR(status) && fb->base != 0)
         status = space_map_direct(b, st->space, fb->base, fb->size, PAGE_WRITE_EXECUTE_WC);
-    if (!EFI_ERROR(status) && st->revision < LIMINE_REVISION_NEWEST)
+    if (!EFI_ERROR(status) && st->revision <= REVISION_FOUR_GIB_LAST)
         status = space_map_direct(b, st->space, 0, FOUR_GIB, PAGE_WRITE_EXECUTE);
     for (size_t i = 0; i < count && !EFI_ERROR(status); i++)
         if (lmemmap_hhdm_covers(map[i].type, st->revision, map[i].base))
             status = space_map_direct(b, st->space, map[i].base, map[i].length, PAGE_WRITE_EXECUTE);
+    for (unsigned i = 0; i < st->firmware.count && !EFI_ERROR(status); i++)
+        status = space_map_direct(b, st->space, st->firmware.base[i], st->firmware.end[i] - st->firmware.base[i],
+                                  PAGE_WRITE_EXECUTE);
     mem_free_pool(map);
     mem_free_pool(raw);
     return status;
@@ -237,6 +279,7 @@ static EFI_STATUS limine_map(struct boot *b)
     }
     b->kernel_space = st->space;
     status = space_map_segments(b, st->space);
+    find_firmware_ranges(b, st);
     if (!EFI_ERROR(status))
         status = map_hhdm(b, st);
     if (!EFI_ERROR(status))
@@ -283,14 +326,15 @@ static void ioapic_write(void *ctx, uint32_t reg, uint32_t value)
     base[IOAPIC_MMIO_IOWIN / 4] = value;
 }
 
-/* The entry state: legacy PIC lines (OCW1) and the I/O APICs' fixed/lowest-priority entries masked. */
+/* The entry state: legacy PIC lines (OCW1) and the I/O APICs' fixed/lowest-priority entries masked,
+ * from revision 5 their NMI and ExtINT entries too. */
 static void mask_interrupts(struct limine_state *st)
 {
     arch_port_write8(0x21, 0xFF);
     arch_port_write8(0xA1, 0xFF);
     for (unsigned i = 0; i < st->ioapic_count; i++) {
         struct ioapic_regs io = { ioapic_read, ioapic_write, (void *)(uintptr_t)st->ioapics[i] };
-        unsigned masked = ioapic_mask_fixed_and_lowest(&io);
+        unsigned masked = ioapic_mask_entries(&io, st->revision >= REVISION_STRICT_ENTRY_STATE);
         log_debug("limine: I/O APIC at 0x%llx: %u entries masked", (unsigned long long)st->ioapics[i], masked);
     }
 }
@@ -305,6 +349,7 @@ static void limine_finish(struct boot *b)
 __attribute__((noreturn)) static void limine_enter(struct boot *b)
 {
     struct limine_state *st = limine_state_of(b);
+    bool strict_state = st->revision >= REVISION_STRICT_ENTRY_STATE;
     if (st->perf != NULL) /* answered only with a calibrated TSC */
         st->perf->exec_usec = b->tsc.handoff / boot_tsc_per_us(b);
     struct trampoline_args args = {
@@ -312,6 +357,9 @@ __attribute__((noreturn)) static void limine_enter(struct boot *b)
         .pat = ARCH_PAT_LIMINE,
         .rsp = b->hhdm_offset + b->stack + b->stack_size,
         .entry = st->entry,
+        .cr0_keep = strict_state ? ARCH_CR0_LIMINE_KEEP : ARCH_KEEP_ALL,
+        .cr4_keep = strict_state ? ARCH_CR4_LIMINE_KEEP : ARCH_KEEP_ALL,
+        .efer_keep = strict_state ? ARCH_EFER_LIMINE_KEEP : ARCH_KEEP_ALL,
         .gdt_limit = GDT_LIMINE_ENTRIES * 8 - 1,
         .gdt_base = b->hhdm_offset + st->gdt_phys,
     };

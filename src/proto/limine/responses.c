@@ -13,7 +13,11 @@
 #define BLOCK_FIXED_BYTES (24 * KIB)  /* responses, strings, files, GDT, video modes */
 #define ENTROPY_MAX_VALUES 256        /* the limit the spec lets a loader set on value_count */
 #define MAX_VIDEO_MODES 64
-#define REVISION_PHYSICAL_TABLES 3   /* RSDP, SMBIOS and the system table are physical from here */
+/* Base revisions in which a firmware table's address is physical rather than in the direct map:
+ * the RSDP in 3 only, SMBIOS and the EFI system table in 3 and 4 (the spec's summary). */
+#define REVISION_PHYSICAL_TABLES 3
+#define REVISION_PHYSICAL_RSDP_LAST 3
+#define REVISION_PHYSICAL_SMBIOS_LAST 4
 #define ALIGN_BYTES 16
 
 /* Bytes from the block, zeroed, 16-byte aligned; NULL when the block is full (sized with room). */
@@ -190,13 +194,15 @@ static void *answer_modules(struct boot *b, struct limine_state *st)
     return r;
 }
 
-/* A firmware table's address as the revision wants it: physical from revision 3, else direct map. */
-static uint64_t table_address(const struct boot *b, uint64_t phys)
+/* A firmware table's address as the revision wants it: physical in revisions 3..physical_last,
+ * else in the direct map. */
+static uint64_t table_address(const struct boot *b, uint64_t phys, uint64_t physical_last)
 {
     const struct limine_state *st = limine_state_of((struct boot *)b);
+    bool physical = st->revision >= REVISION_PHYSICAL_TABLES && st->revision <= physical_last;
     if (phys == 0)
         return 0;
-    return st->revision >= REVISION_PHYSICAL_TABLES ? phys : b->hhdm_offset + phys;
+    return physical ? phys : b->hhdm_offset + phys;
 }
 
 /* Two-word responses: revision plus one value. */
@@ -225,8 +231,8 @@ static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_k
     case LSCAN_PAGING_MODE: return answer_value(st, LIMINE_PAGING_MODE_X86_64_4LVL);
     case LSCAN_ENTRY_POINT: return take(st, sizeof(struct limine_entry_point_response));
     case LSCAN_EXECUTABLE_CMDLINE: return answer_value(st, kernel_cmdline(b, st));
-    case LSCAN_RSDP: return b->facts.acpi_rsdp != 0 ? answer_value(st, table_address(b, b->facts.acpi_rsdp)) : NULL;
-    case LSCAN_EFI_SYSTEM_TABLE: return answer_value(st, table_address(b, b->facts.efi_system_table));
+    case LSCAN_RSDP: return b->facts.acpi_rsdp != 0 ? answer_value(st, table_address(b, b->facts.acpi_rsdp, REVISION_PHYSICAL_RSDP_LAST)) : NULL;
+    case LSCAN_EFI_SYSTEM_TABLE: return answer_value(st, table_address(b, b->facts.efi_system_table, REVISION_PHYSICAL_SMBIOS_LAST));
     case LSCAN_TSC_FREQUENCY: return b->facts.tsc_hz != 0 ? answer_value(st, b->facts.tsc_hz) : NULL;
     case LSCAN_BOOTLOADER_PERFORMANCE:
         if (boot_tsc_per_us(b) == 0 || (st->perf = take(st, sizeof *st->perf)) == NULL)
@@ -239,8 +245,8 @@ static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_k
         if (b->facts.smbios2_entry == 0 && b->facts.smbios3_entry == 0)
             return NULL;
         if ((r = take(st, sizeof *r)) != NULL) {
-            r->entry_32 = table_address(b, b->facts.smbios2_entry);
-            r->entry_64 = table_address(b, b->facts.smbios3_entry);
+            r->entry_32 = table_address(b, b->facts.smbios2_entry, REVISION_PHYSICAL_SMBIOS_LAST);
+            r->entry_64 = table_address(b, b->facts.smbios3_entry, REVISION_PHYSICAL_SMBIOS_LAST);
         }
         return r;
     }
@@ -366,7 +372,8 @@ void limine_finish_responses(struct boot *b)
 
     limine_mp_finish(b, st);
     if (st->memmap != NULL) {
-        size_t n = lmemmap_convert(b->memory.memmap, b->memory.memmap_count, st->revision, st->entries, st->entries_cap);
+        size_t n = lmemmap_convert(b->memory.memmap, b->memory.memmap_count, st->revision, &st->firmware,
+                                   st->entries, st->entries_cap);
         for (size_t i = 0; i < n; i++)
             st->entry_ptrs[i] = hhdm(b, &st->entries[i]);
         st->memmap->entry_count = n;

@@ -3,6 +3,7 @@
 #define EMBER_PROTO_LIMINE_H
 
 #include "core/decide.h"
+#include "core/lmemmap.h"
 #include "core/lscan.h"
 #include "proto/proto.h"
 
@@ -26,6 +27,7 @@ struct limine_state {
     struct limine_efi_memmap_response *efi_memmap;
     uint64_t gdt_phys;
     uint64_t cmdline_va;              /* the kernel's command line in the block (0: not made yet) */
+    struct lmemmap_firmware_ranges firmware; /* revision >= 4: firmware data kept in the direct map */
     uint64_t ioapics[LIMINE_MAX_IOAPICS]; /* physical MMIO bases, masked after ExitBootServices */
     unsigned ioapic_count;
     struct limine_mp_response *mp;    /* MP request: response, infos and pointers (limine_mp.c) */
