@@ -154,7 +154,7 @@ size_t decide_scan_segments(const struct elf_plan *plan, uint8_t *const *region_
 
 uint64_t decide_limine_revision(const struct lscan_result *scan)
 {
-    uint64_t asked = scan->has_tag ? scan->revision : 0;
+    uint64_t asked = scan->has_tag && !scan->tag_ignored ? scan->revision : 0;
     return asked <= LIMINE_REVISION_NEWEST ? asked : LIMINE_REVISION_NEWEST;
 }
 

@@ -305,14 +305,7 @@ static void judge_markers_and_tag(struct scanner *s)
              (unsigned long long)s->second_tag_vaddr, (unsigned long long)r->tag_vaddr);
     r->tag_outside_markers = r->has_tag && has_markers(r) && !inside_markers(r, r->tag_vaddr);
     r->markers_binding = has_markers(r) && r->revision >= LIMINE_BASE_REVISION_MARKERS_BINDING;
-    if (r->tag_outside_markers && r->markers_binding)
-        fail(s, LSCAN_ERR_TAG_OUTSIDE_MARKERS,
-             "base revision %llu tag at 0x%llx lies outside the request markers, binding from "
-             "revision 2", (unsigned long long)r->revision, (unsigned long long)r->tag_vaddr);
-    if (r->has_misaligned)
-        fail(s, LSCAN_ERR_MISALIGNED_REQUEST,
-             "misaligned %s request at 0x%llx (4 mod 8): requests must be 8-byte aligned",
-             lscan_kind_name(r->misaligned_kind), (unsigned long long)r->misaligned_vaddr);
+    r->tag_ignored = r->tag_outside_markers && r->markers_binding;
 }
 
 /* The earlier request with q's id that is a request (not outside binding markers), or NULL. */
@@ -330,7 +323,7 @@ static const struct lscan_request *earlier_same_id(const struct lscan_result *r,
 }
 
 /* Gives each request its verdict, in scan order: outside binding markers, duplicate, unknown id,
- * response not 0, else ok. */
+ * else ok (a response field that is not 0 is overwritten, as Limine does: lscan_tolerated). */
 static void judge_requests(struct scanner *s)
 {
     struct lscan_result *r = s->r;
@@ -350,10 +343,6 @@ static void judge_requests(struct scanner *s)
                  name, (unsigned long long)q->vaddr, (unsigned long long)first->vaddr);
         } else if (q->kind == LSCAN_UNKNOWN) {
             q->verdict = LSCAN_VERDICT_UNKNOWN_ID;
-        } else if (q->response != 0) {
-            q->verdict = LSCAN_VERDICT_RESPONSE_SET;
-            fail(s, LSCAN_ERR_RESPONSE_SET, "%s request at 0x%llx has response 0x%llx in the file, "
-                 "not 0", name, (unsigned long long)q->vaddr, (unsigned long long)q->response);
         } else {
             q->verdict = LSCAN_VERDICT_OK;
         }
@@ -406,7 +395,7 @@ void lscan_write_back_revision(struct lscan_result *r, uint64_t loaded_revision)
 {
     static const uint64_t honoured = 0;
 
-    if (!r->has_tag)
+    if (!r->has_tag || r->tag_ignored)
         return;
     __builtin_memcpy(r->tag + LIMINE_BASE_REVISION_TAG_LOADED * WORD_BYTES, &loaded_revision,
                      WORD_BYTES);
@@ -467,19 +456,8 @@ const char *lscan_verdict_name(enum lscan_verdict verdict)
     case LSCAN_VERDICT_UNKNOWN_ID: return "unknown id";
     case LSCAN_VERDICT_DUPLICATE: return "duplicate";
     case LSCAN_VERDICT_OUTSIDE_MARKERS: return "outside the markers";
-    case LSCAN_VERDICT_RESPONSE_SET: return "response not 0";
     }
     return "unknown";
-}
-
-bool lscan_markers_in_order(const struct lscan_result *r, struct lscan_diag *diag)
-{
-    if (!r->late_start)
-        return true;
-    diag->code = LSCAN_ERR_MARKERS_REVERSED;
-    fmt_format(diag->message, sizeof diag->message, "request end marker at 0x%llx lies before the start marker "
-               "at 0x%llx (strict=yes)", (unsigned long long)r->end_vaddr, (unsigned long long)r->late_start_vaddr);
-    return false;
 }
 
 const char *lscan_error_name(enum lscan_error err)

@@ -55,7 +55,6 @@ enum lscan_verdict {
     LSCAN_VERDICT_UNKNOWN_ID,      /* common magic, unknown id words: ignored, not an error */
     LSCAN_VERDICT_DUPLICATE,       /* a second request with the same id (an error) */
     LSCAN_VERDICT_OUTSIDE_MARKERS, /* outside binding markers (revision >= 2): not a request */
-    LSCAN_VERDICT_RESPONSE_SET,    /* response field not 0 in the file (an error) */
 };
 
 struct lscan_request {
@@ -74,6 +73,7 @@ struct lscan_result {
     /* base-revision tag; revision is what the kernel asks for (0 without a tag) */
     bool has_tag;
     bool tag_outside_markers;
+    bool tag_ignored; /* outside the markers it makes binding: Limine never sees it (revision 0) */
     uint64_t revision;
     uint64_t tag_vaddr;
     uint8_t *tag; /* its first byte in the data; lscan_write_back_revision writes through it */
@@ -102,12 +102,13 @@ enum lscan_error {
     LSCAN_OK = 0,
     LSCAN_ERR_BAD_SEGMENT,         /* filesz > memsz, vaddr + memsz wraps, or no data */
     LSCAN_ERR_TOO_MANY_REQUESTS,   /* more id matches than LSCAN_MAX_REQUESTS */
-    LSCAN_ERR_MARKERS_REVERSED,    /* a start marker after the end marker (lscan_markers_reversed) */
     LSCAN_ERR_DUPLICATE_TAG,       /* two base-revision tags */
+    LSCAN_ERR_DUPLICATE_REQUEST,   /* two requests with the same id */
+    /* breaches Limine boots through: only lscan_tolerated reports them (strict=yes refuses) */
+    LSCAN_ERR_MARKERS_REVERSED,    /* a start marker after the end marker */
     LSCAN_ERR_TAG_OUTSIDE_MARKERS, /* a revision >= 2 tag outside the markers it makes binding */
     LSCAN_ERR_MISALIGNED_REQUEST,  /* a request at a vaddr == 4 (mod 8) */
-    LSCAN_ERR_DUPLICATE_REQUEST,   /* two requests with the same id */
-    LSCAN_ERR_RESPONSE_SET,        /* a request whose response field is not 0 */
+    LSCAN_ERR_RESPONSE_SET,        /* a request whose response field is not 0 in the file */
 };
 
 struct lscan_diag {
@@ -185,8 +186,14 @@ const char *lscan_kind_name(enum lscan_kind kind);
 const char *lscan_verdict_name(enum lscan_verdict verdict);
 const char *lscan_error_name(enum lscan_error err);
 
-/* strict=yes: a start marker after the end marker is refused (code LSCAN_ERR_MARKERS_REVERSED)
- * instead of ignored as Limine does. False, with *diag filled, when r has one. */
-bool lscan_markers_in_order(const struct lscan_result *r, struct lscan_diag *diag);
+/* Breaches of the spec that Limine boots through (its source, common/protos/limine.c): a start
+ * marker after the end marker (its scan stops at the end marker), a base-revision tag outside the
+ * markers it makes binding (never seen: revision 0, the tag left alone), a request 4 bytes off its
+ * alignment (its scan steps by 8: never seen, never answered), a response field that is not 0 in
+ * the file (overwritten by the answer). ember boots such a kernel the same way; strict=yes refuses
+ * it. Breach n (0 .. LSCAN_TOLERATED_COUNT - 1): true when r has it, with *diag (code and what
+ * breaks the rule) and *instead (what ember does, as Limine does) filled. */
+#define LSCAN_TOLERATED_COUNT 4
+bool lscan_tolerated(const struct lscan_result *r, unsigned n, struct lscan_diag *diag, const char **instead);
 
 #endif

@@ -143,7 +143,7 @@ static bool relocate(const struct pipe_image *img, const struct pipe_sink *sink,
  * newer one (the spec lets a loader pick any revision it supports, and the write-back says which). */
 static void choose_revision(const struct pipe_sink *sink, struct limine_decision *out)
 {
-    uint64_t asked = out->scan.has_tag ? out->scan.revision : 0;
+    uint64_t asked = out->scan.has_tag && !out->scan.tag_ignored ? out->scan.revision : 0;
 
     out->revision = decide_limine_revision(&out->scan);
     if (asked > LIMINE_REVISION_NEWEST)
@@ -151,26 +151,30 @@ static void choose_revision(const struct pipe_sink *sink, struct limine_decision
                  "as revision %u", (unsigned long long)asked, LIMINE_REVISION_NEWEST, LIMINE_REVISION_NEWEST);
     else
         pipe_say(sink, PIPE_INFO, "limine: base revision %llu (%s)", (unsigned long long)out->revision,
-                 out->scan.has_tag ? "from the kernel's tag" : "no tag: revision 0");
+                 asked != 0 || (out->scan.has_tag && !out->scan.tag_ignored) ? "from the kernel's tag"
+                                                                              : "no tag: revision 0");
 }
 
-/* A start marker after the end marker: Limine stops at the end marker and never sees it, so ember
- * boots the kernel the same way and says so; strict=yes refuses it. */
-static bool markers_as_limine_reads_them(const struct ember_config *cfg, const struct lscan_result *scan,
-                                         const struct pipe_sink *sink, struct decide_diag *diag)
+/* Each breach Limine boots through (lscan_tolerated): one WARN line naming the rule and what ember
+ * does instead, or with strict=yes the refusal of the first. */
+static bool tolerate_as_limine(const struct ember_config *cfg, const struct lscan_result *scan,
+                               const struct pipe_sink *sink, struct decide_diag *diag)
 {
-    struct lscan_diag reversed;
+    struct lscan_diag breach;
+    const char *instead;
 
-    if (lscan_markers_in_order(scan, &reversed))
-        return true;
-    if (cfg->strict) {
-        decide_scan_failure(&reversed, diag);
-        return false;
+    for (unsigned n = 0; n < LSCAN_TOLERATED_COUNT; n++) {
+        if (!lscan_tolerated(scan, n, &breach, &instead))
+            continue;
+        if (cfg->strict) {
+            struct lscan_diag said = breach;
+            fmt_format(breach.message, sizeof breach.message, "%s: Limine boots it, ember.cfg says strict=yes",
+                       said.message);
+            decide_scan_failure(&breach, diag);
+            return false;
+        }
+        pipe_say(sink, PIPE_WARN, "limine: %s: %s (strict=yes refuses)", breach.message, instead);
     }
-    pipe_say(sink, PIPE_WARN, "limine: the request start marker at 0x%llx lies after the end marker at 0x%llx: "
-             "Limine stops at the end marker, so ember reads the requests before it and ignores that start "
-             "marker (strict=yes refuses)", (unsigned long long)scan->late_start_vaddr,
-             (unsigned long long)scan->end_vaddr);
     return true;
 }
 
@@ -189,7 +193,7 @@ static bool prepare_limine(const struct ember_config *cfg, const struct pipe_ima
         return false;
     }
     l->scanned = true;
-    if (!decide_requests_whole(&l->scan, diag) || !markers_as_limine_reads_them(cfg, &l->scan, sink, diag))
+    if (!decide_requests_whole(&l->scan, diag) || !tolerate_as_limine(cfg, &l->scan, sink, diag))
         return false;
     choose_revision(sink, l);
     if (hooks != NULL && hooks->after_scan != NULL && !hooks->after_scan(hooks->ctx, &l->scan))

@@ -233,15 +233,13 @@ static void check_verdicts(const struct lscan_result *r, enum lscan_error err)
             continue;
         check((q->verdict == LSCAN_VERDICT_UNKNOWN_ID) == (q->kind == LSCAN_UNKNOWN),
               "unknown verdict exactly for unknown kinds");
-        if (q->kind != LSCAN_UNKNOWN)
-            check((q->verdict == LSCAN_VERDICT_RESPONSE_SET) == (q->response != 0),
-                  "response verdict exactly for a non-zero response");
+        check(q->verdict == LSCAN_VERDICT_OK || q->kind == LSCAN_UNKNOWN,
+              "a known, single, inside request is ok whatever its response field holds");
         if (q->verdict == LSCAN_VERDICT_OK) {
             check(!ok_kind[q->kind], "at most one ok request per kind");
             ok_kind[q->kind] = true;
         }
-        check((q->verdict != LSCAN_VERDICT_DUPLICATE && q->verdict != LSCAN_VERDICT_RESPONSE_SET)
-                  || err != LSCAN_OK, "a duplicate or a set response is an error");
+        check(q->verdict != LSCAN_VERDICT_DUPLICATE || err != LSCAN_OK, "a duplicate is an error");
     }
 }
 
@@ -273,7 +271,8 @@ static void check_against_model(const struct input *in, const struct lscan_resul
           "misaligned matches equal the model's");
     check((m.requests > LSCAN_MAX_REQUESTS) == (err == LSCAN_ERR_TOO_MANY_REQUESTS),
           "too many requests exactly past the capacity");
-    check(!m.misaligned || err != LSCAN_OK, "a misaligned request is an error");
+    check(r->tag_ignored == (r->has_tag && r->tag_outside_markers && r->markers_binding),
+          "a tag is ignored exactly outside the markers it makes binding");
     check(m.tags <= 1 || err != LSCAN_OK, "a second tag is an error");
 }
 

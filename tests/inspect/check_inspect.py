@@ -92,7 +92,7 @@ def check_exit_statuses():
             ("a directory as kernel", [INSPECT, tmp], 2, r"cannot read"),
             ("good kernel", [INSPECT, "build/kernel/kernel.elf"], 0, None),
             ("bad config", [INSPECT, "build/kernel/kernel.elf", "--config", bad_cfg], 1, None),
-            ("bad kernel", [INSPECT, "build/limine/bad-misaligned.elf"], 1, None),
+            ("bad kernel", [INSPECT, "build/limine/bad-duplicate.elf"], 1, None),
         ]
         for name, args, status, stderr in cases:
             proc = run(args)

@@ -91,6 +91,7 @@ lp_bad = $(eval LK_$(1)_SRC := $(2))$(eval LK_$(1)_MODE := static)$(eval LK_$(1)
 $(call lp_bad,bad-duplicate,bad.c,-DBAD_DUPLICATE)
 $(call lp_bad,bad-response-set,bad.c,-DBAD_RESPONSE_SET)
 $(call lp_bad,bad-misaligned,bad.c,-DBAD_MISALIGNED)
+$(call lp_bad,bad-tag-outside,bad.c,-DBAD_TAG_OUTSIDE)
 $(call lp_bad,outside-markers,edge.c,-DOUTSIDE_MARKERS)
 $(call lp_bad,in-bss,edge.c,-DIN_BSS)
 # in-bss: the request at the end of .data is cut off the segment's file bytes (p_filesz), so the
@@ -98,7 +99,7 @@ $(call lp_bad,in-bss,edge.c,-DIN_BSS)
 LK_in-bss_POST := python3 $(LP_DIR)/trim_filesz.py
 
 LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision probe-reversed template zeroload reloc relr reloc-bss \
-	bad-duplicate bad-response-set bad-misaligned outside-markers in-bss mp mp-x2apic mp-r0
+	bad-duplicate bad-response-set bad-misaligned bad-tag-outside outside-markers in-bss mp mp-x2apic mp-r0
 
 define lp_mode_rules
 $(LP_BUILD)/obj/$(1)/%.o: %.c $(LP_DIR)/limine.mk | $(DEPS_STAMP)

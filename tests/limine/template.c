@@ -1,11 +1,11 @@
 /* Probe kernels "template" and "zeroload" (ZEROLOAD): a kernel built the way the limine-c-template
- * builds one - base revision 3, markers, requests in their own kept section, a framebuffer request,
+ * builds one - base revision 6 (the newest; 0-5 are deprecated), markers, requests in their own kept section, a framebuffer request,
  * -ffunction-sections with --gc-sections - that draws on the framebuffer and reports. zeroload is the
  * same kernel linked with two zero-size PT_LOADs at vaddr 0 before its real segments. */
 #include "probe.h"
 #include "requests.h"
 
-#define TEMPLATE_REVISION 3
+#define TEMPLATE_REVISION 6
 #define LINE_COLOUR 0xffffff
 
 #ifdef ZEROLOAD
@@ -31,6 +31,26 @@ static void draw_diagonal(const struct lp_framebuffer_response *r)
         return;
     for (uint64_t i = 0; i < fb->width && i < fb->height; i++)
         ((volatile uint32_t *)((uint8_t *)fb->address + i * fb->pitch))[i] = LINE_COLOUR;
+}
+
+/* The screen the kernel gets is black, as Limine leaves it: every visible pixel of the first
+ * framebuffer reads zero before the kernel draws (the loader's log goes to COM1 only). */
+static void check_black(const struct lp_framebuffer_response *r)
+{
+    uint64_t lit = 0, first = 0;
+    if (r == NULL || r->framebuffer_count < 1 || r->framebuffers == NULL || r->framebuffers[0] == NULL)
+        return; /* check_framebuffer reports the missing response */
+    const struct lp_framebuffer *fb = r->framebuffers[0];
+    uint64_t row_bytes = fb->width * (fb->bpp / 8);
+    for (uint64_t y = 0; y < fb->height && fb->address != NULL; y++) {
+        const volatile uint8_t *row = (const volatile uint8_t *)fb->address + y * fb->pitch;
+        for (uint64_t x = 0; x < row_bytes; x++)
+            if (row[x] != 0 && lit++ == 0)
+                first = y * fb->pitch + x;
+    }
+    check(fb->address != NULL && lit == 0, EXIT_FAIL_FB, "screen black at entry",
+          "%llux%llu: %llu non-zero bytes, the first at offset 0x%llx", (unsigned long long)fb->width,
+          (unsigned long long)fb->height, (unsigned long long)lit, (unsigned long long)first);
 }
 
 #ifdef PAYLOAD_SIZE
@@ -59,6 +79,7 @@ void probe_main(void)
     check_kernel_mapping();
     check_stack();
     check_executable_address(executable_address_req.response, entry_state.rip);
+    check_black(framebuffer_req.response);
     check_framebuffer(framebuffer_req.response, NULL);
     draw_diagonal(framebuffer_req.response);
     probe_finish();

@@ -22,8 +22,10 @@ PROBE_OK = r"^probe: all \d+ checks passed$"
 PROBE_FAILED = r"^probe: FAIL "
 PROBE_RAN = r"^probe: "
 LIMINE_CFG = "protocol=limine\n"
-REVERSED_WARN = (r"\[WARN \] \(ember\): limine: the request start marker at 0x[0-9a-f]+ lies after the end marker at "
-                 r"0x[0-9a-f]+: Limine stops at the end marker, so ember reads the requests before it")
+REVERSED_WARN = (r"\[WARN \] \(ember\): limine: request end marker at 0x[0-9a-f]+ lies before the start marker at "
+                 r"0x[0-9a-f]+: Limine stops at the end marker, so ember reads the requests before it "
+                 r"\(strict=yes refuses\)$")
+STRICT = r": Limine boots it, ember.cfg says strict=yes \((?:{})\)$"
 
 # Module contents: sizes that are not page multiples, one crossing pages, deterministic bytes.
 MODULE_A = bytes(range(256)) * 37 + b"tail"                 # 9476 bytes at /boot/probe-a.bin
@@ -96,7 +98,7 @@ def probe_cases(build, loader):
         # ember, with one WARN line; strict=yes keeps the refusal
         full("probe-reversed", True, expect_more=[REVERSED_WARN]),
         qemu_cases.bad("probe-reversed-strict", loader, r"limine: request end marker at 0x[0-9a-f]+ lies "
-                       r"before the start marker at 0x[0-9a-f]+ \(strict=yes\) \(markers reversed\)$",
+                       r"before the start marker at 0x[0-9a-f]+" + STRICT.format("markers reversed"),
                        kernel=k("probe-reversed"), config=LIMINE_CFG + "strict=yes\n", reject=[PROBE_RAN]),
     ]
 
@@ -105,7 +107,8 @@ def layout_cases(build, loader):
     """Kernels laid out like real Limine kernels, and requests a loader must not see."""
     k = lambda name: os.path.join(build, "limine", f"{name}.elf")
     return [
-        passing("template", loader, k("template"), expect=[r"^probe: ok   framebuffer drawn:"]),
+        passing("template", loader, k("template"), expect=[r"^probe: ok   screen black at entry:",
+                                                           r"^probe: ok   framebuffer drawn:"]),
         passing("zeroload", loader, k("zeroload"), expect=[r"^probe: ok   executable virtual base:"]),
         passing("reloc", loader, k("reloc"), expect=[r"^probe: ok   relocated pointers:",
                                                      r"^probe: ok   slid into the top 2 GiB:"]),
@@ -120,16 +123,25 @@ def layout_cases(build, loader):
 
 
 def refusal_cases(build, loader):
-    """Loose patterns for ember's error line (after "[ERROR] (ember): "): the integrator tightens them."""
+    """The duplicate request Limine refuses too; the breaches Limine boots through, booted the same
+    way with one WARN line, and refused under strict=yes."""
     k = lambda name: os.path.join(build, "limine", f"{name}.elf")
-    return [
-        refused("bad-duplicate", loader, k("bad-duplicate"),
-                r"limine: .*duplicate.*memory map.*0x[0-9a-f]+"),
-        refused("bad-response-set", loader, k("bad-response-set"),
-                r"limine: .*memory map.*response.*(non-zero|not NULL|already set|0xffffffff8badf000)"),
-        refused("bad-misaligned", loader, k("bad-misaligned"),
-                r"limine: .*(misaligned|not 8-byte aligned|unaligned).*0x[0-9a-f]*4\b"),
+    warn = lambda text: r"^\[WARN \] \(ember\): limine: " + text + r".* \(strict=yes refuses\)$"
+    breaches = [
+        ("bad-response-set", r"memory map request at 0x[0-9a-f]+ has response 0xffffffff8badf000 in the file, not 0",
+         "response not 0", r"^probe: ok   preset response overwritten with the answer:"),
+        ("bad-misaligned", r"memory map request at 0x[0-9a-f]*4 is 4 bytes off its 8-byte alignment",
+         "misaligned request", r"^probe: ok   misaligned request never answered:"),
+        ("bad-tag-outside", r"base revision 3 tag at 0x[0-9a-f]+ lies outside the request markers, binding from "
+         r"revision 2", "base revision tag outside markers", r"^probe: ok   tag outside the markers left alone"),
     ]
+    cases = [refused("bad-duplicate", loader, k("bad-duplicate"),
+                     r"limine: duplicate memory map request at 0x[0-9a-f]+ \(first at 0x[0-9a-f]+\)")]
+    for name, breach, rule, probe_line in breaches:
+        cases.append(passing(name, loader, k(name), expect=[warn(breach), probe_line]))
+        cases.append(qemu_cases.bad(name + "-strict", loader, r"limine: " + breach + STRICT.format(rule),
+                                    kernel=k(name), config=LIMINE_CFG + "strict=yes\n", reject=[PROBE_RAN]))
+    return cases
 
 
 def limine_cases(build, loader):

@@ -123,6 +123,31 @@ static inline void expect_error(enum lscan_error err, ...)
     va_end(ap);
 }
 
+/* Scans the image, expecting it to boot (LSCAN_OK) with breach `code` among those Limine boots
+ * through (lscan_tolerated), its message containing each NULL-terminated part, and a non-empty
+ * account of what ember does instead. */
+static inline void expect_tolerated(enum lscan_error code, ...)
+{
+    struct lscan_diag breach;
+    const char *instead = NULL, *part;
+    unsigned n;
+    va_list ap;
+
+    assert_int_equal(scan_image(), LSCAN_OK);
+    for (n = 0; n < LSCAN_TOLERATED_COUNT; n++)
+        if (lscan_tolerated(&result, n, &breach, &instead) && breach.code == code)
+            break;
+    if (n == LSCAN_TOLERATED_COUNT)
+        fail_msg("no tolerated breach '%s'", lscan_error_name(code));
+    assert_true(instead != NULL && instead[0] != 0);
+    va_start(ap, code);
+    while ((part = va_arg(ap, const char *)) != NULL) {
+        if (strstr(breach.message, part) == NULL)
+            fail_msg("breach '%s' lacks '%s'", breach.message, part);
+    }
+    va_end(ap);
+}
+
 /* "0xffffffff80000040" for word w, in a rotating static buffer (up to 4 at once). */
 static inline const char *hex_word(size_t w)
 {

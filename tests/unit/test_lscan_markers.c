@@ -1,5 +1,6 @@
 /* Host tests of the request markers (src/core/lscan.c): hints for base revisions 0-1, binding from 2. */
 #include "lscan_fixtures.h"
+#include "core/decide.h"
 
 /* Layout shared by most tests: an HHDM request before the markers, a memory-map request between
  * them, a framebuffer request after them; the tag at word 104 (inside) with `revision`. */
@@ -90,20 +91,26 @@ static void test_lscan_revision_2_copy_outside_markers_is_no_duplicate(void **st
     expect_error(LSCAN_ERR_DUPLICATE_REQUEST, hex_word(INSIDE), hex_word(BEFORE), NULL);
 }
 
-/* The tag picks the rule, so a binding tag outside its markers is refused by name. */
-static void test_lscan_revision_2_tag_outside_markers_is_refused(void **state)
+/* A binding tag outside its markers: Limine's scan never sees it, so the kernel boots as revision
+ * 0 with the tag ignored (not written back), and the breach is named. */
+static void test_lscan_revision_2_tag_outside_markers_is_ignored(void **state)
 {
     (void)state;
     place_layout(2);
     image[TAG] = 0;
     place_tag(AFTER + 10, 2);
-    expect_error(LSCAN_ERR_TAG_OUTSIDE_MARKERS, "base revision 2 tag at", hex_word(AFTER + 10),
-                 NULL);
+    expect_tolerated(LSCAN_ERR_TAG_OUTSIDE_MARKERS, "base revision 2 tag at", hex_word(AFTER + 10), NULL);
+    assert_true(result.tag_ignored);
+    assert_int_equal(decide_limine_revision(&result), 0);
+    lscan_write_back_revision(&result, 0);
+    assert_int_equal(image[AFTER + 10 + 1], LIMINE_BASE_REVISION_MAGIC1); /* word 1 untouched */
+    assert_int_equal(image[AFTER + 10 + 2], 2);                          /* word 2 untouched */
     place_layout(1);
     image[TAG] = 0;
     place_tag(AFTER + 10, 1);
     expect_ok_scan();
     assert_true(result.tag_outside_markers);
+    assert_false(result.tag_ignored); /* hints only: the tag counts */
     assert_int_equal(result.revision, 1);
 }
 
@@ -183,7 +190,7 @@ int main(void)
         cmocka_unit_test(test_lscan_revision_1_markers_are_hints),
         cmocka_unit_test(test_lscan_revision_0_without_tag_markers_are_hints),
         cmocka_unit_test(test_lscan_revision_2_copy_outside_markers_is_no_duplicate),
-        cmocka_unit_test(test_lscan_revision_2_tag_outside_markers_is_refused),
+        cmocka_unit_test(test_lscan_revision_2_tag_outside_markers_is_ignored),
         cmocka_unit_test(test_lscan_uses_last_start_and_first_end_marker),
         cmocka_unit_test(test_lscan_single_marker_bounds_one_side),
         cmocka_unit_test(test_lscan_markers_bound_across_segments),

@@ -357,8 +357,8 @@ EFI_STATUS limine_build_responses(struct boot *b)
             continue; /* logged at prepare */
         void *resp = answer(b, st, r->kind);
         st->answered[i] = resp != NULL;
-        if (resp != NULL)
-            ((struct limine_request_header *)(void *)r->ptr)->response = hhdm(b, resp);
+        /* 0 for no answer: a value left in the file would read as a response (lscan_tolerated) */
+        ((struct limine_request_header *)(void *)r->ptr)->response = resp != NULL ? hhdm(b, resp) : 0;
         log_info("limine: request %s (revision %llu) at 0x%llx: %s", lscan_kind_name(r->kind),
                  (unsigned long long)r->revision, (unsigned long long)r->vaddr,
                  resp != NULL ? "answered" : "not answered: nothing to report on this machine");
