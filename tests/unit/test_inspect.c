@@ -117,15 +117,22 @@ static void test_limine_kernel_requests_and_answers(void **state)
     expect_json("\"stack_size\":65536"); /* no stack size request: Limine's 64 KiB */
 }
 
-static void test_limine_response_set_is_the_scan_rule(void **state)
+/* Limine boots a preset response (it overwrites it): inspect warns as the loader does; strict=yes
+ * refuses by the same rule. */
+static void test_limine_response_set_warns_and_strict_refuses(void **state)
 {
     uint64_t response = 0xffffffff8badf000ULL;
     (void)state;
     limine_kernel(3);
     memcpy(file + 0x4000 + 0x20 + 40, &response, sizeof response);
     run(NULL);
-    expect_json("\"stage\":\"choose protocol\",\"rule\":\"response not 0\",\"error\":\"limine: HHDM request at 0xffffffff80003020 has response "
-                "0xffffffff8badf000 in the file, not 0 (response not 0)\"");
+    assert_int_equal(report.verdict, INSPECT_BOOTS);
+    expect_json("\"limine: HHDM request at 0xffffffff80003020 has response 0xffffffff8badf000 in the file, not 0: "
+                "ember overwrites it with its answer");
+    run("strict=yes\n");
+    expect_json("\"stage\":\"choose protocol\",\"rule\":\"response not 0\",\"error\":\"limine: HHDM request at "
+                "0xffffffff80003020 has response 0xffffffff8badf000 in the file, not 0: Limine boots it, ember.cfg says "
+                "strict=yes (response not 0)\"");
 }
 
 static void test_newer_revision_is_a_warning_not_a_refusal(void **state)
@@ -134,9 +141,9 @@ static void test_newer_revision_is_a_warning_not_a_refusal(void **state)
     limine_kernel(7);
     run(NULL);
     assert_int_equal(report.verdict, INSPECT_BOOTS);
-    expect_json("\"base_revision\":3,");
-    expect_json("\"warnings\":[\"limine: the kernel asks for base revision 7; ember supports 0-3: booting it as "
-                "revision 3\"]");
+    expect_json("\"base_revision\":6,");
+    expect_json("\"warnings\":[\"limine: the kernel asks for base revision 7; ember supports 0-6: booting it as "
+                "revision 6\"]");
 }
 
 static void test_lower_half_limine_protocol_is_refused(void **state)
@@ -163,7 +170,7 @@ int main(void)
         cmocka_unit_test(test_config_is_reported_after_parsing),
         cmocka_unit_test(test_kernel_pin_mismatch),
         cmocka_unit_test(test_limine_kernel_requests_and_answers),
-        cmocka_unit_test(test_limine_response_set_is_the_scan_rule),
+        cmocka_unit_test(test_limine_response_set_warns_and_strict_refuses),
         cmocka_unit_test(test_newer_revision_is_a_warning_not_a_refusal),
         cmocka_unit_test(test_lower_half_limine_protocol_is_refused),
     };
