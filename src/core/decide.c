@@ -64,8 +64,10 @@ bool decide_kernel_size(const char *path, uint64_t size, struct decide_diag *dia
 void decide_elf_options(const struct ember_config *cfg, struct elf_options *opts)
 {
     /* ember's own protocol: ET_EXEC only, no address floor; relocatable kernels are Limine's, and
-     * protocol=limine also refuses ET_EXEC below its floor (auto decides that after the scan) */
-    *opts = (struct elf_options){ .allow_wx = cfg->allow_wx,
+     * protocol=limine also refuses ET_EXEC below its floor (auto decides that after the scan). W+X
+     * segments: Limine maps them so, which a Limine kernel may count on, so they pass here unless
+     * the kernel can only be ember's or strict=yes; pipe_choose_protocol settles the rest. */
+    *opts = (struct elf_options){ .allow_wx = cfg->allow_wx || (cfg->protocol != PROTOCOL_EMBER && !cfg->strict),
                                   .reserved_base = EMBER_HHDM_OFFSET,
                                   .reserved_size = EMBER_HHDM_MAX_SIZE,
                                   .reserved_name = "ember's direct map",

@@ -117,6 +117,11 @@ static void copy_bytes(void *dst, const void *src, size_t n)
         *d++ = *s++;
 }
 
+enum elf_error elf_refuse_wx(unsigned phdr, uint32_t flags, struct elf_diag *diag)
+{
+    return fail(diag, ELF_ERR_WRITABLE_AND_EXECUTABLE, "program header %u p_flags 0x%x has PF_W|PF_X", phdr, flags);
+}
+
 bool elf_flags_to_attr(uint32_t flags, bool allow_wx, enum page_attr *attr)
 {
     bool writable = (flags & ELF_PF_W) != 0;
@@ -268,8 +273,7 @@ static enum elf_error check_load_segment(const elf64_phdr_t *ph, unsigned index,
     if (err != ELF_OK)
         return err;
     if (!elf_flags_to_attr(ph->p_flags, allow_wx, &attr))
-        return fail(diag, ELF_ERR_WRITABLE_AND_EXECUTABLE, "program header %u p_flags 0x%x has PF_W|PF_X",
-                    index, ph->p_flags);
+        return elf_refuse_wx(index, ph->p_flags, diag);
     seg->offset = ph->p_offset;
     seg->vaddr = ph->p_vaddr;
     seg->paddr = ph->p_paddr;

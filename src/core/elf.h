@@ -176,6 +176,10 @@ enum elf_error elf_build_plan(const elf64_ehdr_t *ehdr, const void *phdrs, uint6
 const char *elf_rule_hint(enum elf_error err);
 const char *elf_error_name(enum elf_error err);
 
+/* The W^X rule's failure for program header phdr with p_flags flags (ELF_ERR_WRITABLE_AND_EXECUTABLE):
+ * the plan's, and pipe_choose_protocol's for a W+X segment it let through that no protocol takes. */
+enum elf_error elf_refuse_wx(unsigned phdr, uint32_t flags, struct elf_diag *diag);
+
 /* PF_R/PF_W/PF_X -> page_attr. Returns false for W+X unless allow_wx. */
 bool elf_flags_to_attr(uint32_t flags, bool allow_wx, enum page_attr *attr);
 

@@ -140,23 +140,12 @@ static bool place_span(const struct ember_config *cfg, const struct elf_plan *pl
     return true;
 }
 
-/* A permission ember grants against its own W^X rule is said, once per segment. */
-static void warn_granted_permissions(const struct elf_plan *plan, const struct pipe_sink *sink)
-{
-    for (unsigned k = 0; k < plan->count; k++)
-        if (plan->segments[k].attr == PAGE_WRITE_EXECUTE)
-            pipe_say(sink, PIPE_WARN, "kernel program header %u (p_vaddr 0x%llx) is writable and executable: "
-                     "mapped W+X because ember.cfg says allow_wx=yes", plan->segments[k].phdr,
-                     (unsigned long long)plan->segments[k].vaddr);
-}
-
 bool pipe_place(const struct ember_config *cfg, const struct elf_plan *plan, const struct place_ops *ops,
                 const struct pipe_sink *sink, struct kernel_placement *out, struct decide_diag *diag)
 {
     bool any_higher = false;
 
     __builtin_memset(out, 0, sizeof *out);
-    warn_granted_permissions(plan, sink);
     for (unsigned i = 0; i < plan->region_count; i++) {
         if (!decide_in_lower_half(&plan->regions[i]))
             any_higher = true;

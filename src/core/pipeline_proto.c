@@ -204,6 +204,29 @@ static bool prepare_limine(const struct ember_config *cfg, const struct pipe_ima
            internal_modules(cfg, img, sink, l, diag);
 }
 
+/* W+X segments, which the ELF plan let through for a possible Limine kernel (decide_elf_options):
+ * a WARN each when ember.cfg allows them or the kernel is Limine's (Limine maps them so), else the
+ * ELF rule's refusal, as if the plan had refused them. */
+static bool permissions_for_protocol(const struct ember_config *cfg, const struct elf_plan *plan, bool limine,
+                                     const struct pipe_sink *sink, struct decide_diag *diag)
+{
+    for (unsigned k = 0; k < plan->count; k++) {
+        const struct elf_segment *seg = &plan->segments[k];
+        if (seg->attr != PAGE_WRITE_EXECUTE)
+            continue;
+        if (!cfg->allow_wx && !limine) {
+            struct elf_diag elf;
+            elf_refuse_wx(seg->phdr, seg->flags, &elf);
+            decide_elf_failure(cfg->kernel, &elf, diag);
+            return false;
+        }
+        pipe_say(sink, PIPE_WARN, "kernel program header %u (p_vaddr 0x%llx) is writable and executable: mapped "
+                 "W+X %s", seg->phdr, (unsigned long long)seg->vaddr,
+                 cfg->allow_wx ? "because ember.cfg says allow_wx=yes" : "as Limine maps it (strict=yes refuses)");
+    }
+    return true;
+}
+
 bool pipe_choose_protocol(const struct ember_config *cfg, const struct pipe_image *img, const uint64_t *region_phys,
                           const struct pipe_hooks *hooks, const struct pipe_sink *sink, struct protocol_decision *out,
                           struct decide_diag *diag)
@@ -219,6 +242,8 @@ bool pipe_choose_protocol(const struct ember_config *cfg, const struct pipe_imag
     out->stack_size = cfg->stack_size;
     pipe_say(sink, PIPE_INFO, "protocol %s (%s)", out->protocol == DECIDE_PROTO_LIMINE ? "limine" : "ember",
              out->why);
+    if (!permissions_for_protocol(cfg, img->plan, out->protocol == DECIDE_PROTO_LIMINE, sink, diag))
+        return false;
     if (out->protocol == DECIDE_PROTO_LIMINE)
         return prepare_limine(cfg, img, region_phys, hooks, sink, out, diag);
     return decide_ember_kernel(cfg, img->plan, diag);

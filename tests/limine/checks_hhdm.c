@@ -183,7 +183,8 @@ void check_kernel_mapping(void)
     check_segment(nx ? "requests segment RW-" : "requests segment RWX", __requests_start, __requests_end, true, !nx);
     check_segment(".text R-X", __text_start, __text_end, false, true);
     check_segment(nx ? ".rodata R--" : ".rodata R-X", __rodata_start, __rodata_end, false, !nx);
-    check_segment(nx ? ".data/.bss RW-" : ".data/.bss RWX", __data_start, __image_end, true, !nx);
+    check_segment(nx && !boot.data_wx ? ".data/.bss RW-" : ".data/.bss RWX", __data_start, __image_end, true,
+                  !nx || boot.data_wx);
     for (uint64_t va = (uint64_t)__image_start; va < (uint64_t)__image_end; va += PAGE_SIZE) {
         struct leaf leaf;
         if (!page_walk(va, &leaf) || (!first && leaf.phys - va != delta)) {

@@ -18,7 +18,11 @@ PHDRS
     requests PT_LOAD FLAGS(6); /* RW- */
     text     PT_LOAD FLAGS(5); /* R-X */
     rodata   PT_LOAD FLAGS(4); /* R-- */
+#ifdef WX_DATA
+    data     PT_LOAD FLAGS(7); /* RWX: a segment Limine maps W+X */
+#else
     data     PT_LOAD FLAGS(6); /* RW- */
+#endif
 #ifdef PIE
     dynamic  PT_DYNAMIC FLAGS(6);
 #endif

@@ -28,6 +28,7 @@ LP_LDS_nomarkers :=
 LP_LDS_pie       := -DMARKERS -DPIE
 LP_LDS_reversed  := -DMARKERS -DREVERSED
 LP_LDS_zeroload  := -DMARKERS -DZERO_LOADS
+LP_LDS_wx        := -DMARKERS -DWX_DATA
 $(LP_BUILD)/ld/%.ld: $(LP_DIR)/limine.ld.S $(LP_DIR)/limine.mk | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CPP     $@"
@@ -49,6 +50,12 @@ LK_zeroload_SRC := template.c
 LK_zeroload_MODE := template
 LK_zeroload_LDS := zeroload
 LK_zeroload_DEFS := -DZEROLOAD
+# template-wx: the template with a writable and executable data segment
+LK_template-wx_SRC := template.c
+LK_template-wx_MODE := template
+LK_template-wx_LDS := wx
+LK_template-wx_DEFS := -DWX_DATA
+LK_template-wx_LDEXTRA := --no-warn-rwx-segments
 # make bench: the template kernel with 64 MiB of .rodata payload (not in `kernels`: bench only)
 LK_bench64l_SRC := template.c
 LK_bench64l_MODE := template
@@ -98,7 +105,7 @@ $(call lp_bad,in-bss,edge.c,-DIN_BSS)
 # loaded image holds zeros there while the file still holds the request.
 LK_in-bss_POST := python3 $(LP_DIR)/trim_filesz.py
 
-LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision probe-reversed template zeroload reloc relr reloc-bss \
+LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision probe-reversed template template-wx zeroload reloc relr reloc-bss \
 	bad-duplicate bad-response-set bad-misaligned bad-tag-outside outside-markers in-bss mp mp-x2apic mp-r0
 
 define lp_mode_rules

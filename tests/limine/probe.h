@@ -71,6 +71,7 @@ struct probe_boot {
     const struct lp_memmap_response *memmap; /* NULL when not answered */
     bool nx, pat;               /* CPUID: NX and PAT present */
     uint64_t requested_stack;   /* stack size request, 0 when none */
+    bool data_wx;               /* the kernel's data segment has PF_W|PF_X (template-wx) */
 };
 extern struct probe_boot boot;
 

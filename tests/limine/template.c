@@ -8,8 +8,10 @@
 #define TEMPLATE_REVISION 6
 #define LINE_COLOUR 0xffffff
 
-#ifdef ZEROLOAD
+#if defined(ZEROLOAD)
 #define KERNEL_NAME "zeroload"
+#elif defined(WX_DATA)
+#define KERNEL_NAME "template-wx"
 #else
 #define KERNEL_NAME "template"
 #endif
@@ -66,6 +68,9 @@ __attribute__((noreturn)) void probe_main(void);
 void probe_main(void)
 {
     probe_start(KERNEL_NAME, base_revision, TEMPLATE_REVISION, hhdm_req.response, memmap_req.response);
+#ifdef WX_DATA
+    boot.data_wx = true; /* Limine maps a PF_W|PF_X segment writable and executable */
+#endif
     check_base_revision(base_revision, true);
     check_entry_registers(true);
     check_entry_cpu();

@@ -109,6 +109,13 @@ def layout_cases(build, loader):
     return [
         passing("template", loader, k("template"), expect=[r"^probe: ok   screen black at entry:",
                                                            r"^probe: ok   framebuffer drawn:"]),
+        # W+X data: Limine maps it RWX, so does ember, with one WARN line; strict=yes refuses
+        passing("template-wx", loader, k("template-wx"), expect=[
+            r"^\[WARN \] \(ember\): kernel program header \d+ \(p_vaddr 0x[0-9a-f]+\) is writable and executable: "
+            r"mapped W\+X as Limine maps it \(strict=yes refuses\)$", r"^probe: ok   \.data/\.bss RWX:"]),
+        qemu_cases.bad("template-wx-strict", loader, r"invalid kernel /kernel\.elf: writable-and-executable: program "
+                       r"header \d+ p_flags 0x7 has PF_W\|PF_X: split it", kernel=k("template-wx"),
+                       config=LIMINE_CFG + "strict=yes\n", reject=[PROBE_RAN]),
         passing("zeroload", loader, k("zeroload"), expect=[r"^probe: ok   executable virtual base:"]),
         passing("reloc", loader, k("reloc"), expect=[r"^probe: ok   relocated pointers:",
                                                      r"^probe: ok   slid into the top 2 GiB:"]),

@@ -24,6 +24,7 @@ static void test_elf_options_per_protocol(void **state)
     config_with(&cfg, PROTOCOL_EMBER);
     decide_elf_options(&cfg, &o);
     assert_false(o.allow_dyn);
+    assert_false(o.allow_wx); /* ember's own W^X rule */
     assert_int_equal(o.min_vaddr, 0);
     assert_int_equal(o.reserved_base, EMBER_HHDM_OFFSET);
     assert_int_equal(o.reserved_size, EMBER_HHDM_MAX_SIZE);
@@ -35,8 +36,11 @@ static void test_elf_options_per_protocol(void **state)
     config_with(&cfg, PROTOCOL_LIMINE);
     decide_elf_options(&cfg, &o);
     assert_true(o.allow_dyn);
-    assert_false(o.allow_wx);
+    assert_true(o.allow_wx); /* Limine maps W+X segments so */
     assert_int_equal(o.min_vaddr, LIMINE_KERNEL_MIN_VADDR);
+    cfg.strict = true;
+    decide_elf_options(&cfg, &o);
+    assert_false(o.allow_wx);
 }
 
 /* A relocatable kernel linked at 0 (vaddr == offset), PT_DYNAMIC inside .data. */

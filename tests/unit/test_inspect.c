@@ -146,6 +146,40 @@ static void test_newer_revision_is_a_warning_not_a_refusal(void **state)
                 "revision 6\"]");
 }
 
+/* Makes the fixture's data segment (program header 2) writable and executable. */
+static void data_segment_wx(void)
+{
+    uint64_t phoff;
+    uint32_t rwx = ELF_PF_R | ELF_PF_W | ELF_PF_X;
+    memcpy(&phoff, file + 32, sizeof phoff);  /* e_phoff */
+    memcpy(file + phoff + 2 * 56 + 4, &rwx, sizeof rwx); /* p_flags of the third 56-byte header */
+}
+
+/* W+X: Limine maps such a segment RWX, so a Limine kernel boots with a WARN (strict=yes refuses);
+ * ember's own protocol refuses it unless ember.cfg says allow_wx=yes, which is said too. */
+static void test_wx_segment_per_protocol(void **state)
+{
+    (void)state;
+    limine_kernel(3);
+    data_segment_wx();
+    run(NULL);
+    assert_int_equal(report.verdict, INSPECT_BOOTS);
+    expect_json("\"kernel program header 2 (p_vaddr 0xffffffff80003000) is writable and executable: mapped W+X as "
+                "Limine maps it (strict=yes refuses)\"");
+    run("strict=yes\n");
+    expect_json("\"stage\":\"read kernel headers\",\"rule\":\"writable-and-executable\"");
+    good_kernel();
+    data_segment_wx();
+    run(NULL);
+    expect_json("\"stage\":\"choose protocol\",\"rule\":\"writable-and-executable\",\"error\":\"invalid kernel "
+                "/kernel.elf: writable-and-executable: program header 2 p_flags 0x7 has PF_W|PF_X: split it");
+    run("protocol=ember\n");
+    expect_json("\"stage\":\"read kernel headers\",\"rule\":\"writable-and-executable\"");
+    run("allow_wx=yes\n");
+    assert_int_equal(report.verdict, INSPECT_BOOTS);
+    expect_json("mapped W+X because ember.cfg says allow_wx=yes\"");
+}
+
 static void test_lower_half_limine_protocol_is_refused(void **state)
 {
     struct elf_fixture f;
@@ -172,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_limine_kernel_requests_and_answers),
         cmocka_unit_test(test_limine_response_set_warns_and_strict_refuses),
         cmocka_unit_test(test_newer_revision_is_a_warning_not_a_refusal),
+        cmocka_unit_test(test_wx_segment_per_protocol),
         cmocka_unit_test(test_lower_half_limine_protocol_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

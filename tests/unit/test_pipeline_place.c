@@ -161,18 +161,6 @@ static void test_no_room_names_only_what_was_tried(void **state)
 }
 
 /* allow_wx=yes lets a W+X segment through the ELF rules; placing the kernel says so in a WARN. */
-static void test_granted_wx_is_warned(void **state)
-{
-    struct trial t = { 0 };
-    (void)state;
-
-    assert_true(place(&t, 0x1000, 0x200000, PAGE_WRITE_EXECUTE));
-    assert_int_equal(t.f.lines, 1);
-    assert_int_equal(t.f.level[0], PIPE_WARN);
-    assert_non_null(strstr(t.f.said[0], "kernel program header 0 (p_vaddr 0xffffffff80001000) is writable and "
-                                        "executable: mapped W+X because ember.cfg says allow_wx=yes"));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,7 +168,6 @@ int main(void)
         cmocka_unit_test(test_paddr_at_other_page_offset_goes_to_span),
         cmocka_unit_test(test_busy_paddr_goes_to_span),
         cmocka_unit_test(test_no_room_names_only_what_was_tried),
-        cmocka_unit_test(test_granted_wx_is_warned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
