@@ -122,8 +122,11 @@ const char *via_name(enum phys_via via);
 bool hhdm_pointer(const void *p);
 unsigned page_tables_of(uint64_t virt, uint64_t out[4]);
 
-/* checks_memmap.c helpers, also used by the other checks. */
+/* checks_memmap.c helpers, also used by the other checks. A type mask has bit n set for type n. */
+#define MEMMAP_TYPE_BITS 32
+#define MEMMAP_TYPE_BIT(type) (1u << (type))
 int memmap_type_at(uint64_t phys);
+bool phys_range_typed(uint64_t phys, uint64_t len, unsigned type_mask, uint64_t *bad);
 bool virt_range_typed(const void *p, uint64_t len, uint64_t type, uint64_t *bad);
 bool in_reclaimable(const void *p, uint64_t len);
 const char *memmap_type_name(uint64_t type);
