@@ -8,7 +8,9 @@
 
 /* struct entry_state offsets, shared with entry.S: the 15 general registers other than RSP in the
  * order rax rbx rcx rdx rsi rdi rbp r8..r15, then RSP, the word at RSP, RFLAGS, CR0, CR3, CR4, the
- * entry code's run-time address, and the six segment selectors. */
+ * entry code's run-time address, the six segment selectors, TR and LDTR (STR/SLDT), and IDTR as SIDT
+ * stored it at ENTRY_IDTR: its 2-byte limit there and its 8-byte base right after, so the base lands
+ * 8-byte aligned at ENTRY_IDT_BASE (the probe loads its own IDT in probe_start, after entry.S). */
 #define ENTRY_GPR_COUNT 15
 #define ENTRY_RSP 120
 #define ENTRY_RETURN 128
@@ -23,7 +25,11 @@
 #define ENTRY_SS 182
 #define ENTRY_FS 184
 #define ENTRY_GS 186
-#define ENTRY_STATE_SIZE 192
+#define ENTRY_TR 188
+#define ENTRY_LDTR 190
+#define ENTRY_IDTR 198
+#define ENTRY_IDT_BASE 200
+#define ENTRY_STATE_SIZE 208
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -54,11 +60,19 @@ struct entry_state {
     uint64_t gpr[ENTRY_GPR_COUNT];
     uint64_t rsp, return_address, rflags, cr0, cr3, cr4, rip;
     uint16_t cs, ds, es, ss, fs, gs;
-    uint32_t pad;
+    uint16_t tr, ldtr;
+    uint16_t pad[3];
+    uint16_t idt_limit; /* SIDT's limit half; its base half follows */
+    uint64_t idt_base;
 };
 _Static_assert(sizeof(struct entry_state) == ENTRY_STATE_SIZE, "entry.S offsets");
 _Static_assert(offsetof(struct entry_state, rip) == ENTRY_RIP, "entry.S offsets");
 _Static_assert(offsetof(struct entry_state, gs) == ENTRY_GS, "entry.S offsets");
+_Static_assert(offsetof(struct entry_state, tr) == ENTRY_TR, "entry.S offsets");
+_Static_assert(offsetof(struct entry_state, ldtr) == ENTRY_LDTR, "entry.S offsets");
+_Static_assert(offsetof(struct entry_state, idt_limit) == ENTRY_IDTR, "entry.S offsets");
+_Static_assert(offsetof(struct entry_state, idt_base) == ENTRY_IDT_BASE && ENTRY_IDT_BASE == ENTRY_IDTR + 2,
+               "SIDT stores the base 2 bytes after the limit");
 extern struct entry_state entry_state;
 
 /* What the checks hold the loader to, filled by each kernel's main before the checks run. */
@@ -135,6 +149,7 @@ const char *memmap_type_name(uint64_t type);
 void check_base_revision(volatile uint64_t *tag, bool expect_supported);
 void check_entry_registers(bool expect_zero_regs);
 void check_entry_cpu(void);
+void check_entry_cpu_rev5(void);
 void check_gdt(void);
 void check_stack(void);
 void check_interrupt_controllers(const struct lp_rsdp_response *rsdp);
