@@ -145,6 +145,15 @@ bool virt_range_typed(const void *p, uint64_t len, uint64_t type, uint64_t *bad)
 bool in_reclaimable(const void *p, uint64_t len);
 const char *memmap_type_name(uint64_t type);
 
+/* acpi.c: reading ACPI tables by physical address (through phys_access). */
+#define ACPI_MAX_TABLES 64
+#define ACPI_SDT_LENGTH_OFFSET 4
+const volatile uint8_t *acpi_table(uint64_t phys);
+uint64_t acpi_root(uint64_t rsdp_phys, bool xsdt);
+unsigned acpi_root_entries(uint64_t root_phys, bool xsdt, uint64_t *out, unsigned max);
+uint64_t acpi_find_table(uint64_t rsdp_phys, const char *sig);
+bool delivery_mode_masked(unsigned mode);
+
 /* The checks; each records its results through check(). */
 void check_base_revision(volatile uint64_t *tag, bool expect_supported);
 void check_entry_registers(bool expect_zero_regs);
