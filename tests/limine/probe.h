@@ -162,6 +162,8 @@ void check_entry_cpu_rev5(void);
 void check_gdt(void);
 void check_stack(void);
 void check_interrupt_controllers(const struct lp_rsdp_response *rsdp);
+void check_table_placement(const struct lp_rsdp_response *rsdp, const struct lp_smbios_response *smbios,
+                           const struct lp_efi_system_table_response *efi);
 void check_memmap(void);
 void check_efi_memmap(const struct lp_efi_memmap_response *r);
 void check_hhdm(const struct lp_hhdm_response *r);
@@ -172,6 +174,7 @@ void check_executable_file(const struct lp_executable_file_response *r, uint64_t
                            const char *cmdline);
 void check_cmdline(const struct lp_executable_cmdline_response *c, const struct lp_executable_file_response *f);
 void check_modules(const struct lp_module_response *r, const char *cmdline, bool internal_requested);
+bool firmware_table_physical(bool physical_in_rev4);
 bool firmware_table_phys(uint64_t address, bool physical_in_rev4, uint64_t *phys);
 void check_rsdp(const struct lp_rsdp_response *r);
 void check_smbios(const struct lp_smbios_response *r);

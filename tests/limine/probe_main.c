@@ -85,6 +85,7 @@ static void check_firmware(void)
     check_smbios(smbios_req.response);
     check_efi_system_table(efi_system_table_req.response);
     check_efi_memmap(efi_memmap_req.response);
+    check_table_placement(rsdp_req.response, smbios_req.response, efi_system_table_req.response);
     check_date(date_req.response);
     check_bootloader_performance(perf_req.response, check_tsc_frequency(tsc_req.response));
     check_entropy(entropy_req.response, ENTROPY_VALUES, probe_cmdline());
