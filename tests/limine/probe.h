@@ -163,6 +163,7 @@ void check_gdt(void);
 void check_stack(void);
 void check_interrupt_controllers(const struct lp_rsdp_response *rsdp);
 void check_local_apic(const struct lp_rsdp_response *rsdp);
+void check_iommus(const struct lp_rsdp_response *rsdp);
 void check_table_placement(const struct lp_rsdp_response *rsdp, const struct lp_smbios_response *smbios,
                            const struct lp_efi_system_table_response *efi);
 void check_memmap(void);

@@ -91,6 +91,7 @@ static void check_firmware(void)
     check_entropy(entropy_req.response, ENTROPY_VALUES, probe_cmdline());
     check_interrupt_controllers(rsdp_req.response);
     check_local_apic(rsdp_req.response);
+    check_iommus(rsdp_req.response);
 }
 
 __attribute__((noreturn)) void probe_main(void);
