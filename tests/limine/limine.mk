@@ -40,6 +40,9 @@ $(call lp_probe,probe-r0,0,nomarkers)
 $(call lp_probe,probe-r1,1,markers)
 $(call lp_probe,probe-r2,2,markers)
 $(call lp_probe,probe-r3,3,markers)
+$(call lp_probe,probe-r4,4,markers)
+$(call lp_probe,probe-r5,5,markers)
+$(call lp_probe,probe-r6,6,markers)
 $(call lp_probe,newer-revision,99,markers)
 $(call lp_probe,probe-reversed,3,reversed)
 LK_template_SRC := template.c
@@ -97,7 +100,7 @@ $(call lp_bad,in-bss,edge.c,-DIN_BSS)
 # loaded image holds zeros there while the file still holds the request.
 LK_in-bss_POST := python3 $(LP_DIR)/trim_filesz.py
 
-LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision probe-reversed template zeroload reloc relr reloc-bss \
+LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 probe-r4 probe-r5 probe-r6 newer-revision probe-reversed template zeroload reloc relr reloc-bss \
 	bad-duplicate bad-response-set bad-misaligned outside-markers in-bss mp mp-x2apic mp-r0
 
 define lp_mode_rules

@@ -1,4 +1,4 @@
-/* Probe kernel probe-rN (N = PROBE_BASE_REVISION; 99 for newer-revision): makes every request the
+/* Probe kernel probe-rN (N = PROBE_BASE_REVISION 0-6; 99 for newer-revision): makes every request the
  * spec defines for x86-64 UEFI and checks every response, the machine state and the memory layout
  * against the spec for the base revision the loader says it used. */
 #include "probe.h"
@@ -7,7 +7,7 @@
 #ifndef PROBE_BASE_REVISION
 #error "PROBE_BASE_REVISION must be defined (limine.mk)"
 #endif
-#define NEWEST_KNOWN_REVISION 3
+#define NEWEST_KNOWN_REVISION 6 /* base revision 6: nothing new on x86-64, but it must be reported supported */
 #define PROBE_STACK_SIZE (256 * 1024)
 #define INTERNAL_MODULES (PROBE_BASE_REVISION >= 3) /* request revision 1 with one internal module */
 #ifndef PROBE_NAME
