@@ -10,7 +10,7 @@ Each probe's other exit codes name the first failed check's class (tests/limine/
 79 an exception.
 
 The command line and modules carry their own expectations: the kernel checks each config module's
-bytes against the "fnv1a=HEX size=N" in its own string, the internal module (probe-r3 and
+bytes against the "fnv1a=HEX size=N" in its own string, the internal module (probe-r3 to probe-r6 and
 newer-revision) against the command line's internal=HEX, and the command line itself against its
 "lprobe: " / " :lprobe" ends and a fragment with quotes, a hash and two blanks.
 """
