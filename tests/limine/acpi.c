@@ -1,6 +1,8 @@
-/* Probe check: "The legacy PICs (if available) have all IRQs masked" and "IO APIC IRQs (only those
- * with delivery mode fixed (0b000) or lowest priority (0b001)) are all masked". The I/O APICs come
- * from the MADT, found through RSDP -> XSDT (or RSDT). */
+/* Probe check: "The legacy PICs (if available) have all IRQs masked" and the I/O APIC redirection
+ * entries "with Fixed (0b000) or Lowest Priority (0b001) delivery mode are masked" ("For base revision
+ * 5 or greater, entries with NMI (0b100) or ExtINT (0b111) delivery mode are also masked"). The I/O
+ * APICs come from the MADT, found through RSDP -> XSDT (or RSDT); the table helpers here serve the
+ * other ACPI-reading checks too. */
 #include "cpu.h"
 #include "probe.h"
 
@@ -26,11 +28,12 @@
 #define REDIR_DELIVERY_MASK 7u
 #define REDIR_FIXED 0u
 #define REDIR_LOWEST 1u
+#define REDIR_NMI 4u
+#define REDIR_EXTINT 7u
 #define REDIR_MASKED (1u << 16)
-#define MAX_TABLES 64
 
 /* The whole ACPI table at phys (header first, then its length), or NULL when unreachable or too short. */
-static const volatile uint8_t *acpi_table(uint64_t phys)
+const volatile uint8_t *acpi_table(uint64_t phys)
 {
     enum phys_via via;
     const volatile uint8_t *h = phys_access(phys, SDT_HEADER, &via);
@@ -40,27 +43,47 @@ static const volatile uint8_t *acpi_table(uint64_t phys)
     return len >= SDT_HEADER ? phys_access(phys, len, &via) : NULL;
 }
 
-/* The MADT's physical address via the XSDT (ACPI 2.0+) or RSDT, or 0. */
-static uint64_t find_madt(uint64_t rsdp_phys)
+/* The physical address of the root table: the XSDT (xsdt, ACPI 2.0+ RSDPs only) or the RSDT; 0 when
+ * the RSDP is unreachable or has none. */
+uint64_t acpi_root(uint64_t rsdp_phys, bool xsdt)
 {
     enum phys_via via;
     const volatile uint8_t *rsdp = phys_access(rsdp_phys, RSDP_XSDT_OFFSET + 8, &via);
     if (rsdp == NULL)
         return 0;
-    bool x = rsdp[RSDP_REVISION_OFFSET] >= ACPI_2_0;
-    uint64_t sdt = x ? *(const volatile uint64_t *)(rsdp + RSDP_XSDT_OFFSET)
-                     : *(const volatile uint32_t *)(rsdp + RSDP_RSDT_OFFSET);
-    const volatile uint8_t *t = sdt ? acpi_table(sdt) : NULL;
+    if (xsdt)
+        return rsdp[RSDP_REVISION_OFFSET] >= ACPI_2_0 ? *(const volatile uint64_t *)(rsdp + RSDP_XSDT_OFFSET) : 0;
+    return *(const volatile uint32_t *)(rsdp + RSDP_RSDT_OFFSET);
+}
+
+/* Stores the physical addresses the root table at root_phys lists (8-byte entries for the XSDT,
+ * 4-byte for the RSDT) in out[0..max); returns how many there are (at most max). */
+unsigned acpi_root_entries(uint64_t root_phys, bool xsdt, uint64_t *out, unsigned max)
+{
+    const volatile uint8_t *t = root_phys ? acpi_table(root_phys) : NULL;
+    unsigned width = xsdt ? 8 : 4, n = 0;
     if (t == NULL)
         return 0;
-    unsigned width = x ? 8 : 4;
     uint64_t count = (*(const volatile uint32_t *)(t + SDT_LENGTH_OFFSET) - SDT_HEADER) / width;
-    for (uint64_t i = 0; i < count && i < MAX_TABLES; i++) {
+    for (uint64_t i = 0; i < count && n < max; i++) {
         const volatile uint8_t *e = t + SDT_HEADER + i * width;
-        uint64_t phys = x ? *(const volatile uint64_t *)e : *(const volatile uint32_t *)e;
-        const volatile uint8_t *h = acpi_table(phys);
-        if (h && h[0] == 'A' && h[1] == 'P' && h[2] == 'I' && h[3] == 'C')
-            return phys;
+        out[n++] = xsdt ? *(const volatile uint64_t *)e : *(const volatile uint32_t *)e;
+    }
+    return n;
+}
+
+/* The physical address of the first table with signature sig (4 characters) listed by the XSDT
+ * (ACPI 2.0+) or else the RSDT, or 0. */
+uint64_t acpi_find_table(uint64_t rsdp_phys, const char *sig)
+{
+    uint64_t tables[ACPI_MAX_TABLES];
+    bool xsdt = acpi_root(rsdp_phys, true) != 0;
+    unsigned n = acpi_root_entries(acpi_root(rsdp_phys, xsdt), xsdt, tables, ACPI_MAX_TABLES);
+
+    for (unsigned i = 0; i < n; i++) {
+        const volatile uint8_t *h = acpi_table(tables[i]);
+        if (h && h[0] == (uint8_t)sig[0] && h[1] == (uint8_t)sig[1] && h[2] == (uint8_t)sig[2] && h[3] == (uint8_t)sig[3])
+            return tables[i];
     }
     return 0;
 }
@@ -72,8 +95,15 @@ static uint32_t ioapic_read(volatile uint32_t *base, uint32_t reg)
     return base[IOWIN / 4];
 }
 
-/* Counts, for one I/O APIC, its entries, those with fixed/lowest-priority delivery, and those of them
- * left unmasked. Returns false when its registers cannot be reached. */
+/* True when the base revision requires an I/O APIC or LVT entry of this delivery mode to be masked:
+ * Fixed and Lowest Priority always, NMI and ExtINT too from base revision 5. */
+bool delivery_mode_masked(unsigned mode)
+{
+    return mode == REDIR_FIXED || mode == REDIR_LOWEST || (boot.revision >= 5 && (mode == REDIR_NMI || mode == REDIR_EXTINT));
+}
+
+/* Counts, for one I/O APIC, its entries, those with a delivery mode the revision masks, and those of
+ * them left unmasked. Returns false when its registers cannot be reached. */
 static bool survey_ioapic(uint64_t phys, unsigned *entries, unsigned *relevant, unsigned *unmasked)
 {
     enum phys_via via;
@@ -85,7 +115,7 @@ static bool survey_ioapic(uint64_t phys, unsigned *entries, unsigned *relevant, 
         uint32_t low = ioapic_read(io, IOAPIC_REDIR_BASE + 2 * i);
         unsigned mode = (low >> REDIR_DELIVERY_SHIFT) & REDIR_DELIVERY_MASK;
         (*entries)++;
-        if (mode != REDIR_FIXED && mode != REDIR_LOWEST)
+        if (!delivery_mode_masked(mode))
             continue;
         (*relevant)++;
         *unmasked += !(low & REDIR_MASKED);
@@ -94,10 +124,10 @@ static bool survey_ioapic(uint64_t phys, unsigned *entries, unsigned *relevant, 
     return true;
 }
 
-/* Every MADT I/O APIC: fixed and lowest-priority redirection entries masked. */
+/* Every MADT I/O APIC: the redirection entries of the modes the revision masks are masked. */
 static void check_ioapics(uint64_t rsdp_phys)
 {
-    uint64_t madt_phys = find_madt(rsdp_phys);
+    uint64_t madt_phys = acpi_find_table(rsdp_phys, "APIC");
     const volatile uint8_t *madt = madt_phys ? acpi_table(madt_phys) : NULL;
     unsigned ioapics = 0, unreachable = 0, entries = 0, relevant = 0, unmasked = 0;
 
@@ -112,9 +142,12 @@ static void check_ioapics(uint64_t rsdp_phys)
         uint32_t address = *(const volatile uint32_t *)(madt + off + MADT_IOAPIC_ADDRESS_OFFSET);
         unreachable += !survey_ioapic(address, &entries, &relevant, &unmasked);
     }
-    check(ioapics > 0 && unreachable == 0 && unmasked == 0, EXIT_FAIL_FIRMWARE, "I/O APIC fixed/lowest IRQs masked",
-          "%u I/O APICs (%u unreachable), %u entries, %u fixed/lowest, %u unmasked", ioapics, unreachable, entries,
-          relevant, unmasked);
+    const char *modes = boot.revision >= 5 ? "fixed/lowest/NMI/ExtINT" : "fixed/lowest";
+    check(ioapics > 0 && unreachable == 0 && unmasked == 0, EXIT_FAIL_FIRMWARE,
+          boot.revision >= 5 ? "I/O APIC fixed/lowest/NMI/ExtINT IRQs masked (base revision >= 5)"
+                             : "I/O APIC fixed/lowest IRQs masked",
+          "%u I/O APICs (%u unreachable), %u entries, %u %s, %u unmasked", ioapics, unreachable, entries, relevant,
+          modes, unmasked);
 }
 
 /* The legacy PIC mask registers, then the I/O APICs the RSDP response leads to. */

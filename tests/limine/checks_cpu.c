@@ -15,7 +15,13 @@
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
 #define EFER_NXE (1ULL << 11)
+#define RFLAGS_REV5 0x2ULL /* "RFLAGS is set to 0x00000002": only the always-one bit 1 */
 #define CODE64_SELECTOR 0x28
+#define SELECTOR_INDEX_MASK 0xFFF8u
+#define SELECTOR_TI 0x4u    /* table indicator: 1 = LDT */
+#define TSS64_AVAILABLE 0x9u /* system descriptor types (SDM Vol. 3A Table 3-2) */
+#define TSS64_BUSY 0xBu
+#define SYSTEM_DESC_SIZE 16 /* 64-bit TSS descriptors take two GDT slots */
 #define DATA64_SELECTOR 0x30
 #define STACK_ALIGN 16
 #define DEFAULT_STACK (64 * 1024)
@@ -110,6 +116,77 @@ void check_entry_cpu(void)
     uint64_t fs = cpu_rdmsr(MSR_FS_BASE), gs = cpu_rdmsr(MSR_GS_BASE);
     check(fs == 0 && gs == 0, EXIT_FAIL_CPU, "FS and GS bases 0 (trunk)", "FS 0x%llx GS 0x%llx",
           (unsigned long long)fs, (unsigned long long)gs);
+}
+
+/* Base revision 5: "All other cr0, cr4, and EFER bits beyond those specified above are cleared" -
+ * CR0 exactly PE ET WP PG, CR4 exactly PAE (LA57 only under 5-level paging, which the probes do not
+ * request), EFER exactly LME LMA plus NXE when the CPU has NX - and "RFLAGS is set to 0x00000002". */
+static void check_exact_control_registers(void)
+{
+    uint64_t cr0 = entry_state.cr0, cr4 = entry_state.cr4, efer = cpu_rdmsr(MSR_EFER);
+    uint64_t want_efer = EFER_LME | EFER_LMA | (boot.nx ? EFER_NXE : 0);
+
+    check(cr0 == (CR0_PE | CR0_ET | CR0_WP | CR0_PG), EXIT_FAIL_CPU, "CR0 exactly PE ET WP PG (base revision >= 5)",
+          "CR0 0x%llx, other bits 0x%llx", (unsigned long long)cr0,
+          (unsigned long long)(cr0 & ~(CR0_PE | CR0_ET | CR0_WP | CR0_PG)));
+    check(cr4 == CR4_PAE, EXIT_FAIL_CPU, "CR4 exactly PAE (base revision >= 5, 4-level)", "CR4 0x%llx, other bits 0x%llx",
+          (unsigned long long)cr4, (unsigned long long)(cr4 & ~CR4_PAE));
+    check(efer == want_efer, EXIT_FAIL_CPU, "EFER exactly LME LMA (NXE with NX) (base revision >= 5)",
+          "EFER 0x%llx, expected 0x%llx", (unsigned long long)efer, (unsigned long long)want_efer);
+    check(entry_state.rflags == RFLAGS_REV5, EXIT_FAIL_CPU, "RFLAGS 0x2 at entry (base revision >= 5)",
+          "RFLAGS 0x%llx", (unsigned long long)entry_state.rflags);
+}
+
+/* Base revision 5: "The task register is loaded with base 0 and limit 0". The hidden base and limit
+ * cannot be read back, so the GDT descriptor TR's selector names must say so: a 64-bit TSS descriptor
+ * (LTR cannot load a null selector, so 0 means TR was never loaded) with base 0 and byte limit 0. */
+static void check_task_register(void)
+{
+    struct descriptor_register gdtr = cpu_sgdt();
+    uint16_t tr = entry_state.tr;
+    unsigned index = tr & SELECTOR_INDEX_MASK;
+    bool first_mapped = false, last_mapped = false;
+
+    if (tr != 0 && !(tr & SELECTOR_TI) && index + SYSTEM_DESC_SIZE <= (unsigned)gdtr.limit + 1u) {
+        virt_to_phys((const void *)(gdtr.base + index), &first_mapped);
+        virt_to_phys((const void *)(gdtr.base + index + SYSTEM_DESC_SIZE - 1), &last_mapped);
+    }
+    if (!first_mapped || !last_mapped) {
+        check(false, EXIT_FAIL_CPU, "TR base 0 limit 0 (base revision >= 5)",
+              "TR selector 0x%x: null, in the LDT, past the GDT limit 0x%x or unmapped", tr, gdtr.limit);
+        return;
+    }
+    const volatile uint64_t *d = (const volatile uint64_t *)(gdtr.base + index);
+    uint64_t lo = d[0], hi = d[1];
+    uint64_t base = ((lo >> 16) & 0xFFFFFF) | ((lo >> 56) & 0xFF) << 24 | (hi & 0xFFFFFFFF) << 32;
+    uint64_t raw_limit = (lo & 0xFFFF) | ((lo >> 48) & 0xF) << 16;
+    bool granular = (lo >> 55) & 1, present = (lo >> 47) & 1;
+    unsigned type = (unsigned)(lo >> 40) & 0x1F; /* S = 0 and the 4-bit type */
+    check(present && (type == TSS64_AVAILABLE || type == TSS64_BUSY) && base == 0 && raw_limit == 0 && !granular,
+          EXIT_FAIL_CPU, "TR base 0 limit 0 (base revision >= 5)",
+          "TR 0x%x: descriptor 0x%016llx %016llx: type 0x%x, base 0x%llx, limit 0x%llx%s", tr,
+          (unsigned long long)hi, (unsigned long long)lo, type, (unsigned long long)base,
+          (unsigned long long)raw_limit, granular ? " pages" : "");
+}
+
+/* Base revision 5: "The LDTR is loaded with the NULL selector" and "The IDTR is loaded with base 0
+ * and limit 0", both as entry.S read them (the probe has loaded its own IDT since). */
+static void check_null_descriptor_tables(void)
+{
+    check(entry_state.ldtr == 0, EXIT_FAIL_CPU, "LDTR null (base revision >= 5)", "LDTR 0x%x", entry_state.ldtr);
+    check(entry_state.idt_base == 0 && entry_state.idt_limit == 0, EXIT_FAIL_CPU,
+          "IDTR base 0 limit 0 at entry (base revision >= 5)", "base 0x%llx limit 0x%x",
+          (unsigned long long)entry_state.idt_base, entry_state.idt_limit);
+}
+
+/* The stricter x86-64 entry state of base revision 5 and later; nothing before it. */
+void check_entry_cpu_rev5(void)
+{
+    if (boot.revision < 5)
+        return;
+    check_exact_control_registers();
+    check_task_register();
+    check_null_descriptor_tables();
 }
 
 /* The stack: [RSP + 8 - size, RSP + 8) mapped writable and in bootloader-reclaimable memory, for

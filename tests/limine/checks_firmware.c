@@ -1,5 +1,5 @@
-/* Probe checks: RSDP, SMBIOS, EFI system table (physical pointers in base revision 3, HHDM pointers
- * before), date at boot (against the CMOS clock), bootloader info, firmware type, paging mode. */
+/* Probe checks: RSDP, SMBIOS, EFI system table (HHDM pointers, but physical: the RSDP in base
+ * revision 3, SMBIOS and the EFI system table in 3 and 4), date at boot (against the CMOS clock), bootloader info, firmware type, paging mode. */
 #include "cpu.h"
 #include "probe.h"
 
@@ -42,13 +42,19 @@
 #define EFI_HEADER_REVISION_OFFSET 8
 #define EFI_HEADER_SIZE_OFFSET 12
 
+/* True when this revision returns the pointer physical: "RSDP address is returned as physical (base
+ * revision 3 only)", SMBIOS and EFI system table (physical_in_rev4) "base revisions 3 and 4 only". */
+bool firmware_table_physical(bool physical_in_rev4)
+{
+    return boot.revision == 3 || (physical_in_rev4 && boot.revision == 4);
+}
+
 /* Where a firmware-table pointer points, and whether its form fits the revision: base revision 3
  * returns the RSDP, SMBIOS entry points and EFI system table as physical addresses (SMBIOS and the
  * EFI system table also in 4); other revisions return HHDM pointers. */
 bool firmware_table_phys(uint64_t address, bool physical_in_rev4, uint64_t *phys)
 {
-    bool physical = boot.revision == 3 || (physical_in_rev4 && boot.revision == 4);
-    if (physical) {
+    if (firmware_table_physical(physical_in_rev4)) {
         *phys = address;
         return address < MAX_PHYS_ADDRESS;
     }
@@ -84,7 +90,8 @@ void check_rsdp(const struct lp_rsdp_response *r)
     if (!check_response(r, "RSDP", LP_RESPONSE_REVISION_MAX))
         return;
     bool form = r->address != 0 && firmware_table_phys(r->address, false, &phys);
-    check(form, EXIT_FAIL_FIRMWARE, boot.revision == 3 ? "RSDP pointer physical (base revision 3)" : "RSDP pointer in the HHDM",
+    check(form, EXIT_FAIL_FIRMWARE,
+          firmware_table_physical(false) ? "RSDP pointer physical (base revision 3)" : "RSDP pointer in the HHDM",
           "0x%llx", (unsigned long long)r->address);
     const volatile uint8_t *p = form ? phys_access(phys, RSDP_V1_LENGTH, &via) : NULL;
     bool ok = p != NULL && bytes_are(p, "RSD PTR ", 8) && byte_sum(p, RSDP_V1_LENGTH) == 0;
@@ -106,7 +113,7 @@ static const char *smbios_entry_problem(uint64_t address, bool v3)
     enum phys_via via;
 
     if (!firmware_table_phys(address, true, &phys))
-        return boot.revision == 3 ? "not a physical address" : "not an HHDM pointer";
+        return firmware_table_physical(true) ? "not a physical address" : "not an HHDM pointer";
     const volatile uint8_t *p = phys_access(phys, SMBIOS2_DMI_OFFSET + SMBIOS2_DMI_LENGTH, &via);
     if (p == NULL)
         return "not reachable";
@@ -145,7 +152,8 @@ void check_efi_system_table(const struct lp_efi_system_table_response *r)
     uint32_t rev = p ? *(const volatile uint32_t *)(p + EFI_HEADER_REVISION_OFFSET) : 0;
     uint32_t hsize = p ? *(const volatile uint32_t *)(p + EFI_HEADER_SIZE_OFFSET) : 0;
     check(form && sig == EFI_SYSTEM_TABLE_SIGNATURE && (rev >> EFI_REVISION_MAJOR_SHIFT) >= 2 && hsize >= EFI_HEADER_MIN,
-          EXIT_FAIL_FIRMWARE, boot.revision == 3 ? "EFI system table (physical pointer)" : "EFI system table (HHDM pointer)",
+          EXIT_FAIL_FIRMWARE,
+          firmware_table_physical(true) ? "EFI system table (physical pointer)" : "EFI system table (HHDM pointer)",
           "0x%llx %s: signature 0x%llx, revision 0x%x", (unsigned long long)r->address, via_name(via),
           (unsigned long long)sig, rev);
 }

@@ -17,15 +17,19 @@ static void entry_pages(const struct lp_memmap_entry *e, uint64_t *start, uint64
 
 /* True when the HHDM of this base revision must map the entry: revision 0 every region; 1 and 2
  * every region but reserved and bad memory (those only inside the unconditional 0-4 GiB map);
- * 3 only usable, bootloader-reclaimable, executable+modules and framebuffer. */
+ * 3 only usable, bootloader-reclaimable, executable+modules and framebuffer; 4 and later "the
+ * following regions are also mapped": reserved-mapped, ACPI reclaimable and ACPI NVS. From 3 on
+ * these are also the only regions the HHDM may map (check_hhdm_only_listed). */
 static bool hhdm_must_map(const struct lp_memmap_entry *e)
 {
     if (boot.revision == 0)
         return true;
     if (boot.revision <= 2)
         return e->base + e->length <= FOUR_GIB || (e->type != LP_MEM_RESERVED && e->type != LP_MEM_BAD);
-    return e->type == LP_MEM_USABLE || e->type == LP_MEM_BOOTLOADER_RECLAIMABLE ||
-           e->type == LP_MEM_EXECUTABLE_AND_MODULES || e->type == LP_MEM_FRAMEBUFFER;
+    bool rev3 = e->type == LP_MEM_USABLE || e->type == LP_MEM_BOOTLOADER_RECLAIMABLE ||
+                e->type == LP_MEM_EXECUTABLE_AND_MODULES || e->type == LP_MEM_FRAMEBUFFER;
+    bool rev4 = e->type == LP_MEM_RESERVED_MAPPED || e->type == LP_MEM_ACPI_RECLAIMABLE || e->type == LP_MEM_ACPI_NVS;
+    return rev3 || (boot.revision >= 4 && rev4);
 }
 
 /* Every region the revision requires is mapped at offset + phys, supervisor rwx, write-back. */
@@ -54,8 +58,9 @@ static void check_hhdm_regions(void)
           "%u regions' first page otherwise", wrong_attr);
 }
 
-/* True when phys lies in a region base revision 3 maps; *end is where that region's pages end. */
-static bool rev3_covered(uint64_t phys, uint64_t *end)
+/* True when phys lies in a region this base revision (3 or later) maps; *end is where that region's
+ * pages end. */
+static bool listed_covered(uint64_t phys, uint64_t *end)
 {
     for (uint64_t i = 0; i < boot.memmap->entry_count; i++) {
         const struct lp_memmap_entry *e = boot.memmap->entries[i];
@@ -69,9 +74,10 @@ static bool rev3_covered(uint64_t phys, uint64_t *end)
     return false;
 }
 
-/* Base revision 3: "the only memory map regions mapped to the HHDM are" the four covered types, and
- * the unconditional 0-4 GiB map is dropped: no other page may appear in the HHDM. */
-static void check_hhdm_rev3_only(void)
+/* Base revision 3 or greater: "the only memory map regions mapped to the HHDM are" the four covered
+ * types (plus the three base revision 4 adds), and the unconditional 0-4 GiB map is dropped: no other
+ * page may appear in the HHDM. */
+static void check_hhdm_only_listed(void)
 {
     uint64_t top = FOUR_GIB, extra = 0, first_extra = 0;
 
@@ -86,7 +92,7 @@ static void check_hhdm_rev3_only(void)
         uint64_t next = ((boot.hhdm + phys) & ~(leaf.size - 1)) + leaf.size - boot.hhdm;
         for (uint64_t p = phys; mapped && p < next;) {
             uint64_t end;
-            if (rev3_covered(p, &end)) {
+            if (listed_covered(p, &end)) {
                 p = end;
                 continue;
             }
@@ -96,9 +102,10 @@ static void check_hhdm_rev3_only(void)
         }
         phys = next;
     }
-    check(extra == 0, EXIT_FAIL_PAGING, "HHDM maps nothing else (base revision 3)",
-          "%llu pages outside usable/reclaimable/executable/framebuffer mapped, first phys 0x%llx",
-          (unsigned long long)extra, (unsigned long long)first_extra);
+    check(extra == 0, EXIT_FAIL_PAGING, "HHDM maps nothing else (base revision >= 3)",
+          "%llu pages outside usable/reclaimable/executable/framebuffer%s mapped, first phys 0x%llx",
+          (unsigned long long)extra, boot.revision >= 4 ? "/reserved-mapped/ACPI" : "",
+          (unsigned long long)first_extra);
 }
 
 /* Checks the HHDM response and what it maps in this base revision. */
@@ -116,8 +123,8 @@ void check_hhdm(const struct lp_hhdm_response *r)
     if (boot.memmap == NULL || boot.memmap->entries == NULL)
         return;
     check_hhdm_regions();
-    if (boot.revision == 3)
-        check_hhdm_rev3_only();
+    if (boot.revision >= 3)
+        check_hhdm_only_listed();
 }
 
 /* Revision 0: [0x1000, 4 GiB) and every region above identity-mapped. Revision 1 on: "Dropped

@@ -9,7 +9,7 @@
 
 /* EFI memory types (UEFI spec, EFI_MEMORY_TYPE). */
 enum efi_type {
-    EFI_LOADER_CODE = 1, EFI_LOADER_DATA = 2, EFI_BS_CODE = 3, EFI_BS_DATA = 4,
+    EFI_LOADER_CODE = 1, EFI_LOADER_DATA = 2, EFI_BS_CODE = 3, EFI_BS_DATA = 4, EFI_RT_CODE = 5, EFI_RT_DATA = 6,
     EFI_CONVENTIONAL = 7, EFI_ACPI_RECLAIM = 9, EFI_ACPI_NVS = 10,
 };
 
@@ -53,6 +53,36 @@ bool virt_range_typed(const void *p, uint64_t len, uint64_t type, uint64_t *bad)
     return true;
 }
 
+/* True when every byte of the physical range [phys, phys + len) lies in some memory-map entry whose
+ * type is in type_mask (bit n = type n); entries may overlap, so any covering entry of such a type
+ * counts. Otherwise false and *bad is the first byte that does not. */
+bool phys_range_typed(uint64_t phys, uint64_t len, unsigned type_mask, uint64_t *bad)
+{
+    uint64_t at = phys, end = phys + (len ? len : 1);
+
+    while (at < end) {
+        uint64_t reach = at;
+        for (uint64_t i = 0; boot.memmap != NULL && boot.memmap->entries != NULL && i < boot.memmap->entry_count; i++) {
+            const struct lp_memmap_entry *e = entry_at(i);
+            bool typed = e != NULL && e->type < MEMMAP_TYPE_BITS && (type_mask & MEMMAP_TYPE_BIT(e->type));
+            if (typed && at >= e->base && at - e->base < e->length && e->base + e->length > reach)
+                reach = e->base + e->length;
+        }
+        if (reach == at) {
+            *bad = at;
+            return false;
+        }
+        at = reach;
+    }
+    return true;
+}
+
+/* The number of memory-map types the revision defines: RESERVED_MAPPED (8) from base revision 4. */
+static uint64_t memmap_type_count(void)
+{
+    return boot.revision >= 4 ? LP_MEM_TYPE_COUNT_REV4 : LP_MEM_TYPE_COUNT_REV3;
+}
+
 /* True when [p, p + len) lies in bootloader-reclaimable memory ("All responses and associated data
  * structures are placed in bootloader-reclaimable memory regions"). */
 bool in_reclaimable(const void *p, uint64_t len)
@@ -64,9 +94,10 @@ bool in_reclaimable(const void *p, uint64_t len)
 /* Short name of a memory-map type for report lines. */
 const char *memmap_type_name(uint64_t type)
 {
-    static const char *const names[] = { "usable", "reserved", "ACPI reclaimable", "ACPI NVS", "bad",
-                                         "bootloader reclaimable", "executable+modules", "framebuffer" };
-    return type < LP_MEM_TYPE_COUNT_REV3 ? names[type] : "unknown";
+    static const char *const names[LP_MEM_TYPE_COUNT_REV4] = { "usable", "reserved", "ACPI reclaimable", "ACPI NVS",
+                                                              "bad", "bootloader reclaimable", "executable+modules",
+                                                              "framebuffer", "reserved mapped" };
+    return type < LP_MEM_TYPE_COUNT_REV4 ? names[type] : "unknown";
 }
 
 /* True for the types whose entries are page-aligned and overlap nothing. */
@@ -113,7 +144,7 @@ static bool check_memmap_array(void)
     return null_entries == 0;
 }
 
-/* The per-entry invariants: sorted by base, known types, page-aligned and non-overlapping usable and
+/* The per-entry invariants: sorted by base, types the revision defines (RESERVED_MAPPED only from 4), page-aligned and non-overlapping usable and
  * bootloader-reclaimable entries, nothing usable below 0x1000 in base revisions <= 2. */
 static void check_memmap_entries(void)
 {
@@ -123,7 +154,7 @@ static void check_memmap_entries(void)
     for (uint64_t i = 0; i < boot.memmap->entry_count; i++) {
         const struct lp_memmap_entry *e = entry_at(i);
         unsorted += i > 0 && e->base < entry_at(i - 1)->base;
-        bad_type += e->type >= LP_MEM_TYPE_COUNT_REV3;
+        bad_type += e->type >= memmap_type_count();
         usable += e->type == LP_MEM_USABLE;
         if (strict_type(e->type)) {
             bool misaligned = ((e->base | e->length) & (PAGE_SIZE - 1)) != 0 || e->length == 0;
@@ -136,8 +167,8 @@ static void check_memmap_entries(void)
         low_usable += boot.revision <= 2 && e->type == LP_MEM_USABLE && e->base < LOW_PAGE_END;
     }
     check(unsorted == 0, EXIT_FAIL_MEMMAP, "memory map sorted by base", "%u out of order", unsorted);
-    check(bad_type == 0, EXIT_FAIL_MEMMAP, "memory map types known", "%u entries with a type >= %d", bad_type,
-          LP_MEM_TYPE_COUNT_REV3);
+    check(bad_type == 0, EXIT_FAIL_MEMMAP, "memory map types known", "%u entries with a type >= %llu (base revision %u)",
+          bad_type, (unsigned long long)memmap_type_count(), boot.revision);
     check(unaligned == 0 && overlapping == 0, EXIT_FAIL_MEMMAP, "usable/reclaimable entries aligned, disjoint",
           "%u not 4 KiB aligned, %u overlapping (first at 0x%llx)", unaligned, overlapping,
           (unsigned long long)first_bad);
@@ -173,10 +204,16 @@ void check_memmap(void)
 }
 
 /* True when Limine type `got` is what the spec's EFI-to-Limine table allows for EFI type efi
- * (executable+modules is how a loader's own allocations for the kernel and modules show up). */
+ * (executable+modules is how a loader's own allocations for the kernel and modules show up). The
+ * table holds "unless overridden by any previous rules": from base revision 4 the ACPI tables (and
+ * from 5 SMBIOS and the EFI system table) may turn a reserved page into RESERVED_MAPPED. */
 static bool efi_type_allowed(uint32_t efi, int got)
 {
+    bool reserved_mapped = boot.revision >= 4 && got == LP_MEM_RESERVED_MAPPED;
+
     switch (efi) {
+    case EFI_RT_CODE: case EFI_RT_DATA: /* RESERVED_MAPPED from base revision 5, else RESERVED */
+        return boot.revision >= 5 ? got == LP_MEM_RESERVED_MAPPED : got == LP_MEM_RESERVED || reserved_mapped;
     case EFI_LOADER_CODE: case EFI_LOADER_DATA: case EFI_BS_CODE: case EFI_BS_DATA:
         return got == LP_MEM_BOOTLOADER_RECLAIMABLE || got == LP_MEM_EXECUTABLE_AND_MODULES;
     case EFI_CONVENTIONAL:
@@ -188,8 +225,8 @@ static bool efi_type_allowed(uint32_t efi, int got)
     default:
         if (efi >= EFI_OEM_FIRST) /* a loader's own types: its own memory */
             return got == LP_MEM_RESERVED || got == LP_MEM_BOOTLOADER_RECLAIMABLE ||
-                   got == LP_MEM_EXECUTABLE_AND_MODULES;
-        return got == LP_MEM_RESERVED || got == LP_MEM_FRAMEBUFFER;
+                   got == LP_MEM_EXECUTABLE_AND_MODULES || reserved_mapped;
+        return got == LP_MEM_RESERVED || got == LP_MEM_FRAMEBUFFER || reserved_mapped;
     }
 }
 
@@ -220,6 +257,29 @@ static void check_efi_types(const uint8_t *map, uint64_t size, uint64_t desc_siz
           (unsigned long long)first_phys, first_efi, first_got < 0 ? "missing" : memmap_type_name((uint64_t)first_got));
 }
 
+/* Base revision 5: "EfiRuntimeServicesCode, EfiRuntimeServicesData -> RESERVED_MAPPED" - every byte
+ * of every runtime-services descriptor lies in a RESERVED_MAPPED entry of the memory map (not only
+ * its first page, which check_efi_types compares). */
+static void check_efi_runtime_reserved_mapped(const uint8_t *map, uint64_t size, uint64_t desc_size)
+{
+    unsigned runtime = 0, wrong = 0;
+    uint64_t first_bad = 0, bad;
+
+    for (uint64_t off = 0; off + desc_size <= size; off += desc_size) {
+        const struct efi_desc *d = (const struct efi_desc *)(map + off);
+        if (d->type != EFI_RT_CODE && d->type != EFI_RT_DATA)
+            continue;
+        runtime++;
+        if (!phys_range_typed(d->phys, d->pages * PAGE_SIZE, MEMMAP_TYPE_BIT(LP_MEM_RESERVED_MAPPED), &bad) &&
+            wrong++ == 0)
+            first_bad = bad;
+    }
+    int got = wrong ? memmap_type_at(first_bad) : 0;
+    check(wrong == 0, EXIT_FAIL_MEMMAP, "EFI runtime services memory is RESERVED_MAPPED (base revision >= 5)",
+          "%u runtime code/data descriptors, %u not wholly reserved-mapped (first 0x%llx: %s)", runtime, wrong,
+          (unsigned long long)first_bad, got < 0 ? "missing" : memmap_type_name((uint64_t)got));
+}
+
 /* Checks the EFI memory map response: HHDM pointer into reclaimable memory, sane descriptor size
  * and version, and its types consistent with the memory map. */
 void check_efi_memmap(const struct lp_efi_memmap_response *r)
@@ -234,4 +294,6 @@ void check_efi_memmap(const struct lp_efi_memmap_response *r)
     check(placed, EXIT_FAIL_MEMMAP, "EFI memory map in reclaimable memory", "at %p", r->memmap);
     if (shape && placed && boot.memmap != NULL)
         check_efi_types(r->memmap, r->memmap_size, r->desc_size);
+    if (shape && placed && boot.memmap != NULL && boot.revision >= 5)
+        check_efi_runtime_reserved_mapped(r->memmap, r->memmap_size, r->desc_size);
 }

@@ -1,7 +1,8 @@
 /* Probe kernels' entry points. probe_entry records every register the loader handed over before any
- * other instruction changes one, then calls probe_main on a 16-byte aligned stack. probe_elf_entry is
- * the ELF entry of kernels that also request an entry point: reaching it means the request was
- * ignored, and it says so. */
+ * other instruction changes one (RFLAGS too: nothing before PUSHFQ writes a flag), and the descriptor
+ * table registers before probe_start loads the probe's own IDT, then calls probe_main on a 16-byte
+ * aligned stack. probe_elf_entry is the ELF entry of kernels that also request an entry point:
+ * reaching it means the request was ignored, and it says so. */
 #include "probe.h"
 
 #define SAVE(reg, slot) mov %reg, entry_state + 8 * (slot)(%rip)
@@ -45,6 +46,11 @@ probe_entry:
     SAVE_SEL(ss, ENTRY_SS)
     SAVE_SEL(fs, ENTRY_FS)
     SAVE_SEL(gs, ENTRY_GS)
+    str %ax
+    mov %ax, entry_state + ENTRY_TR(%rip)
+    sldt %ax
+    mov %ax, entry_state + ENTRY_LDTR(%rip)
+    sidt entry_state + ENTRY_IDTR(%rip)
     and $-16, %rsp
     call probe_main
     ud2

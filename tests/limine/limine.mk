@@ -19,7 +19,7 @@ LP_LDMODE_template := -static --gc-sections
 LP_SHARED := $(LP_DIR)/common.c $(LP_DIR)/report.c $(LP_DIR)/idt.c $(LP_DIR)/traps.S $(LP_DIR)/entry.S \
 	$(LP_DIR)/paging.c $(LP_DIR)/checks_cpu.c $(LP_DIR)/checks_gdt.c $(LP_DIR)/checks_memmap.c \
 	$(LP_DIR)/checks_hhdm.c $(LP_DIR)/checks_files.c $(LP_DIR)/checks_firmware.c $(LP_DIR)/checks_time.c $(LP_DIR)/checks_fb.c \
-	$(LP_DIR)/acpi.c src/core/fmt.c
+	$(LP_DIR)/acpi.c $(LP_DIR)/checks_tables.c $(LP_DIR)/checks_lapic.c $(LP_DIR)/checks_iommu.c src/core/fmt.c
 lp_objs = $(patsubst %,$(LP_BUILD)/obj/$(1)/%.o,$(basename $(LP_SHARED)))
 
 # Linker-script variants (limine.ld.S preprocessed): name -> cpp defines.
@@ -41,6 +41,9 @@ $(call lp_probe,probe-r0,0,nomarkers)
 $(call lp_probe,probe-r1,1,markers)
 $(call lp_probe,probe-r2,2,markers)
 $(call lp_probe,probe-r3,3,markers)
+$(call lp_probe,probe-r4,4,markers)
+$(call lp_probe,probe-r5,5,markers)
+$(call lp_probe,probe-r6,6,markers)
 $(call lp_probe,newer-revision,99,markers)
 $(call lp_probe,probe-reversed,3,reversed)
 LK_template_SRC := template.c
@@ -105,8 +108,9 @@ $(call lp_bad,in-bss,edge.c,-DIN_BSS)
 # loaded image holds zeros there while the file still holds the request.
 LK_in-bss_POST := python3 $(LP_DIR)/trim_filesz.py
 
-LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 newer-revision probe-reversed template template-wx zeroload reloc relr reloc-bss \
-	bad-duplicate bad-response-set bad-misaligned bad-tag-outside outside-markers in-bss mp mp-x2apic mp-r0
+LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 probe-r4 probe-r5 probe-r6 newer-revision probe-reversed template \
+	template-wx zeroload reloc relr reloc-bss bad-duplicate bad-response-set bad-misaligned bad-tag-outside outside-markers \
+	in-bss mp mp-x2apic mp-r0
 
 define lp_mode_rules
 $(LP_BUILD)/obj/$(1)/%.o: %.c $(LP_DIR)/limine.mk | $(DEPS_STAMP)

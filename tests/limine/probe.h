@@ -8,7 +8,9 @@
 
 /* struct entry_state offsets, shared with entry.S: the 15 general registers other than RSP in the
  * order rax rbx rcx rdx rsi rdi rbp r8..r15, then RSP, the word at RSP, RFLAGS, CR0, CR3, CR4, the
- * entry code's run-time address, and the six segment selectors. */
+ * entry code's run-time address, the six segment selectors, TR and LDTR (STR/SLDT), and IDTR as SIDT
+ * stored it at ENTRY_IDTR: its 2-byte limit there and its 8-byte base right after, so the base lands
+ * 8-byte aligned at ENTRY_IDT_BASE (the probe loads its own IDT in probe_start, after entry.S). */
 #define ENTRY_GPR_COUNT 15
 #define ENTRY_RSP 120
 #define ENTRY_RETURN 128
@@ -23,7 +25,11 @@
 #define ENTRY_SS 182
 #define ENTRY_FS 184
 #define ENTRY_GS 186
-#define ENTRY_STATE_SIZE 192
+#define ENTRY_TR 188
+#define ENTRY_LDTR 190
+#define ENTRY_IDTR 198
+#define ENTRY_IDT_BASE 200
+#define ENTRY_STATE_SIZE 208
 
 #ifndef __ASSEMBLER__
 #include <stdbool.h>
@@ -54,11 +60,19 @@ struct entry_state {
     uint64_t gpr[ENTRY_GPR_COUNT];
     uint64_t rsp, return_address, rflags, cr0, cr3, cr4, rip;
     uint16_t cs, ds, es, ss, fs, gs;
-    uint32_t pad;
+    uint16_t tr, ldtr;
+    uint16_t pad[3];
+    uint16_t idt_limit; /* SIDT's limit half; its base half follows */
+    uint64_t idt_base;
 };
 _Static_assert(sizeof(struct entry_state) == ENTRY_STATE_SIZE, "entry.S offsets");
 _Static_assert(offsetof(struct entry_state, rip) == ENTRY_RIP, "entry.S offsets");
 _Static_assert(offsetof(struct entry_state, gs) == ENTRY_GS, "entry.S offsets");
+_Static_assert(offsetof(struct entry_state, tr) == ENTRY_TR, "entry.S offsets");
+_Static_assert(offsetof(struct entry_state, ldtr) == ENTRY_LDTR, "entry.S offsets");
+_Static_assert(offsetof(struct entry_state, idt_limit) == ENTRY_IDTR, "entry.S offsets");
+_Static_assert(offsetof(struct entry_state, idt_base) == ENTRY_IDT_BASE && ENTRY_IDT_BASE == ENTRY_IDTR + 2,
+               "SIDT stores the base 2 bytes after the limit");
 extern struct entry_state entry_state;
 
 /* What the checks hold the loader to, filled by each kernel's main before the checks run. */
@@ -123,19 +137,36 @@ const char *via_name(enum phys_via via);
 bool hhdm_pointer(const void *p);
 unsigned page_tables_of(uint64_t virt, uint64_t out[4]);
 
-/* checks_memmap.c helpers, also used by the other checks. */
+/* checks_memmap.c helpers, also used by the other checks. A type mask has bit n set for type n. */
+#define MEMMAP_TYPE_BITS 32
+#define MEMMAP_TYPE_BIT(type) (1u << (type))
 int memmap_type_at(uint64_t phys);
+bool phys_range_typed(uint64_t phys, uint64_t len, unsigned type_mask, uint64_t *bad);
 bool virt_range_typed(const void *p, uint64_t len, uint64_t type, uint64_t *bad);
 bool in_reclaimable(const void *p, uint64_t len);
 const char *memmap_type_name(uint64_t type);
+
+/* acpi.c: reading ACPI tables by physical address (through phys_access). */
+#define ACPI_MAX_TABLES 64
+#define ACPI_SDT_LENGTH_OFFSET 4
+const volatile uint8_t *acpi_table(uint64_t phys);
+uint64_t acpi_root(uint64_t rsdp_phys, bool xsdt);
+unsigned acpi_root_entries(uint64_t root_phys, bool xsdt, uint64_t *out, unsigned max);
+uint64_t acpi_find_table(uint64_t rsdp_phys, const char *sig);
+bool delivery_mode_masked(unsigned mode);
 
 /* The checks; each records its results through check(). */
 void check_base_revision(volatile uint64_t *tag, bool expect_supported);
 void check_entry_registers(bool expect_zero_regs);
 void check_entry_cpu(void);
+void check_entry_cpu_rev5(void);
 void check_gdt(void);
 void check_stack(void);
 void check_interrupt_controllers(const struct lp_rsdp_response *rsdp);
+void check_local_apic(const struct lp_rsdp_response *rsdp);
+void check_iommus(const struct lp_rsdp_response *rsdp);
+void check_table_placement(const struct lp_rsdp_response *rsdp, const struct lp_smbios_response *smbios,
+                           const struct lp_efi_system_table_response *efi);
 void check_memmap(void);
 void check_efi_memmap(const struct lp_efi_memmap_response *r);
 void check_hhdm(const struct lp_hhdm_response *r);
@@ -146,6 +177,7 @@ void check_executable_file(const struct lp_executable_file_response *r, uint64_t
                            const char *cmdline);
 void check_cmdline(const struct lp_executable_cmdline_response *c, const struct lp_executable_file_response *f);
 void check_modules(const struct lp_module_response *r, const char *cmdline, bool internal_requested);
+bool firmware_table_physical(bool physical_in_rev4);
 bool firmware_table_phys(uint64_t address, bool physical_in_rev4, uint64_t *phys);
 void check_rsdp(const struct lp_rsdp_response *r);
 void check_smbios(const struct lp_smbios_response *r);

@@ -1,4 +1,4 @@
-/* Probe kernel probe-rN (N = PROBE_BASE_REVISION; 99 for newer-revision): makes every request the
+/* Probe kernel probe-rN (N = PROBE_BASE_REVISION 0-6; 99 for newer-revision): makes every request the
  * spec defines for x86-64 UEFI and checks every response, the machine state and the memory layout
  * against the spec for the base revision the loader says it used. */
 #include "probe.h"
@@ -7,7 +7,7 @@
 #ifndef PROBE_BASE_REVISION
 #error "PROBE_BASE_REVISION must be defined (limine.mk)"
 #endif
-#define NEWEST_KNOWN_REVISION 3
+#define NEWEST_KNOWN_REVISION 6 /* base revision 6: nothing new on x86-64, but it must be reported supported */
 #define PROBE_STACK_SIZE (256 * 1024)
 #define INTERNAL_MODULES (PROBE_BASE_REVISION >= 3) /* request revision 1 with one internal module */
 #ifndef PROBE_NAME
@@ -85,10 +85,13 @@ static void check_firmware(void)
     check_smbios(smbios_req.response);
     check_efi_system_table(efi_system_table_req.response);
     check_efi_memmap(efi_memmap_req.response);
+    check_table_placement(rsdp_req.response, smbios_req.response, efi_system_table_req.response);
     check_date(date_req.response);
     check_bootloader_performance(perf_req.response, check_tsc_frequency(tsc_req.response));
     check_entropy(entropy_req.response, ENTROPY_VALUES, probe_cmdline());
     check_interrupt_controllers(rsdp_req.response);
+    check_local_apic(rsdp_req.response);
+    check_iommus(rsdp_req.response);
 }
 
 __attribute__((noreturn)) void probe_main(void);
@@ -107,6 +110,7 @@ void probe_main(void)
         probe_finish();
     }
     check_gdt();
+    check_entry_cpu_rev5(); /* reads TR's descriptor in the GDT check_gdt found mapped */
     check_lower_half(); /* before phys_access builds its window in the lower half */
     check_memmap();
     check_hhdm(hhdm_req.response);

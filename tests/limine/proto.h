@@ -1,5 +1,5 @@
-/* Limine boot protocol, written for the probe kernels from the spec text (PROTOCOL.md, base revisions
- * 0-3, checked against trunk): ids, markers, the base-revision tag, request and response layouts.
+/* Limine boot protocol, written for the probe kernels from the spec text (PROTOCOL.md, trunk: base
+ * revisions 0-6): ids, markers, the base-revision tag, request and response layouts.
  * Deliberately independent of ember's own header so a layout mistake on either side shows up. */
 #ifndef LPROBE_PROTO_H
 #define LPROBE_PROTO_H
@@ -152,7 +152,8 @@ struct lp_paging_mode_request {
     uint64_t min_mode; /* request revision 1 */
 };
 
-/* Memory map types; 8 (reserved-mapped / ACPI tables) exists from base revision 4 only. */
+/* Memory map types; 8 (reserved-mapped: ACPI tables from base revision 4; SMBIOS, EFI runtime
+ * services and the EFI system table too from 5) exists from base revision 4 only. */
 enum lp_memmap_type {
     LP_MEM_USABLE = 0,
     LP_MEM_RESERVED = 1,
@@ -162,7 +163,9 @@ enum lp_memmap_type {
     LP_MEM_BOOTLOADER_RECLAIMABLE = 5,
     LP_MEM_EXECUTABLE_AND_MODULES = 6,
     LP_MEM_FRAMEBUFFER = 7,
-    LP_MEM_TYPE_COUNT_REV3 = 8,
+    LP_MEM_RESERVED_MAPPED = 8,
+    LP_MEM_TYPE_COUNT_REV3 = 8, /* types 0-7 before base revision 4 */
+    LP_MEM_TYPE_COUNT_REV4 = 9, /* types 0-8 from base revision 4 on */
 };
 struct lp_memmap_entry {
     uint64_t base, length, type;
@@ -228,7 +231,8 @@ struct lp_module_request {
     const struct lp_internal_module *const *internal_modules; /* request revision 1 */
 };
 
-/* RSDP, SMBIOS entry points and the EFI system table: HHDM pointers, physical in base revision 3. */
+/* RSDP, SMBIOS entry points and the EFI system table: HHDM pointers, except the RSDP in base
+ * revision 3 and the SMBIOS entry points and EFI system table in 3 and 4, which are physical. */
 struct lp_rsdp_response {
     uint64_t revision;
     uint64_t address;

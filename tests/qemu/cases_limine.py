@@ -10,7 +10,7 @@ Each probe's other exit codes name the first failed check's class (tests/limine/
 79 an exception.
 
 The command line and modules carry their own expectations: the kernel checks each config module's
-bytes against the "fnv1a=HEX size=N" in its own string, the internal module (probe-r3 and
+bytes against the "fnv1a=HEX size=N" in its own string, the internal module (probe-r3 to probe-r6 and
 newer-revision) against the command line's internal=HEX, and the command line itself against its
 "lprobe: " / " :lprobe" ends and a fragment with quotes, a hash and two blanks.
 """
@@ -88,6 +88,18 @@ def probe_cases(build, loader):
         full("probe-r1", False),
         full("probe-r2", False),
         full("probe-r3", True),
+        # base revisions 4-6: the loader must report each as supported (word 2 cleared, word 1 = N) and
+        # meet its rules: RESERVED_MAPPED and the ACPI tables in the HHDM (4); SMBIOS/EFI tables,
+        # strict entry state, local APIC, I/O APIC NMI/ExtINT and IOMMUs (5); nothing new on x86-64 (6)
+        full("probe-r4", True),
+        full("probe-r5", True),
+        full("probe-r6", True),
+        # a VT-d IOMMU with interrupt remapping: from base revision 5, translation and remapping off
+        full("probe-r5", True, "-intel-iommu", machine="q35,kernel-irqchip=split",
+             qemu_args=["-device", "intel-iommu,intremap=on"],
+             expect_more=[r"^probe: ok   IOMMUs: .*DMAR present.*: [1-9]\d* IOMMUs"]),
+        full("probe-r5", True, "-amd-iommu", qemu_args=["-device", "amd-iommu"],
+             expect_more=[r"^probe: ok   IOMMUs: .*IVRS present: [1-9]"]),
         full("newer-revision", True),
         # above 4 GiB: revision 0 identity-maps and HHDM-maps it, revision 3 maps only its usable parts
         full("probe-r0", False, "-8g", qemu_args=["-m", "8G"], timeout=150),
