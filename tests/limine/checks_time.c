@@ -39,12 +39,28 @@ static uint64_t measure_tsc_hz(void)
     return ticks * (PIT_HZ / PIT_TICKS);
 }
 
+/* The median of MEASUREMENTS PIT measurements: under TCG a host that deschedules QEMU mid-interval
+ * stretches one measurement several-fold, and a median of five shrugs off two such. */
+#define MEASUREMENTS 5
+static uint64_t median_tsc_hz(void)
+{
+    uint64_t m[MEASUREMENTS];
+    for (unsigned i = 0; i < MEASUREMENTS; i++) {
+        uint64_t v = measure_tsc_hz();
+        unsigned k = i;
+        for (; k > 0 && m[k - 1] > v; k--)
+            m[k] = m[k - 1];
+        m[k] = v;
+    }
+    return m[MEASUREMENTS / 2];
+}
+
 /* TSC frequency: within TOLERANCE_PERCENT of a PIT measurement. Returns it (0 without a response). */
 uint64_t check_tsc_frequency(const struct lp_tsc_frequency_response *r)
 {
     if (!check_response(r, "TSC frequency", LP_RESPONSE_REVISION_MAX))
         return 0;
-    uint64_t measured = measure_tsc_hz(), f = r->frequency;
+    uint64_t measured = median_tsc_hz(), f = r->frequency;
     uint64_t diff = f > measured ? f - measured : measured - f;
     check(f != 0 && measured != 0 && diff * 100 <= measured * TOLERANCE_PERCENT, EXIT_FAIL_FIRMWARE,
           "TSC frequency agrees with the PIT", "%llu Hz, measured %llu Hz", (unsigned long long)f,
