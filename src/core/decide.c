@@ -237,10 +237,11 @@ bool decide_limine_boot_requests(const struct lscan_result *scan, const struct e
     if ((r = decide_find_request(scan, LSCAN_STACK_SIZE)) != NULL) {
         if (!decide_request_field(r, __builtin_offsetof(struct limine_stack_size_request, stack_size), &want, diag))
             return false;
-        if (want > LIMINE_MAX_STACK || !align_up_checked(want, PAGE_SIZE_4K, &size))
+        /* no cap but memory, as Limine: a stack that does not fit fails its allocation, by name */
+        if (!align_up_checked(want, PAGE_SIZE_4K, &size))
             return refuse(diag, DECIDE_LIMINE_STACK_SIZE,
-                          "limine: stack size request asks for %llu bytes; ember gives at most %llu: ask for less",
-                          (unsigned long long)want, (unsigned long long)LIMINE_MAX_STACK);
+                          "limine: stack size request asks for %llu bytes, past the end of the address space: "
+                          "ask for less", (unsigned long long)want);
         *stack_size = size > LIMINE_DEFAULT_STACK ? size : LIMINE_DEFAULT_STACK;
     }
     if ((r = decide_find_request(scan, LSCAN_PAGING_MODE)) != NULL) {

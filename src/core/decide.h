@@ -14,7 +14,6 @@
 
 #define LIMINE_REVISION_NEWEST 6 /* the newest base revision ember implements */
 #define LIMINE_DEFAULT_STACK (64 * KIB)
-#define LIMINE_MAX_STACK (16 * MIB)
 #define DECIDE_MESSAGE_MAX 320
 /* demo_map=yes: a demo page at 0xFFFFFFFFDEAD0000, mapped in ember's tables through the handoff */
 #define DECIDE_DEMO_VIRT 0xFFFFFFFFDEAD0000ULL
@@ -26,7 +25,7 @@ enum decide_rule {
     DECIDE_LIMINE_BELOW_FLOOR,   /* a Limine kernel below LIMINE_KERNEL_MIN_VADDR */
     DECIDE_LIMINE_PADDR_LAYOUT,  /* regions not at one uniform phys - virt offset */
     DECIDE_LIMINE_SCAN,          /* the request scan failed (the message names the scan rule) */
-    DECIDE_LIMINE_STACK_SIZE,    /* stack size request above LIMINE_MAX_STACK */
+    DECIDE_LIMINE_STACK_SIZE,    /* stack size request that no page count can hold */
     DECIDE_LIMINE_PAGING_MODE,   /* paging mode request needs 5-level paging */
     DECIDE_LIMINE_ENTRY_POINT,   /* entry point request outside every executable segment */
     DECIDE_LIMINE_RELOCATION,    /* a dynamic relocation ember cannot apply (the message names it) */

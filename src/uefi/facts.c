@@ -245,8 +245,11 @@ EFI_STATUS stage_gather_facts(struct boot *b)
         return status;
     status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, (UINTN)(b->stack_size / PAGE_SIZE_4K),
                              &b->stack);
-    if (EFI_ERROR(status))
+    if (EFI_ERROR(status)) {
+        log_error("no room for the kernel's %llu KiB stack (%s): ask for a smaller one",
+                  (unsigned long long)(b->stack_size / KIB), efi_status_name(status));
         return status;
+    }
     gather_framebuffer(&b->facts.framebuffer);
     /* The direct map covers every range of the memory map the kernel gets, and that map lists the
      * framebuffer, which the firmware's map need not (OVMF's Secure Boot build ends its map at

@@ -205,11 +205,16 @@ static void test_limine_stack_size_request(void **state)
     memcpy(req + 48, &want, sizeof want);
     assert_true(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
     assert_int_equal(stack, LIMINE_DEFAULT_STACK);
-    want = LIMINE_MAX_STACK + 1;
+    want = 64 * MIB + 1; /* Limine has no cap but memory: neither has ember */
+    memcpy(req + 48, &want, sizeof want);
+    assert_true(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
+    assert_int_equal(stack, 64 * MIB + PAGE_SIZE_4K);
+    want = UINT64_MAX - 100; /* no page count holds it */
     memcpy(req + 48, &want, sizeof want);
     assert_false(decide_limine_boot_requests(&scan, &plan, &stack, &entry, &diag));
     assert_int_equal(diag.rule, DECIDE_LIMINE_STACK_SIZE);
-    assert_string_equal(diag.message, "limine: stack size request asks for 16777217 bytes; ember gives at most 16777216: ask for less");
+    assert_string_equal(diag.message, "limine: stack size request asks for 18446744073709551515 bytes, past the end of "
+                                      "the address space: ask for less");
 }
 
 /* A request whose fields run past the bytes behind it (the end of the image) is refused before any
