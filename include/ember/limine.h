@@ -93,6 +93,12 @@
 #define LIMINE_TSC_FREQUENCY_ID3       0xf747a2b78f6ddb31ULL
 #define LIMINE_ENTROPY_ID2             0x65ea80255d5682c5ULL /* trunk */
 #define LIMINE_ENTROPY_ID3             0x9117240723f493ebULL
+#define LIMINE_KEEP_IOMMU_ID2          0x8ebaabe51f490179ULL /* trunk, x86-64 only */
+#define LIMINE_KEEP_IOMMU_ID3          0x2aa86a59ffb4ab0fULL
+#define LIMINE_TPM_EVENT_LOG_ID2       0x98e094fc7e76e979ULL /* trunk, UEFI only */
+#define LIMINE_TPM_EVENT_LOG_ID3       0xee8d8775c54e1d1fULL
+#define LIMINE_FLANTERM_FB_INIT_ID2    0x3259399fe7c5f126ULL /* trunk: flanterm FB init params */
+#define LIMINE_FLANTERM_FB_INIT_ID3    0xe01c1c8c5db9d1a9ULL
 
 /* The four id words of request NAME (BOOTLOADER_INFO, HHDM, ...), as an array initialiser. */
 #define LIMINE_REQUEST_ID(NAME) \
@@ -382,6 +388,20 @@ struct limine_entropy_response {
     uint64_t revision;
     uint64_t value_count;
     uint64_t values;
+};
+
+/* x86-64 keep IOMMU: the response is its revision only; with it, base revision 5's "IOMMUs off"
+ * is skipped. */
+struct limine_keep_iommu_response { uint64_t revision; };
+
+/* TPM event log: the firmware's log, format 1 (TCG 1.2) or 2 (TCG 2, crypto agile). */
+#define LIMINE_TPM_EVENT_LOG_FORMAT_TCG_1_2 1
+#define LIMINE_TPM_EVENT_LOG_FORMAT_TCG_2 2
+struct limine_tpm_event_log_response {
+    uint64_t revision;
+    uint64_t format;
+    uint64_t size;    /* bytes */
+    uint64_t address; /* the log, NULL when size is 0 */
 };
 
 /* TSC frequency in Hz (x86-64). */

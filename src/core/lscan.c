@@ -69,6 +69,9 @@ static const struct {
     KIND(BOOTLOADER_PERFORMANCE, BOOTLOADER_PERFORMANCE, "bootloader performance"),
     KIND(TSC_FREQUENCY, TSC_FREQUENCY, "TSC frequency"),
     KIND(ENTROPY, ENTROPY, "entropy"),
+    KIND(KEEP_IOMMU, KEEP_IOMMU, "keep IOMMU"),
+    KIND(TPM_EVENT_LOG, TPM_EVENT_LOG, "TPM event log"),
+    KIND(FLANTERM_FB_INIT, FLANTERM_FB_INIT, "flanterm FB init params"),
 #undef KIND
 };
 

@@ -46,6 +46,9 @@ enum lscan_kind {
     LSCAN_BOOTLOADER_PERFORMANCE,
     LSCAN_TSC_FREQUENCY,
     LSCAN_ENTROPY,
+    LSCAN_KEEP_IOMMU,
+    LSCAN_TPM_EVENT_LOG,
+    LSCAN_FLANTERM_FB_INIT, /* known, never answered: ember keeps no terminal on the screen */
     LSCAN_KIND_COUNT,
 };
 
@@ -180,6 +183,10 @@ struct lscan_bss_symbol {
 size_t lscan_bss_symbols(const void *symtab, uint64_t symtab_size, const char *strtab, uint64_t strtab_size,
                          uint64_t slide, const struct lscan_segment *segs, size_t n,
                          struct lscan_bss_symbol *out, size_t cap);
+
+/* Why ember never answers a request of kind k, or NULL when it may: the device tree (none on x86
+ * UEFI) and flanterm's init parameters (ember leaves no terminal on the screen to continue). */
+const char *lscan_never_answered(enum lscan_kind k);
 
 /* "HHDM", "memory map", ...; "unknown" for LSCAN_UNKNOWN and out-of-range values. Static. */
 const char *lscan_kind_name(enum lscan_kind kind);

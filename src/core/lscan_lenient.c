@@ -1,5 +1,5 @@
 /* Pure: the Limine-protocol breaches Limine boots through, named for a WARN line or a strict=yes
- * refusal (lscan.h, lscan_tolerated). */
+ * refusal (lscan.h, lscan_tolerated), and the requests ember never answers. */
 #include "core/lscan.h"
 #include "core/fmt.h"
 
@@ -53,4 +53,13 @@ bool lscan_tolerated(const struct lscan_result *r, unsigned n, struct lscan_diag
         return true;
     default: return false;
     }
+}
+
+const char *lscan_never_answered(enum lscan_kind k)
+{
+    if (k == LSCAN_DTB)
+        return "no device tree on x86 UEFI";
+    if (k == LSCAN_FLANTERM_FB_INIT)
+        return "ember leaves no terminal on the screen (it is cleared; the log is on COM1)";
+    return NULL;
 }

@@ -143,7 +143,8 @@ static void json_limine(const struct inspect_report *r, struct json_out *j)
         json_key(j, "revision"), json_uint(j, r->requests[i].revision);
         json_key(j, "vaddr"), json_hex(j, r->requests[i].vaddr);
         json_key(j, "answered"), json_bool(j, r->requests[i].verdict == LSCAN_VERDICT_OK &&
-                                                  r->requests[i].kind != LSCAN_DTB && r->requests[i].kind != LSCAN_UNKNOWN);
+                                                  lscan_never_answered(r->requests[i].kind) == NULL &&
+                                                  r->requests[i].kind != LSCAN_UNKNOWN);
         json_key(j, "answer"), json_string(j, r->requests[i].answer);
         json_end_object(j);
     }

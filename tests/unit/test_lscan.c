@@ -30,6 +30,9 @@ static const struct {
     { LSCAN_BOOTLOADER_PERFORMANCE, 0x6b50ad9bf36d13ad, 0xdc4c7e88fc759e17, "bootloader performance" },
     { LSCAN_TSC_FREQUENCY, 0x10f2ee1d87d195e4, 0xf747a2b78f6ddb31, "TSC frequency" },
     { LSCAN_ENTROPY, 0x65ea80255d5682c5, 0x9117240723f493eb, "entropy" },
+    { LSCAN_KEEP_IOMMU, 0x8ebaabe51f490179, 0x2aa86a59ffb4ab0f, "keep IOMMU" },
+    { LSCAN_TPM_EVENT_LOG, 0x98e094fc7e76e979, 0xee8d8775c54e1d1f, "TPM event log" },
+    { LSCAN_FLANTERM_FB_INIT, 0x3259399fe7c5f126, 0xe01c1c8c5db9d1a9, "flanterm FB init params" },
 };
 #define SPEC_KINDS (sizeof spec_ids / sizeof spec_ids[0])
 #define STRIDE 9 /* words between placed requests: alternates even and odd word indices */

@@ -35,7 +35,7 @@ static void log_unanswerable(const struct lscan_result *scan)
     for (size_t i = 0; i < scan->count; i++) {
         const struct lscan_request *r = &scan->requests[i];
         const char *why = r->verdict != LSCAN_VERDICT_OK ? lscan_verdict_name(r->verdict)
-                        : r->kind == LSCAN_DTB ? "no device tree on x86 UEFI" : NULL;
+                                                         : lscan_never_answered(r->kind);
         if (why != NULL)
             log_info("limine: request %s (revision %llu) at 0x%llx: not answered: %s", lscan_kind_name(r->kind),
                      (unsigned long long)r->revision, (unsigned long long)r->vaddr, why);

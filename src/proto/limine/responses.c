@@ -328,6 +328,7 @@ static void *answer(struct boot *b, struct limine_state *st, enum lscan_kind kin
     case LSCAN_EFI_MEMMAP: return st->efi_memmap = take(st, sizeof *st->efi_memmap);
     case LSCAN_MP: return limine_mp_answer(b, st);
     case LSCAN_ENTROPY: return answer_entropy(b, st);
+    case LSCAN_KEEP_IOMMU: return take(st, sizeof(struct limine_keep_iommu_response));
     default: return answer_simple(b, st, kind);
     }
 }
@@ -353,7 +354,7 @@ EFI_STATUS limine_build_responses(struct boot *b)
     st->gdt_phys = (uint64_t)(uintptr_t)gdt;
     for (size_t i = 0; i < st->scan.count; i++) {
         struct lscan_request *r = &st->scan.requests[i];
-        if (r->verdict != LSCAN_VERDICT_OK || r->kind == LSCAN_DTB)
+        if (r->verdict != LSCAN_VERDICT_OK || lscan_never_answered(r->kind) != NULL)
             continue; /* logged at prepare */
         void *resp = answer(b, st, r->kind);
         st->answered[i] = resp != NULL;
