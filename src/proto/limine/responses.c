@@ -11,7 +11,7 @@
 #define EMBER_VERSION "dev"
 #endif
 #define BLOCK_FIXED_BYTES (24 * KIB)  /* responses, strings, files, GDT, video modes */
-#define ENTROPY_MAX_VALUES 256        /* the limit the spec lets a loader set on value_count */
+#define ENTROPY_MAX_VALUES 4096       /* Limine's limit on value_count (the spec lets a loader set one) */
 #define MAX_VIDEO_MODES 64
 /* Base revisions in which a firmware table's address is physical rather than in the direct map:
  * the RSDP in 3 only, SMBIOS and the EFI system table in 3 and 4 (the spec's summary). */
