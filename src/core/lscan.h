@@ -185,7 +185,8 @@ size_t lscan_bss_symbols(const void *symtab, uint64_t symtab_size, const char *s
                          struct lscan_bss_symbol *out, size_t cap);
 
 /* Why ember never answers a request of kind k, or NULL when it may: the device tree (none on x86
- * UEFI) and flanterm's init parameters (ember leaves no terminal on the screen to continue). */
+ * UEFI), flanterm's init parameters (ember leaves no terminal on the screen to continue) and the
+ * TPM event log (not read yet). */
 const char *lscan_never_answered(enum lscan_kind k);
 
 /* "HHDM", "memory map", ...; "unknown" for LSCAN_UNKNOWN and out-of-range values. Static. */

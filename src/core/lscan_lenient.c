@@ -61,5 +61,7 @@ const char *lscan_never_answered(enum lscan_kind k)
         return "no device tree on x86 UEFI";
     if (k == LSCAN_FLANTERM_FB_INIT)
         return "ember leaves no terminal on the screen (it is cleared; the log is on COM1)";
+    if (k == LSCAN_TPM_EVENT_LOG)
+        return "ember does not hand over the TPM event log yet";
     return NULL;
 }

@@ -35,9 +35,9 @@ static void describe(const struct inspect_report *r, enum lscan_kind k, char *ou
     case LSCAN_EXECUTABLE_ADDRESS: fmt_format(out, cap, "answered: the kernel's physical and virtual base"); break;
     case LSCAN_EXECUTABLE_CMDLINE: fmt_format(out, cap, "answered: \"%s\"", r->cfg.cmdline); break;
     case LSCAN_DTB:
-    case LSCAN_FLANTERM_FB_INIT: fmt_format(out, cap, "not answered: %s", lscan_never_answered(k)); break;
+    case LSCAN_FLANTERM_FB_INIT:
+    case LSCAN_TPM_EVENT_LOG: fmt_format(out, cap, "not answered: %s", lscan_never_answered(k)); break;
     case LSCAN_KEEP_IOMMU: fmt_format(out, cap, "answered: IOMMUs left as the firmware set them"); break;
-    case LSCAN_TPM_EVENT_LOG: fmt_format(out, cap, "answered when the firmware has a TPM (EFI_TCG2, boot-time fact)"); break;
     case LSCAN_BOOTLOADER_PERFORMANCE: fmt_format(out, cap, "answered: reset, start and handoff times (TSC)"); break;
     case LSCAN_TSC_FREQUENCY: fmt_format(out, cap, "answered: the TSC frequency calibrated at boot"); break;
     case LSCAN_ENTROPY: fmt_format(out, cap, "answered when the firmware's RNG protocol or RDSEED/RDRAND gives values (boot-time fact)"); break;
