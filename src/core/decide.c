@@ -162,7 +162,8 @@ uint64_t decide_limine_revision(const struct lscan_result *scan)
 
 void decide_scan_failure(const struct lscan_diag *scan, struct decide_diag *diag)
 {
-    refuse(diag, DECIDE_LIMINE_SCAN, "limine: %s (%s)", scan->message, lscan_error_name(scan->code));
+    refuse(diag, DECIDE_LIMINE_SCAN, "limine: %s (%s): %s", scan->message, lscan_error_name(scan->code),
+           lscan_error_hint(scan->code));
     diag->rule_name = lscan_error_name(scan->code);
 }
 
@@ -267,7 +268,10 @@ bool decide_limine_boot_requests(const struct lscan_result *scan, const struct e
 
 void decide_reloc_failure(const struct reloc_diag *reloc, struct decide_diag *diag)
 {
-    refuse(diag, DECIDE_LIMINE_RELOCATION, "limine: cannot relocate the kernel: %s", reloc->message);
+    const char *hint = reloc_error_hint(reloc->code);
+
+    refuse(diag, DECIDE_LIMINE_RELOCATION, "limine: cannot relocate the kernel: %s%s%s", reloc->message,
+           hint[0] ? ": " : "", hint);
     diag->rule_name = reloc_error_name(reloc->code);
 }
 

@@ -193,6 +193,8 @@ const char *lscan_never_answered(enum lscan_kind k);
 const char *lscan_kind_name(enum lscan_kind kind);
 const char *lscan_verdict_name(enum lscan_verdict verdict);
 const char *lscan_error_name(enum lscan_error err);
+/* What to do about a refusal of this code, one clause. Static. */
+const char *lscan_error_hint(enum lscan_error err);
 
 /* Breaches of the spec that Limine boots through (its source, common/protos/limine.c): a start
  * marker after the end marker (its scan stops at the end marker), a base-revision tag outside the

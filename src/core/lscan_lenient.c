@@ -65,3 +65,18 @@ const char *lscan_never_answered(enum lscan_kind k)
         return "ember does not hand over the TPM event log yet";
     return NULL;
 }
+
+const char *lscan_error_hint(enum lscan_error err)
+{
+    switch (err) {
+    case LSCAN_ERR_BAD_SEGMENT: return "relink the kernel";
+    case LSCAN_ERR_TOO_MANY_REQUESTS: return "drop the requests the kernel does not use";
+    case LSCAN_ERR_DUPLICATE_TAG: return "keep one base revision tag";
+    case LSCAN_ERR_DUPLICATE_REQUEST: return "keep one request of each kind";
+    case LSCAN_ERR_MARKERS_REVERSED: return "put the start marker first, or strict=no";
+    case LSCAN_ERR_TAG_OUTSIDE_MARKERS: return "move the tag between the markers, or strict=no";
+    case LSCAN_ERR_MISALIGNED_REQUEST: return "align requests to 8 bytes, or strict=no";
+    case LSCAN_ERR_RESPONSE_SET: return "leave the response NULL in the source, or strict=no";
+    default: return "";
+    }
+}

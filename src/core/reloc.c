@@ -39,6 +39,30 @@ static const char rule_names[RELOC_ERR_COUNT][22] = {
     [RELOC_ERR_IFUNC_SYMBOL] = "ifunc-symbol",
 };
 
+/* What to do about each failure, one clause for the refusal line: a relocation table written by
+ * the standard toolchain never fails these, so most say how to link. */
+static const char rule_hints[RELOC_ERR_COUNT][48] = {
+    [RELOC_ERR_DYNAMIC_OUTSIDE_IMAGE] = "keep .dynamic in a PT_LOAD segment",
+    [RELOC_ERR_UNTERMINATED_DYNAMIC] = "relink with GNU ld or lld",
+    [RELOC_ERR_DUPLICATE_TAG] = "relink with GNU ld or lld",
+    [RELOC_ERR_REL_NOT_SUPPORTED] = "link for x86-64, which uses RELA",
+    [RELOC_ERR_BAD_PLTREL] = "link for x86-64, which uses RELA",
+    [RELOC_ERR_BAD_ENTSIZE] = "relink with GNU ld or lld",
+    [RELOC_ERR_BAD_TABLE_SIZE] = "relink with GNU ld or lld",
+    [RELOC_ERR_TABLE_OUTSIDE_IMAGE] = "keep the relocation tables in PT_LOADs",
+    [RELOC_ERR_UNSUPPORTED_TYPE] = "link with -pie --no-dynamic-linker -z text",
+    [RELOC_ERR_NO_SYMTAB] = "relink with GNU ld or lld",
+    [RELOC_ERR_UNDEFINED_SYMBOL] = "define it in the kernel, or drop its use",
+    [RELOC_ERR_TARGET_OUTSIDE_IMAGE] = "relink with GNU ld or lld",
+    [RELOC_ERR_RELR_BITMAP_FIRST] = "relink with GNU ld or lld",
+    [RELOC_ERR_IFUNC_SYMBOL] = "build the kernel without ifunc symbols",
+};
+
+const char *reloc_error_hint(enum reloc_error err)
+{
+    return (unsigned)err < RELOC_ERR_COUNT ? rule_hints[err] : "";
+}
+
 /* The x86-64 psABI's names, so an unsupported relocation is reported the way readelf shows it. */
 static const char type_names[][25] = {
     "R_X86_64_NONE", "R_X86_64_64", "R_X86_64_PC32", "R_X86_64_GOT32", "R_X86_64_PLT32",

@@ -123,6 +123,8 @@ enum reloc_error reloc_apply(const struct reloc_image *img, uint64_t dynamic_lin
 
 /* Rule name, e.g. "undefined-symbol"; stable, used by log lines and tests. */
 const char *reloc_error_name(enum reloc_error err);
+/* What to do about err, one clause ("" for RELOC_OK). Static. */
+const char *reloc_error_hint(enum reloc_error err);
 
 /* "R_X86_64_PC32" for a psABI type number, "R_X86_64_?" for one it does not name. */
 const char *reloc_type_name(uint32_t type);

@@ -115,6 +115,26 @@ static void test_every_elf_rule_has_a_hint(void **state)
     assert_non_null(strstr(elf_rule_hint(ELF_ERR_WRITABLE_AND_EXECUTABLE), "allow_wx=yes"));
 }
 
+/* So does every scan refusal (the strict=yes ones name the way back) and every relocation refusal. */
+static void test_every_scan_and_reloc_rule_has_a_hint(void **state)
+{
+    struct decide_diag diag;
+    struct reloc_diag reloc = { RELOC_ERR_UNDEFINED_SYMBOL, "undefined-symbol: 'x'" };
+    (void)state;
+    for (int e = LSCAN_OK + 1; e <= LSCAN_ERR_RESPONSE_SET; e++) {
+        if (strlen(lscan_error_hint((enum lscan_error)e)) < 10)
+            fail_msg("scan rule %s has no hint", lscan_error_name((enum lscan_error)e));
+        if (e >= LSCAN_ERR_MARKERS_REVERSED && strstr(lscan_error_hint((enum lscan_error)e), "strict=no") == NULL)
+            fail_msg("strict rule %s does not say strict=no", lscan_error_name((enum lscan_error)e));
+    }
+    for (int e = RELOC_OK + 1; e < RELOC_ERR_COUNT; e++)
+        if (strlen(reloc_error_hint((enum reloc_error)e)) < 10)
+            fail_msg("relocation rule %s has no hint", reloc_error_name((enum reloc_error)e));
+    decide_reloc_failure(&reloc, &diag);
+    assert_string_equal(diag.message, "limine: cannot relocate the kernel: undefined-symbol: 'x': define it in the kernel, "
+                                      "or drop its use");
+}
+
 static void test_protocol_choice(void **state)
 {
     struct ember_config cfg;
@@ -348,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_exec_plan_is_left_alone),
         cmocka_unit_test(test_elf_failure_line_names_path_and_rule),
         cmocka_unit_test(test_every_elf_rule_has_a_hint),
+        cmocka_unit_test(test_every_scan_and_reloc_rule_has_a_hint),
         cmocka_unit_test(test_protocol_choice),
         cmocka_unit_test(test_ember_refuses_relocatable),
         cmocka_unit_test(test_limine_layout),

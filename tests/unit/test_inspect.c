@@ -132,7 +132,7 @@ static void test_limine_response_set_warns_and_strict_refuses(void **state)
     run("strict=yes\n");
     expect_json("\"stage\":\"choose protocol\",\"rule\":\"response not 0\",\"error\":\"limine: HHDM request at "
                 "0xffffffff80003020 has response 0xffffffff8badf000 in the file, not 0: Limine boots it, ember.cfg says "
-                "strict=yes (response not 0)\"");
+                "strict=yes (response not 0): leave the response NULL in the source, or strict=no\"");
 }
 
 static void test_newer_revision_is_a_warning_not_a_refusal(void **state)
