@@ -42,6 +42,14 @@
 #define X2APIC_OFF_ID 4
 #define X2APIC_OFF_FLAGS 8
 #define X2APIC_OFF_UID 12
+#define LAPIC_NMI_OFF_UID 2      /* type 4: u8 UID, u16 flags, u8 LINT# */
+#define LAPIC_NMI_OFF_FLAGS 3
+#define LAPIC_NMI_OFF_LINT 5
+#define X2APIC_NMI_OFF_FLAGS 2   /* type 0x0A: u16 flags, u32 UID, u8 LINT#, 3 reserved */
+#define X2APIC_NMI_OFF_UID 4
+#define X2APIC_NMI_OFF_LINT 8
+#define LAPIC_NMI_ALL 0xFFu
+#define X2APIC_NMI_ALL 0xFFFFFFFFu
 
 #define ASCII_PRINTABLE_FIRST 0x20
 #define ASCII_PRINTABLE_LAST 0x7e
@@ -59,6 +67,8 @@ static const struct entry_kind entry_kinds[] = {
     { MADT_TYPE_SOURCE_OVERRIDE, 10, "Interrupt Source Override" },
     { MADT_TYPE_LAPIC_ADDRESS_OVERRIDE, 12, "Local APIC Address Override" },
     { MADT_TYPE_LOCAL_X2APIC, 16, "Processor Local x2APIC" },
+    { MADT_TYPE_LAPIC_NMI, 6, "Local APIC NMI" },
+    { MADT_TYPE_X2APIC_NMI, 12, "Local x2APIC NMI" },
 };
 
 static const char rule_names[ACPI_ERR_COUNT][30] = {
@@ -80,6 +90,8 @@ static const char rule_names[ACPI_ERR_COUNT][30] = {
     [ACPI_ERR_ENTRY_PAST_END] = "madt-entry-past-end",
     [ACPI_ERR_ENTRY_BAD_LENGTH] = "madt-entry-bad-length",
     [ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE] = "madt-duplicate-lapic-override",
+    [ACPI_ERR_IOMMU_TABLE] = "iommu-table",
+    [ACPI_ERR_IOMMU_ENTRY] = "iommu-entry",
 };
 
 /* Rule name for err, "unknown" outside the enum. */
@@ -342,6 +354,16 @@ static void add_cpu(struct madt_info *out, uint8_t source, uint32_t apic_id, uin
     };
 }
 
+/* Appends a LINT-to-NMI entry (or counts it in nmi_overflow when the array is full). */
+static void add_nmi(struct madt_info *out, uint32_t uid, bool all, uint16_t flags, uint8_t lint)
+{
+    if (out->nmi_count == MADT_MAX_LAPIC_NMIS) {
+        out->nmi_overflow++;
+        return;
+    }
+    out->nmis[out->nmi_count++] = (struct madt_lapic_nmi){ uid, all, flags, lint };
+}
+
 /* Stores the known entry e (type and Length already checked) in *out. Fails only on a second
  * Local APIC Address Override, at physical address `at`. */
 static enum acpi_error store_entry(const uint8_t *e, uint64_t at, uint32_t offset,
@@ -375,6 +397,16 @@ static enum acpi_error store_entry(const uint8_t *e, uint64_t at, uint32_t offse
             e[ISO_OFF_BUS], e[ISO_OFF_SOURCE], (uint32_t)le_load(e + ISO_OFF_GSI, 4),
             (uint16_t)le_load(e + ISO_OFF_FLAGS, 2) };
         break;
+    case MADT_TYPE_LAPIC_NMI:
+        add_nmi(out, e[LAPIC_NMI_OFF_UID], e[LAPIC_NMI_OFF_UID] == LAPIC_NMI_ALL,
+                (uint16_t)le_load(e + LAPIC_NMI_OFF_FLAGS, 2), e[LAPIC_NMI_OFF_LINT]);
+        break;
+    case MADT_TYPE_X2APIC_NMI: {
+        uint32_t uid = (uint32_t)le_load(e + X2APIC_NMI_OFF_UID, 4);
+        add_nmi(out, uid, uid == X2APIC_NMI_ALL, (uint16_t)le_load(e + X2APIC_NMI_OFF_FLAGS, 2),
+                e[X2APIC_NMI_OFF_LINT]);
+        break;
+    }
     case MADT_TYPE_LAPIC_ADDRESS_OVERRIDE:
         if (out->lapic_address_overridden)
             return fail(diag, ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE, at,
@@ -435,6 +467,7 @@ enum acpi_error acpi_parse_madt(const struct acpi_access *io, uint64_t madt, uin
     out->cpu_count = out->cpu_overflow = 0;
     out->ioapic_count = out->ioapic_overflow = 0;
     out->override_count = out->override_overflow = 0;
+    out->nmi_count = out->nmi_overflow = 0;
     err = read_table(io, madt, "MADT", "APIC", ACPI_ERR_MADT_SIGNATURE, &t, &len, diag);
     if (err != ACPI_OK)
         return err;
