@@ -102,22 +102,30 @@ const char *acpi_error_name(enum acpi_error err)
     return rule_names[err];
 }
 
-/* Records err in diag (when non-NULL) as "<rule-name>: <details>" with the faulting address, and
- * returns it. */
-__attribute__((format(printf, 4, 5)))
-static enum acpi_error fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
-                            const char *details, ...)
+/* Records err in diag (contract in acpi.h). */
+enum acpi_error acpi_vfail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
+                           const char *details, va_list ap)
 {
     char prefix[48];
-    va_list ap;
 
     if (diag == NULL)
         return err;
     diag->code = err;
     diag->address = address;
     fmt_format(prefix, sizeof prefix, "%s: ", acpi_error_name(err));
-    va_start(ap, details);
     fmt_vdiag(diag->message, sizeof diag->message, prefix, details, ap);
+    return err;
+}
+
+/* acpi_vfail with the details' arguments inline. */
+__attribute__((format(printf, 4, 5)))
+static enum acpi_error fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
+                            const char *details, ...)
+{
+    va_list ap;
+
+    va_start(ap, details);
+    err = acpi_vfail(diag, err, address, details, ap);
     va_end(ap);
     return err;
 }

@@ -2,6 +2,8 @@
 #ifndef EMBER_ACPI_H
 #define EMBER_ACPI_H
 
+#include <stdarg.h>
+
 #include "core/types.h"
 
 /* Returns a pointer to physical [addr, addr + len), or NULL when that range cannot be read.
@@ -143,6 +145,11 @@ static inline bool madt_cpu_startable(const struct madt_cpu *cpu)
 {
     return cpu->enabled || cpu->online_capable;
 }
+
+/* Records err in diag (when non-NULL) as "<rule-name>: <details>" with the faulting address and
+ * returns err: how every ACPI parser (acpi.c, iommu.c) reports a broken rule. */
+enum acpi_error acpi_vfail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
+                           const char *details, va_list ap);
 
 /* Rule name, e.g. "rsdp-checksum"; stable, used by log lines and tests. */
 const char *acpi_error_name(enum acpi_error err);

@@ -2,7 +2,6 @@
 #include "core/iommu.h"
 
 #include "core/bytes.h"
-#include "core/fmt.h"
 
 /* Both tables: the 36-byte header, 12 bytes of their own (DMAR: Host Address Width, Flags,
  * reserved; IVRS: IVinfo, reserved), then structures whose Length is the u16 at offset 2. */
@@ -20,21 +19,15 @@
 
 #define ALL_ONES_32 0xFFFFFFFFu
 
-/* Records err in diag (when non-NULL) as "<rule-name>: <details>" and returns it. */
+/* acpi_vfail with the details' arguments inline. */
 __attribute__((format(printf, 4, 5)))
 static enum acpi_error fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
                             const char *details, ...)
 {
-    char prefix[24];
     va_list ap;
 
-    if (diag == NULL)
-        return err;
-    diag->code = err;
-    diag->address = address;
-    fmt_format(prefix, sizeof prefix, "%s: ", acpi_error_name(err));
     va_start(ap, details);
-    fmt_vdiag(diag->message, sizeof diag->message, prefix, details, ap);
+    err = acpi_vfail(diag, err, address, details, ap);
     va_end(ap);
     return err;
 }
