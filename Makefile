@@ -32,15 +32,13 @@ EFI_CRT0 := $(EFI_LIB)/crt0-efi-x86_64.o
 WARN := -Wall -Wextra -Werror
 # include/: the kernel's ABI ("ember/bootinfo.h"); src/: "core/...", "uefi/...", "proto/..."; .: "arch/arch.h"
 INCLUDES := -Iinclude -Isrc -I.
-# -ffunction-sections/-fdata-sections with --gc-sections: core modules carry functions only the host
-# tools call (ember-inspect, tests); the loader links only what efi_main reaches (~3 KB less).
 # -Os: the boot path spends its time in firmware calls and copies, not in ember's code (make bench
 # measures -Os against -O2); hidden visibility keeps ember's symbols out of the dynamic symbol table,
 # which only the self-relocation reads (and it needs none).
-EFI_CFLAGS := -std=gnu11 -Os -ffunction-sections -fdata-sections -g $(WARN) -fpic -fvisibility=hidden -ffreestanding -fno-stack-protector -fno-stack-check \
+EFI_CFLAGS := -std=gnu11 -Os -g $(WARN) -fpic -fvisibility=hidden -ffreestanding -fno-stack-protector -fno-stack-check \
 	-fshort-wchar -mno-red-zone -maccumulate-outgoing-args -DGNU_EFI_USE_MS_ABI \
 	-DEMBER_VERSION='"$(VERSION)"' $(INCLUDES) -I$(EFI_INC) -I$(EFI_INC)/x86_64 -MMD -MP
-EFI_LDFLAGS := --gc-sections -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS)
+EFI_LDFLAGS := -nostdlib -znocombreloc -shared -Bsymbolic -T $(EFI_LDS)
 # No .dynsym: gnu-efi's self-relocation applies RELATIVE entries through .dynamic and .rela only.
 EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .rel -j .rela -j .reloc
 

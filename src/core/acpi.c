@@ -90,7 +90,6 @@ static const char rule_names[ACPI_ERR_COUNT][30] = {
     [ACPI_ERR_ENTRY_PAST_END] = "madt-entry-past-end",
     [ACPI_ERR_ENTRY_BAD_LENGTH] = "madt-entry-bad-length",
     [ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE] = "madt-duplicate-lapic-override",
-    [ACPI_ERR_IOMMU_TABLE] = "iommu-table",
     [ACPI_ERR_IOMMU_ENTRY] = "iommu-entry",
 };
 
@@ -103,29 +102,19 @@ const char *acpi_error_name(enum acpi_error err)
 }
 
 /* Records err in diag (contract in acpi.h). */
-enum acpi_error acpi_vfail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
-                           const char *details, va_list ap)
+enum acpi_error acpi_fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
+                          const char *details, ...)
 {
     char prefix[48];
+    va_list ap;
 
     if (diag == NULL)
         return err;
     diag->code = err;
     diag->address = address;
     fmt_format(prefix, sizeof prefix, "%s: ", acpi_error_name(err));
-    fmt_vdiag(diag->message, sizeof diag->message, prefix, details, ap);
-    return err;
-}
-
-/* acpi_vfail with the details' arguments inline. */
-__attribute__((format(printf, 4, 5)))
-static enum acpi_error fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
-                            const char *details, ...)
-{
-    va_list ap;
-
     va_start(ap, details);
-    err = acpi_vfail(diag, err, address, details, ap);
+    fmt_vdiag(diag->message, sizeof diag->message, prefix, details, ap);
     va_end(ap);
     return err;
 }
@@ -183,8 +172,8 @@ static enum acpi_error map_range(const struct acpi_access *io, uint64_t addr, ui
     if (!__builtin_add_overflow(addr, len - 1, &last))
         p = io->map(io->ctx, addr, len);
     if (p == NULL)
-        return fail(diag, ACPI_ERR_UNMAPPED, addr, "cannot read %s at 0x%llx (%llu bytes)", what,
-                    (unsigned long long)addr, (unsigned long long)len);
+        return acpi_fail(diag, ACPI_ERR_UNMAPPED, addr, "cannot read %s at 0x%llx (%llu bytes)", what,
+                         (unsigned long long)addr, (unsigned long long)len);
     *out = p;
     return ACPI_OK;
 }
@@ -208,22 +197,22 @@ static enum acpi_error read_table(const struct acpi_access *io, uint64_t addr, c
         return err;
     printable_signature(p, sig);
     if (want_sig != NULL && !same_bytes(p, want_sig, ACPI_SIGNATURE_LEN))
-        return fail(diag, sig_err, addr, "%s at 0x%llx has signature '%s', want '%s'", role,
-                    (unsigned long long)addr, sig, want_sig);
+        return acpi_fail(diag, sig_err, addr, "%s at 0x%llx has signature '%s', want '%s'", role,
+                         (unsigned long long)addr, sig, want_sig);
     len = (uint32_t)le_load(p + SDT_OFF_LENGTH, 4);
     if (len < ACPI_TABLE_HEADER_LENGTH || len > ACPI_MAX_TABLE_LENGTH
         || __builtin_add_overflow(addr, (uint64_t)len - 1, &last))
-        return fail(diag, ACPI_ERR_TABLE_LENGTH, addr,
-                    "%s '%s' at 0x%llx has length %u (want %u..%llu, not wrapping)", role, sig,
-                    (unsigned long long)addr, len, ACPI_TABLE_HEADER_LENGTH,
-                    (unsigned long long)ACPI_MAX_TABLE_LENGTH);
+        return acpi_fail(diag, ACPI_ERR_TABLE_LENGTH, addr,
+                         "%s '%s' at 0x%llx has length %u (want %u..%llu, not wrapping)", role, sig,
+                         (unsigned long long)addr, len, ACPI_TABLE_HEADER_LENGTH,
+                         (unsigned long long)ACPI_MAX_TABLE_LENGTH);
     err = map_range(io, addr, len, role, &p, diag);
     if (err != ACPI_OK)
         return err;
     if (sum_bytes(p, len) != 0)
-        return fail(diag, ACPI_ERR_TABLE_CHECKSUM, addr,
-                    "%s '%s' at 0x%llx (%u bytes) sums to 0x%x, want 0", role, sig,
-                    (unsigned long long)addr, len, sum_bytes(p, len));
+        return acpi_fail(diag, ACPI_ERR_TABLE_CHECKSUM, addr,
+                         "%s '%s' at 0x%llx (%u bytes) sums to 0x%x, want 0", role, sig,
+                         (unsigned long long)addr, len, sum_bytes(p, len));
     *table = p;
     *length = len;
     return ACPI_OK;
@@ -249,13 +238,13 @@ static enum acpi_error read_rsdp(const struct acpi_access *io, uint64_t addr,
     if (err != ACPI_OK)
         return err;
     if (!same_bytes(p, RSDP_SIGNATURE, RSDP_SIGNATURE_LEN))
-        return fail(diag, ACPI_ERR_RSDP_SIGNATURE, addr,
-                    "RSDP at 0x%llx does not start with \"" RSDP_SIGNATURE "\"",
-                    (unsigned long long)addr);
+        return acpi_fail(diag, ACPI_ERR_RSDP_SIGNATURE, addr,
+                         "RSDP at 0x%llx does not start with \"" RSDP_SIGNATURE "\"",
+                         (unsigned long long)addr);
     if (sum_bytes(p, RSDP_V1_LENGTH) != 0)
-        return fail(diag, ACPI_ERR_RSDP_CHECKSUM, addr,
-                    "RSDP at 0x%llx: first %u bytes sum to 0x%x, want 0", (unsigned long long)addr,
-                    RSDP_V1_LENGTH, sum_bytes(p, RSDP_V1_LENGTH));
+        return acpi_fail(diag, ACPI_ERR_RSDP_CHECKSUM, addr,
+                         "RSDP at 0x%llx: first %u bytes sum to 0x%x, want 0", (unsigned long long)addr,
+                         RSDP_V1_LENGTH, sum_bytes(p, RSDP_V1_LENGTH));
     revision = p[RSDP_OFF_REVISION];
     *root = (struct root_ref){ le_load(p + RSDP_OFF_RSDT, 4), RSDT_ENTRY_SIZE, "RSDT" };
     if (revision >= RSDP_REVISION_V2) {
@@ -264,24 +253,24 @@ static enum acpi_error read_rsdp(const struct acpi_access *io, uint64_t addr,
             return err;
         len = (uint32_t)le_load(p + RSDP_OFF_LENGTH, 4);
         if (len < RSDP_V2_MIN_LENGTH || len > ACPI_MAX_TABLE_LENGTH)
-            return fail(diag, ACPI_ERR_RSDP_LENGTH, addr,
-                        "RSDP at 0x%llx (revision %u) has length %u, want %u..%llu",
-                        (unsigned long long)addr, revision, len, RSDP_V2_MIN_LENGTH,
-                        (unsigned long long)ACPI_MAX_TABLE_LENGTH);
+            return acpi_fail(diag, ACPI_ERR_RSDP_LENGTH, addr,
+                             "RSDP at 0x%llx (revision %u) has length %u, want %u..%llu",
+                             (unsigned long long)addr, revision, len, RSDP_V2_MIN_LENGTH,
+                             (unsigned long long)ACPI_MAX_TABLE_LENGTH);
         err = map_range(io, addr, len, "RSDP", &p, diag);
         if (err != ACPI_OK)
             return err;
         if (sum_bytes(p, len) != 0)
-            return fail(diag, ACPI_ERR_RSDP_EXT_CHECKSUM, addr,
-                        "RSDP at 0x%llx: its %u bytes sum to 0x%x, want 0",
-                        (unsigned long long)addr, len, sum_bytes(p, len));
+            return acpi_fail(diag, ACPI_ERR_RSDP_EXT_CHECKSUM, addr,
+                             "RSDP at 0x%llx: its %u bytes sum to 0x%x, want 0",
+                             (unsigned long long)addr, len, sum_bytes(p, len));
         if (le_load(p + RSDP_OFF_XSDT, 8) != 0)
             *root = (struct root_ref){ le_load(p + RSDP_OFF_XSDT, 8), XSDT_ENTRY_SIZE, "XSDT" };
     }
     if (root->addr == 0)
-        return fail(diag, ACPI_ERR_NO_ROOT_TABLE, addr,
-                    "RSDP at 0x%llx (revision %u) gives neither an XSDT nor an RSDT address",
-                    (unsigned long long)addr, revision);
+        return acpi_fail(diag, ACPI_ERR_NO_ROOT_TABLE, addr,
+                         "RSDP at 0x%llx (revision %u) gives neither an XSDT nor an RSDT address",
+                         (unsigned long long)addr, revision);
     return ACPI_OK;
 }
 
@@ -304,10 +293,10 @@ enum acpi_error acpi_find_table(const struct acpi_access *io, uint64_t rsdp,
     if (err != ACPI_OK)
         return err;
     if ((root_len - ACPI_TABLE_HEADER_LENGTH) % root.entry_size != 0)
-        return fail(diag, ACPI_ERR_ROOT_LENGTH, root.addr,
-                    "%s at 0x%llx has length %u: %u header bytes then not a whole number of "
-                    "%u-byte entries", root.signature, (unsigned long long)root.addr, root_len,
-                    ACPI_TABLE_HEADER_LENGTH, root.entry_size);
+        return acpi_fail(diag, ACPI_ERR_ROOT_LENGTH, root.addr,
+                         "%s at 0x%llx has length %u: %u header bytes then not a whole number of "
+                         "%u-byte entries", root.signature, (unsigned long long)root.addr, root_len,
+                         ACPI_TABLE_HEADER_LENGTH, root.entry_size);
     count = (root_len - ACPI_TABLE_HEADER_LENGTH) / root.entry_size;
     for (i = 0; i < count; i++) {
         uint64_t addr = le_load(rt + ACPI_TABLE_HEADER_LENGTH + i * root.entry_size,
@@ -325,8 +314,8 @@ enum acpi_error acpi_find_table(const struct acpi_access *io, uint64_t rsdp,
         }
     }
     printable_signature((const uint8_t *)signature, want);
-    return fail(diag, ACPI_ERR_NOT_FOUND, root.addr, "no '%s' table among the %u entries of the "
-                "%s at 0x%llx", want, count, root.signature, (unsigned long long)root.addr);
+    return acpi_fail(diag, ACPI_ERR_NOT_FOUND, root.addr, "no '%s' table among the %u entries of the "
+                     "%s at 0x%llx", want, count, root.signature, (unsigned long long)root.addr);
 }
 
 /* --- MADT ----------------------------------------------------------------------------------- */
@@ -417,9 +406,9 @@ static enum acpi_error store_entry(const uint8_t *e, uint64_t at, uint32_t offse
     }
     case MADT_TYPE_LAPIC_ADDRESS_OVERRIDE:
         if (out->lapic_address_overridden)
-            return fail(diag, ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE, at,
-                        "MADT entry at offset %u (0x%llx) is a second Local APIC Address "
-                        "Override; the spec allows one", offset, (unsigned long long)at);
+            return acpi_fail(diag, ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE, at,
+                             "MADT entry at offset %u (0x%llx) is a second Local APIC Address "
+                             "Override; the spec allows one", offset, (unsigned long long)at);
         out->lapic_address = le_load(e + LAPIC_OVERRIDE_OFF_ADDRESS, 8);
         out->lapic_address_overridden = true;
         break;
@@ -438,25 +427,25 @@ static enum acpi_error parse_entry(const uint8_t *t, uint32_t len, uint64_t madt
     uint8_t type, elen;
 
     if (len - offset < MADT_ENTRY_HEADER_LENGTH)
-        return fail(diag, ACPI_ERR_ENTRY_PAST_END, at,
-                    "MADT at 0x%llx (%u bytes): entry at offset %u needs a %u-byte header, "
-                    "%u bytes left", (unsigned long long)madt, len, offset,
-                    MADT_ENTRY_HEADER_LENGTH, len - offset);
+        return acpi_fail(diag, ACPI_ERR_ENTRY_PAST_END, at,
+                         "MADT at 0x%llx (%u bytes): entry at offset %u needs a %u-byte header, "
+                         "%u bytes left", (unsigned long long)madt, len, offset,
+                         MADT_ENTRY_HEADER_LENGTH, len - offset);
     type = t[offset];
     elen = t[offset + 1];
     if (elen < MADT_ENTRY_HEADER_LENGTH)
-        return fail(diag, ACPI_ERR_ENTRY_TOO_SHORT, at,
-                    "MADT at 0x%llx: entry at offset %u (type %u) has length %u, want >= %u",
-                    (unsigned long long)madt, offset, type, elen, MADT_ENTRY_HEADER_LENGTH);
+        return acpi_fail(diag, ACPI_ERR_ENTRY_TOO_SHORT, at,
+                         "MADT at 0x%llx: entry at offset %u (type %u) has length %u, want >= %u",
+                         (unsigned long long)madt, offset, type, elen, MADT_ENTRY_HEADER_LENGTH);
     if (elen > len - offset)
-        return fail(diag, ACPI_ERR_ENTRY_PAST_END, at,
-                    "MADT at 0x%llx (%u bytes): entry at offset %u (type %u, length %u) runs "
-                    "past the end", (unsigned long long)madt, len, offset, type, elen);
+        return acpi_fail(diag, ACPI_ERR_ENTRY_PAST_END, at,
+                         "MADT at 0x%llx (%u bytes): entry at offset %u (type %u, length %u) runs "
+                         "past the end", (unsigned long long)madt, len, offset, type, elen);
     kind = find_kind(type);
     if (kind != NULL && elen != kind->length)
-        return fail(diag, ACPI_ERR_ENTRY_BAD_LENGTH, at,
-                    "MADT at 0x%llx: entry at offset %u (type %u, %s) has length %u, want %u",
-                    (unsigned long long)madt, offset, type, kind->name, elen, kind->length);
+        return acpi_fail(diag, ACPI_ERR_ENTRY_BAD_LENGTH, at,
+                         "MADT at 0x%llx: entry at offset %u (type %u, %s) has length %u, want %u",
+                         (unsigned long long)madt, offset, type, kind->name, elen, kind->length);
     *entry_len = elen;
     return kind != NULL ? store_entry(t + offset, at, offset, out, diag) : ACPI_OK;
 }
@@ -480,9 +469,9 @@ enum acpi_error acpi_parse_madt(const struct acpi_access *io, uint64_t madt, uin
     if (err != ACPI_OK)
         return err;
     if (len != length || len < MADT_ENTRIES_OFFSET)
-        return fail(diag, ACPI_ERR_MADT_LENGTH, madt,
-                    "MADT at 0x%llx has length %u, want %u and at least %u",
-                    (unsigned long long)madt, len, length, MADT_ENTRIES_OFFSET);
+        return acpi_fail(diag, ACPI_ERR_MADT_LENGTH, madt,
+                         "MADT at 0x%llx has length %u, want %u and at least %u",
+                         (unsigned long long)madt, len, length, MADT_ENTRIES_OFFSET);
     out->lapic_address = le_load(t + MADT_OFF_LAPIC_ADDRESS, 4);
     out->flags = (uint32_t)le_load(t + MADT_OFF_FLAGS, 4);
     for (offset = MADT_ENTRIES_OFFSET; offset < len; offset += step) {

@@ -2,8 +2,6 @@
 #ifndef EMBER_ACPI_H
 #define EMBER_ACPI_H
 
-#include <stdarg.h>
-
 #include "core/types.h"
 
 /* Returns a pointer to physical [addr, addr + len), or NULL when that range cannot be read.
@@ -64,8 +62,8 @@ enum acpi_error {
     ACPI_ERR_ENTRY_PAST_END,      /* an entry (or its 2-byte header) runs past the table end */
     ACPI_ERR_ENTRY_BAD_LENGTH,    /* a known entry type with another Length than the spec's */
     ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE, /* more than one Local APIC Address Override */
-    ACPI_ERR_IOMMU_TABLE,         /* a DMAR / IVRS shorter than its fixed fields */
-    ACPI_ERR_IOMMU_ENTRY,         /* a DMAR / IVRS structure too short for its fields or past the end */
+    ACPI_ERR_IOMMU_ENTRY,         /* a DMAR / IVRS structure too short or past the end (or no room
+                                   * for the table's fixed fields) */
     ACPI_ERR_COUNT
 };
 
@@ -148,8 +146,8 @@ static inline bool madt_cpu_startable(const struct madt_cpu *cpu)
 
 /* Records err in diag (when non-NULL) as "<rule-name>: <details>" with the faulting address and
  * returns err: how every ACPI parser (acpi.c, iommu.c) reports a broken rule. */
-enum acpi_error acpi_vfail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
-                           const char *details, va_list ap);
+enum acpi_error acpi_fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
+                          const char *details, ...) __attribute__((format(printf, 4, 5)));
 
 /* Rule name, e.g. "rsdp-checksum"; stable, used by log lines and tests. */
 const char *acpi_error_name(enum acpi_error err);

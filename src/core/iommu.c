@@ -19,19 +19,6 @@
 
 #define ALL_ONES_32 0xFFFFFFFFu
 
-/* acpi_vfail with the details' arguments inline. */
-__attribute__((format(printf, 4, 5)))
-static enum acpi_error fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
-                            const char *details, ...)
-{
-    va_list ap;
-
-    va_start(ap, details);
-    err = acpi_vfail(diag, err, address, details, ap);
-    va_end(ap);
-    return err;
-}
-
 /* True when structure s (of its table's kind) describes a register set, i.e. carries a base. */
 static bool is_unit(const uint8_t *s, enum iommu_kind kind)
 {
@@ -52,41 +39,45 @@ static void add_unit(struct iommu_list *out, uint64_t base, enum iommu_kind kind
         out->units[out->count++] = (struct iommu_unit){ base, kind };
 }
 
-/* Two passes over the structures: check every one, then add; so a bad table adds nothing. */
+/* One pass; on a bad structure the counts are put back, so a bad table adds nothing. A table
+ * too short for its fixed fields fails as a structure of length 0 at offset 48. */
 enum acpi_error iommu_parse(const struct acpi_access *io, uint64_t addr, uint32_t length,
                             enum iommu_kind kind, struct iommu_list *out, struct acpi_diag *diag)
 {
-    const char *name = kind == IOMMU_VTD ? "DMAR" : "IVRS";
-    const uint8_t *t = length >= REMAP_FIRST_OFFSET ? io->map(io->ctx, addr, length) : NULL;
+    const uint8_t *t = io->map(io->ctx, addr, length);
+    unsigned count = out->count, overflow = out->overflow;
     uint32_t off, len;
 
-    if (t == NULL)
-        return fail(diag, ACPI_ERR_IOMMU_TABLE, addr, "%s at 0x%llx: %u bytes, want >= %u",
-                    name, (unsigned long long)addr, length, REMAP_FIRST_OFFSET);
-    for (int pass = 0; pass < 2; pass++)
-        for (off = REMAP_FIRST_OFFSET; off < length; off += len) {
-            len = length - off >= STRUCT_MIN_LENGTH ? (uint32_t)le_load(t + off + REMAP_OFF_LENGTH, 2) : 0;
-            if (len < STRUCT_MIN_LENGTH || len > length - off
-                || (is_unit(t + off, kind) && len < UNIT_MIN_LENGTH))
-                return fail(diag, ACPI_ERR_IOMMU_ENTRY, addr + off,
-                            "%s at 0x%llx: structure at offset %u has length %u (%u left)", name,
-                            (unsigned long long)addr, off, len, length - off);
-            if (pass == 1 && is_unit(t + off, kind))
-                add_unit(out, le_load(t + off + UNIT_OFF_BASE, 8), kind);
+    for (off = REMAP_FIRST_OFFSET; off < length || length < REMAP_FIRST_OFFSET; off += len) {
+        uint32_t left = length > off ? length - off : 0;
+        bool unit = false;
+        len = 0;
+        if (left >= STRUCT_MIN_LENGTH) {
+            len = (uint32_t)le_load(t + off + REMAP_OFF_LENGTH, 2);
+            unit = is_unit(t + off, kind);
         }
+        if (len < STRUCT_MIN_LENGTH || len > left || (unit && len < UNIT_MIN_LENGTH)) {
+            out->count = count;
+            out->overflow = overflow;
+            return acpi_fail(diag, ACPI_ERR_IOMMU_ENTRY, addr + off, "%s at offset %u: length %u of %u",
+                             kind == IOMMU_VTD ? "DMAR" : "IVRS", off, len, length);
+        }
+        if (unit)
+            add_unit(out, le_load(t + off + UNIT_OFF_BASE, 8), kind);
+    }
     return ACPI_OK;
 }
 
 /* VT-d: clears one persistent control (bit) when GSTS shows it, then waits for GSTS to agree. */
 static enum iommu_outcome vtd_clear(const struct iommu_regs *r, uint64_t base, uint32_t bit)
 {
-    uint32_t sts = (uint32_t)r->read(r->ctx, base + VTD_REG_GSTS, 4);
+    uint32_t sts = r->read(r->ctx, base + VTD_REG_GSTS);
 
     if (sts == ALL_ONES_32 || !(sts & bit))
         return IOMMU_WAS_OFF;
-    r->write(r->ctx, base + VTD_REG_GCMD, (sts & VTD_PERSISTENT) & ~bit, 4);
+    r->write(r->ctx, base + VTD_REG_GCMD, (sts & VTD_PERSISTENT) & ~bit);
     for (uint32_t i = 0; i < VTD_POLL_LIMIT; i++)
-        if (!(r->read(r->ctx, base + VTD_REG_GSTS, 4) & bit))
+        if (!(r->read(r->ctx, base + VTD_REG_GSTS) & bit))
             return IOMMU_TURNED_OFF;
     return IOMMU_STUCK;
 }
@@ -95,16 +86,16 @@ static enum iommu_outcome vtd_clear(const struct iommu_regs *r, uint64_t base, u
 enum iommu_outcome iommu_disable(const struct iommu_regs *regs, const struct iommu_unit *unit)
 {
     enum iommu_outcome te, ire;
-    uint64_t ctl;
+    uint32_t ctl;
 
     if (unit->kind == IOMMU_VTD) {
         te = vtd_clear(regs, unit->base, VTD_TE);
         ire = vtd_clear(regs, unit->base, VTD_IRE);
         return te > ire ? te : ire;
     }
-    ctl = regs->read(regs->ctx, unit->base + AMDVI_REG_CONTROL, 8);
-    if (ctl == ~0ull || !(ctl & AMDVI_IOMMU_EN))
+    ctl = regs->read(regs->ctx, unit->base + AMDVI_REG_CONTROL);
+    if (ctl == ALL_ONES_32 || !(ctl & AMDVI_IOMMU_EN))
         return IOMMU_WAS_OFF;
-    regs->write(regs->ctx, unit->base + AMDVI_REG_CONTROL, ctl & ~AMDVI_IOMMU_EN, 8);
+    regs->write(regs->ctx, unit->base + AMDVI_REG_CONTROL, ctl & ~AMDVI_IOMMU_EN);
     return IOMMU_TURNED_OFF;
 }

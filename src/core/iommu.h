@@ -19,9 +19,10 @@
 /* GSTS reads until a disable is seen; the hardware takes a few microseconds. */
 #define VTD_POLL_LIMIT 1000000u
 
-/* AMD-Vi: the IOMMU Control register (64 bits), bit 0 IommuEn. */
+/* AMD-Vi: the IOMMU Control register (64 bits), bit 0 IommuEn, reached through its low dword:
+ * the spec allows aligned 4-byte accesses to the MMIO registers. */
 #define AMDVI_REG_CONTROL 0x18
-#define AMDVI_IOMMU_EN 1ull
+#define AMDVI_IOMMU_EN 1u
 
 enum iommu_kind { IOMMU_VTD, IOMMU_AMDVI };
 
@@ -38,15 +39,16 @@ struct iommu_list {
 /* Adds the units of the DMAR (its DRHD structures, type 0) or the IVRS (its IVHD blocks, types
  * 0x10, 0x11, 0x40; a base listed by several blocks is kept once) at physical addr, `length`
  * bytes as acpi_find_table reported (so header and checksum are already checked). Units past
- * IOMMU_MAX_UNITS are counted in overflow. Fails with ACPI_ERR_IOMMU_TABLE or _ENTRY (diag
- * says where; may be NULL) and then adds nothing from this table. */
+ * IOMMU_MAX_UNITS are counted in overflow. Fails with ACPI_ERR_IOMMU_ENTRY (diag says where;
+ * may be NULL) on a structure too short or past the end, or a table shorter than its fixed
+ * fields, and then adds nothing. */
 enum acpi_error iommu_parse(const struct acpi_access *io, uint64_t addr, uint32_t length,
                             enum iommu_kind kind, struct iommu_list *out, struct acpi_diag *diag);
 
-/* MMIO by physical address; bytes is 4 or 8. */
+/* 32-bit MMIO by physical address. */
 struct iommu_regs {
-    uint64_t (*read)(void *ctx, uint64_t addr, unsigned bytes);
-    void (*write)(void *ctx, uint64_t addr, uint64_t value, unsigned bytes);
+    uint32_t (*read)(void *ctx, uint64_t addr);
+    void (*write)(void *ctx, uint64_t addr, uint32_t value);
     void *ctx;
 };
 
@@ -58,7 +60,7 @@ enum iommu_outcome {
 
 /* Turns the unit off. VT-d: when GSTS shows TES, GCMD = persistent GSTS bits without TE, then
  * poll; the same for IRES / IRE (one control per write, as the spec asks). AMD-Vi: clears
- * IommuEn in the Control register, every other bit kept. */
+ * IommuEn in the Control register, every other bit kept. All ones: nothing answers, left alone. */
 enum iommu_outcome iommu_disable(const struct iommu_regs *regs, const struct iommu_unit *unit);
 
 #endif

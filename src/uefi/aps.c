@@ -208,7 +208,7 @@ static void fill_args(struct boot *b, struct ap_boot_args *a)
     a->slots = b->hhdm_offset + s->slots_phys;
     a->slot_count = s->slot_count;
     a->x2apic = s->x2apic;
-    a->lapic_mmio = s->x2apic ? 0 : AP_LAPIC_ALIAS;
+    a->lapic_mmio = AP_LAPIC_ALIAS; /* mapped (and used) in xAPIC mode only */
     a->code_sel = s->code_sel;
     a->data_sel = s->data_sel;
     a->gdtr64_limit = s->gdt_limit;

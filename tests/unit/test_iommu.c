@@ -90,17 +90,17 @@ static void test_iommu_rejects_table_shorter_than_its_fixed_fields(void **state)
     struct acpi_diag d;
     (void)state;
     begin("DMAR");
-    assert_int_equal(parse(end(40), IOMMU_VTD, &d), ACPI_ERR_IOMMU_TABLE);
-    assert_diag(&d, ACPI_ERR_IOMMU_TABLE, "DMAR at 0x7f08000: 40 bytes, want >= 48");
+    assert_int_equal(parse(end(40), IOMMU_VTD, &d), ACPI_ERR_IOMMU_ENTRY);
+    assert_diag(&d, ACPI_ERR_IOMMU_ENTRY, "DMAR at offset 48: length 0 of 40");
 }
 
 static void test_iommu_rejects_bad_structures_and_adds_nothing(void **state)
 {
     static const struct { uint16_t type, len; uint32_t extra; const char *needle; } cases[] = {
-        { 0, 2, 0, "offset 72 has length 2 (8 left)" },     /* Length < 4: would loop forever */
-        { 0, 64, 0, "offset 72 has length 64 (24 left)" },  /* past the end */
-        { 0, 12, 0, "offset 72 has length 12 (12 left)" },  /* a DRHD too short for its base */
-        { 0, 0, 2, "offset 72 has length 0 (2 left)" },     /* 2 stray bytes: no room for a Length */
+        { 0, 2, 0, "DMAR at offset 72: length 2 of 80" },     /* Length < 4: would loop forever */
+        { 0, 64, 0, "DMAR at offset 72: length 64 of 96" },  /* past the end */
+        { 0, 12, 0, "DMAR at offset 72: length 12 of 84" },  /* a DRHD too short for its base */
+        { 0, 0, 2, "DMAR at offset 72: length 0 of 74" },     /* 2 stray bytes: no room for a Length */
     };
     struct acpi_diag d;
     (void)state;
@@ -135,42 +135,44 @@ struct fake_units {
 
 static struct fake_units hw;
 
-static uint64_t hw_read(void *ctx, uint64_t addr, unsigned bytes)
+static uint32_t hw_read(void *ctx, uint64_t addr)
 {
     (void)ctx;
-    if (addr == VTD_BASE + VTD_REG_GSTS && bytes == 4) {
+    if (addr == VTD_BASE + VTD_REG_GSTS) {
         if (hw.delay > 0 && --hw.delay == 0 && !hw.stuck)
             hw.gsts = hw.pending;
         hw.reads++;
         return hw.gsts;
     }
-    if (addr == AMD_BASE + AMDVI_REG_CONTROL && bytes == 8)
-        return hw.amd_control;
-    fail_msg("read of %u bytes at 0x%llx", bytes, (unsigned long long)addr);
+    if (addr == AMD_BASE + AMDVI_REG_CONTROL)
+        return (uint32_t)hw.amd_control;
+    if (addr == AMD_BASE + AMDVI_REG_CONTROL + 4)
+        return (uint32_t)(hw.amd_control >> 32);
+    fail_msg("read at 0x%llx", (unsigned long long)addr);
     return 0;
 }
 
 /* A GCMD write may change only one persistent control and carry no one-shot command. */
-static void hw_write(void *ctx, uint64_t addr, uint64_t value, unsigned bytes)
+static void hw_write(void *ctx, uint64_t addr, uint32_t value)
 {
-    uint32_t changed = (uint32_t)value ^ (hw.gsts & VTD_PERSISTENT);
+    uint32_t changed = value ^ (hw.gsts & VTD_PERSISTENT);
     (void)ctx;
-    if (addr == VTD_BASE + VTD_REG_GCMD && bytes == 4) {
-        if (value & ~(uint64_t)VTD_PERSISTENT)
-            fail_msg("GCMD write 0x%llx re-issues a one-shot command", (unsigned long long)value);
+    if (addr == VTD_BASE + VTD_REG_GCMD) {
+        if (value & ~VTD_PERSISTENT)
+            fail_msg("GCMD write 0x%x re-issues a one-shot command", value);
         if (changed & (changed - 1))
-            fail_msg("GCMD write 0x%llx changes several controls at once", (unsigned long long)value);
-        hw.pending = (uint32_t)value | (hw.gsts & ~VTD_PERSISTENT);
+            fail_msg("GCMD write 0x%x changes several controls at once", value);
+        hw.pending = value | (hw.gsts & ~VTD_PERSISTENT);
         hw.delay = 3;
         hw.gcmd_writes++;
         return;
     }
-    if (addr == AMD_BASE + AMDVI_REG_CONTROL && bytes == 8) {
-        hw.amd_control = value;
+    if (addr == AMD_BASE + AMDVI_REG_CONTROL) {
+        hw.amd_control = (hw.amd_control & ~0xFFFFFFFFull) | value;
         hw.amd_writes++;
         return;
     }
-    fail_msg("write of %u bytes at 0x%llx", bytes, (unsigned long long)addr);
+    fail_msg("write of 0x%x at 0x%llx", value, (unsigned long long)addr);
 }
 
 static const struct iommu_regs hw_regs = { hw_read, hw_write, &hw };
@@ -223,6 +225,8 @@ static void test_iommu_amdvi_clears_only_iommu_enable(void **state)
 {
     (void)state;
     memset(&hw, 0, sizeof hw);
+    hw.amd_control = 0xFFFFFFFFull;          /* nothing answers at the base */
+    assert_int_equal(iommu_disable(&hw_regs, &amd), IOMMU_WAS_OFF);
     hw.amd_control = 0x0000000300000F1Dull;
     assert_int_equal(iommu_disable(&hw_regs, &amd), IOMMU_TURNED_OFF);
     assert_int_equal(hw.amd_control, 0x0000000300000F1Cull);

@@ -20,24 +20,19 @@ void limine_lapic_init_bsp(struct boot *b)
         if (madt->cpus[i].apic_id == id)
             uid = madt->cpus[i].acpi_uid;
     lapic_plan_rev5(madt, uid, &plan);
-    log_debug("limine: BSP APIC %u uid %u: %u LVTs masked", id, uid, lapic_apply(&plan, &regs));
+    log_debug("limine: BSP LAPIC uid %u: %u LVTs", uid, lapic_apply(&plan, &regs));
 }
 
-static uint64_t mmio_read(void *ctx, uint64_t addr, unsigned bytes)
+static uint32_t mmio_read(void *ctx, uint64_t addr)
 {
     (void)ctx;
-    if (bytes == 8)
-        return *(volatile uint64_t *)(uintptr_t)addr;
     return *(volatile uint32_t *)(uintptr_t)addr;
 }
 
-static void mmio_write(void *ctx, uint64_t addr, uint64_t value, unsigned bytes)
+static void mmio_write(void *ctx, uint64_t addr, uint32_t value)
 {
     (void)ctx;
-    if (bytes == 8)
-        *(volatile uint64_t *)(uintptr_t)addr = value;
-    else
-        *(volatile uint32_t *)(uintptr_t)addr = (uint32_t)value;
+    *(volatile uint32_t *)(uintptr_t)addr = value;
 }
 
 /* The units of the DMAR and the IVRS; a table that is absent adds none, a bad one is logged. */
@@ -54,26 +49,23 @@ static void find_units(struct boot *b, struct iommu_list *list)
         if (err == ACPI_OK)
             err = iommu_parse(&io, table, length, (enum iommu_kind)k, list, &diag);
         if (err != ACPI_OK && err != ACPI_ERR_NOT_FOUND)
-            log_warn("limine: IOMMUs left on: %s", diag.message);
+            log_warn("limine: IOMMU: %s", diag.message);
     }
 }
 
 void limine_iommus_off(struct boot *b, bool keep)
 {
+    static const char outcome[][8] = { "was off", "off", "stuck" }; /* by enum iommu_outcome */
     const struct iommu_regs regs = { mmio_read, mmio_write, NULL };
-    struct iommu_list list = { 0 };
+    struct iommu_list list;
 
-    if (keep) {
-        log_debug("limine: keep IOMMU requested");
+    if (keep)
         return;
-    }
+    list.count = list.overflow = 0;
     find_units(b, &list);
     for (unsigned i = 0; i < list.count; i++) {
         enum iommu_outcome r = iommu_disable(&regs, &list.units[i]);
-        if (r == IOMMU_STUCK)
-            log_warn("limine: IOMMU at 0x%llx did not turn off", (unsigned long long)list.units[i].base);
-        else
-            log_debug("limine: IOMMU at 0x%llx %s", (unsigned long long)list.units[i].base,
-                      r == IOMMU_TURNED_OFF ? "turned off" : "was off");
+        log_write(r == IOMMU_STUCK ? LOG_WARN : LOG_DEBUG, "limine: IOMMU 0x%llx %s",
+                  (unsigned long long)list.units[i].base, outcome[r]);
     }
 }
