@@ -4,7 +4,9 @@
  * this page at its physical address and at AB_ALIAS; from the alias: the kernel's CR3, the BSP's
  * MSRs (MTRRs, PAT), CR4, CR0 and GDT, then the AP finds its slot by APIC ID, checks in with one
  * cmpxchg, reloads CS and the data selectors and polls its goto field. No stack is used before
- * the slot's: APs may run this code at the same time. Argument offsets: arch/x86_64/ap_boot.h. */
+ * the slot's: APs may run this code at the same time. Argument offsets: arch/x86_64/ap_boot.h.
+ * A slot with a local APIC plan (base revision 5) has it applied before the check-in, by
+ * ap_lapic_init: the assembly twin of lapic_apply() in src/core/lapic.c. */
 #include "arch/x86_64/ap_boot.h"
 #include "arch/x86_64/entry_regs.h"
 
@@ -102,7 +104,11 @@ ap_boot_high:                           /* at the alias: mapped in the kernel's 
 6:  mov 8(%rdi), %rsp
     mov 16(%rdi), %r12
     mov 24(%rdi), %r13
-    mov $AP_SLOT_WAITING_VALUE, %eax
+    mov AP_SLOT_LAPIC_PLAN(%rdi), %r14
+    test %r14, %r14
+    jz 9f
+    call ap_lapic_init
+9:  mov $AP_SLOT_WAITING_VALUE, %eax
     mov $AP_SLOT_ARRIVED_VALUE, %edx
     lock cmpxchg %edx, 4(%rdi)
     jne ap_boot_dead                    /* the BSP gave up on this AP: it is reported missing */
@@ -131,8 +137,73 @@ ap_boot_dead:
     hlt
     jmp ap_boot_dead
 
+/* R14 = struct lapic_plan, RBP = this page. IA32_APIC_BASE.EN, then each step: skipped when the
+ * version's max LVT index (R10) is below its minimum; an LVT step also when its delivery mode is
+ * not Fixed/Lowest/NMI/ExtINT; else value = (value & ~clear) | set. Keeps RDI, R12, R13. */
+ap_lapic_init:
+    mov $0x1B, %ecx
+    rdmsr
+    or $0x800, %eax                     /* EN */
+    wrmsr
+    mov $LP_REG_VERSION, %r8d
+    call ap_lapic_read
+    shr $16, %eax
+    movzbl %al, %r10d
+    mov (%r14), %r9d                    /* step count */
+    lea LP_STEPS(%r14), %r11
+1:  test %r9d, %r9d
+    jz 3f
+    movzbl 2(%r11), %eax
+    cmp %eax, %r10d
+    jb 2f
+    movzwl (%r11), %r8d
+    call ap_lapic_read
+    cmpb $0, 3(%r11)
+    je 4f
+    mov %eax, %edx
+    shr $8, %edx
+    and $7, %edx
+    mov $LP_MASKABLE_MODES, %ecx
+    bt %edx, %ecx
+    jnc 2f
+4:  mov 4(%r11), %ecx
+    not %ecx
+    and %ecx, %eax
+    or 8(%r11), %eax
+    call ap_lapic_write
+2:  add $LP_STEP_BYTES, %r11
+    dec %r9d
+    jmp 1b
+3:  ret
+
+/* Register R8 (xAPIC offset) -> EAX: MMIO at AB_LAPIC_MMIO, or MSR 0x800 + R8 / 16. Uses ECX, EDX. */
+ap_lapic_read:
+    cmpl $0, ARG(AB_X2APIC)(%rbp)
+    jne 1f
+    mov ARG(AB_LAPIC_MMIO)(%rbp), %rdx
+    mov (%rdx,%r8), %eax
+    ret
+1:  mov %r8d, %ecx
+    shr $4, %ecx
+    add $LP_X2APIC_MSR_BASE, %ecx
+    rdmsr
+    ret
+
+/* EAX -> register R8, as ap_lapic_read. Uses ECX, EDX. */
+ap_lapic_write:
+    cmpl $0, ARG(AB_X2APIC)(%rbp)
+    jne 1f
+    mov ARG(AB_LAPIC_MMIO)(%rbp), %rdx
+    mov %eax, (%rdx,%r8)
+    ret
+1:  mov %r8d, %ecx
+    shr $4, %ecx
+    add $LP_X2APIC_MSR_BASE, %ecx
+    xor %edx, %edx
+    wrmsr
+    ret
+
     .balign 16
-ap_boot_args:
-    .skip AB_SIZE
+ap_boot_args:                           /* AB_SIZE bytes in the page, zeroed there: not in the image */
 ap_boot_end:
     .section .note.GNU-stack, "", @progbits

@@ -19,16 +19,28 @@
 #define AB_DATA_SEL 114    /* u16 */
 #define AB_GDTR64 118      /* lgdt operand: u16 limit, u64 base (kernel-virtual) */
 #define AB_MSR_COUNT 128   /* u32 */
-#define AB_MSRS 136        /* {u32 index, u32 pad, u64 value}[AB_MAX_MSRS], written in order */
+#define AB_LAPIC_MMIO 136  /* u64: the local APIC page in the kernel's tables (xAPIC mode) */
+#define AB_MSRS 144        /* {u32 index, u32 pad, u64 value}[AB_MAX_MSRS], written in order */
 #define AB_MAX_MSRS 48
 #define AB_SIZE (AB_MSRS + 16 * AB_MAX_MSRS)
 
-#define AP_SLOT_BYTES 32
+#define AP_SLOT_BYTES 40
+#define AP_SLOT_LAPIC_PLAN 32 /* u64: kernel-virtual struct lapic_plan, 0: local APIC left alone */
+
+/* struct lapic_plan as ap_boot.S walks it (core/lapic.h): u32 count, steps from byte 8, each
+ * {u16 offset, u8 min_max_lvt, u8 lvt, u32 clear, u32 set}. */
+#define LP_STEPS 8
+#define LP_STEP_BYTES 12
+#define LP_MASKABLE_MODES 0x93
+#define LP_REG_VERSION 0x30
+#define LP_X2APIC_MSR_BASE 0x800
 #define AP_SLOT_WAITING_VALUE 1
 #define AP_SLOT_ARRIVED_VALUE 2
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+#include "core/lapic.h"
+#include "core/smp.h"
 
 struct ap_boot_msr {
     uint32_t index, pad;
@@ -59,6 +71,7 @@ struct __attribute__((packed)) ap_boot_args {
     uint16_t gdtr64_limit;
     uint64_t gdtr64_base;
     uint32_t msr_count, pad4;
+    uint64_t lapic_mmio;
     struct ap_boot_msr msrs[AB_MAX_MSRS];
 };
 
@@ -70,7 +83,13 @@ _Static_assert(__builtin_offsetof(struct ap_boot_args, slots) == AB_SLOTS, "ap_b
 _Static_assert(__builtin_offsetof(struct ap_boot_args, code_sel) == AB_CODE_SEL, "ap_boot code_sel");
 _Static_assert(__builtin_offsetof(struct ap_boot_args, gdtr64_limit) == AB_GDTR64, "ap_boot gdtr64");
 _Static_assert(__builtin_offsetof(struct ap_boot_args, msr_count) == AB_MSR_COUNT, "ap_boot msr_count");
+_Static_assert(__builtin_offsetof(struct ap_boot_args, lapic_mmio) == AB_LAPIC_MMIO, "ap_boot lapic_mmio");
 _Static_assert(__builtin_offsetof(struct ap_boot_args, msrs) == AB_MSRS, "ap_boot msrs");
+_Static_assert(sizeof(struct ap_slot) == AP_SLOT_BYTES, "ap_slot size");
+_Static_assert(__builtin_offsetof(struct ap_slot, lapic_plan) == AP_SLOT_LAPIC_PLAN, "ap_slot plan");
+_Static_assert(LP_STEPS == LAPIC_PLAN_STEPS_OFFSET && LP_STEP_BYTES == LAPIC_STEP_BYTES, "lapic_plan");
+_Static_assert(LP_MASKABLE_MODES == LAPIC_MASKABLE_MODES && LP_REG_VERSION == LAPIC_REG_VERSION
+               && LP_X2APIC_MSR_BASE == LAPIC_X2APIC_MSR_BASE, "lapic constants");
 _Static_assert(sizeof(struct ap_boot_args) == AB_SIZE, "ap_boot size");
 #endif
 

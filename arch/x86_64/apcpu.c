@@ -6,6 +6,7 @@
 #define MSR_APIC_BASE 0x1B
 #define APIC_BASE_EXTD (1u << 10)
 #define APIC_BASE_EN (1u << 11)
+#define MSR_X2APIC_BASE 0x800
 #define MSR_X2APIC_ID 0x802
 #define MSR_X2APIC_ICR 0x830
 #define XAPIC_ICR_LOW 0x300
@@ -47,10 +48,37 @@ uint32_t arch_apic_id(bool x2apic)
     return cpu_cpuid(1, 0).ebx >> 24;
 }
 
+uint64_t arch_lapic_base(void)
+{
+    return cpu_rdmsr(MSR_APIC_BASE) & ~0xFFFull & ((1ull << 52) - 1);
+}
+
 static volatile uint32_t *xapic_reg(uint32_t offset)
 {
-    uint64_t base = cpu_rdmsr(MSR_APIC_BASE) & ~0xFFFull & ((1ull << 52) - 1);
-    return (volatile uint32_t *)(uintptr_t)(base + offset);
+    return (volatile uint32_t *)(uintptr_t)(arch_lapic_base() + offset);
+}
+
+bool arch_lapic_enable(void)
+{
+    if (!((cpu_cpuid(1, 0).edx >> 9) & 1))
+        return false;
+    cpu_wrmsr(MSR_APIC_BASE, cpu_rdmsr(MSR_APIC_BASE) | APIC_BASE_EN);
+    return true;
+}
+
+uint32_t arch_lapic_read(void *ctx, uint32_t offset)
+{
+    (void)ctx;
+    return arch_x2apic_on() ? (uint32_t)cpu_rdmsr(MSR_X2APIC_BASE + offset / 16) : *xapic_reg(offset);
+}
+
+void arch_lapic_write(void *ctx, uint32_t offset, uint32_t value)
+{
+    (void)ctx;
+    if (arch_x2apic_on())
+        cpu_wrmsr(MSR_X2APIC_BASE + offset / 16, value);
+    else
+        *xapic_reg(offset) = value;
 }
 
 /* One IPI; xAPIC: waits (bounded) for the previous one to leave the ICR first. */
@@ -152,8 +180,8 @@ struct ap_boot_args *arch_ap_boot_install(void *page, uint64_t page_phys)
     size_t len = (size_t)(ap_boot_end - ap_boot_start);
     struct ap_boot_args *a = (struct ap_boot_args *)((char *)page + (ap_boot_args - ap_boot_start));
 
-    for (size_t i = 0; i < len; i++)
-        ((char *)page)[i] = ap_boot_start[i];
+    for (size_t i = 0; i < len + AB_SIZE; i++)  /* the code, then the argument block zeroed */
+        ((char *)page)[i] = i < len ? ap_boot_start[i] : 0;
     a->gdt[0] = 0;
     a->gdt[1] = 0x00CF9A000000FFFFull; /* 32-bit code, flat */
     a->gdt[2] = 0x00CF92000000FFFFull; /* 32-bit data, flat */
@@ -169,5 +197,5 @@ struct ap_boot_args *arch_ap_boot_install(void *page, uint64_t page_phys)
 
 size_t arch_ap_boot_size(void)
 {
-    return (size_t)(ap_boot_end - ap_boot_start);
+    return (size_t)(ap_boot_end - ap_boot_start) + AB_SIZE;
 }

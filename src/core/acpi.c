@@ -42,6 +42,14 @@
 #define X2APIC_OFF_ID 4
 #define X2APIC_OFF_FLAGS 8
 #define X2APIC_OFF_UID 12
+#define LAPIC_NMI_OFF_UID 2      /* type 4: u8 UID, u16 flags, u8 LINT# */
+#define LAPIC_NMI_OFF_FLAGS 3
+#define LAPIC_NMI_OFF_LINT 5
+#define X2APIC_NMI_OFF_FLAGS 2   /* type 0x0A: u16 flags, u32 UID, u8 LINT#, 3 reserved */
+#define X2APIC_NMI_OFF_UID 4
+#define X2APIC_NMI_OFF_LINT 8
+#define LAPIC_NMI_ALL 0xFFu
+#define X2APIC_NMI_ALL 0xFFFFFFFFu
 
 #define ASCII_PRINTABLE_FIRST 0x20
 #define ASCII_PRINTABLE_LAST 0x7e
@@ -59,6 +67,8 @@ static const struct entry_kind entry_kinds[] = {
     { MADT_TYPE_SOURCE_OVERRIDE, 10, "Interrupt Source Override" },
     { MADT_TYPE_LAPIC_ADDRESS_OVERRIDE, 12, "Local APIC Address Override" },
     { MADT_TYPE_LOCAL_X2APIC, 16, "Processor Local x2APIC" },
+    { MADT_TYPE_LAPIC_NMI, 6, "Local APIC NMI" },
+    { MADT_TYPE_X2APIC_NMI, 12, "Local x2APIC NMI" },
 };
 
 static const char rule_names[ACPI_ERR_COUNT][30] = {
@@ -80,6 +90,7 @@ static const char rule_names[ACPI_ERR_COUNT][30] = {
     [ACPI_ERR_ENTRY_PAST_END] = "madt-entry-past-end",
     [ACPI_ERR_ENTRY_BAD_LENGTH] = "madt-entry-bad-length",
     [ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE] = "madt-duplicate-lapic-override",
+    [ACPI_ERR_IOMMU_ENTRY] = "iommu-entry",
 };
 
 /* Rule name for err, "unknown" outside the enum. */
@@ -90,11 +101,9 @@ const char *acpi_error_name(enum acpi_error err)
     return rule_names[err];
 }
 
-/* Records err in diag (when non-NULL) as "<rule-name>: <details>" with the faulting address, and
- * returns it. */
-__attribute__((format(printf, 4, 5)))
-static enum acpi_error fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
-                            const char *details, ...)
+/* Records err in diag (contract in acpi.h). */
+enum acpi_error acpi_fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
+                          const char *details, ...)
 {
     char prefix[48];
     va_list ap;
@@ -163,8 +172,8 @@ static enum acpi_error map_range(const struct acpi_access *io, uint64_t addr, ui
     if (!__builtin_add_overflow(addr, len - 1, &last))
         p = io->map(io->ctx, addr, len);
     if (p == NULL)
-        return fail(diag, ACPI_ERR_UNMAPPED, addr, "cannot read %s at 0x%llx (%llu bytes)", what,
-                    (unsigned long long)addr, (unsigned long long)len);
+        return acpi_fail(diag, ACPI_ERR_UNMAPPED, addr, "cannot read %s at 0x%llx (%llu bytes)", what,
+                         (unsigned long long)addr, (unsigned long long)len);
     *out = p;
     return ACPI_OK;
 }
@@ -188,22 +197,22 @@ static enum acpi_error read_table(const struct acpi_access *io, uint64_t addr, c
         return err;
     printable_signature(p, sig);
     if (want_sig != NULL && !same_bytes(p, want_sig, ACPI_SIGNATURE_LEN))
-        return fail(diag, sig_err, addr, "%s at 0x%llx has signature '%s', want '%s'", role,
-                    (unsigned long long)addr, sig, want_sig);
+        return acpi_fail(diag, sig_err, addr, "%s at 0x%llx has signature '%s', want '%s'", role,
+                         (unsigned long long)addr, sig, want_sig);
     len = (uint32_t)le_load(p + SDT_OFF_LENGTH, 4);
     if (len < ACPI_TABLE_HEADER_LENGTH || len > ACPI_MAX_TABLE_LENGTH
         || __builtin_add_overflow(addr, (uint64_t)len - 1, &last))
-        return fail(diag, ACPI_ERR_TABLE_LENGTH, addr,
-                    "%s '%s' at 0x%llx has length %u (want %u..%llu, not wrapping)", role, sig,
-                    (unsigned long long)addr, len, ACPI_TABLE_HEADER_LENGTH,
-                    (unsigned long long)ACPI_MAX_TABLE_LENGTH);
+        return acpi_fail(diag, ACPI_ERR_TABLE_LENGTH, addr,
+                         "%s '%s' at 0x%llx has length %u (want %u..%llu, not wrapping)", role, sig,
+                         (unsigned long long)addr, len, ACPI_TABLE_HEADER_LENGTH,
+                         (unsigned long long)ACPI_MAX_TABLE_LENGTH);
     err = map_range(io, addr, len, role, &p, diag);
     if (err != ACPI_OK)
         return err;
     if (sum_bytes(p, len) != 0)
-        return fail(diag, ACPI_ERR_TABLE_CHECKSUM, addr,
-                    "%s '%s' at 0x%llx (%u bytes) sums to 0x%x, want 0", role, sig,
-                    (unsigned long long)addr, len, sum_bytes(p, len));
+        return acpi_fail(diag, ACPI_ERR_TABLE_CHECKSUM, addr,
+                         "%s '%s' at 0x%llx (%u bytes) sums to 0x%x, want 0", role, sig,
+                         (unsigned long long)addr, len, sum_bytes(p, len));
     *table = p;
     *length = len;
     return ACPI_OK;
@@ -229,13 +238,13 @@ static enum acpi_error read_rsdp(const struct acpi_access *io, uint64_t addr,
     if (err != ACPI_OK)
         return err;
     if (!same_bytes(p, RSDP_SIGNATURE, RSDP_SIGNATURE_LEN))
-        return fail(diag, ACPI_ERR_RSDP_SIGNATURE, addr,
-                    "RSDP at 0x%llx does not start with \"" RSDP_SIGNATURE "\"",
-                    (unsigned long long)addr);
+        return acpi_fail(diag, ACPI_ERR_RSDP_SIGNATURE, addr,
+                         "RSDP at 0x%llx does not start with \"" RSDP_SIGNATURE "\"",
+                         (unsigned long long)addr);
     if (sum_bytes(p, RSDP_V1_LENGTH) != 0)
-        return fail(diag, ACPI_ERR_RSDP_CHECKSUM, addr,
-                    "RSDP at 0x%llx: first %u bytes sum to 0x%x, want 0", (unsigned long long)addr,
-                    RSDP_V1_LENGTH, sum_bytes(p, RSDP_V1_LENGTH));
+        return acpi_fail(diag, ACPI_ERR_RSDP_CHECKSUM, addr,
+                         "RSDP at 0x%llx: first %u bytes sum to 0x%x, want 0", (unsigned long long)addr,
+                         RSDP_V1_LENGTH, sum_bytes(p, RSDP_V1_LENGTH));
     revision = p[RSDP_OFF_REVISION];
     *root = (struct root_ref){ le_load(p + RSDP_OFF_RSDT, 4), RSDT_ENTRY_SIZE, "RSDT" };
     if (revision >= RSDP_REVISION_V2) {
@@ -244,24 +253,24 @@ static enum acpi_error read_rsdp(const struct acpi_access *io, uint64_t addr,
             return err;
         len = (uint32_t)le_load(p + RSDP_OFF_LENGTH, 4);
         if (len < RSDP_V2_MIN_LENGTH || len > ACPI_MAX_TABLE_LENGTH)
-            return fail(diag, ACPI_ERR_RSDP_LENGTH, addr,
-                        "RSDP at 0x%llx (revision %u) has length %u, want %u..%llu",
-                        (unsigned long long)addr, revision, len, RSDP_V2_MIN_LENGTH,
-                        (unsigned long long)ACPI_MAX_TABLE_LENGTH);
+            return acpi_fail(diag, ACPI_ERR_RSDP_LENGTH, addr,
+                             "RSDP at 0x%llx (revision %u) has length %u, want %u..%llu",
+                             (unsigned long long)addr, revision, len, RSDP_V2_MIN_LENGTH,
+                             (unsigned long long)ACPI_MAX_TABLE_LENGTH);
         err = map_range(io, addr, len, "RSDP", &p, diag);
         if (err != ACPI_OK)
             return err;
         if (sum_bytes(p, len) != 0)
-            return fail(diag, ACPI_ERR_RSDP_EXT_CHECKSUM, addr,
-                        "RSDP at 0x%llx: its %u bytes sum to 0x%x, want 0",
-                        (unsigned long long)addr, len, sum_bytes(p, len));
+            return acpi_fail(diag, ACPI_ERR_RSDP_EXT_CHECKSUM, addr,
+                             "RSDP at 0x%llx: its %u bytes sum to 0x%x, want 0",
+                             (unsigned long long)addr, len, sum_bytes(p, len));
         if (le_load(p + RSDP_OFF_XSDT, 8) != 0)
             *root = (struct root_ref){ le_load(p + RSDP_OFF_XSDT, 8), XSDT_ENTRY_SIZE, "XSDT" };
     }
     if (root->addr == 0)
-        return fail(diag, ACPI_ERR_NO_ROOT_TABLE, addr,
-                    "RSDP at 0x%llx (revision %u) gives neither an XSDT nor an RSDT address",
-                    (unsigned long long)addr, revision);
+        return acpi_fail(diag, ACPI_ERR_NO_ROOT_TABLE, addr,
+                         "RSDP at 0x%llx (revision %u) gives neither an XSDT nor an RSDT address",
+                         (unsigned long long)addr, revision);
     return ACPI_OK;
 }
 
@@ -284,10 +293,10 @@ enum acpi_error acpi_find_table(const struct acpi_access *io, uint64_t rsdp,
     if (err != ACPI_OK)
         return err;
     if ((root_len - ACPI_TABLE_HEADER_LENGTH) % root.entry_size != 0)
-        return fail(diag, ACPI_ERR_ROOT_LENGTH, root.addr,
-                    "%s at 0x%llx has length %u: %u header bytes then not a whole number of "
-                    "%u-byte entries", root.signature, (unsigned long long)root.addr, root_len,
-                    ACPI_TABLE_HEADER_LENGTH, root.entry_size);
+        return acpi_fail(diag, ACPI_ERR_ROOT_LENGTH, root.addr,
+                         "%s at 0x%llx has length %u: %u header bytes then not a whole number of "
+                         "%u-byte entries", root.signature, (unsigned long long)root.addr, root_len,
+                         ACPI_TABLE_HEADER_LENGTH, root.entry_size);
     count = (root_len - ACPI_TABLE_HEADER_LENGTH) / root.entry_size;
     for (i = 0; i < count; i++) {
         uint64_t addr = le_load(rt + ACPI_TABLE_HEADER_LENGTH + i * root.entry_size,
@@ -305,8 +314,8 @@ enum acpi_error acpi_find_table(const struct acpi_access *io, uint64_t rsdp,
         }
     }
     printable_signature((const uint8_t *)signature, want);
-    return fail(diag, ACPI_ERR_NOT_FOUND, root.addr, "no '%s' table among the %u entries of the "
-                "%s at 0x%llx", want, count, root.signature, (unsigned long long)root.addr);
+    return acpi_fail(diag, ACPI_ERR_NOT_FOUND, root.addr, "no '%s' table among the %u entries of the "
+                     "%s at 0x%llx", want, count, root.signature, (unsigned long long)root.addr);
 }
 
 /* --- MADT ----------------------------------------------------------------------------------- */
@@ -342,6 +351,16 @@ static void add_cpu(struct madt_info *out, uint8_t source, uint32_t apic_id, uin
     };
 }
 
+/* Appends a LINT-to-NMI entry (or counts it in nmi_overflow when the array is full). */
+static void add_nmi(struct madt_info *out, uint32_t uid, bool all, uint16_t flags, uint8_t lint)
+{
+    if (out->nmi_count == MADT_MAX_LAPIC_NMIS) {
+        out->nmi_overflow++;
+        return;
+    }
+    out->nmis[out->nmi_count++] = (struct madt_lapic_nmi){ uid, all, flags, lint };
+}
+
 /* Stores the known entry e (type and Length already checked) in *out. Fails only on a second
  * Local APIC Address Override, at physical address `at`. */
 static enum acpi_error store_entry(const uint8_t *e, uint64_t at, uint32_t offset,
@@ -375,11 +394,21 @@ static enum acpi_error store_entry(const uint8_t *e, uint64_t at, uint32_t offse
             e[ISO_OFF_BUS], e[ISO_OFF_SOURCE], (uint32_t)le_load(e + ISO_OFF_GSI, 4),
             (uint16_t)le_load(e + ISO_OFF_FLAGS, 2) };
         break;
+    case MADT_TYPE_LAPIC_NMI:
+        add_nmi(out, e[LAPIC_NMI_OFF_UID], e[LAPIC_NMI_OFF_UID] == LAPIC_NMI_ALL,
+                (uint16_t)le_load(e + LAPIC_NMI_OFF_FLAGS, 2), e[LAPIC_NMI_OFF_LINT]);
+        break;
+    case MADT_TYPE_X2APIC_NMI: {
+        uint32_t uid = (uint32_t)le_load(e + X2APIC_NMI_OFF_UID, 4);
+        add_nmi(out, uid, uid == X2APIC_NMI_ALL, (uint16_t)le_load(e + X2APIC_NMI_OFF_FLAGS, 2),
+                e[X2APIC_NMI_OFF_LINT]);
+        break;
+    }
     case MADT_TYPE_LAPIC_ADDRESS_OVERRIDE:
         if (out->lapic_address_overridden)
-            return fail(diag, ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE, at,
-                        "MADT entry at offset %u (0x%llx) is a second Local APIC Address "
-                        "Override; the spec allows one", offset, (unsigned long long)at);
+            return acpi_fail(diag, ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE, at,
+                             "MADT entry at offset %u (0x%llx) is a second Local APIC Address "
+                             "Override; the spec allows one", offset, (unsigned long long)at);
         out->lapic_address = le_load(e + LAPIC_OVERRIDE_OFF_ADDRESS, 8);
         out->lapic_address_overridden = true;
         break;
@@ -398,25 +427,25 @@ static enum acpi_error parse_entry(const uint8_t *t, uint32_t len, uint64_t madt
     uint8_t type, elen;
 
     if (len - offset < MADT_ENTRY_HEADER_LENGTH)
-        return fail(diag, ACPI_ERR_ENTRY_PAST_END, at,
-                    "MADT at 0x%llx (%u bytes): entry at offset %u needs a %u-byte header, "
-                    "%u bytes left", (unsigned long long)madt, len, offset,
-                    MADT_ENTRY_HEADER_LENGTH, len - offset);
+        return acpi_fail(diag, ACPI_ERR_ENTRY_PAST_END, at,
+                         "MADT at 0x%llx (%u bytes): entry at offset %u needs a %u-byte header, "
+                         "%u bytes left", (unsigned long long)madt, len, offset,
+                         MADT_ENTRY_HEADER_LENGTH, len - offset);
     type = t[offset];
     elen = t[offset + 1];
     if (elen < MADT_ENTRY_HEADER_LENGTH)
-        return fail(diag, ACPI_ERR_ENTRY_TOO_SHORT, at,
-                    "MADT at 0x%llx: entry at offset %u (type %u) has length %u, want >= %u",
-                    (unsigned long long)madt, offset, type, elen, MADT_ENTRY_HEADER_LENGTH);
+        return acpi_fail(diag, ACPI_ERR_ENTRY_TOO_SHORT, at,
+                         "MADT at 0x%llx: entry at offset %u (type %u) has length %u, want >= %u",
+                         (unsigned long long)madt, offset, type, elen, MADT_ENTRY_HEADER_LENGTH);
     if (elen > len - offset)
-        return fail(diag, ACPI_ERR_ENTRY_PAST_END, at,
-                    "MADT at 0x%llx (%u bytes): entry at offset %u (type %u, length %u) runs "
-                    "past the end", (unsigned long long)madt, len, offset, type, elen);
+        return acpi_fail(diag, ACPI_ERR_ENTRY_PAST_END, at,
+                         "MADT at 0x%llx (%u bytes): entry at offset %u (type %u, length %u) runs "
+                         "past the end", (unsigned long long)madt, len, offset, type, elen);
     kind = find_kind(type);
     if (kind != NULL && elen != kind->length)
-        return fail(diag, ACPI_ERR_ENTRY_BAD_LENGTH, at,
-                    "MADT at 0x%llx: entry at offset %u (type %u, %s) has length %u, want %u",
-                    (unsigned long long)madt, offset, type, kind->name, elen, kind->length);
+        return acpi_fail(diag, ACPI_ERR_ENTRY_BAD_LENGTH, at,
+                         "MADT at 0x%llx: entry at offset %u (type %u, %s) has length %u, want %u",
+                         (unsigned long long)madt, offset, type, kind->name, elen, kind->length);
     *entry_len = elen;
     return kind != NULL ? store_entry(t + offset, at, offset, out, diag) : ACPI_OK;
 }
@@ -435,13 +464,14 @@ enum acpi_error acpi_parse_madt(const struct acpi_access *io, uint64_t madt, uin
     out->cpu_count = out->cpu_overflow = 0;
     out->ioapic_count = out->ioapic_overflow = 0;
     out->override_count = out->override_overflow = 0;
+    out->nmi_count = out->nmi_overflow = 0;
     err = read_table(io, madt, "MADT", "APIC", ACPI_ERR_MADT_SIGNATURE, &t, &len, diag);
     if (err != ACPI_OK)
         return err;
     if (len != length || len < MADT_ENTRIES_OFFSET)
-        return fail(diag, ACPI_ERR_MADT_LENGTH, madt,
-                    "MADT at 0x%llx has length %u, want %u and at least %u",
-                    (unsigned long long)madt, len, length, MADT_ENTRIES_OFFSET);
+        return acpi_fail(diag, ACPI_ERR_MADT_LENGTH, madt,
+                         "MADT at 0x%llx has length %u, want %u and at least %u",
+                         (unsigned long long)madt, len, length, MADT_ENTRIES_OFFSET);
     out->lapic_address = le_load(t + MADT_OFF_LAPIC_ADDRESS, 4);
     out->flags = (uint32_t)le_load(t + MADT_OFF_FLAGS, 4);
     for (offset = MADT_ENTRIES_OFFSET; offset < len; offset += step) {

@@ -24,6 +24,7 @@ struct acpi_access {
 #define MADT_MAX_CPUS 256
 #define MADT_MAX_IOAPICS 16
 #define MADT_MAX_OVERRIDES 32
+#define MADT_MAX_LAPIC_NMIS 16
 
 /* MADT Flags bit 0: the system also has a PC-AT dual 8259 setup (mask it before using the APICs). */
 #define MADT_FLAG_PCAT_COMPAT 1u
@@ -32,8 +33,10 @@ struct acpi_access {
 #define MADT_TYPE_LOCAL_APIC 0
 #define MADT_TYPE_IO_APIC 1
 #define MADT_TYPE_SOURCE_OVERRIDE 2
+#define MADT_TYPE_LAPIC_NMI 4
 #define MADT_TYPE_LAPIC_ADDRESS_OVERRIDE 5
 #define MADT_TYPE_LOCAL_X2APIC 9
+#define MADT_TYPE_X2APIC_NMI 0x0A
 
 /* Local APIC / x2APIC Flags. Online Capable is reserved (must be 0) when Enabled is set. */
 #define MADT_CPU_ENABLED 1u
@@ -59,6 +62,8 @@ enum acpi_error {
     ACPI_ERR_ENTRY_PAST_END,      /* an entry (or its 2-byte header) runs past the table end */
     ACPI_ERR_ENTRY_BAD_LENGTH,    /* a known entry type with another Length than the spec's */
     ACPI_ERR_DUPLICATE_LAPIC_OVERRIDE, /* more than one Local APIC Address Override */
+    ACPI_ERR_IOMMU_ENTRY,         /* a DMAR / IVRS structure too short or past the end (or no room
+                                   * for the table's fixed fields) */
     ACPI_ERR_COUNT
 };
 
@@ -92,6 +97,15 @@ struct madt_override {
     uint16_t flags;       /* MPS INTI flags: polarity bits 0-1, trigger mode bits 2-3 */
 };
 
+/* Local APIC NMI (type 4) or Local x2APIC NMI (type 0x0A): which LINT pin of which processors is
+ * wired to NMI. all: the UID field was 0xFF (type 4) or 0xFFFFFFFF (type 0x0A). */
+struct madt_lapic_nmi {
+    uint32_t acpi_uid;    /* the processor's ACPI Processor (U)ID, meaningless when all */
+    bool all;
+    uint16_t flags;       /* MPS INTI flags: polarity bits 0-1, trigger mode bits 2-3 */
+    uint8_t lint;         /* 0 or 1 on real tables; others are kept and ignored by users */
+};
+
 struct madt_info {
     uint64_t lapic_address;  /* the 32-bit field, or the type-5 override's 64-bit address */
     bool lapic_address_overridden;
@@ -102,6 +116,8 @@ struct madt_info {
     struct madt_ioapic ioapics[MADT_MAX_IOAPICS];
     unsigned override_count, override_overflow;
     struct madt_override overrides[MADT_MAX_OVERRIDES];
+    unsigned nmi_count, nmi_overflow;
+    struct madt_lapic_nmi nmis[MADT_MAX_LAPIC_NMIS]; /* types 4 and 0x0A, in table order */
 };
 
 /* Validates the RSDP at physical rsdp (signature, checksum of the first 20 bytes; for revision >= 2
@@ -127,6 +143,11 @@ static inline bool madt_cpu_startable(const struct madt_cpu *cpu)
 {
     return cpu->enabled || cpu->online_capable;
 }
+
+/* Records err in diag (when non-NULL) as "<rule-name>: <details>" with the faulting address and
+ * returns err: how every ACPI parser (acpi.c, iommu.c) reports a broken rule. */
+enum acpi_error acpi_fail(struct acpi_diag *diag, enum acpi_error err, uint64_t address,
+                          const char *details, ...) __attribute__((format(printf, 4, 5)));
 
 /* Rule name, e.g. "rsdp-checksum"; stable, used by log lines and tests. */
 const char *acpi_error_name(enum acpi_error err);

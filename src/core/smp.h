@@ -41,7 +41,7 @@ void smp_plan_cpus(const struct madt_info *madt, uint32_t bsp_apic_id, unsigned 
 /* "disabled in the MADT", ...: the reason an entry is not started. */
 const char *smp_verdict_reason(enum smp_verdict v);
 
-/* One AP as arch/x86_64/ap_boot.S sees it (layout fixed: 32 bytes). The AP finds its slot by
+/* One AP as arch/x86_64/ap_boot.S sees it (layout fixed: 40 bytes). The AP finds its slot by
  * APIC ID, reads the three addresses, then moves state WAITING -> ARRIVED with one cmpxchg; the
  * BSP moves a late one WAITING -> ABANDONED the same way, so each slot has exactly one outcome. */
 enum ap_slot_state { AP_SLOT_WAITING = 1, AP_SLOT_ARRIVED = 2, AP_SLOT_ABANDONED = 3 };
@@ -52,6 +52,7 @@ struct ap_slot {
     uint64_t stack_top;  /* 16-byte aligned; RSP = stack_top - 8 with a zero return address */
     uint64_t goto_ptr;   /* kernel-virtual address of the 8-byte field the parked AP polls */
     uint64_t argument;   /* RDI when released */
+    uint64_t lapic_plan; /* kernel-virtual struct lapic_plan applied before check-in, or 0 */
 };
 
 struct smp_ops {

@@ -5,10 +5,14 @@
 #include "uefi/log.h"
 #include "core/memmap.h"
 #include "core/smp.h"
+#include "core/lapic.h"
 
 /* The AP page's executable alias, next to the Limine handoff trampoline's, in the window ember
  * keeps for its direct map (no kernel is linked there). */
 #define AP_BOOT_ALIAS (EMBER_HHDM_OFFSET + EMBER_HHDM_MAX_SIZE - 2 * PAGE_SIZE_4K)
+/* The local APIC page for xAPIC-mode APs with a plan (the kernel's direct map may not cover MMIO);
+ * write-back in the PAT, uncached through the MTRRs as every firmware sets the APIC range. */
+#define AP_LAPIC_ALIAS (EMBER_HHDM_OFFSET + EMBER_HHDM_MAX_SIZE - 3 * PAGE_SIZE_4K)
 #define AP_BOOT_MAX_ADDRESS 0x9FFFFull   /* conventional memory: STARTUP vectors are page numbers < 0x100 */
 #define TEMP_TABLE_PAGES 8               /* PML4 + 2 x (PDPT, PD, PT), one spare */
 #define BELOW_4G 0xFFFFFFFFull
@@ -113,10 +117,13 @@ static void read_plan(struct boot *b)
     log_plan(b);
 }
 
+/* The slots and, with lapic_init, one local APIC plan per slot after them; then the stacks. */
 static EFI_STATUS alloc_slots_and_stacks(struct boot *b)
 {
     struct smp_state *s = &b->smp;
-    UINTN slot_pages = (s->slot_count * sizeof(struct ap_slot) + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
+    size_t per_slot = sizeof(struct ap_slot) + (s->lapic_init ? sizeof(struct lapic_plan) : 0);
+    UINTN slot_pages = (s->slot_count * per_slot + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K;
+    struct lapic_plan *plans;
     EFI_STATUS status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_RECLAIMABLE, slot_pages, &s->slots_phys);
 
     if (!EFI_ERROR(status))
@@ -128,11 +135,16 @@ static EFI_STATUS alloc_slots_and_stacks(struct boot *b)
         return status;
     }
     s->slots = (struct ap_slot *)(uintptr_t)s->slots_phys;
+    plans = (struct lapic_plan *)(s->slots + s->slot_count);
     for (unsigned i = 0, k = 0; i < s->plan.count; i++) {
         if (s->plan.cpus[i].verdict != SMP_START)
             continue;
         s->slots[k] = (struct ap_slot){ .apic_id = s->plan.cpus[i].apic_id, .state = AP_SLOT_WAITING,
                                         .stack_top = b->hhdm_offset + smp_stack_base(b, k) + b->stack_size };
+        if (s->lapic_init) {
+            lapic_plan_rev5(b->facts.madt, s->plan.cpus[i].acpi_uid, &plans[k]);
+            s->slots[k].lapic_plan = b->hhdm_offset + (uint64_t)(uintptr_t)&plans[k];
+        }
         k++;
     }
     return EFI_SUCCESS;
@@ -173,6 +185,8 @@ EFI_STATUS stage_map_ap_page(struct boot *b)
 
     if (b->smp.slot_count > 0)
         err = map4k_to(b->kernel_space, virt(AP_BOOT_ALIAS), phys(b->smp.code_page), PAGE_EXECUTABLE);
+    if (err == PG_OK && b->smp.slot_count > 0 && b->smp.lapic_init && !b->smp.x2apic)
+        err = map4k_to(b->kernel_space, virt(AP_LAPIC_ALIAS), phys(arch_lapic_base()), PAGE_READ_WRITE);
     if (err != PG_OK)
         return paging_failure(err, "smp: mapping the AP start-up page", AP_BOOT_ALIAS);
     table_pool_trim(&b->tables); /* no page table is made after this: the rest goes back */
@@ -194,6 +208,7 @@ static void fill_args(struct boot *b, struct ap_boot_args *a)
     a->slots = b->hhdm_offset + s->slots_phys;
     a->slot_count = s->slot_count;
     a->x2apic = s->x2apic;
+    a->lapic_mmio = AP_LAPIC_ALIAS; /* mapped (and used) in xAPIC mode only */
     a->code_sel = s->code_sel;
     a->data_sel = s->data_sel;
     a->gdtr64_limit = s->gdt_limit;

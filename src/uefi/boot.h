@@ -58,6 +58,8 @@ struct smp_state {
     bool wanted, x2apic_wanted;
     bool active;                   /* APs asked for: plan is valid (empty without a MADT) */
     bool x2apic;                   /* every local APIC in x2APIC mode from the start on */
+    bool lapic_init;               /* set by the protocol's prepare (Limine base revision >= 5): each
+                                    * AP applies lapic_plan_rev5 to its local APIC before check-in */
     uint32_t bsp_apic_id;
     struct smp_plan plan;          /* ~3 KiB, on the firmware stack with struct boot */
     struct ap_slot *slots;         /* one per SMP_START entry of plan, in plan order */

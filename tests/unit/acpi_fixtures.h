@@ -228,6 +228,22 @@ static inline void madt_x2apic(struct madt_builder *b, uint32_t x2apic_id, uint3
     put_le(e + 12, uid, 4);
 }
 
+static inline void madt_lapic_nmi(struct madt_builder *b, uint8_t uid, uint16_t flags, uint8_t lint)
+{
+    uint64_t e = madt_entry(b, MADT_TYPE_LAPIC_NMI, 6);
+    put_le(e + 2, uid, 1);
+    put_le(e + 3, flags, 2);
+    put_le(e + 5, lint, 1);
+}
+
+static inline void madt_x2apic_nmi(struct madt_builder *b, uint32_t uid, uint16_t flags, uint8_t lint)
+{
+    uint64_t e = madt_entry(b, MADT_TYPE_X2APIC_NMI, 12);
+    put_le(e + 2, flags, 2);
+    put_le(e + 4, uid, 4);
+    put_le(e + 8, lint, 1);
+}
+
 /* Finishes the MADT: Length = bytes appended so far, valid checksum. Returns the Length. */
 static inline uint32_t madt_end(struct madt_builder *b)
 {

@@ -145,8 +145,7 @@ static void test_madt_skips_unknown_entry_types_by_length(void **state)
     (void)state;
     begin_spare(&b);
     madt_entry(&b, 3, 8);     /* NMI Source */
-    madt_entry(&b, 4, 6);     /* Local APIC NMI */
-    madt_entry(&b, 0xa, 12);  /* Local x2APIC NMI */
+    madt_entry(&b, 0xb, 82);  /* GIC CPU interface */
     madt_entry(&b, 0x7f, 2);  /* an empty reserved type */
     madt_entry(&b, 0xff, 200);
     madt_lapic(&b, 5, 6, MADT_CPU_ENABLED);
@@ -343,6 +342,8 @@ static void test_madt_rejects_wrong_length_for_each_known_type(void **state)
         { MADT_TYPE_SOURCE_OVERRIDE, 10, "Interrupt Source Override" },
         { MADT_TYPE_LAPIC_ADDRESS_OVERRIDE, 12, "Local APIC Address Override" },
         { MADT_TYPE_LOCAL_X2APIC, 16, "Processor Local x2APIC" },
+        { MADT_TYPE_LAPIC_NMI, 6, "Local APIC NMI" },
+        { MADT_TYPE_X2APIC_NMI, 12, "Local x2APIC NMI" },
     };
     struct madt_builder b;
     char want[96];
