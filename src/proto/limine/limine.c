@@ -8,6 +8,7 @@
 #include "core/lmemmap.h"
 #include "core/memmap.h"
 #include "core/reloc.h"
+#include "proto/limine/machine.h"
 #include "proto/limine/state.h"
 
 #define REVISION_IDENTITY_MAP_LAST 0   /* only revision 0 keeps the identity map */
@@ -171,6 +172,7 @@ static EFI_STATUS limine_prepare(struct boot *b)
         c->modules[i] = d->internal[i];
     c->module_count += d->internal_count;
     limine_mp_prepare(b, st);
+    b->smp.lapic_init = st->revision >= REVISION_STRICT_ENTRY_STATE; /* each AP sets its local APIC up */
     return EFI_SUCCESS;
 }
 
@@ -339,10 +341,18 @@ static void mask_interrupts(struct limine_state *st)
     }
 }
 
+/* After ExitBootServices and the APs: responses, interrupt controllers, and from revision 5 the
+ * IOMMUs (unless the kernel asked to keep them) and the BSP's local APIC. */
 static void limine_finish(struct boot *b)
 {
+    struct limine_state *st = limine_state_of(b);
+
     limine_finish_responses(b);
-    mask_interrupts(limine_state_of(b));
+    mask_interrupts(st);
+    if (st->revision >= REVISION_STRICT_ENTRY_STATE) {
+        limine_iommus_off(b, limine_find_request(st, LSCAN_KEEP_IOMMU) != NULL);
+        limine_lapic_init_bsp(b);
+    }
 }
 
 /* Fills the trampoline's arguments and jumps to its alias: CR3, GDT, PAT, stack, entry. */
