@@ -39,6 +39,27 @@ void arch_x2apic_enable(void)
     cpu_wrmsr(MSR_APIC_BASE, cpu_rdmsr(MSR_APIC_BASE) | APIC_BASE_EN | APIC_BASE_EXTD);
 }
 
+#define CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
+#define MSR_ARCH_CAPABILITIES 0x10A
+#define ARCH_CAP_XAPIC_DISABLE_STATUS (1ull << 21) /* IA32_XAPIC_DISABLE_STATUS exists */
+#define MSR_XAPIC_DISABLE_STATUS 0xBD
+#define LEGACY_XAPIC_DISABLED 1ull
+
+bool arch_x2apic_can_disable(void)
+{
+    if (cpu_cpuid(0, 0).eax < 7 || !(cpu_cpuid(7, 0).edx & CPUID_7_EDX_ARCH_CAPABILITIES) ||
+        !(cpu_rdmsr(MSR_ARCH_CAPABILITIES) & ARCH_CAP_XAPIC_DISABLE_STATUS))
+        return true;
+    return !(cpu_rdmsr(MSR_XAPIC_DISABLE_STATUS) & LEGACY_XAPIC_DISABLED);
+}
+
+void arch_x2apic_disable(void)
+{
+    uint64_t base = cpu_rdmsr(MSR_APIC_BASE) & ~(APIC_BASE_EN | APIC_BASE_EXTD);
+    cpu_wrmsr(MSR_APIC_BASE, base);
+    cpu_wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN);
+}
+
 uint32_t arch_apic_id(bool x2apic)
 {
     if (x2apic && arch_x2apic_on())

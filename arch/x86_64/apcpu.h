@@ -8,6 +8,11 @@
 bool arch_cpu_has_x2apic(void);
 bool arch_x2apic_on(void);        /* IA32_APIC_BASE.EXTD */
 void arch_x2apic_enable(void);    /* this CPU's local APIC to x2APIC mode */
+/* True when x2APIC can be switched off: not locked on by the platform (IA32_XAPIC_DISABLE_STATUS). */
+bool arch_x2apic_can_disable(void);
+/* x2APIC -> xAPIC through the disabled state (a direct switch faults, SDM 11.12.5): the local APIC
+ * comes back reset, which the entry state programs anyway. */
+void arch_x2apic_disable(void);
 /* This CPU's local APIC: globally enabled (IA32_APIC_BASE.EN); false when CPUID says it has none. */
 bool arch_lapic_enable(void);
 /* Physical base of the xAPIC page (IA32_APIC_BASE). */

@@ -107,3 +107,13 @@ void smp_start_aps(const struct smp_ops *ops, struct ap_slot *slots, unsigned n,
     }
     out->elapsed_us = (t - t0) / ((tsc_hz != 0 ? tsc_hz : SMP_TSC_HZ_UNKNOWN) / 1000000);
 }
+
+enum smp_x2apic_action smp_x2apic_action(bool firmware_on, bool kernel_accepts, bool can_switch_off,
+                                         bool mp_requested)
+{
+    if (!firmware_on || kernel_accepts)
+        return SMP_X2APIC_LEAVE;
+    if (can_switch_off)
+        return SMP_X2APIC_SWITCH_OFF;
+    return mp_requested ? SMP_X2APIC_REFUSE : SMP_X2APIC_KEEP_LOCKED;
+}

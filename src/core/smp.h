@@ -41,6 +41,19 @@ void smp_plan_cpus(const struct madt_info *madt, uint32_t bsp_apic_id, unsigned 
 /* "disabled in the MADT", ...: the reason an entry is not started. */
 const char *smp_verdict_reason(enum smp_verdict v);
 
+/* Limine's x2APIC rule (its common/sys/smp.c): a kernel that does not accept x2APIC (the MP
+ * request's flags bit 0 clear, or no MP request) gets xAPIC mode even when the firmware switched
+ * x2APIC on; when the platform locked x2APIC on, Limine panics for an MP request and leaves it as it
+ * is otherwise. */
+enum smp_x2apic_action {
+    SMP_X2APIC_LEAVE,       /* off, or the kernel accepts it */
+    SMP_X2APIC_SWITCH_OFF,  /* back to xAPIC mode */
+    SMP_X2APIC_KEEP_LOCKED, /* locked on, no MP request: leave it, say so */
+    SMP_X2APIC_REFUSE,      /* locked on and the MP request does not accept it */
+};
+enum smp_x2apic_action smp_x2apic_action(bool firmware_on, bool kernel_accepts, bool can_switch_off,
+                                         bool mp_requested);
+
 /* One AP as arch/x86_64/ap_boot.S sees it (layout fixed: 40 bytes). The AP finds its slot by
  * APIC ID, reads the three addresses, then moves state WAITING -> ARRIVED with one cmpxchg; the
  * BSP moves a late one WAITING -> ABANDONED the same way, so each slot has exactly one outcome. */

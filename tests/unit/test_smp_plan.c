@@ -117,9 +117,28 @@ static void test_verdict_reasons_are_named(void **state)
     assert_string_equal(smp_verdict_reason(SMP_VERDICT_COUNT), "unknown");
 }
 
+/* Limine's x2APIC rule, every combination: only firmware-on x2APIC that the kernel does not accept
+ * changes anything; locked on, it refuses an MP request and is left alone without one. */
+static void test_x2apic_rule_as_limine(void **state)
+{
+    (void)state;
+    for (int accepts = 0; accepts < 2; accepts++)
+        for (int can = 0; can < 2; can++)
+            for (int mp = 0; mp < 2; mp++) {
+                assert_int_equal(smp_x2apic_action(false, accepts, can, mp), SMP_X2APIC_LEAVE);
+                if (accepts)
+                    assert_int_equal(smp_x2apic_action(true, true, can, mp), SMP_X2APIC_LEAVE);
+            }
+    assert_int_equal(smp_x2apic_action(true, false, true, true), SMP_X2APIC_SWITCH_OFF);
+    assert_int_equal(smp_x2apic_action(true, false, true, false), SMP_X2APIC_SWITCH_OFF);
+    assert_int_equal(smp_x2apic_action(true, false, false, true), SMP_X2APIC_REFUSE);
+    assert_int_equal(smp_x2apic_action(true, false, false, false), SMP_X2APIC_KEEP_LOCKED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_x2apic_rule_as_limine),
         cmocka_unit_test_setup(test_plan_starts_every_enabled_ap_but_not_the_bsp, setup),
         cmocka_unit_test_setup(test_plan_skips_disabled_and_online_capable_cpus, setup),
         cmocka_unit_test_setup(test_plan_start_disabled_fault_starts_them_too, setup),

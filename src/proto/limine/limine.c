@@ -171,9 +171,8 @@ static EFI_STATUS limine_prepare(struct boot *b)
     for (unsigned i = 0; i < d->internal_count; i++)
         c->modules[i] = d->internal[i];
     c->module_count += d->internal_count;
-    limine_mp_prepare(b, st);
     b->smp.lapic_init = st->revision >= REVISION_STRICT_ENTRY_STATE; /* each AP sets its local APIC up */
-    return EFI_SUCCESS;
+    return limine_mp_prepare(b, st);
 }
 
 /* Bytes of the NUL-terminated UCS-2 string s, its terminator included. */

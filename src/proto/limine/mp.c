@@ -8,17 +8,40 @@
 #define LIMINE_MP_RESPONSE_REVISION 0
 
 /* Prepare: the request's presence asks for the APs, its flags bit 0 for x2APIC. */
-void limine_mp_prepare(struct boot *b, const struct limine_state *st)
+/* Limine's x2APIC rule (smp_x2apic_action), carried out on the BSP before any AP is planned. */
+static EFI_STATUS x2apic_as_limine(struct boot *b, bool mp_requested)
+{
+    bool on = arch_x2apic_on();
+
+    switch (smp_x2apic_action(on, b->smp.x2apic_wanted, on && arch_x2apic_can_disable(), mp_requested)) {
+    case SMP_X2APIC_LEAVE: return EFI_SUCCESS;
+    case SMP_X2APIC_SWITCH_OFF:
+        arch_x2apic_disable();
+        log_info("limine: the firmware left x2APIC on and the kernel does not accept it (MP flags bit 0): "
+                 "back to xAPIC mode, as Limine does");
+        return EFI_SUCCESS;
+    case SMP_X2APIC_KEEP_LOCKED:
+        log_warn("limine: the platform locked x2APIC on: the kernel gets it so");
+        return EFI_SUCCESS;
+    default:
+        log_error("limine: the platform locked x2APIC on and the kernel's MP request does not accept it: "
+                  "set the request's x2APIC flag (bit 0)");
+        return EFI_UNSUPPORTED;
+    }
+}
+
+EFI_STATUS limine_mp_prepare(struct boot *b, const struct limine_state *st)
 {
     const struct lscan_request *r = limine_find_request(st, LSCAN_MP);
     uint64_t flags = 0;
     struct decide_diag unused; /* decide_requests_whole refused any request cut off before this */
 
-    if (r == NULL)
-        return;
-    decide_request_field(r, __builtin_offsetof(struct limine_mp_request, flags), &flags, &unused);
-    b->smp.wanted = true;
-    b->smp.x2apic_wanted = (flags & LIMINE_MP_REQUEST_X86_64_X2APIC) != 0;
+    if (r != NULL) {
+        decide_request_field(r, __builtin_offsetof(struct limine_mp_request, flags), &flags, &unused);
+        b->smp.wanted = true;
+        b->smp.x2apic_wanted = (flags & LIMINE_MP_REQUEST_X86_64_X2APIC) != 0;
+    }
+    return x2apic_as_limine(b, r != NULL);
 }
 
 /* Build: the response, one limine_mp_info per planned CPU and the pointer array (filled in finish),

@@ -53,9 +53,10 @@ EFI_STATUS limine_after_scan(struct boot *b, const struct lscan_result *scan);
 EFI_STATUS limine_build_responses(struct boot *b);
 void limine_finish_responses(struct boot *b);
 
-/* src/proto/limine/mp.c: the MP request (prepare), its response (build), the CPUs that checked in
- * (finish, after the APs were started). */
-void limine_mp_prepare(struct boot *b, const struct limine_state *st);
+/* src/proto/limine/mp.c: the MP request and Limine's x2APIC rule (prepare; fails when x2APIC is
+ * locked on against the request), its response (build), the CPUs that checked in (finish, after the
+ * APs were started). */
+EFI_STATUS limine_mp_prepare(struct boot *b, const struct limine_state *st);
 void *limine_mp_answer(struct boot *b, struct limine_state *st);
 void limine_mp_finish(struct boot *b, struct limine_state *st);
 
