@@ -24,6 +24,8 @@ struct config_module {
     char name[64];              /* optional words after the path; empty when absent */
     bool has_sha256;            /* a trailing sha256=HEX word pins the file's SHA-256 */
     uint8_t sha256[32];
+    bool has_blake2b;           /* a Limine path's #<128 hex digits> suffix pins its BLAKE2b-512 */
+    uint8_t blake2b[64];
     bool optional;              /* a missing file is skipped, not an error (Limine internal modules
                                  * without the required flag; never set by ember.cfg) */
 };

@@ -6,7 +6,6 @@
 
 #define QUOTE_MAX 40 /* bytes of the file quoted in a message before "..." */
 #define SHA256_BYTES 32
-#define SHA256_HEX_DIGITS (2 * SHA256_BYTES)
 
 /* A borrowed, not NUL-terminated piece of the input. */
 struct slice {
@@ -119,23 +118,30 @@ static inline int hex_value(char c)
     return -1;
 }
 
-/* Decodes exactly 64 hex digits (either case) from s into out[32]; false, out untouched, otherwise. */
-static inline bool parse_sha256(struct slice s, uint8_t *out)
+/* Decodes exactly 2 * bytes hex digits (either case) from s into out[bytes] (bytes <= 64); false,
+ * out untouched, otherwise. */
+static inline bool parse_hex_bytes(struct slice s, uint8_t *out, size_t bytes)
 {
-    uint8_t digest[SHA256_BYTES];
+    uint8_t digest[64];
     size_t i;
 
-    if (s.n != SHA256_HEX_DIGITS)
+    if (bytes > sizeof digest || s.n != 2 * bytes)
         return false;
-    for (i = 0; i < SHA256_BYTES; i++) {
+    for (i = 0; i < bytes; i++) {
         int hi = hex_value(s.p[2 * i]), lo = hex_value(s.p[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return false;
         digest[i] = (uint8_t)(hi << 4 | lo);
     }
-    for (i = 0; i < SHA256_BYTES; i++)
+    for (i = 0; i < bytes; i++)
         out[i] = digest[i];
     return true;
+}
+
+/* Decodes exactly 64 hex digits (either case) from s into out[32]; false, out untouched, otherwise. */
+static inline bool parse_sha256(struct slice s, uint8_t *out)
+{
+    return parse_hex_bytes(s, out, SHA256_BYTES);
 }
 
 /* Index in s of the first '#' that follows a blank (a trailing comment's start), or s.n. */

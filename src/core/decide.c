@@ -344,8 +344,30 @@ bool decide_too_many_modules(uint64_t internal, unsigned configured, struct deci
                   "loads at most %u: name fewer modules", (unsigned long long)internal, configured, EMBER_MAX_MODULES);
 }
 
-bool decide_bad_internal_module(uint64_t index, struct decide_diag *diag)
+bool decide_bad_internal_module(uint64_t index, size_t hash_digits, struct decide_diag *diag)
 {
+    if (hash_digits != 0)
+        return refuse(diag, DECIDE_LIMINE_BAD_INTERNAL_MODULE, "limine: internal module %llu: its path's '#' suffix "
+                      "has %zu characters, not the 128 hex digits of a BLAKE2b hash (ember checks no other): pin it "
+                      "with b2sum's output", (unsigned long long)index, hash_digits);
     return refuse(diag, DECIDE_LIMINE_BAD_INTERNAL_MODULE, "limine: internal module %llu: its path or string is "
                   "outside the kernel image or too long: keep both in initialised data", (unsigned long long)index);
+}
+
+bool decide_pin_blake2b(const char *what, const uint8_t digest[BLAKE2B_DIGEST_SIZE],
+                        const uint8_t want[BLAKE2B_DIGEST_SIZE], struct decide_diag *diag)
+{
+    char got_hex[2 * BLAKE2B_DIGEST_SIZE + 1];
+    static const char digits[] = "0123456789abcdef";
+    bool same = true;
+
+    for (unsigned i = 0; i < BLAKE2B_DIGEST_SIZE; i++) {
+        got_hex[2 * i] = digits[digest[i] >> 4], got_hex[2 * i + 1] = digits[digest[i] & 15];
+        same = same && digest[i] == want[i];
+    }
+    got_hex[2 * BLAKE2B_DIGEST_SIZE] = '\0';
+    /* the whole digest the file has (what a new pin needs), the pinned one by its first 8 bytes */
+    return same || refuse(diag, DECIDE_PIN_MISMATCH, "%s BLAKE2b mismatch: file has %s, its path's '#' suffix pins "
+                          "%02x%02x%02x%02x%02x%02x%02x%02x...: copy the right file or update the hash", what, got_hex,
+                          want[0], want[1], want[2], want[3], want[4], want[5], want[6], want[7]);
 }

@@ -6,6 +6,7 @@
 #ifndef EMBER_DECIDE_H
 #define EMBER_DECIDE_H
 
+#include "core/blake2b.h"
 #include "core/config.h"
 #include "core/elf.h"
 #include "core/lscan.h"
@@ -130,7 +131,12 @@ bool decide_lower_half_busy(const char *which, uint64_t vaddr, uint64_t size, co
 bool decide_no_room_for_kernel(uint64_t busy, uint64_t lo, uint64_t hi, struct decide_diag *diag);
 bool decide_demo_page_taken(const struct elf_plan *plan, const struct elf_region *r, struct decide_diag *diag);
 bool decide_too_many_modules(uint64_t internal, unsigned configured, struct decide_diag *diag);
-bool decide_bad_internal_module(uint64_t index, struct decide_diag *diag);
+bool decide_bad_internal_module(uint64_t index, size_t hash_digits, struct decide_diag *diag);
+
+/* A BLAKE2b-512 pin from a Limine path's `#<hash>` suffix: true when digest is the pinned value,
+ * false with the mismatch line naming both. */
+bool decide_pin_blake2b(const char *what, const uint8_t digest[BLAKE2B_DIGEST_SIZE],
+                        const uint8_t want[BLAKE2B_DIGEST_SIZE], struct decide_diag *diag);
 
 /* A relocatable kernel's relocations could not be applied (reloc_apply's diag). */
 void decide_reloc_failure(const struct reloc_diag *reloc, struct decide_diag *diag);

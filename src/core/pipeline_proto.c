@@ -1,4 +1,6 @@
 /* Stage "choose protocol", pure (see src/core/pipeline.h): the protocol, then its rules. */
+#include "core/blake2b.h"
+#include "core/config_text.h"
 #include "core/fmt.h"
 #include "ember/limine.h"
 #include "core/pipeline.h"
@@ -68,11 +70,24 @@ bool pipe_resolve_path(const char *dir, size_t dir_len, const char *path, char *
 }
 
 /* m's path as Limine resolves an internal module's: from the kernel's volume root when it starts
- * with '/', else from the kernel's directory. */
-static bool internal_module_path(const char *kernel, const char *path, struct config_module *m)
+ * with '/', else from the kernel's directory. Limine splits a `#<hash>` suffix off at the last '#'
+ * and checks the file against it: 128 hex digits pin a BLAKE2b-512 (m->blake2b); anything else
+ * after a '#' (BLAKE3's 64 or 256 digits among it, which ember does not compute) is refused,
+ * *hash_digits saying how long it was. */
+static bool internal_module_path(const char *kernel, char *path, struct config_module *m, size_t *hash_digits)
 {
-    size_t dir = 0;
+    size_t dir = 0, hash = 0, end = 0;
 
+    for (; path[end] != '\0'; end++)
+        hash = path[end] == '#' ? end + 1 : hash;
+    *hash_digits = 0;
+    if (hash != 0) {
+        *hash_digits = end - hash;
+        if (!parse_hex_bytes((struct slice){ path + hash, end - hash }, m->blake2b, BLAKE2B_DIGEST_SIZE))
+            return false;
+        m->has_blake2b = true;
+        path[hash - 1] = '\0';
+    }
     for (size_t i = 0; kernel[i] != '\0'; i++)
         if (is_separator(kernel[i]))
             dir = i + 1;
@@ -100,11 +115,13 @@ static bool internal_modules(const struct ember_config *cfg, const struct pipe_i
         const uint64_t *slot = pipe_image_ptr(img, list + 8 * i, 8);
         const struct limine_internal_module *im = slot != NULL ? pipe_image_ptr(img, *slot, sizeof *im) : NULL;
         struct config_module *m = &out->internal[i];
-        char path[CONFIG_PATH_MAX];
+        char path[CONFIG_PATH_MAX + 1 + BLAKE2B_HEX_DIGITS]; /* the path, then its #hash */
+        size_t hash_digits = 0;
         *m = (struct config_module){ .optional = im != NULL && !(im->flags & LIMINE_INTERNAL_MODULE_REQUIRED) };
         if (im == NULL || !image_string(img, im->path, path, sizeof path) ||
-            !image_string(img, im->string, m->name, sizeof m->name) || !internal_module_path(cfg->kernel, path, m))
-            return decide_bad_internal_module(i + 1, diag);
+            !image_string(img, im->string, m->name, sizeof m->name) ||
+            !internal_module_path(cfg->kernel, path, m, &hash_digits))
+            return decide_bad_internal_module(i + 1, hash_digits, diag);
         pipe_say(sink, PIPE_INFO, "limine: internal module %llu: %s (%s)", (unsigned long long)i + 1, m->path,
                  m->optional ? "optional" : "required");
     }

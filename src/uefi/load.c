@@ -85,8 +85,8 @@ EFI_STATUS stage_load_segments(struct boot *b)
     return EFI_SUCCESS;
 }
 
-/* With sha256= on the module line, the bytes just read into the module's pages (the ones the kernel
- * gets) must hash to the pinned value. */
+/* With sha256= on the module line or a Limine path's #<BLAKE2b> suffix, the bytes just read into the
+ * module's pages (the ones the kernel gets) must hash to the pinned value. */
 static EFI_STATUS check_module_pin(struct boot *b, unsigned index, EFI_PHYSICAL_ADDRESS addr, UINT64 size)
 {
     const struct config_module *m = &b->config.modules[index];
@@ -96,10 +96,19 @@ static EFI_STATUS check_module_pin(struct boot *b, unsigned index, EFI_PHYSICAL_
         *(volatile uint8_t *)(uintptr_t)addr ^= 0xFF; /* test_fault: the device answered differently */
         log_warn("test_fault corrupt-module-read: flipped the first byte of module %u after reading it", index + 1);
     }
-    if (!m->has_sha256)
-        return EFI_SUCCESS;
     fmt_format(what, sizeof what, "module %u (%s)", index + 1, m->path);
-    return pin_check_bytes(what, (const void *)(uintptr_t)addr, size, m->sha256);
+    if (m->has_blake2b) {
+        struct blake2b_ctx ctx;
+        uint8_t digest[BLAKE2B_DIGEST_SIZE];
+        struct decide_diag diag;
+        blake2b_init(&ctx);
+        blake2b_update(&ctx, (const void *)(uintptr_t)addr, (size_t)size);
+        blake2b_final(&ctx, digest);
+        if (!decide_pin_blake2b(what, digest, m->blake2b, &diag))
+            return log_refusal(b, &diag);
+        log_info("%s BLAKE2b matches its path's #suffix", what);
+    }
+    return m->has_sha256 ? pin_check_bytes(what, (const void *)(uintptr_t)addr, size, m->sha256) : EFI_SUCCESS;
 }
 
 /* Loads each ember.cfg module page-aligned (type modules), zero-filled to its page end. */

@@ -1,6 +1,7 @@
 """Kernels laid out to probe whether ember-inspect gives the loader's verdict: each is a
 case whose loader outcome is asserted here, and the inspect agreement check (inspect_check.py) that
 runs after every case then holds ember-inspect to the same outcome, stage and error line."""
+import hashlib
 import os
 import struct
 
@@ -35,26 +36,39 @@ def on_demo_page():
     return synth.elf(demo, [(demo, 0x200000, synth.PF_R | synth.PF_X, synth.EXIT_15, synth.PAGE)])
 
 
-def internal_module_paths():
+ABS_MODULE = b"A" * 100
+
+
+def internal_module_paths(suffix=b""):
     """Two required internal modules named as real kernels name them: an absolute path and a dotted
-    one (Limine resolves both; ember must load /mods/abs.bin and, next to /boot/k.elf, /boot/rel.bin)."""
+    one (Limine resolves both; ember must load /mods/abs.bin and, next to /boot/k.elf, /boot/rel.bin).
+    suffix follows the absolute path: Limine's `#<hash>` pin."""
     at = lambda off: DATA + off
     data = synth.base_revision_tag(3) + bytes(8) + synth.request("MODULE", 1, (2, at(0x200)))
     layout = {0x200: struct.pack("<2Q", at(0x300), at(0x318)),
-              0x300: struct.pack("<3Q", at(0x400), at(0x440), 1) + struct.pack("<3Q", at(0x480), at(0x4C0), 1),
-              0x400: b"/mods/abs.bin\0", 0x440: b"abs\0", 0x480: b"./sub/../rel.bin\0", 0x4C0: b"\0"}
+              0x300: struct.pack("<3Q", at(0x500), at(0x440), 1) + struct.pack("<3Q", at(0x480), at(0x4C0), 1),
+              0x500: b"/mods/abs.bin" + suffix + b"\0", 0x440: b"abs\0", 0x480: b"./sub/../rel.bin\0", 0x4C0: b"\0"}
     for off, blob in sorted(layout.items()):
         data += bytes(off - len(data)) + blob
     return synth.elf(TEXT, [(TEXT, 0x200000, synth.PF_R | synth.PF_X, synth.EXIT_15, synth.PAGE),
                             (DATA, 0x201000, synth.PF_R | synth.PF_W, data, synth.PAGE)])
 
 
-def put_internal_module_files(workdir):
+def put_internal_module_files(workdir, suffix=b""):
     esp = os.path.join(workdir, "esp")
-    for rel, blob in (("boot/k.elf", internal_module_paths()), ("mods/abs.bin", b"A" * 100),
+    for rel, blob in (("boot/k.elf", internal_module_paths(suffix)), ("mods/abs.bin", ABS_MODULE),
                       ("boot/rel.bin", b"R" * 200)):
         os.makedirs(os.path.dirname(os.path.join(esp, rel)), exist_ok=True)
         open(os.path.join(esp, rel), "wb").write(blob)
+
+
+def hashed_module(suffix):
+    """Case arguments: the internal-module kernel with `suffix` after its absolute module path."""
+    return dict(kernel_bytes=lambda: internal_module_paths(suffix), config="protocol=limine\nkernel=/boot/k.elf\n",
+                prepare=lambda d: put_internal_module_files(d, suffix))
+
+
+WRONG_HASH = b"#" + hashlib.blake2b(b"B" * 100).hexdigest().encode()
 
 
 def same_paddr(template):
@@ -91,6 +105,19 @@ def agree_cases(build, loader):
                                 r"limine: internal module 2: /boot/rel\.bin \(required\)",
                                 r"module abs: 100 bytes at 0x", r"module /boot/rel\.bin: 200 bytes at 0x"],
                         reject=[r"not found", r"\[ERROR\]"]),
+        # Limine's #<BLAKE2b> pin on a module path: the right hash boots, a wrong one and a BLAKE3-length
+        # one are refused
+        qemu_cases.Case("limine-internal-module-blake2b", loader, sentinel=False, exit=15,
+                        expect=[r"limine: internal module 1: /mods/abs\.bin \(required\)",
+                                r"module 1 \(/mods/abs\.bin\) BLAKE2b matches its path's #suffix"],
+                        reject=[r"\[ERROR\]"], **hashed_module(b"#" + hashlib.blake2b(ABS_MODULE).hexdigest().encode())),
+        bad("agree-internal-module-blake2b-wrong", loader, r"module 1 \(/mods/abs\.bin\) BLAKE2b mismatch: file has "
+            + hashlib.blake2b(ABS_MODULE).hexdigest() + r", its path's '#' suffix pins " + WRONG_HASH[1:17].decode()
+            + r"\.\.\.: copy the right "
+            r"file or update the hash$", check=stage_is("load modules"), **hashed_module(WRONG_HASH)),
+        bad("agree-internal-module-blake3", loader, r"limine: internal module 1: its path's '#' suffix has 64 characters, "
+            r"not the 128 hex digits of a BLAKE2b hash \(ember checks no other\): pin it with b2sum's output$",
+            check=stage_is("choose protocol"), **hashed_module(b"#" + b"ab" * 32)),
         # a relocation whose target lies in the zero-filled part of a segment (past p_filesz)
         qemu_cases.Case("agree-reloc-in-bss", loader, lk("reloc-bss"), config="", sentinel=False,
                         expect=[r"limine: relocated by 0x[0-9a-f]+: [1-9]\d* RELATIVE",

@@ -135,6 +135,23 @@ static void test_every_scan_and_reloc_rule_has_a_hint(void **state)
                                       "or drop its use");
 }
 
+/* A BLAKE2b pin: equal digests pass; a mismatch names the file's whole digest (for a new pin) and
+ * the pinned one's first 8 bytes. */
+static void test_blake2b_pin(void **state)
+{
+    uint8_t got[BLAKE2B_DIGEST_SIZE], want[BLAKE2B_DIGEST_SIZE];
+    struct decide_diag diag;
+    (void)state;
+    for (unsigned i = 0; i < BLAKE2B_DIGEST_SIZE; i++)
+        got[i] = want[i] = (uint8_t)(i * 7);
+    assert_true(decide_pin_blake2b("module 1 (/a.bin)", got, want, &diag));
+    want[63] ^= 1;
+    assert_false(decide_pin_blake2b("module 1 (/a.bin)", got, want, &diag));
+    assert_int_equal(diag.rule, DECIDE_PIN_MISMATCH);
+    assert_non_null(strstr(diag.message, "module 1 (/a.bin) BLAKE2b mismatch: file has 00070e151c232a31"));
+    assert_non_null(strstr(diag.message, "b9, its path's '#' suffix pins 00070e151c232a31...: copy the right file"));
+}
+
 static void test_protocol_choice(void **state)
 {
     struct ember_config cfg;
@@ -369,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_elf_failure_line_names_path_and_rule),
         cmocka_unit_test(test_every_elf_rule_has_a_hint),
         cmocka_unit_test(test_every_scan_and_reloc_rule_has_a_hint),
+        cmocka_unit_test(test_blake2b_pin),
         cmocka_unit_test(test_protocol_choice),
         cmocka_unit_test(test_ember_refuses_relocatable),
         cmocka_unit_test(test_limine_layout),
