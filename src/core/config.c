@@ -393,9 +393,9 @@ static enum config_error apply_key(struct parser *ps, struct slice key, struct s
         if (slice_equals(key, key_rules[i].name, false))
             break;
     if (i == ARRAY_LEN(key_rules))
-        return fail(ps, CONFIG_ERR_UNKNOWN_KEY, "unknown key '%s'", quote(q, key));
+        return fail(ps, CONFIG_ERR_UNKNOWN_KEY, "unknown key '%s': the README's ember.cfg section lists the keys", quote(q, key));
     if (ps->first_line[i] != 0 && !key_rules[i].repeatable)
-        return fail(ps, CONFIG_ERR_DUPLICATE_KEY, "duplicate key '%s' (first set on line %u)",
+        return fail(ps, CONFIG_ERR_DUPLICATE_KEY, "duplicate key '%s' (first set on line %u): keep one",
                     key_rules[i].name, ps->first_line[i]);
     if (ps->first_line[i] == 0)
         ps->first_line[i] = ps->line;
@@ -420,11 +420,11 @@ static enum config_error line_value(struct parser *ps, struct slice raw, struct 
     }
     close = 1 + find_char((struct slice){ v.p + 1, v.n - 1 }, '"');
     if (close == v.n)
-        return fail(ps, CONFIG_ERR_SYNTAX, "unterminated quote");
+        return fail(ps, CONFIG_ERR_SYNTAX, "unterminated quote: close the value with \"");
     after = (struct slice){ v.p + close + 1, v.n - close - 1 };
     rest = trim(after);
     if (rest.n > 0 && (rest.p == after.p || rest.p[0] != '#'))
-        return fail(ps, CONFIG_ERR_SYNTAX, "unexpected '%s' after closing quote", quote(q, after));
+        return fail(ps, CONFIG_ERR_SYNTAX, "unexpected '%s' after closing quote: quote the whole value", quote(q, after));
     *value = (struct slice){ v.p + 1, close - 1 };
     return CONFIG_OK;
 }
@@ -444,7 +444,7 @@ static enum config_error parse_line(struct parser *ps, struct slice line)
         return fail(ps, CONFIG_ERR_TOO_LONG, "line too long (%zu bytes, max %d)", line.n,
                     CONFIG_LINE_MAX);
     if (find_char(line, '\0') < line.n)
-        return fail(ps, CONFIG_ERR_SYNTAX, "NUL byte in line (is the file UTF-16?)");
+        return fail(ps, CONFIG_ERR_SYNTAX, "NUL byte in line (is the file UTF-16?): save it as UTF-8");
     line = trim(line);
     if (line.n == 0 || line.p[0] == '#')
         return CONFIG_OK;

@@ -106,10 +106,10 @@ static void test_config_rejects_unterminated_quote(void **state)
 {
     (void)state;
     expect_error("cmdline=\"console=ttyS0\n", CONFIG_ERR_SYNTAX, 1,
-                 "ember.cfg:1: unterminated quote");
+                 "ember.cfg:1: unterminated quote: close the value with \"");
     expect_error("# ok\r\nlog_level=warn\r\ncmdline = \"a # b\r\n", CONFIG_ERR_SYNTAX, 3,
-                 "ember.cfg:3: unterminated quote");
-    expect_error("kernel=\"", CONFIG_ERR_SYNTAX, 1, "ember.cfg:1: unterminated quote");
+                 "ember.cfg:3: unterminated quote: close the value with \"");
+    expect_error("kernel=\"", CONFIG_ERR_SYNTAX, 1, "ember.cfg:1: unterminated quote: close the value with \"");
     expect_error("bogus_key = \"x\n", CONFIG_ERR_SYNTAX, 1, NULL);
 }
 
@@ -117,11 +117,11 @@ static void test_config_rejects_text_after_closing_quote(void **state)
 {
     (void)state;
     expect_error("cmdline=\"a\"b\n", CONFIG_ERR_SYNTAX, 1,
-                 "ember.cfg:1: unexpected 'b' after closing quote");
+                 "ember.cfg:1: unexpected 'b' after closing quote: quote the whole value");
     expect_error("cmdline=\"a\"#b\n", CONFIG_ERR_SYNTAX, 1,
-                 "ember.cfg:1: unexpected '#b' after closing quote");
+                 "ember.cfg:1: unexpected '#b' after closing quote: quote the whole value");
     expect_error("cmdline=\"a\" \"b\"\n", CONFIG_ERR_SYNTAX, 1,
-                 "ember.cfg:1: unexpected ' \"b\"' after closing quote");
+                 "ember.cfg:1: unexpected ' \"b\"' after closing quote: quote the whole value");
 }
 
 int main(void)

@@ -45,7 +45,7 @@ static void test_config_rejects_duplicate_key(void **state)
     (void)state;
     expect_error("kernel = \\a.elf\n# x\nlog_level = info\nkernel = \\b.elf\n",
                  CONFIG_ERR_DUPLICATE_KEY, 4,
-                 "ember.cfg:4: duplicate key 'kernel' (first set on line 1)");
+                 "ember.cfg:4: duplicate key 'kernel' (first set on line 1): keep one");
     expect_error("cmdline =\ncmdline = x\n", CONFIG_ERR_DUPLICATE_KEY, 2, NULL);
     expect_error("allow_wx = no\nallow_wx = no\n", CONFIG_ERR_DUPLICATE_KEY, 2, NULL);
 }
@@ -54,11 +54,11 @@ static void test_config_unknown_key_names_the_line(void **state)
 {
     (void)state;
     expect_error("kernel = \\k.elf\n\nkernal = \\k.elf\n", CONFIG_ERR_UNKNOWN_KEY, 3,
-                 "ember.cfg:3: unknown key 'kernal'");
+                 "ember.cfg:3: unknown key 'kernal': the README's ember.cfg section lists the keys");
     expect_error("Kernel = \\k.elf\n", CONFIG_ERR_UNKNOWN_KEY, 1,
-                 "ember.cfg:1: unknown key 'Kernel'");
+                 "ember.cfg:1: unknown key 'Kernel': the README's ember.cfg section lists the keys");
     expect_error("log level = info\n", CONFIG_ERR_UNKNOWN_KEY, 1,
-                 "ember.cfg:1: unknown key 'log level'");
+                 "ember.cfg:1: unknown key 'log level': the README's ember.cfg section lists the keys");
 }
 
 static void test_config_line_without_equals_is_syntax_error(void **state)
@@ -112,7 +112,7 @@ static void test_config_rejects_embedded_nul(void **state)
     (void)state;
     assert_int_equal(parse_bytes(in_value, sizeof in_value - 1), CONFIG_ERR_SYNTAX);
     assert_int_equal(diag.line, 1);
-    assert_string_equal(diag.message, "ember.cfg:1: NUL byte in line (is the file UTF-16?)");
+    assert_string_equal(diag.message, "ember.cfg:1: NUL byte in line (is the file UTF-16?): save it as UTF-8");
     assert_int_equal(parse_bytes(in_comment, sizeof in_comment - 1), CONFIG_ERR_SYNTAX);
     assert_int_equal(parse_bytes(utf16, sizeof utf16 - 1), CONFIG_ERR_SYNTAX);
     assert_int_equal(parse_bytes("\0", 1), CONFIG_ERR_SYNTAX);
@@ -139,7 +139,7 @@ static void test_config_quotes_at_most_40_bytes_of_input(void **state)
     (void)state;
     expect_error("an_extremely_long_misspelled_key_name_that_goes_on = 1\n",
                  CONFIG_ERR_UNKNOWN_KEY, 1,
-                 "ember.cfg:1: unknown key 'an_extremely_long_misspelled_key_name_th...'");
+                 "ember.cfg:1: unknown key 'an_extremely_long_misspelled_key_name_th...': the README's ember.cfg section lists the keys");
     expect_error("serial = \x01\x7f\xc3\xa9t\xe9\n", CONFIG_ERR_BAD_VALUE, 1,
                  "ember.cfg:1: bad value '????t?' for serial (expected auto/on/off)");
 }
