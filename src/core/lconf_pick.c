@@ -17,12 +17,15 @@ bool lconf_app_dir_path(const char *image_path, char *out, size_t cap)
     static const char name[] = "limine.conf";
     size_t i, dir = 0, n = 0;
 
+    bool lead;
+
     for (i = 0; image_path[i] != '\0'; i++)
         if (image_path[i] == '\\' || image_path[i] == '/')
             dir = i + 1;
-    if (i == 0 || cap < 1 + dir + sizeof name)
+    lead = dir == 0 || (image_path[0] != '\\' && image_path[0] != '/'); /* a '/' to add */
+    if (i == 0 || cap < (lead ? 1 : 0) + dir + sizeof name)
         return false;
-    if (dir == 0 || (image_path[0] != '\\' && image_path[0] != '/'))
+    if (lead)
         out[n++] = '/';
     for (i = 0; i < dir; i++)
         out[n++] = image_path[i] == '\\' ? '/' : image_path[i];
