@@ -1,4 +1,4 @@
-/* Pure, private to src/core/config.c: slices of the input and the text helpers its parser uses (no libc). */
+/* Pure, private to src/core/config.c and lconf*.c: slices of the input and the text helpers their parsers use (no libc). */
 #ifndef EMBER_CONFIG_TEXT_H
 #define EMBER_CONFIG_TEXT_H
 

@@ -3,7 +3,7 @@
 
   make_seeds.py --write               regenerate the committed binary seeds (corpus/elf,
                                       corpus/memmap, corpus/acpi, corpus/lscan, corpus/reloc, corpus/inspect;
-                                      corpus/config is hand-written)
+                                      corpus/config and corpus/lconf are hand-written)
   make_seeds.py --workdir build/fuzz  fill build/fuzz/corpus-{elf,config,memmap,acpi,lscan,reloc,inspect} with the
                                       committed seeds, plus build/kernel/*.elf for elf and every built
                                       kernel for inspect
@@ -22,7 +22,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-HARNESSES = ("elf", "config", "memmap", "acpi", "lscan", "reloc", "inspect")
+HARNESSES = ("elf", "config", "memmap", "acpi", "lscan", "reloc", "inspect", "lconf")
 
 # --- ELF64 ------------------------------------------------------------------------------
 EHDR = struct.Struct("<16sHHIQQQIHHHHHH")
