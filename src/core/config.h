@@ -61,6 +61,7 @@ struct ember_config {
     uint8_t kernel_sha256[32];
     unsigned fail_alloc_at;           /* test knob: fail the Nth allocation (0 = never) */
     uint32_t test_faults;             /* test knob: enum config_fault bits, default 0 */
+    bool from_limine_conf;            /* filled from limine.conf's default entry (lconf_to_ember) */
 };
 
 enum config_error {

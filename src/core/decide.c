@@ -103,7 +103,8 @@ enum decide_protocol decide_protocol(const struct ember_config *cfg, bool limine
                                      char *why, size_t cap)
 {
     if (cfg->protocol == PROTOCOL_LIMINE || cfg->protocol == PROTOCOL_EMBER) {
-        fmt_format(why, cap, "ember.cfg protocol=%s", config_protocol_name(cfg->protocol));
+        fmt_format(why, cap, cfg->from_limine_conf ? "limine.conf entry: protocol %s" : "ember.cfg protocol=%s",
+                   config_protocol_name(cfg->protocol));
         return cfg->protocol == PROTOCOL_LIMINE ? DECIDE_PROTO_LIMINE : DECIDE_PROTO_EMBER;
     }
     if (limine_marks) {

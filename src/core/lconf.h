@@ -166,7 +166,7 @@ const struct lconf_entry *lconf_default_entry(const struct lconf *c, struct lcon
                                               struct lconf_diag *diag);
 
 /* Fills cfg (over the defaults already in it) from entry e of c: protocol limine, kernel path,
- * cmdline, modules. boot (may be NULL) gets what cfg cannot hold. diag may be NULL. On error cfg
+ * cmdline, modules. boot (required: ~4 KiB, the caller's) gets what cfg cannot hold. diag may be NULL. On error cfg
  * and boot may be partly filled; the caller must not use them. */
 enum lconf_error lconf_to_ember(const struct lconf *c, const struct lconf_entry *e,
                                 struct ember_config *cfg, struct lconf_boot *boot,

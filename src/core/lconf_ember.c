@@ -273,18 +273,17 @@ enum lconf_error lconf_to_ember(const struct lconf *c, const struct lconf_entry 
                                 struct ember_config *cfg, struct lconf_boot *boot,
                                 struct lconf_diag *diag)
 {
-    static struct lconf_boot scratch_boot; /* only written, never read */
     struct lconf_diag scratch;
     enum lconf_error err;
 
     diag = diag != NULL ? diag : &scratch;
-    boot = boot != NULL ? boot : &scratch_boot;
     lconf_diag_clear(diag);
     __builtin_memset(boot, 0, sizeof *boot);
     err = check_protocol(c, e, diag);
     if (err != LCONF_OK)
         return err;
     cfg->protocol = PROTOCOL_LIMINE;
+    cfg->from_limine_conf = true;
     err = kernel_and_cmdline(c, e, cfg, boot, diag);
     if (err == LCONF_OK)
         err = modules(c, e, cfg, boot, diag);

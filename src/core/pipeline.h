@@ -12,7 +12,7 @@
 #include "core/reloc.h"
 
 /* The loader's stages these steps belong to, as src/uefi/boot.c names them (and ember-inspect reports). */
-#define PIPE_STAGE_READ_CONFIG "read ember.cfg"
+#define PIPE_STAGE_READ_CONFIG "read the config"
 #define PIPE_STAGE_READ_HEADERS "read kernel headers"
 #define PIPE_STAGE_PLACE "place kernel"
 #define PIPE_STAGE_DEMO "demo mapping"

@@ -59,7 +59,7 @@ static void already_zero(void *ctx, void *buf, uint64_t len)
     (void)ctx, (void)buf, (void)len;
 }
 
-/* Stage "read ember.cfg". */
+/* Stage "read the config" (ember.cfg). */
 static bool read_config(struct inspect_report *r, const char *text, size_t len)
 {
     struct config_diag d;

@@ -176,6 +176,10 @@ struct pipe_reader boot_kernel_reader(struct boot *b);
 struct place_ops boot_place_ops(struct boot *b);
 EFI_STATUS log_refusal(struct boot *b, const struct decide_diag *diag);
 
+/* src/uefi/lconf_efi.c: with no ember.cfg, the first limine.conf in Limine's search order fills
+ * b->config from its default entry (*found: one exists). Errors are logged. */
+EFI_STATUS limine_conf_read(struct boot *b, bool *found);
+
 /* Physical address of segment s's first byte, s being one of region's segments. */
 static inline uint64_t boot_segment_phys(const struct boot *b, unsigned region, const struct elf_segment *s)
 {

@@ -109,7 +109,7 @@ static EFI_STATUS read_config_text(struct file *f, char *stack, char **text, cha
     return file_read_at(f, 0, *text, f->size);
 }
 
-/* Reads the whole (small) config file and parses it. Absent file: defaults. */
+/* Reads the whole (small) config file and parses it. Absent file: limine.conf, else defaults. */
 EFI_STATUS stage_read_config(struct boot *b)
 {
     struct file f;
@@ -123,10 +123,13 @@ EFI_STATUS stage_read_config(struct boot *b)
         log_error("this build pins ember.cfg, but there is no ember.cfg");
         return EFI_SECURITY_VIOLATION;
     }
-    if (status == EFI_NOT_FOUND) {
-        log_info("no ember.cfg: using defaults (kernel %s)", b->config.kernel);
+    if (status == EFI_NOT_FOUND) { /* a disk set up for Limine: its limine.conf, else the defaults */
+        bool found = false;
+        status = limine_conf_read(b, &found);
+        if (!found)
+            log_info("no ember.cfg and no limine.conf: using defaults (kernel %s)", b->config.kernel);
         b->tsc.config = arch_timestamp();
-        return EFI_SUCCESS;
+        return status;
     }
     if (EFI_ERROR(status))
         return status;

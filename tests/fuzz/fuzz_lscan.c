@@ -280,7 +280,7 @@ static bool same_result(const struct lscan_result *a, const struct lscan_result 
 {
     size_t i;
 
-    if (a->has_tag != b->has_tag || a->tag_outside_markers != b->tag_outside_markers
+    if (a->has_tag != b->has_tag || a->tag_outside_markers != b->tag_outside_markers || a->tag_ignored != b->tag_ignored
         || a->revision != b->revision || a->tag_vaddr != b->tag_vaddr || a->tag != b->tag
         || a->tag_count != b->tag_count || a->has_start != b->has_start || a->has_end != b->has_end
         || a->start_vaddr != b->start_vaddr || a->end_vaddr != b->end_vaddr
@@ -322,6 +322,11 @@ static void check_write_back(const struct input *in, struct lscan_result *r, con
     if (!r->has_tag)
         return;
     check(load64(r->tag) == LIMINE_BASE_REVISION_MAGIC0, "tag word 0 kept");
+    if (r->tag_ignored) { /* Limine never sees it: no word changes */
+        check(load64(r->tag + WORD) == LIMINE_BASE_REVISION_MAGIC1 && load64(r->tag + 2 * WORD) == before2,
+              "an ignored tag keeps its words");
+        return;
+    }
     check(load64(r->tag + WORD) == in->loaded_revision, "tag word 1 is the loaded revision");
     check(load64(r->tag + 2 * WORD) == (in->loaded_revision == r->revision ? 0 : before2),
           "tag word 2 is 0 when honoured, else unchanged");

@@ -4,6 +4,7 @@ import os
 import re
 
 import cases_agree
+import cases_lconf
 import cases_limine
 import cases_machines
 import cases_smp
@@ -283,4 +284,5 @@ def all_cases(build):
     return (good_cases(build, loader) + bad_kernel_cases(build, loader) + bad_config_cases(build, loader)
             + cases_machines.machine_cases(build, loader) + lower_half_cases(build, loader) + contract_cases(build, loader)
             + secure_boot_cases(build) + config_cases(build, loader) + cases_limine.limine_cases(build, loader)
-            + cases_smp.smp_cases(build, loader) + cases_agree.agree_cases(build, loader))
+            + cases_smp.smp_cases(build, loader) + cases_agree.agree_cases(build, loader)
+            + cases_lconf.lconf_cases(build, loader))

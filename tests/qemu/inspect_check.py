@@ -14,7 +14,7 @@ import os
 import re
 import subprocess
 
-INSPECT_STAGES = {"read ember.cfg", "read kernel headers", "demo mapping", "load kernel segments", "choose protocol"}
+INSPECT_STAGES = {"read the config", "read kernel headers", "demo mapping", "load kernel segments", "choose protocol"}
 # Error lines of those stages that come from the ESP's contents, not from the kernel or ember.cfg.
 BOOT_TIME_LINES = [r"^file not found: ", r"^cannot open ", r"^read error in "]
 ERROR_LINE = re.compile(r"^\[ERROR\] \(ember\): (.*)$", re.M)

@@ -69,7 +69,7 @@ static void test_bad_config_is_refused_first(void **state)
     good_kernel();
     file[0] = 0; /* the config error comes first, as in the loader */
     run("kernal=\\x.elf\n");
-    expect_json("\"stage\":\"read ember.cfg\",\"rule\":\"unknown-key\",\"error\":\"ember.cfg:1: unknown key 'kernal'");
+    expect_json("\"stage\":\"read the config\",\"rule\":\"unknown-key\",\"error\":\"ember.cfg:1: unknown key 'kernal'");
 }
 
 static void test_config_is_reported_after_parsing(void **state)

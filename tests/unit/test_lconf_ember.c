@@ -187,9 +187,9 @@ static void test_lconf_to_ember_refuses_a_directory(void **state)
     (void)state;
     lexpect_ok("/Dir\nprotocol: limine\npath: boot():/k\n//Child\n");
     config_defaults(&lcfg);
-    assert_int_equal(lconf_to_ember(&lc, &lc.entries[0], &lcfg, NULL, &ldiag), LCONF_ERR_NO_ENTRY);
+    assert_int_equal(lconf_to_ember(&lc, &lc.entries[0], &lcfg, &lboot, &ldiag), LCONF_ERR_NO_ENTRY);
     assert_string_equal(ldiag.message, "limine.conf:1: 'Dir' is a directory, not an entry");
-    assert_int_equal(lconf_to_ember(&lc, &lc.entries[1], &lcfg, NULL, NULL), LCONF_ERR_PROTOCOL);
+    assert_int_equal(lconf_to_ember(&lc, &lc.entries[1], &lcfg, &lboot, NULL), LCONF_ERR_PROTOCOL);
 }
 
 static void test_lconf_kaslr_and_paging_read_as_limine_does(void **state)

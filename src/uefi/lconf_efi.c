@@ -1,0 +1,116 @@
+/* limine.conf on the boot volume, read when there is no ember.cfg: a disk set up for Limine boots
+ * its default entry with only BOOTX64.EFI replaced (the steps are lconf.h's, in its order). */
+#include "core/fmt.h"
+#include "core/lconf.h"
+#include "uefi/boot.h"
+#include "uefi/file.h"
+#include "uefi/log.h"
+
+#define IMAGE_PATH_MAX 256
+
+/* The limine.conf beside ember's own file (as Limine looks beside its own), or Limine's fallback
+ * when the image's device path ends in no file path node. */
+static void beside_image(EFI_HANDLE image, char *out, size_t cap)
+{
+    EFI_LOADED_IMAGE *loaded = NULL;
+    char ascii[IMAGE_PATH_MAX];
+    size_t n = 0;
+
+    if (!EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, image, &efi_loaded_image_guid, (void **)&loaded)) &&
+        loaded->FilePath != NULL && DevicePathType(loaded->FilePath) == MEDIA_DEVICE_PATH &&
+        DevicePathSubType(loaded->FilePath) == MEDIA_FILEPATH_DP) {
+        const CHAR16 *name = ((FILEPATH_DEVICE_PATH *)loaded->FilePath)->PathName;
+        for (; name[n] != 0 && n + 1 < sizeof ascii; n++)
+            ascii[n] = name[n] < 0x80 ? (char)name[n] : '_';
+    }
+    ascii[n] = '\0';
+    if (!lconf_app_dir_path(ascii, out, cap))
+        fmt_format(out, cap, "%s", LCONF_EFI_FALLBACK_PATH);
+}
+
+/* Opens the first limine.conf of Limine's search order. EFI_NOT_FOUND when there is none. */
+static EFI_STATUS open_first(struct boot *b, struct file *f)
+{
+    char first[CONFIG_PATH_MAX];
+    EFI_STATUS status;
+
+    beside_image(b->image, first, sizeof first);
+    status = file_open(b->root, first, true, f);
+    for (unsigned i = 0; status == EFI_NOT_FOUND && i < LCONF_SEARCH_PATH_COUNT; i++)
+        status = file_open(b->root, lconf_search_paths[i], true, f);
+    return status;
+}
+
+/* Logs the notes (what Limine and ember ignore) and what ember does not do yet for this entry. */
+static void log_unread(const struct lconf *lc, const struct lconf_entry *e, const struct lconf_boot *boot)
+{
+    char line[192];
+
+    for (unsigned i = 0; i < lc->note_count && i < LCONF_MAX_NOTES; i++) {
+        bool loud = lc->notes[i].kind == LCONF_NOTE_UNKNOWN_KEY || lc->notes[i].kind == LCONF_NOTE_MISPLACED;
+        lconf_note_format(lc, &lc->notes[i], line, sizeof line);
+        if (loud)
+            log_warn("%s", line);
+        else
+            log_debug("%s", line);
+    }
+    if (lc->note_count > LCONF_MAX_NOTES)
+        log_warn("limine.conf: %u more notes not shown", lc->note_count - LCONF_MAX_NOTES);
+    if (boot->kaslr || boot->randomise_hhdm_base)
+        log_warn("limine.conf: kaslr/randomise_hhdm_base: ember has no KASLR yet: the kernel is loaded where it is "
+                 "linked and the direct map is at its fixed base");
+    if (boot->kernel_hash[0] != '\0')
+        log_warn("limine.conf: the kernel path's #hash is not checked yet");
+    if (e->resolution_line || e->textmode_line || e->dtb_path_line)
+        log_info("limine.conf: resolution/textmode/dtb_path ignored on UEFI x86-64, as Limine ignores them");
+}
+
+/* Parses text as limine.conf and fills b->config from its default entry. */
+static EFI_STATUS apply(struct boot *b, const char *path, const char *text, size_t len, struct lconf *lc)
+{
+    struct lconf_diag diag;
+    struct lconf_pick pick;
+    struct lconf_boot boot;
+    const struct lconf_entry *e;
+
+    if (lconf_parse(text, len, lc, &diag) != LCONF_OK || (e = lconf_default_entry(lc, &pick, &diag)) == NULL ||
+        lconf_to_ember(lc, e, &b->config, &boot, &diag) != LCONF_OK) {
+        log_error("%s (%s)", diag.message, path);
+        return EFI_INVALID_PARAMETER;
+    }
+    log_unread(lc, e, &boot);
+    log_info("no ember.cfg: %s, entry %u '%s'%s%s: kernel %s, %u module(s), cmdline \"%s\"", path, pick.menu_index,
+             lconf_text(lc, e->name), pick.fell_back ? " (default_entry names no entry: the first, as Limine)" : "",
+             lc->timeout_never ? " (timeout: no, but ember has no menu yet: booting it now)" : "",
+             b->config.kernel, b->config.module_count, b->config.cmdline);
+    return EFI_SUCCESS;
+}
+
+EFI_STATUS limine_conf_read(struct boot *b, bool *found)
+{
+    struct file f;
+    char *text = NULL;
+    struct lconf *lc = NULL;
+    EFI_STATUS status = open_first(b, &f);
+
+    *found = status != EFI_NOT_FOUND;
+    if (status == EFI_NOT_FOUND || EFI_ERROR(status))
+        return status == EFI_NOT_FOUND ? EFI_SUCCESS : status;
+    if (f.size > LCONF_FILE_MAX_BYTES) {
+        log_error("%s is %llu bytes, more than %llu: trim it", f.path, (unsigned long long)f.size,
+                  (unsigned long long)LCONF_FILE_MAX_BYTES);
+        status = EFI_BAD_BUFFER_SIZE;
+    }
+    if (!EFI_ERROR(status))
+        status = mem_alloc_pool(f.size + 1, (void **)&text);
+    if (!EFI_ERROR(status))
+        status = mem_alloc_pool(sizeof *lc, (void **)&lc);
+    if (!EFI_ERROR(status))
+        status = file_read_at(&f, 0, text, f.size);
+    if (!EFI_ERROR(status))
+        status = apply(b, f.path, text, (size_t)f.size, lc);
+    file_close(&f);
+    mem_free_pool(lc);
+    mem_free_pool(text);
+    return status;
+}

@@ -1,0 +1,99 @@
+"""Disks set up for Limine, booted with only BOOTX64.EFI replaced: no ember.cfg, a limine.conf where
+Limine looks for one (its CONFIG.md order: beside the executable, then /boot/limine/, /boot/,
+/limine/, the root), its default entry booted, the rest said or refused in one line."""
+import os
+
+import case as qemu_cases
+
+PROBE_OK = r"^probe: all \d+ checks passed$"
+
+# The limine-c-template's own limine.conf (its GNUmakefile copies it to /boot/limine/), written here
+TEMPLATE_CONF = """# Timeout in seconds that Limine will use before automatically booting.
+timeout: 3
+
+# The entry name that will be displayed in the boot menu.
+/Limine Template
+    # We use the Limine boot protocol.
+    protocol: limine
+
+    # Path to the kernel to boot. boot():/ represents the partition on which limine.conf is located.
+    path: boot():/boot/myos
+"""
+
+# Macros, a directory with a sub-entry, default_entry counting rows as Limine's menu does, older key
+# names, a module with its string, keys Limine ignores on UEFI and one it does not know
+RICH_CONF = """${KERNEL}=boot():/boot/k2
+timeout: 0
+default_entry: 3
+interface_branding: My OS
+term_palette: 000000;aa0000
+
+/Linux (not booted)
+    protocol: linux
+    path: boot():/vmlinuz
+/+Tests
+//Template with a module
+    protocol: limine
+    kernel_path: ${KERNEL}
+    kernel_cmdline: console=ttyS0 arch=${ARCH}
+    module_path: boot():/boot/mod.bin
+    module_string: the module
+    resolution: 1024x768
+    frobnicate: yes
+"""
+
+
+def write(workdir, rel, text):
+    path = os.path.join(workdir, "files", rel.replace("/", "_"))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def conf_case(name, loader, confs, kernel_at, kernel, **kw):
+    """A case whose ESP holds the kernel at kernel_at and each (path, text) of confs, no ember.cfg."""
+    def prepare(workdir):
+        esp = os.path.join(workdir, "esp")
+        for rel, text in confs:
+            os.makedirs(os.path.dirname(os.path.join(esp, rel.lstrip("/"))), exist_ok=True)
+            with open(os.path.join(esp, rel.lstrip("/")), "w") as f:
+                f.write(text)
+        os.makedirs(os.path.dirname(os.path.join(esp, kernel_at.lstrip("/"))), exist_ok=True)
+        with open(kernel, "rb") as src, open(os.path.join(esp, kernel_at.lstrip("/")), "wb") as dst:
+            dst.write(src.read())
+        with open(os.path.join(esp, "boot", "mod.bin"), "wb") as f:
+            f.write(b"M" * 300)
+    return qemu_cases.Case(name, loader, prepare=prepare, **kw)
+
+
+def lconf_cases(build, loader):
+    template = os.path.join(build, "limine", "template.elf")
+    chosen = r"no ember\.cfg: {}, entry {} '{}'"
+    linux = "/Linux\n    protocol: linux\n    path: boot():/vmlinuz\n"
+    return [
+        # the template's disk as `make all-hdd` lays it out
+        conf_case("lconf-template-disk", loader, [("/boot/limine/limine.conf", TEMPLATE_CONF)], "/boot/myos", template,
+                  sentinel=False, expect=[chosen.format("/boot/limine/limine\\.conf", 1, "Limine Template") +
+                                          r".*: kernel /boot/myos, 0 module\(s\)", PROBE_OK]),
+        # every key of the rich config, from the root location
+        conf_case("lconf-rich-root", loader, [("/limine.conf", RICH_CONF)], "/boot/k2", template, sentinel=False,
+                  expect=[chosen.format("/limine\\.conf", 3, "Template with a module") + r".*: kernel /boot/k2, "
+                          r"1 module\(s\), cmdline \"console=ttyS0 arch=x86-64\"",
+                          r"\[WARN \] \(ember\): limine\.conf:\d+: .*frobnicate",
+                          r"resolution/textmode/dtb_path ignored on UEFI x86-64",
+                          r"module the module: 300 bytes at 0x", PROBE_OK]),
+        # Limine's order: beside the executable (/EFI/BOOT/) before /boot/limine/
+        conf_case("lconf-beside-executable-first", loader,
+                  [("/EFI/BOOT/limine.conf", TEMPLATE_CONF), ("/boot/limine/limine.conf", linux)], "/boot/myos",
+                  template, sentinel=False, expect=[chosen.format("/EFI/BOOT/limine\\.conf", 1, "Limine Template"),
+                                                    PROBE_OK]),
+        # ember.cfg, when there is one, wins
+        conf_case("lconf-ember-cfg-wins", loader, [("/boot/limine/limine.conf", linux)], "/kernel.elf", template,
+                  config="", sentinel=False, expect=[r"ember\.cfg: kernel /kernel\.elf", PROBE_OK],
+                  reject=[r"limine\.conf"]),
+        # an entry of a protocol ember does not boot: one line, back to firmware
+        qemu_cases.bad("lconf-linux-entry", loader, r"limine\.conf:2: .*protocol linux.*Limine-protocol kernels only",
+                       prepare=lambda d: conf_case("", "", [("/boot/limine/limine.conf", linux)], "/boot/myos",
+                                                   template).prepare(d)),
+    ]
