@@ -178,8 +178,8 @@ static bool place(struct inspect_report *r, const struct pipe_sink *sink)
         fmt_format(r->placement, sizeof r->placement, "lower half: every segment at paddr == vaddr");
     } else if (p->spanned) {
         uint64_t align = p->span_hi - p->span_lo >= PAGE_SIZE_2M ? PAGE_SIZE_2M : PAGE_SIZE_4K;
-        fmt_format(r->placement, sizeof r->placement, "one piece of %llu KiB wherever it fits at boot, %s-congruent "
-                   "with 0x%llx (shown at 0x%llx)", (unsigned long long)((p->span_hi - p->span_lo) / KIB),
+        fmt_format(r->placement, sizeof r->placement, "one piece of %llu KiB wherever it fits at boot, at the same "
+                   "offset in a %s page as 0x%llx (shown at 0x%llx)", (unsigned long long)((p->span_hi - p->span_lo) / KIB),
                    align == PAGE_SIZE_2M ? "2 MiB" : "4 KiB", (unsigned long long)p->span_lo,
                    (unsigned long long)p->span_base);
     } else {
@@ -287,20 +287,46 @@ static bool run_stages(struct inspect_report *r, const uint8_t *kernel, uint64_t
     return true;
 }
 
-bool inspect_run(const uint8_t *kernel, uint64_t size, const char *config_text, size_t config_len,
-                 struct inspect_report *r)
+/* The stages after the config, and the host memory they mapped given back. */
+static bool run_after_config(struct inspect_report *r, const uint8_t *kernel, uint64_t size)
 {
     struct pipe_image img;
-    bool host_ok = true;
+    bool host_ok;
 
     memset(&img, 0, sizeof img);
-    memset(r, 0, sizeof *r);
-    r->verdict = INSPECT_BOOTS;
-    r->kernel_size = size;
-    if (read_config(r, config_text, config_len))
-        host_ok = run_stages(r, kernel, size, &img);
+    host_ok = run_stages(r, kernel, size, &img);
     for (unsigned i = 0; i < ELF_MAX_LOAD_SEGMENTS; i++)
         if (img.base[i] != NULL)
             munmap(img.base[i], r->plan.regions[i].size);
     return host_ok;
+}
+
+bool inspect_run(const uint8_t *kernel, uint64_t size, const char *config_text, size_t config_len,
+                 struct inspect_report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->verdict = INSPECT_BOOTS;
+    r->kernel_size = size;
+    return !read_config(r, config_text, config_len) || run_after_config(r, kernel, size);
+}
+
+bool inspect_run_parsed(const uint8_t *kernel, uint64_t size, const struct ember_config *cfg, struct inspect_report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->verdict = INSPECT_BOOTS;
+    r->kernel_size = size;
+    r->config_given = true;
+    r->cfg = *cfg;
+    return run_after_config(r, kernel, size);
+}
+
+void inspect_config_refused(struct inspect_report *r, const char *rule, const char *message)
+{
+    memset(r, 0, sizeof *r);
+    config_defaults(&r->cfg);
+    r->config_given = true;
+    r->diag.rule = DECIDE_OK;
+    r->diag.rule_name = rule;
+    fmt_format(r->diag.message, sizeof r->diag.message, "%s", message);
+    refused(r, PIPE_STAGE_READ_CONFIG);
 }

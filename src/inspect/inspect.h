@@ -32,6 +32,7 @@ struct inspect_report {
     const char *stage;           /* the loader stage that refuses, as its log names it */
     struct decide_diag diag;     /* the refusal: rule name and the loader's error line */
     bool config_given;
+    char config_source[96];      /* where the config came from ("ember.cfg", a limine.conf path) */
     struct ember_config cfg;     /* after parsing (defaults without --config) */
     uint64_t kernel_size;
     char kernel_sha256[SHA256_HEX_SIZE];
@@ -65,6 +66,27 @@ struct inspect_report {
  * false only when the host runs out of memory. */
 bool inspect_run(const uint8_t *kernel, uint64_t size, const char *config_text, size_t config_len,
                  struct inspect_report *r);
+
+/* As inspect_run, with the configuration already made: limine.conf's default entry (--esp). */
+bool inspect_run_parsed(const uint8_t *kernel, uint64_t size, const struct ember_config *cfg, struct inspect_report *r);
+
+/* A report refusing at "read the config" with the loader's line (a limine.conf ember cannot use). */
+void inspect_config_refused(struct inspect_report *r, const char *rule, const char *message);
+
+/* esp.c: what the loader reads from a boot volume laid out in directory dir: ember.cfg, else the
+ * first limine.conf of Limine's search order (its default entry), else the defaults. */
+struct inspect_esp {
+    char source[96];          /* "ember.cfg", "/boot/limine/limine.conf" or "" (defaults) */
+    char *config_text;        /* ember.cfg's bytes (malloc'd), NULL otherwise */
+    size_t config_len;
+    bool parsed;              /* cfg holds limine.conf's default entry */
+    bool refused;             /* limine.conf cannot be used: rule and message say why */
+    struct ember_config cfg;
+    const char *rule;
+    char message[192];
+};
+/* Fills *out; false (with a message on stderr) when a file that exists cannot be read. */
+bool inspect_esp_read(const char *dir, struct inspect_esp *out);
 
 /* Adds one line to the report's assumptions (facts that exist only at boot). */
 void inspect_assume(struct inspect_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -17,6 +17,7 @@ static const char usage_text[] =
     "\n"
     "SYNOPSIS\n"
     "    ember-inspect KERNEL [--config EMBER.CFG] [--json]\n"
+    "    ember-inspect --esp DIR [--json]\n"
     "    ember-inspect --help\n"
     "\n"
     "DESCRIPTION\n"
@@ -30,6 +31,8 @@ static const char usage_text[] =
     "\n"
     "OPTIONS\n"
     "    --config EMBER.CFG  parse this ember.cfg (without it: ember's defaults, as with no ember.cfg)\n"
+    "    --esp DIR           a boot volume's files: its ember.cfg, else its limine.conf where Limine looks\n"
+    "                        (the default entry), else the defaults; the kernel is the one they name\n"
     "    --json              print one JSON object instead of text\n"
     "    --help, -h          print this text\n"
     "\n"
@@ -41,6 +44,7 @@ static const char usage_text[] =
     "EXAMPLES\n"
     "    ember-inspect build/kernel/kernel.elf\n"
     "    ember-inspect build/limine/mp.elf --config ember.cfg --json\n"
+    "    ember-inspect --esp /media/usb --json\n"
     "    make inspect KERNEL=build/kernel/kernel.elf CONFIG=ember.cfg\n";
 
 /* Reads the whole file into a new buffer (+1 byte, NUL-terminated). NULL with a message on error. */
@@ -66,7 +70,7 @@ static char *read_file(const char *path, uint64_t *size)
 }
 
 struct args {
-    const char *kernel, *config;
+    const char *kernel, *config, *esp;
     bool json, help;
 };
 
@@ -80,12 +84,56 @@ static bool parse_args(int argc, char **argv, struct args *a)
             a->json = true;
         else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc && a->config == NULL)
             a->config = argv[++i];
+        else if (strcmp(argv[i], "--esp") == 0 && i + 1 < argc && a->esp == NULL)
+            a->esp = argv[++i];
         else if (argv[i][0] != '-' && a->kernel == NULL)
             a->kernel = argv[i];
         else
             return false;
     }
+    if (a->esp != NULL)
+        return a->kernel == NULL && a->config == NULL;
     return a->help || a->kernel != NULL;
+}
+
+/* --esp: the config the loader would read from dir, and the kernel it names under dir. */
+static bool run_esp(const char *dir, struct inspect_report *report)
+{
+    static struct inspect_esp esp;
+    struct ember_config named;
+    char path[1024];
+    uint64_t ksize = 0;
+    bool ok;
+
+    if (!inspect_esp_read(dir, &esp))
+        return false;
+    if (esp.refused) {
+        inspect_config_refused(report, esp.rule, esp.message);
+        snprintf(report->config_source, sizeof report->config_source, "%s", esp.source);
+        return true;
+    }
+    named = esp.cfg;
+    if (esp.config_text != NULL) /* the kernel ember.cfg names; a bad ember.cfg is the report's refusal */
+        config_parse(esp.config_text, esp.config_len, &named, NULL);
+    const char *rel = named.kernel[0] == '/' || named.kernel[0] == '\\' ? named.kernel + 1 : named.kernel;
+    if (strlen(dir) + strlen(rel) + 2 > sizeof path) {
+        fprintf(stderr, "ember-inspect: the kernel path under %s is too long\n", dir);
+        return free(esp.config_text), false;
+    }
+    memcpy(path, dir, strlen(dir));
+    path[strlen(dir)] = '/';
+    memcpy(path + strlen(dir) + 1, rel, strlen(rel) + 1);
+    for (char *c = path; *c; c++)
+        *c = *c == '\\' ? '/' : *c;
+    char *kernel = read_file(path, &ksize);
+    if (kernel == NULL)
+        return free(esp.config_text), false;
+    ok = esp.parsed ? inspect_run_parsed((const uint8_t *)kernel, ksize, &esp.cfg, report)
+                    : inspect_run((const uint8_t *)kernel, ksize, esp.config_text, esp.config_len, report);
+    snprintf(report->config_source, sizeof report->config_source, "%s", esp.source);
+    free(kernel);
+    free(esp.config_text);
+    return ok;
 }
 
 int main(int argc, char **argv)
@@ -96,21 +144,28 @@ int main(int argc, char **argv)
     static char out[OUTPUT_MAX];
 
     if (!parse_args(argc, argv, &a)) {
-        fprintf(stderr, "usage: ember-inspect KERNEL [--config EMBER.CFG] [--json] (see --help)\n");
+        fprintf(stderr, "usage: ember-inspect KERNEL [--config EMBER.CFG] [--json] | --esp DIR [--json] (see --help)\n");
         return EXIT_USAGE;
     }
     if (a.help) {
         fputs(usage_text, stdout);
         return EXIT_WOULD_BOOT;
     }
-    char *kernel = read_file(a.kernel, &ksize), *config = a.config ? read_file(a.config, &csize) : NULL;
-    if (kernel == NULL || (a.config != NULL && config == NULL)) {
+    bool ok;
+    if (a.esp != NULL) {
+        if (!run_esp(a.esp, &report))
+            return EXIT_USAGE;
+        ok = true;
+    } else {
+        char *kernel = read_file(a.kernel, &ksize), *config = a.config ? read_file(a.config, &csize) : NULL;
+        if (kernel == NULL || (a.config != NULL && config == NULL)) {
+            free(kernel);
+            return EXIT_USAGE;
+        }
+        ok = inspect_run((const uint8_t *)kernel, ksize, config, (size_t)csize, &report);
         free(kernel);
-        return EXIT_USAGE;
+        free(config);
     }
-    bool ok = inspect_run((const uint8_t *)kernel, ksize, config, (size_t)csize, &report);
-    free(kernel);
-    free(config);
     if (!ok) {
         fprintf(stderr, "ember-inspect: %s\n", report.placement[0] ? report.placement : "out of memory");
         return EXIT_USAGE;

@@ -47,7 +47,8 @@ static void text_segments(const struct inspect_report *r, struct text *t)
 static void text_config(const struct inspect_report *r, struct text *t)
 {
     const struct ember_config *c = &r->cfg;
-    say(t, "config (%s):\n", r->config_given ? "ember.cfg as parsed" : "no ember.cfg: defaults");
+    say(t, "config (%s%s):\n", r->config_given ? (r->config_source[0] ? r->config_source : "ember.cfg") : "no ember.cfg: defaults",
+        r->config_given ? " as parsed" : "");
     say(t, "  kernel=%s\n  protocol=%s\n  cmdline=\"%s\"\n  stack_size=%llu\n  smp=%s\n  allow_wx=%s\n",
         c->kernel, config_protocol_name(c->protocol), c->cmdline, (unsigned long long)c->stack_size, config_smp_name(c->smp),
         c->allow_wx ? "yes" : "no");
@@ -167,6 +168,7 @@ static void json_config(const struct inspect_report *r, struct json_out *j)
     json_key(j, "log_level"), json_string(j, config_log_level_name(c->log_level));
     json_key(j, "serial"), json_string(j, config_serial_name(c->serial));
     json_key(j, "kernel_sha256_pinned"), json_bool(j, c->has_kernel_sha256);
+    json_key(j, "source"), json_string(j, r->config_given ? (r->config_source[0] ? r->config_source : "ember.cfg") : "");
     json_key(j, "fail_alloc_at"), json_uint(j, c->fail_alloc_at);
     json_key(j, "test_faults");
     json_begin_array(j);

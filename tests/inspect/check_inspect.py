@@ -4,6 +4,7 @@ valid JSON object that agrees with the text. Prints ok/FAIL lines and "N passed,
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -73,7 +74,7 @@ def check_manual():
     missing = [h for h in headings if not re.search(rf"^{h}$", proc.stdout, re.M)]
     check("--help is a manual page", proc.returncode == 0 and not missing, f"exit {proc.returncode}, missing {missing}")
     check("-h is --help", run([INSPECT, "-h"]).stdout == proc.stdout)
-    for opt in ["--config", "--json", "--help"]:
+    for opt in ["--config", "--esp", "--json", "--help"]:
         check(f"--help documents {opt}", opt in proc.stdout)
 
 
@@ -81,7 +82,16 @@ def check_exit_statuses():
     with tempfile.TemporaryDirectory() as tmp:
         bad_cfg = os.path.join(tmp, "bad.cfg")
         open(bad_cfg, "w").write("kernal=\\kernel.elf\n")
+        esp, bad_esp = os.path.join(tmp, "esp"), os.path.join(tmp, "bad-esp")
+        for d, conf in ((esp, "/OS\n    protocol: limine\n    path: boot():/boot/os\n"),
+                        (bad_esp, "/OS\n    protocol: multiboot2\n    path: boot():/boot/os\n")):
+            os.makedirs(os.path.join(d, "boot", "limine"))
+            open(os.path.join(d, "boot", "limine", "limine.conf"), "w").write(conf)
+            shutil.copy("build/limine/template.elf", os.path.join(d, "boot", "os"))
         cases = [
+            ("limine.conf on an ESP", [INSPECT, "--esp", esp], 0, None),
+            ("limine.conf entry ember cannot boot", [INSPECT, "--esp", bad_esp], 1, None),
+            ("--esp with a kernel", [INSPECT, "--esp", esp, "build/kernel/kernel.elf"], 2, r"^usage:"),
             ("no arguments", [INSPECT], 2, r"^usage: ember-inspect KERNEL"),
             ("unknown option", [INSPECT, "build/kernel/kernel.elf", "--frobnicate"], 2, r"^usage:"),
             ("two kernels", [INSPECT, "build/kernel/kernel.elf", "build/kernel/kernel.elf"], 2, r"^usage:"),

@@ -51,6 +51,7 @@ class Case:
     timeout: int = 90
     prepare: Optional[Callable[[str], None]] = None
     check: Optional[Callable[[str, int], List[str]]] = None
+    inspect_esp: bool = False        # compare with `ember-inspect --esp` on the ESP (no kernel= of its own)
 
 
 def bad(name, loader, expect, check=None, reject=(), **kw):

@@ -64,7 +64,7 @@ def conf_case(name, loader, confs, kernel_at, kernel, **kw):
             dst.write(src.read())
         with open(os.path.join(esp, "boot", "mod.bin"), "wb") as f:
             f.write(b"M" * 300)
-    return qemu_cases.Case(name, loader, prepare=prepare, **kw)
+    return qemu_cases.Case(name, loader, prepare=prepare, inspect_esp=True, **kw)
 
 
 def lconf_cases(build, loader):
@@ -95,5 +95,5 @@ def lconf_cases(build, loader):
         # an entry of a protocol ember does not boot: one line, back to firmware
         qemu_cases.bad("lconf-linux-entry", loader, r"limine\.conf:2: .*protocol linux.*Limine-protocol kernels only",
                        prepare=lambda d: conf_case("", "", [("/boot/limine/limine.conf", linux)], "/boot/myos",
-                                                   template).prepare(d)),
+                                                   template).prepare(d), inspect_esp=True),
     ]

@@ -8,7 +8,8 @@ same kernel and ember.cfg, and its verdict must be the loader's.
 - the loader refused for a boot-time fact (files on the ESP, busy memory, firmware tables, an
   injected failure: fail_alloc_at= or test_fault= in ember.cfg): ember-inspect cannot know it, so it
   must say "boot" and list assumptions.
-Cases that run another loader build (pinned or signed) or no kernel are not compared."""
+Cases that run another loader build (pinned or signed) or no kernel are not compared; a case that
+lays out a whole ESP (inspect_esp) is compared with `ember-inspect --esp`."""
 import json
 import os
 import re
@@ -40,7 +41,9 @@ def loader_outcome(log):
 def inspect(build, case, workdir):
     kernel = os.path.join(workdir, "kernel.elf") if case.kernel_bytes is not None else case.kernel
     args = [os.path.join(build, "ember-inspect"), kernel, "--json"]
-    if case.config is not None:
+    if case.inspect_esp:
+        args = [os.path.join(build, "ember-inspect"), "--esp", os.path.join(workdir, "esp"), "--json"]
+    elif case.config is not None:
         args += ["--config", os.path.join(workdir, "ember.cfg")]
     proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if proc.returncode not in (0, 1):
@@ -52,7 +55,7 @@ def inspect(build, case, workdir):
 
 
 def comparable(build, case):
-    return case.loader == os.path.join(build, "BOOTX64.EFI") and (case.kernel or case.kernel_bytes)
+    return case.loader == os.path.join(build, "BOOTX64.EFI") and (case.kernel or case.kernel_bytes or case.inspect_esp)
 
 
 def disagreements(build, case, workdir, log):

@@ -1,86 +1,14 @@
 /* Host test: the README's ember.cfg example parses and means what the README says (src/core/config.c). */
 #include "config_fixtures.h"
+#include "readme_fixtures.h"
 
 #define README_HEADING "## ember.cfg"
-#define FENCE "```"
 
 /* The sha256= value the README's module line shows, as bytes. */
 static const uint8_t readme_module_sha256[32] = {
     0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
     0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 };
-
-/* True when the line at p starts with prefix. */
-static bool line_starts(const char *p, const char *prefix)
-{
-    return strncmp(p, prefix, strlen(prefix)) == 0;
-}
-
-/* The start of the line after the one at p, or the terminating NUL. */
-static const char *next_line(const char *p)
-{
-    const char *nl = strchr(p, '\n');
-
-    return nl != NULL ? nl + 1 : p + strlen(p);
-}
-
-/* Finds, in NUL-terminated markdown, the first fenced code block under the heading line
- * "## ember.cfg" (alone or followed by a blank) and before the next heading. Sets *start and *len
- * to the block's lines (without the fences) and returns true; false when there is no such heading,
- * no fence before the next heading, or no closing fence. */
-static bool find_cfg_block(const char *md, const char **start, size_t *len)
-{
-    const char *p = md, *body;
-    size_t n = strlen(README_HEADING);
-
-    while (*p != '\0' && !(line_starts(p, README_HEADING) && strchr(" \t\r\n", p[n]) != NULL))
-        p = next_line(p);
-    if (*p == '\0')
-        return false;
-    for (p = next_line(p); *p != '\0' && !line_starts(p, FENCE); p = next_line(p))
-        if (*p == '#')
-            return false;
-    if (*p == '\0')
-        return false;
-    body = next_line(p);
-    for (p = body; *p != '\0' && !line_starts(p, FENCE); p = next_line(p))
-        ;
-    if (*p == '\0')
-        return false;
-    *start = body;
-    *len = (size_t)(p - body);
-    return true;
-}
-
-/* README.md as a NUL-terminated heap string, or NULL when unreadable. $EMBER_README names the file
- * when set; otherwise README.md (scripts/test.sh runs from the repo root), then ../../README.md
- * (run from build/host/). */
-static char *read_readme(void)
-{
-    const char *env = getenv("EMBER_README");
-    const char *paths[] = { env != NULL ? env : "README.md", env != NULL ? NULL : "../../README.md" };
-    FILE *f = NULL;
-    char *text = NULL;
-    long size;
-    size_t i;
-
-    for (i = 0; i < 2 && f == NULL; i++)
-        if (paths[i] != NULL)
-            f = fopen(paths[i], "rb");
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0
-        && (text = malloc((size_t)size + 1)) != NULL) {
-        if (fread(text, 1, (size_t)size, f) == (size_t)size) {
-            text[size] = '\0';
-        } else {
-            free(text);
-            text = NULL;
-        }
-    }
-    fclose(f);
-    return text;
-}
 
 static void test_config_readme_example_parses_to_stated_values(void **state)
 {
@@ -91,7 +19,7 @@ static void test_config_readme_example_parses_to_stated_values(void **state)
     (void)state;
     if (md == NULL)
         fail_msg("cannot read README.md (run from the repo root or set EMBER_README)");
-    if (!find_cfg_block(md, &block, &len))
+    if (!readme_find_block(md, README_HEADING, &block, &len))
         fail_msg("README.md has no fenced code block under '" README_HEADING "'");
     err = parse_bytes(block, len);
     if (err != CONFIG_OK)
@@ -115,12 +43,12 @@ static void test_config_readme_example_parses_to_stated_values(void **state)
     assert_int_equal(cfg.test_faults, 0);
 }
 
-/* find_cfg_block on md: asserts it finds exactly want, or nothing when want is NULL. */
+/* readme_find_block on md: asserts it finds exactly want, or nothing when want is NULL. */
 static void expect_block(const char *md, const char *want)
 {
     const char *start = NULL;
     size_t len = 0;
-    bool found = find_cfg_block(md, &start, &len);
+    bool found = readme_find_block(md, README_HEADING, &start, &len);
 
     if (want == NULL) {
         assert_false(found);
