@@ -59,6 +59,8 @@ struct ember_config {
     enum smp_mode smp;                /* default SMP_NO (ember protocol; Limine kernels ask by request) */
     bool has_kernel_sha256;
     uint8_t kernel_sha256[32];
+    bool has_kernel_blake2b;          /* limine.conf's kernel path ends in #<BLAKE2b> */
+    uint8_t kernel_blake2b[64];
     unsigned fail_alloc_at;           /* test knob: fail the Nth allocation (0 = never) */
     uint32_t test_faults;             /* test knob: enum config_fault bits, default 0 */
     bool from_limine_conf;            /* filled from limine.conf's default entry (lconf_to_ember) */

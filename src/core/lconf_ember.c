@@ -1,5 +1,6 @@
 /* Pure: turns the limine.conf entry Limine would boot into ember's config (lconf_to_ember). */
 #include "lconf_int.h"
+#include "core/blake2b.h"
 
 #define PAGING_4LEVEL 4
 #define PAGING_5LEVEL 5
@@ -164,6 +165,25 @@ static enum lconf_error check_protocol(const struct lconf *c, const struct lconf
                       "unknown protocol '%s' (Limine refuses it too)", quote(q, p));
 }
 
+/* A path's #hash as a pin: 128 hex digits are BLAKE2b-512 (*has, out); BLAKE3's 64 or 256, which
+ * ember does not compute, are refused rather than skipped; "" pins nothing. */
+static enum lconf_error pin_from_hash(struct lconf_diag *d, unsigned line, const char *hash, bool *has,
+                                      uint8_t out[BLAKE2B_DIGEST_SIZE])
+{
+    size_t n = 0;
+
+    while (hash[n] != '\0')
+        n++;
+    if (n == 0)
+        return LCONF_OK;
+    if (n == BLAKE2B_HEX_DIGITS && parse_hex_bytes((struct slice){ hash, n }, out, BLAKE2B_DIGEST_SIZE)) {
+        *has = true;
+        return LCONF_OK;
+    }
+    return lconf_fail(d, LCONF_ERR_UNSUPPORTED, line, "a %zu-digit BLAKE3 #hash: ember checks BLAKE2b hashes only "
+                      "(128 digits, b2sum)", n);
+}
+
 /* Kernel path (path before kernel_path, as Limine reads them) and command line (kernel_cmdline
  * before cmdline, as Limine's boot() reads them). */
 static enum lconf_error kernel_and_cmdline(const struct lconf *c, const struct lconf_entry *e,
@@ -183,6 +203,9 @@ static enum lconf_error kernel_and_cmdline(const struct lconf *c, const struct l
     err = convert_path(d, alias ? e->kernel_path_line : e->path_line,
                        alias ? "kernel_path" : "path", lconf_slice(c, path), cfg->kernel,
                        sizeof cfg->kernel, b->kernel_hash);
+    if (err == LCONF_OK)
+        err = pin_from_hash(d, alias ? e->kernel_path_line : e->path_line, b->kernel_hash, &cfg->has_kernel_blake2b,
+                            cfg->kernel_blake2b);
     if (err != LCONF_OK)
         return err;
     if (!copy_text(cfg->cmdline, sizeof cfg->cmdline, text))
@@ -213,6 +236,8 @@ static enum lconf_error modules(const struct lconf *c, const struct lconf_entry 
         *m = (struct config_module){ .has_sha256 = false, .optional = false };
         err = convert_path(d, lm->line, "module_path", lconf_slice(c, lm->path), m->path,
                            sizeof m->path, b->module_hash[i]);
+        if (err == LCONF_OK)
+            err = pin_from_hash(d, lm->line, b->module_hash[i], &m->has_blake2b, m->blake2b);
         if (err != LCONF_OK)
             return err;
         if (!copy_text(m->name, sizeof m->name, s))

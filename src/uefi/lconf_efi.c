@@ -59,8 +59,6 @@ static void log_unread(const struct lconf *lc, const struct lconf_entry *e, cons
     if (boot->kaslr || boot->randomise_hhdm_base)
         log_warn("limine.conf: kaslr/randomise_hhdm_base: ember has no KASLR yet: the kernel is loaded where it is "
                  "linked and the direct map is at its fixed base");
-    if (boot->kernel_hash[0] != '\0')
-        log_warn("limine.conf: the kernel path's #hash is not checked yet");
     if (e->resolution_line || e->textmode_line || e->dtb_path_line)
         log_info("limine.conf: resolution/textmode/dtb_path ignored on UEFI x86-64, as Limine ignores them");
 }

@@ -1,6 +1,7 @@
 /* SHA-256 pins from ember.cfg (kernel_sha256=, module ... sha256=): checked over the bytes ember
  * loaded and will hand over, never over a separate read a device could answer differently. */
 #include "uefi/boot.h"
+#include "core/blake2b.h"
 #include "core/decide.h"
 #include "core/filewalk.h"
 #include "core/fmt.h"
@@ -94,6 +95,30 @@ static void hash_bytes(void *ctx, const void *data, uint64_t len)
     sha256_update(ctx, data, (size_t)len);
 }
 
+static void hash_blake2b(void *ctx, const void *data, uint64_t len)
+{
+    blake2b_update(ctx, data, (size_t)len);
+}
+
+/* limine.conf's #<BLAKE2b> on the kernel path, over the same bytes as the SHA-256 pin. */
+static EFI_STATUS pin_check_kernel_blake2b(struct boot *b, const char *what)
+{
+    struct blake2b_ctx hash;
+    uint8_t digest[BLAKE2B_DIGEST_SIZE];
+    struct decide_diag diag;
+    EFI_STATUS status;
+
+    blake2b_init(&hash);
+    status = boot_walk_kernel_file(b, hash_blake2b, &hash);
+    blake2b_final(&hash, digest);
+    if (EFI_ERROR(status))
+        return status;
+    if (!decide_pin_blake2b(what, digest, b->config.kernel_blake2b, &diag))
+        return log_refusal(b, &diag);
+    log_info("%s BLAKE2b matches its path's #suffix", what);
+    return EFI_SUCCESS;
+}
+
 EFI_STATUS pin_check_kernel(struct boot *b)
 {
     struct sha256_ctx hash;
@@ -101,6 +126,10 @@ EFI_STATUS pin_check_kernel(struct boot *b)
     char what[CONFIG_PATH_MAX + 8];
     EFI_STATUS status;
 
+    fmt_format(what, sizeof what, "kernel %s", b->config.kernel);
+    status = b->config.has_kernel_blake2b ? pin_check_kernel_blake2b(b, what) : EFI_SUCCESS;
+    if (EFI_ERROR(status))
+        return status;
     if (!b->config.has_kernel_sha256)
         return EFI_SUCCESS;
     sha256_init(&hash);
@@ -108,6 +137,5 @@ EFI_STATUS pin_check_kernel(struct boot *b)
     sha256_final(&hash, digest);
     if (EFI_ERROR(status))
         return status;
-    fmt_format(what, sizeof what, "kernel %s", b->config.kernel);
     return compare_pin(what, digest, b->config.kernel_sha256);
 }

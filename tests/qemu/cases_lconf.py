@@ -1,6 +1,7 @@
 """Disks set up for Limine, booted with only BOOTX64.EFI replaced: no ember.cfg, a limine.conf where
 Limine looks for one (its CONFIG.md order: beside the executable, then /boot/limine/, /boot/,
 /limine/, the root), its default entry booted, the rest said or refused in one line."""
+import hashlib
 import os
 
 import case as qemu_cases
@@ -67,8 +68,17 @@ def conf_case(name, loader, confs, kernel_at, kernel, **kw):
     return qemu_cases.Case(name, loader, prepare=prepare, inspect_esp=True, **kw)
 
 
+def hashed_conf(kernel_file, module_hash):
+    """A limine.conf pinning the kernel (by its file's BLAKE2b) and the module (by module_hash)."""
+    with open(kernel_file, "rb") as f:
+        kernel_hash = hashlib.blake2b(f.read()).hexdigest()
+    return (f"/Pinned\n    protocol: limine\n    path: boot():/boot/myos#{kernel_hash}\n"
+            f"    module_path: boot():/boot/mod.bin#{module_hash}\n")
+
+
 def lconf_cases(build, loader):
     template = os.path.join(build, "limine", "template.elf")
+    module_hash = hashlib.blake2b(b"M" * 300).hexdigest()
     chosen = r"no ember\.cfg: {}, entry {} '{}'"
     linux = "/Linux\n    protocol: linux\n    path: boot():/vmlinuz\n"
     return [
@@ -92,6 +102,15 @@ def lconf_cases(build, loader):
         conf_case("lconf-ember-cfg-wins", loader, [("/boot/limine/limine.conf", linux)], "/kernel.elf", template,
                   config="", sentinel=False, expect=[r"ember\.cfg: kernel /kernel\.elf", PROBE_OK],
                   reject=[r"limine\.conf"]),
+        # #<BLAKE2b> pins on the kernel and module paths: checked over the loaded bytes
+        conf_case("lconf-blake2b-pins", loader, [("/boot/limine/limine.conf", hashed_conf(template, module_hash))],
+                  "/boot/myos", template, sentinel=False,
+                  expect=[r"kernel /boot/myos BLAKE2b matches its path's #suffix",
+                          r"module 1 \(/boot/mod\.bin\) BLAKE2b matches its path's #suffix", PROBE_OK]),
+        qemu_cases.bad("lconf-blake2b-wrong", loader, r"module 1 \(/boot/mod\.bin\) BLAKE2b mismatch: file has "
+                       + module_hash + r", its path's '#' suffix pins 0{16}\.\.\.: copy the right file or update the hash$",
+                       prepare=lambda d: conf_case("", "", [("/boot/limine/limine.conf", hashed_conf(template, "0" * 128))],
+                                                   "/boot/myos", template).prepare(d), inspect_esp=True),
         # an entry of a protocol ember does not boot: one line, back to firmware
         qemu_cases.bad("lconf-linux-entry", loader, r"limine\.conf:2: .*protocol linux.*Limine-protocol kernels only",
                        prepare=lambda d: conf_case("", "", [("/boot/limine/limine.conf", linux)], "/boot/myos",

@@ -110,9 +110,17 @@ static void test_lconf_paths_become_ember_paths(void **state)
     assert_string_equal(lcfg.kernel, "/boot/k.elf");
     assert_string_equal(lcfg.modules[0].path, "/m");
     assert_string_equal(lboot.module_hash[0], HASH128);
+    assert_true(lcfg.modules[0].has_blake2b); /* 128 digits: a BLAKE2b pin the loader checks */
+    assert_int_equal(lcfg.modules[0].blake2b[0], 0x01);
+    assert_int_equal(lcfg.modules[0].blake2b[63], 0xef);
+    assert_false(lcfg.has_kernel_blake2b);
     assert_int_equal(boot_text("/E\nprotocol: limine\npath: boot():/a#b/k#" HASH128 "\n"), LCONF_OK);
     assert_string_equal(lcfg.kernel, "/a#b/k");
     assert_string_equal(lboot.kernel_hash, HASH128);
+    assert_true(lcfg.has_kernel_blake2b);
+    boot_error("/E\nprotocol: limine\npath: boot():/k#" HASH128 "\nmodule_path: boot():/m#"
+               "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n", LCONF_ERR_UNSUPPORTED, 4,
+               "limine.conf:4: a 64-digit BLAKE3 #hash: ember checks BLAKE2b hashes only (128 digits, b2sum)");
     boot_error("/E\nprotocol: limine\npath: boot():/k#abc\n", LCONF_ERR_BAD_VALUE, 3,
                "limine.conf:3: path 'boot():/k#abc': a hash is 64, 128 or 256 hex digits "
                "(Limine stops too)");
