@@ -11,7 +11,7 @@
 #define FAIL_ALLOC_AT_MAX 1000000
 #define MODULE_SHA256_PREFIX "sha256="
 #define MODULE_SHA256_PREFIX_LEN (sizeof MODULE_SHA256_PREFIX - 1)
-#define CONFIG_KEY_COUNT 14
+#define CONFIG_KEY_COUNT 15
 #define UTF8_BOM "\xef\xbb\xbf"
 
 struct parser {
@@ -265,6 +265,11 @@ static enum config_error parse_strict(struct parser *ps, struct slice v)
     return parse_bool(ps, v, &ps->cfg->strict);
 }
 
+static enum config_error parse_kaslr(struct parser *ps, struct slice v)
+{
+    return parse_bool(ps, v, &ps->cfg->kaslr);
+}
+
 /* `stack_size = N[K|M]`: bytes, a 4 KiB multiple within 16 KiB..16 MiB. */
 static enum config_error parse_stack_size(struct parser *ps, struct slice v)
 {
@@ -372,6 +377,7 @@ static const struct key_rule key_rules[] = {
     { "stack_size", parse_stack_size, false },
     { "demo_map", parse_demo_map, false },
     { "strict", parse_strict, false },
+    { "kaslr", parse_kaslr, false },
     { "serial", parse_serial, false },
     { "smp", parse_smp, false },
     { "protocol", parse_protocol, false },

@@ -52,6 +52,7 @@ struct ember_config {
     bool allow_wx;                    /* default false */
     uint64_t stack_size;              /* bytes, default 64 KiB, 4 KiB multiple, 16 KiB..16 MiB */
     bool demo_map;                    /* default false: map a demo page at 0xFFFFFFFFDEAD0000 */
+    bool kaslr;                       /* default false (as Limine): a relocatable kernel's slide is random */
     bool strict;                      /* default false: refuse, instead of booting as Limine does, a
                                        * kernel that breaks a Limine rule Limine tolerates */
     enum config_protocol protocol;    /* default PROTOCOL_AUTO: chosen from the kernel's marks */

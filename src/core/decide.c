@@ -61,7 +61,7 @@ bool decide_kernel_size(const char *path, uint64_t size, struct decide_diag *dia
     return refuse(diag, DECIDE_EMPTY_KERNEL, "kernel %s is empty (0 bytes): copy the kernel to the ESP again", path);
 }
 
-void decide_elf_options(const struct ember_config *cfg, struct elf_options *opts)
+void decide_elf_options(const struct ember_config *cfg, uint64_t kaslr_seed, struct elf_options *opts)
 {
     /* ember's own protocol: ET_EXEC only, no address floor; relocatable kernels are Limine's, and
      * protocol=limine also refuses ET_EXEC below its floor (auto decides that after the scan). W+X
@@ -72,6 +72,7 @@ void decide_elf_options(const struct ember_config *cfg, struct elf_options *opts
                                   .reserved_size = EMBER_HHDM_MAX_SIZE,
                                   .reserved_name = "ember's direct map",
                                   .allow_dyn = cfg->protocol != PROTOCOL_EMBER,
+                                  .kaslr_seed = cfg->kaslr ? kaslr_seed : 0,
                                   .min_vaddr = cfg->protocol == PROTOCOL_LIMINE ? LIMINE_KERNEL_MIN_VADDR : 0 };
 }
 
@@ -83,13 +84,14 @@ void decide_elf_failure(const char *path, const struct elf_diag *elf, struct dec
     diag->rule_name = elf_error_name(elf->code);
 }
 
-bool decide_replan_relocatable(const struct ember_config *cfg, const elf64_ehdr_t *eh, const elf64_phdr_t *phdrs,
-                               uint64_t file_size, struct elf_plan *plan, struct decide_diag *diag)
+bool decide_replan_relocatable(const struct ember_config *cfg, uint64_t kaslr_seed, const elf64_ehdr_t *eh,
+                               const elf64_phdr_t *phdrs, uint64_t file_size, struct elf_plan *plan,
+                               struct decide_diag *diag)
 {
     struct elf_options opts;
     struct elf_diag elf = { ELF_OK, "" };
 
-    decide_elf_options(cfg, &opts);
+    decide_elf_options(cfg, kaslr_seed, &opts);
     if (!plan->is_dyn || opts.min_vaddr != 0)
         return true;
     opts.min_vaddr = LIMINE_KERNEL_MIN_VADDR; /* protocol=auto: slid as Limine slides it */

@@ -71,13 +71,14 @@ bool decide_kernel_size(const char *path, uint64_t size, struct decide_diag *dia
 /* The ELF options ember reads the kernel under for this config (stage "read kernel headers"):
  * W+X only with allow_wx, ET_DYN unless protocol=ember, the Limine floor with protocol=limine, and
  * ember's direct-map window reserved. */
-void decide_elf_options(const struct ember_config *cfg, struct elf_options *opts);
+void decide_elf_options(const struct ember_config *cfg, uint64_t kaslr_seed, struct elf_options *opts);
 
 /* After elf_build_plan succeeded under decide_elf_options: a relocatable kernel under
  * protocol=auto is Limine's, so it is planned again slid up to the Limine floor. false (diag
  * filled, message "invalid kernel PATH: RULE: ...") when that plan fails. */
-bool decide_replan_relocatable(const struct ember_config *cfg, const elf64_ehdr_t *eh, const elf64_phdr_t *phdrs,
-                               uint64_t file_size, struct elf_plan *plan, struct decide_diag *diag);
+bool decide_replan_relocatable(const struct ember_config *cfg, uint64_t kaslr_seed, const elf64_ehdr_t *eh,
+                               const elf64_phdr_t *phdrs, uint64_t file_size, struct elf_plan *plan,
+                               struct decide_diag *diag);
 
 /* The diag for an ELF rule failure of the kernel at path: "invalid kernel PATH: MESSAGE". */
 void decide_elf_failure(const char *path, const struct elf_diag *elf, struct decide_diag *diag);

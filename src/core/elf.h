@@ -132,7 +132,8 @@ struct elf_plan {
     uint64_t vaddr_end;  /* highest vaddr + memsz, page-aligned up */
     /* Every vaddr above (segments, regions, entry, vaddr_min/end) and dynamic_vaddr is final: the
      * linked value + slide. File offsets and paddrs are the file's own. */
-    uint64_t slide;      /* 0 unless an ET_DYN was slid up to elf_options.min_vaddr */
+    uint64_t slide;      /* 0 unless an ET_DYN was slid up to elf_options.min_vaddr (or by kaslr) */
+    uint64_t slide_positions; /* kaslr: how many slides the seed chose from (0 without kaslr) */
     bool is_dyn;         /* ET_DYN: the loader must relocate it (reloc_apply) once it is read */
     uint64_t dynamic_vaddr; /* PT_DYNAMIC's final address (linked p_vaddr + slide); 0 for ET_EXEC */
     uint64_t dynamic_size;  /* PT_DYNAMIC's p_memsz in bytes; 0 for ET_EXEC */
@@ -151,6 +152,9 @@ struct elf_options {
     /* 0 = none. Else the plan's lowest page must be at or above it: an ET_DYN below it is slid up
      * (see elf_plan.slide), an ET_EXEC below it is rejected (below-min-vaddr). */
     uint64_t min_vaddr;
+    /* Non-zero (kaslr): an ET_DYN's slide also moves it up a random number of granules, chosen from
+     * this seed, as far as the image stays below 2^64 (elf_plan.slide_positions says how many). */
+    uint64_t kaslr_seed;
     /* Virtual range no segment may overlap (reserved_size 0 = none), named in the error line. */
     uint64_t reserved_base, reserved_size;
     const char *reserved_name;

@@ -101,6 +101,20 @@ static void apply_slide(struct elf_plan *plan, uint64_t slide)
     plan->slide = slide;
 }
 
+/* kaslr: moves the slide up by seed's pick of the granule steps that keep the slid image below the
+ * last granule of the address space (so its end stays representable); returns how many positions
+ * there were (1 when none but the smallest). */
+static uint64_t randomise_slide(const struct elf_plan *plan, uint64_t seed, uint64_t *slide)
+{
+    uint64_t granule = slide_granule(plan), end = plan->vaddr_end + *slide, top = 0 - granule, steps;
+
+    if (end > top || plan->vaddr_min + *slide < plan->vaddr_min) /* wrapped: nothing to spare */
+        return 1;
+    steps = (top - end) / granule + 1;
+    *slide += (seed % steps) * granule;
+    return steps;
+}
+
 enum elf_error elf_place(struct elf_plan *plan, const elf64_ehdr_t *eh,
                          const struct elf_dynamic_phdrs *dyn, const struct elf_options *opts,
                          struct elf_diag *diag)
@@ -119,6 +133,8 @@ enum elf_error elf_place(struct elf_plan *plan, const elf64_ehdr_t *eh,
     err = record_dynamic(plan, eh, dyn, diag);
     if (err == ELF_OK)
         err = choose_slide(plan, min_vaddr, &slide, diag);
+    if (err == ELF_OK && opts != NULL && opts->kaslr_seed != 0 && min_vaddr != 0) /* in the top half only */
+        plan->slide_positions = randomise_slide(plan, opts->kaslr_seed, &slide);
     if (err == ELF_OK)
         apply_slide(plan, slide);
     return err;

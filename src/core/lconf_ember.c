@@ -314,5 +314,6 @@ enum lconf_error lconf_to_ember(const struct lconf *c, const struct lconf_entry 
         err = modules(c, e, cfg, boot, diag);
     if (err == LCONF_OK)
         err = switches(c, e, boot, diag);
+    cfg->kaslr = boot->kaslr;
     return err;
 }

@@ -16,15 +16,15 @@ void pipe_say(const struct pipe_sink *sink, enum pipe_level level, const char *f
     sink->say(sink->ctx, level, line);
 }
 
-bool pipe_read_headers(const struct ember_config *cfg, const struct pipe_reader *rd, struct kernel_headers *h,
-                       struct elf_plan *plan, struct decide_diag *diag)
+bool pipe_read_headers(const struct ember_config *cfg, uint64_t kaslr_seed, const struct pipe_reader *rd,
+                       struct kernel_headers *h, struct elf_plan *plan, struct decide_diag *diag)
 {
     struct elf_options opts;
     struct elf_diag elf = { ELF_OK, "" };
 
     if (!decide_kernel_size(cfg->kernel, rd->size, diag))
         return false;
-    decide_elf_options(cfg, &opts);
+    decide_elf_options(cfg, kaslr_seed, &opts);
     __builtin_memset(&h->ehdr, 0, sizeof h->ehdr);
     h->head_len = rd->size < sizeof h->ehdr ? rd->size : sizeof h->ehdr;
     if (!rd->read_at(rd->ctx, 0, &h->ehdr, h->head_len))
@@ -39,7 +39,7 @@ bool pipe_read_headers(const struct ember_config *cfg, const struct pipe_reader 
         decide_elf_failure(cfg->kernel, &elf, diag);
         return false;
     }
-    return decide_replan_relocatable(cfg, &h->ehdr, h->phdrs, rd->size, plan, diag);
+    return decide_replan_relocatable(cfg, kaslr_seed, &h->ehdr, h->phdrs, rd->size, plan, diag);
 }
 
 static uint64_t region_pages(const struct elf_region *r)

@@ -49,8 +49,8 @@ struct kernel_headers {
 /* Stage "read kernel headers": the file is not empty, the ELF header and program headers (read
  * through rd, never the whole file) pass the rules of decide_elf_options, the plan is built, and a
  * relocatable kernel under protocol=auto is planned again at the Limine floor. */
-bool pipe_read_headers(const struct ember_config *cfg, const struct pipe_reader *rd, struct kernel_headers *h,
-                       struct elf_plan *plan, struct decide_diag *diag);
+bool pipe_read_headers(const struct ember_config *cfg, uint64_t kaslr_seed, const struct pipe_reader *rd,
+                       struct kernel_headers *h, struct elf_plan *plan, struct decide_diag *diag);
 
 /* Physical memory for stage "place kernel". claim_at takes exactly [phys, phys + pages * 4 KiB) or
  * fails; claim_span takes pages anywhere with base == congruent (mod align); release gives a claim

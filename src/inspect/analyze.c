@@ -271,9 +271,11 @@ static bool run_stages(struct inspect_report *r, const uint8_t *kernel, uint64_t
     struct pipe_reader rd = { &bytes, read_bytes, already_zero, size };
     struct pipe_sink sink = { r, say };
 
-    if (!pipe_read_headers(&r->cfg, &rd, &headers, &r->plan, &r->diag))
+    if (!pipe_read_headers(&r->cfg, 0, &rd, &headers, &r->plan, &r->diag)) /* kaslr: the smallest slide */
         return refused(r, PIPE_STAGE_READ_HEADERS), true;
     r->have_plan = true;
+    if (r->plan.is_dyn && r->cfg.kaslr)
+        inspect_assume(r, "kaslr=yes: the slide is a random 2 MiB step in the top 2 GiB at boot (shown: the smallest)");
     if (!place(r, &sink))
         return true;
     if (!inspect_page_model(r))

@@ -1,5 +1,6 @@
 /* Tracked firmware allocations (one cleanup path for every failure) and EFI_STATUS names. */
 #include "uefi/efi.h"
+#include "arch/arch.h"
 #include "uefi/log.h"
 #include "core/memmap.h"
 
@@ -321,4 +322,19 @@ void mem_fail_at(unsigned n)
 unsigned mem_allocation_count(void)
 {
     return attempts;
+}
+
+const char *efi_fill_random(uint64_t *out, uint64_t count)
+{
+    EFI_RNG_PROTOCOL *rng = NULL;
+
+    if (!EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &efi_rng_guid, NULL, (void **)&rng)) && rng != NULL &&
+        !EFI_ERROR(uefi_call_wrapper(rng->GetRNG, 4, rng, NULL, (UINTN)(count * sizeof *out), (UINT8 *)out)))
+        return "EFI_RNG_PROTOCOL";
+    for (uint64_t i = 0; i < count; i++)
+        if (!arch_hw_random(&out[i])) {
+            log_info("no entropy source (no EFI_RNG_PROTOCOL, no working RDSEED/RDRAND)");
+            return NULL;
+        }
+    return "RDSEED/RDRAND";
 }

@@ -31,6 +31,10 @@ extern EFI_GUID efi_loaded_image_guid, efi_simple_fs_guid, efi_file_info_guid, e
 /* "EFI_NOT_FOUND" etc.; unknown values give "EFI_STATUS(unknown)". */
 const char *efi_status_name(EFI_STATUS status);
 
+/* count random values into out: the firmware's RNG protocol (its default algorithm), else RDSEED or
+ * RDRAND. Returns the source's name, or NULL (logged) when there is none. */
+const char *efi_fill_random(uint64_t *out, uint64_t count);
+
 /* Every allocation ember makes goes through these, so that a failed boot can free everything
  * (mem_release_all) and a test build can fail the Nth allocation (mem_fail_at). Failures are
  * logged here with the status name, except AllocateAddress: its caller falls back and says so. */

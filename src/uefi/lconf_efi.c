@@ -56,9 +56,8 @@ static void log_unread(const struct lconf *lc, const struct lconf_entry *e, cons
     }
     if (lc->note_count > LCONF_MAX_NOTES)
         log_warn("limine.conf: %u more notes not shown", lc->note_count - LCONF_MAX_NOTES);
-    if (boot->kaslr || boot->randomise_hhdm_base)
-        log_warn("limine.conf: kaslr/randomise_hhdm_base: ember has no KASLR yet: the kernel is loaded where it is "
-                 "linked and the direct map is at its fixed base");
+    if (boot->randomise_hhdm_base)
+        log_warn("limine.conf: randomise_hhdm_base: ember's direct map stays at its fixed base");
     if (e->resolution_line || e->textmode_line || e->dtb_path_line)
         log_info("limine.conf: resolution/textmode/dtb_path ignored on UEFI x86-64, as Limine ignores them");
 }

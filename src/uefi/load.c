@@ -14,10 +14,15 @@ EFI_STATUS stage_read_kernel_headers(struct boot *b)
     struct decide_diag diag;
     EFI_STATUS status = file_open(b->root, b->config.kernel, false, &b->kernel.file);
     struct pipe_reader rd = boot_kernel_reader(b);
+    uint64_t seed = 0;
 
     if (EFI_ERROR(status))
         return status;
-    if (!pipe_read_headers(&b->config, &rd, &b->kernel.headers, &b->kernel.plan, &diag))
+    if (b->config.kaslr && efi_fill_random(&seed, 1) == NULL) {
+        seed = arch_timestamp() * 0x9e3779b97f4a7c15ULL; /* guessable, but what such a machine has */
+        log_warn("kaslr: no entropy source: the slide comes from the TSC, which an attacker may guess");
+    }
+    if (!pipe_read_headers(&b->config, seed, &rd, &b->kernel.headers, &b->kernel.plan, &diag))
         return log_refusal(b, &diag);
     log_info("Kernel ELF information:");
     log_info("  Entry Point         : 0x%llx", (unsigned long long)b->kernel.plan.entry);
@@ -25,8 +30,9 @@ EFI_STATUS stage_read_kernel_headers(struct boot *b)
     log_info("  # of Program Headers: %u", (unsigned)b->kernel.plan.phnum);
     log_info("  # of Section Headers: %u", (unsigned)b->kernel.plan.shnum);
     if (b->kernel.plan.is_dyn)
-        log_info("relocatable kernel (ET_DYN): slid by 0x%llx to 0x%llx", (unsigned long long)b->kernel.plan.slide,
-                 (unsigned long long)b->kernel.plan.vaddr_min);
+        log_info("relocatable kernel (ET_DYN): slid by 0x%llx to 0x%llx%s", (unsigned long long)b->kernel.plan.slide,
+                 (unsigned long long)b->kernel.plan.vaddr_min,
+                 b->kernel.plan.slide_positions > 1 ? " (kaslr: a random one of the positions in the top 2 GiB)" : "");
     b->tsc.headers = arch_timestamp();
     return EFI_SUCCESS;
 }

@@ -132,6 +132,17 @@ def layout_cases(build, loader):
         passing("reloc", loader, k("reloc"), expect=[r"^probe: ok   relocated pointers:",
                                                      r"^probe: ok   slid into the top 2 GiB:"]),
         passing("relr", loader, k("relr"), expect=[r"^probe: ok   relocated pointers:"]),
+        # kaslr=yes (limine.conf's `kaslr: yes`): a random 2 MiB step in the top 2 GiB, relocated there
+        passing("reloc-kaslr", loader, k("reloc"), config=LIMINE_CFG + "kaslr=yes\n",
+                qemu_args=["-device", "virtio-rng-pci"],
+                expect=[r"relocatable kernel \(ET_DYN\): slid by 0x[0-9a-f]+ to 0xffffffff[89a-f][0-9a-f]{7} \(kaslr: a "
+                        r"random one of the positions in the top 2 GiB\)", r"^probe: ok   relocated pointers:",
+                        r"^probe: ok   slid into the top 2 GiB:"],
+                check=lambda log, _status: ["the slide came from the TSC"] if "kaslr: no entropy source" in log else []),
+        # without an entropy source the TSC decides, and the line says it is guessable
+        passing("reloc-kaslr-tsc", loader, k("reloc"), config=LIMINE_CFG + "kaslr=yes\n",
+                expect=[r"kaslr: no entropy source: the slide comes from the TSC", r"\(kaslr: a random one of",
+                        r"^probe: ok   relocated pointers:"]),
         passing("outside-markers", loader, k("outside-markers"),
                 expect=[r"^probe: ok   request before the start marker ignored:",
                         r"^probe: ok   requests after the end marker ignored:"]),

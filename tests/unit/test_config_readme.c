@@ -36,6 +36,7 @@ static void test_config_readme_example_parses_to_stated_values(void **state)
     assert_false(cfg.allow_wx);
     assert_int_equal(cfg.stack_size, 64 * 1024);
     assert_false(cfg.demo_map);
+    assert_false(cfg.kaslr);
     assert_int_equal(cfg.serial, SERIAL_AUTO);
     assert_int_equal(cfg.protocol, PROTOCOL_AUTO);
     assert_false(cfg.has_kernel_sha256);

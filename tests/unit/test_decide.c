@@ -22,7 +22,7 @@ static void test_elf_options_per_protocol(void **state)
     (void)state;
 
     config_with(&cfg, PROTOCOL_EMBER);
-    decide_elf_options(&cfg, &o);
+    decide_elf_options(&cfg, 0, &o);
     assert_false(o.allow_dyn);
     assert_false(o.allow_wx); /* ember's own W^X rule */
     assert_int_equal(o.min_vaddr, 0);
@@ -30,16 +30,16 @@ static void test_elf_options_per_protocol(void **state)
     assert_int_equal(o.reserved_size, EMBER_HHDM_MAX_SIZE);
     config_with(&cfg, PROTOCOL_AUTO);
     cfg.allow_wx = true;
-    decide_elf_options(&cfg, &o);
+    decide_elf_options(&cfg, 0, &o);
     assert_true(o.allow_dyn && o.allow_wx);
     assert_int_equal(o.min_vaddr, 0);
     config_with(&cfg, PROTOCOL_LIMINE);
-    decide_elf_options(&cfg, &o);
+    decide_elf_options(&cfg, 0, &o);
     assert_true(o.allow_dyn);
     assert_true(o.allow_wx); /* Limine maps W+X segments so */
     assert_int_equal(o.min_vaddr, LIMINE_KERNEL_MIN_VADDR);
     cfg.strict = true;
-    decide_elf_options(&cfg, &o);
+    decide_elf_options(&cfg, 0, &o);
     assert_false(o.allow_wx);
 }
 
@@ -65,12 +65,44 @@ static void test_relocatable_auto_is_slid_to_the_limine_floor(void **state)
 
     config_with(&cfg, PROTOCOL_AUTO);
     dyn_fixture(&f);
-    decide_elf_options(&cfg, &f.opts);
+    decide_elf_options(&cfg, 0, &f.opts);
     assert_int_equal(elf_build_plan(&f.ehdr, f.phdrs, f.file_size, &f.opts, &plan, &elf), ELF_OK);
     assert_int_equal(plan.vaddr_min, 0x1000);
-    assert_true(decide_replan_relocatable(&cfg, &f.ehdr, f.phdrs, f.file_size, &plan, &diag));
+    assert_true(decide_replan_relocatable(&cfg, 0, &f.ehdr, f.phdrs, f.file_size, &plan, &diag));
     assert_true(plan.vaddr_min >= LIMINE_KERNEL_MIN_VADDR);
     assert_int_equal(plan.entry, 0x1010 + plan.slide);
+}
+
+/* kaslr=yes (limine.conf `kaslr: yes`): the slide moves up by the seed's pick of whole 2 MiB steps
+ * that keep the image in the top 2 GiB; the seed decides it, without kaslr the seed changes nothing. */
+static void test_kaslr_slide_is_random_within_the_top_2_gib(void **state)
+{
+    struct ember_config cfg;
+    struct elf_fixture f;
+    struct elf_plan plan;
+    struct elf_diag elf;
+    uint64_t smallest, seen[3];
+    (void)state;
+
+    config_with(&cfg, PROTOCOL_LIMINE);
+    dyn_fixture(&f);
+    decide_elf_options(&cfg, 12345, &f.opts);
+    assert_int_equal(elf_build_plan(&f.ehdr, f.phdrs, f.file_size, &f.opts, &plan, &elf), ELF_OK);
+    smallest = plan.slide; /* kaslr off: the seed is ignored */
+    assert_int_equal(plan.vaddr_min, LIMINE_KERNEL_MIN_VADDR + 0x1000); /* the first 2 MiB step that lifts it */
+    assert_int_equal(plan.slide_positions, 0);
+    cfg.kaslr = true;
+    for (unsigned i = 0; i < 3; i++) {
+        decide_elf_options(&cfg, 0x9e3779b97f4a7c15ULL * (i + 1), &f.opts);
+        assert_int_equal(elf_build_plan(&f.ehdr, f.phdrs, f.file_size, &f.opts, &plan, &elf), ELF_OK);
+        assert_true(plan.vaddr_min >= LIMINE_KERNEL_MIN_VADDR);
+        assert_true(plan.vaddr_end <= 0ULL - PAGE_SIZE_2M); /* its end stays representable */
+        assert_int_equal((plan.slide - smallest) % PAGE_SIZE_2M, 0);
+        assert_int_equal(plan.slide_positions, 1024 - 1); /* 2 GiB in 2 MiB steps, the top one kept free */
+        assert_int_equal(plan.entry, 0x1010 + plan.slide);
+        seen[i] = plan.slide;
+    }
+    assert_true(seen[0] != seen[1] || seen[1] != seen[2]);
 }
 
 static void test_exec_plan_is_left_alone(void **state)
@@ -84,10 +116,10 @@ static void test_exec_plan_is_left_alone(void **state)
 
     config_with(&cfg, PROTOCOL_AUTO);
     fixture_init(&f);
-    decide_elf_options(&cfg, &f.opts);
+    decide_elf_options(&cfg, 0, &f.opts);
     assert_int_equal(elf_build_plan(&f.ehdr, f.phdrs, f.file_size, &f.opts, &plan, &elf), ELF_OK);
     before = plan;
-    assert_true(decide_replan_relocatable(&cfg, &f.ehdr, f.phdrs, f.file_size, &plan, &diag));
+    assert_true(decide_replan_relocatable(&cfg, 0, &f.ehdr, f.phdrs, f.file_size, &plan, &diag));
     assert_memory_equal(&plan, &before, sizeof plan);
 }
 
@@ -382,6 +414,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_elf_options_per_protocol),
         cmocka_unit_test(test_relocatable_auto_is_slid_to_the_limine_floor),
+        cmocka_unit_test(test_kaslr_slide_is_random_within_the_top_2_gib),
         cmocka_unit_test(test_exec_plan_is_left_alone),
         cmocka_unit_test(test_elf_failure_line_names_path_and_rule),
         cmocka_unit_test(test_every_elf_rule_has_a_hint),

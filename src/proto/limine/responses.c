@@ -263,22 +263,6 @@ static void *answer_simple(struct boot *b, struct limine_state *st, enum lscan_k
     }
 }
 
-/* count random values into out: the firmware's RNG protocol (its default algorithm), else RDSEED or
- * RDRAND. Returns the source's name, or NULL (logged) when there is none. */
-static const char *fill_random(uint64_t *out, uint64_t count)
-{
-    EFI_RNG_PROTOCOL *rng = NULL;
-
-    if (!EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &efi_rng_guid, NULL, (void **)&rng)) && rng != NULL &&
-        !EFI_ERROR(uefi_call_wrapper(rng->GetRNG, 4, rng, NULL, (UINTN)(count * sizeof *out), (UINT8 *)out)))
-        return "EFI_RNG_PROTOCOL";
-    for (uint64_t i = 0; i < count; i++)
-        if (!arch_hw_random(&out[i])) {
-            log_info("limine: no entropy source (no EFI_RNG_PROTOCOL, no working RDSEED/RDRAND)");
-            return NULL;
-        }
-    return "RDSEED/RDRAND";
-}
 
 /* Entropy: the values the request's value_count asks for, up to ENTROPY_MAX_VALUES. */
 static void *answer_entropy(struct boot *b, struct limine_state *st)
@@ -294,7 +278,7 @@ static void *answer_entropy(struct boot *b, struct limine_state *st)
     count = asked < ENTROPY_MAX_VALUES ? asked : ENTROPY_MAX_VALUES;
     r = take(st, sizeof *r);
     values = take(st, (count ? count : 1) * sizeof *values);
-    if (r == NULL || values == NULL || (count != 0 && (source = fill_random(values, count)) == NULL))
+    if (r == NULL || values == NULL || (count != 0 && (source = efi_fill_random(values, count)) == NULL))
         return NULL;
     if (count != 0)
         log_info("limine: entropy: %llu of %llu values asked for, from %s", (unsigned long long)count,
