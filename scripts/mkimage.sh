@@ -4,9 +4,11 @@
 # the file system at the partition's byte offset (img@@1M).
 #
 # usage: scripts/mkimage.sh OUT.img --loader BOOTX64.EFI --kernel KERNEL.elf [--config ember.cfg]
-#                           [--module FILE]... [--size-mib N]
+#                           [--module FILE]... [--file SRC:/DEST]... [--size-mib N]
 #
 # Layout of the ESP:  /EFI/BOOT/BOOTX64.EFI  /kernel.elf  /ember.cfg (if given)  /<module basenames>
+# and each --file at its DEST (directories made as needed): a disk laid out for Limine, say
+# (--file limine.conf:/boot/limine/limine.conf --file myos:/boot/myos), needs no --kernel.
 # The image is 64 MiB unless --size-mib says otherwise; it grows when the payload needs more room
 # (and never goes below 36 MiB, the smallest disk that holds a FAT32 file system with 512-byte clusters).
 set -euo pipefail
@@ -16,7 +18,7 @@ die() { echo "$prog: error: $*" >&2; exit 1; }
 note() { echo "$prog: $*" >&2; }
 usage() {
     echo "usage: scripts/mkimage.sh OUT.img --loader BOOTX64.EFI --kernel KERNEL.elf [--config ember.cfg]" >&2
-    echo "                           [--module FILE]... [--size-mib N]" >&2
+    echo "                           [--module FILE]... [--file SRC:/DEST]... [--size-mib N]" >&2
     exit 2
 }
 
@@ -26,16 +28,17 @@ MIN_MIB=36               # smallest disk whose partition mformat accepts as FAT3
 DEFAULT_MIB=64
 
 out="" loader="" kernel="" config="" size_mib=""
-modules=()
+modules=() files=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --loader|--kernel|--config|--module|--size-mib)
+        --loader|--kernel|--config|--module|--file|--size-mib)
             [ $# -ge 2 ] || die "$1 needs a value"
             case "$1" in
                 --loader) loader=$2 ;;
                 --kernel) kernel=$2 ;;
                 --config) config=$2 ;;
                 --module) modules+=("$2") ;;
+                --file) files+=("$2") ;;
                 --size-mib) size_mib=$2 ;;
             esac
             shift 2 ;;
@@ -49,7 +52,7 @@ done
 # --- validate the inputs ----------------------------------------------------------------------------
 [ -n "$out" ] || { echo "$prog: no output image given" >&2; usage; }
 [ -n "$loader" ] || die "--loader is required (normally build/BOOTX64.EFI)"
-[ -n "$kernel" ] || die "--kernel is required (e.g. build/kernel/kernel.elf)"
+[ -n "$kernel" ] || [ ${#files[@]} -gt 0 ] || die "--kernel is required (e.g. build/kernel/kernel.elf)"
 
 need_file() { # need_file WHAT PATH
     [ -e "$2" ] || die "$1 not found: $2"
@@ -57,12 +60,16 @@ need_file() { # need_file WHAT PATH
     [ -r "$2" ] || die "$1 is not readable: $2"
 }
 need_file "loader" "$loader"
-need_file "kernel" "$kernel"
+[ -z "$kernel" ] || need_file "kernel" "$kernel"
+for f in "${files[@]+"${files[@]}"}"; do
+    [[ "$f" == *:/* ]] || die "--file wants SRC:/DEST, not '$f'"
+    need_file "file" "${f%%:/*}"
+done
 [ -z "$config" ] || need_file "config" "$config"
 for m in "${modules[@]+"${modules[@]}"}"; do need_file "module" "$m"; done
 
 [ "$(head -c 2 "$loader")" = "MZ" ] || die "loader $loader is not a PE/EFI executable (no MZ header)"
-[ "$(head -c 4 "$kernel" | od -An -tx1 | tr -d ' \n')" = "7f454c46" ] \
+[ -z "$kernel" ] || [ "$(head -c 4 "$kernel" | od -An -tx1 | tr -d ' \n')" = "7f454c46" ] \
     || note "warning: kernel $kernel is not an ELF file; ember will refuse to boot it"
 
 # Module names on the ESP are their basenames: refuse collisions with each other and the fixed files.
@@ -89,7 +96,9 @@ done
 
 # --- size: the payload rounded up to 32 KiB clusters, plus FATs, the GPT and some slack ---------------
 payload=0
-for f in "$loader" "$kernel" ${config:+"$config"} "${modules[@]+"${modules[@]}"}"; do
+srcs=()
+for f in "${files[@]+"${files[@]}"}"; do srcs+=("${f%%:/*}"); done
+for f in "$loader" ${kernel:+"$kernel"} ${config:+"$config"} "${modules[@]+"${modules[@]}"}" "${srcs[@]+"${srcs[@]}"}"; do
     sz=$(stat -L -c %s -- "$f")
     payload=$((payload + (sz + 32767) / 32768 * 32768))
 done
@@ -133,7 +142,17 @@ mformat -i "$img" -F -v EMBER -T "$sectors" -H "$PART_START" -h 64 -s 32 :: \
 mmd -i "$img" ::/EFI ::/EFI/BOOT
 copy() { mcopy -i "$img" -o -- "$1" "$2" || die "mcopy $1 -> $2 failed (image full?)"; }
 copy "$loader" ::/EFI/BOOT/BOOTX64.EFI
-copy "$kernel" ::/kernel.elf
+[ -z "$kernel" ] || copy "$kernel" ::/kernel.elf
+for f in "${files[@]+"${files[@]}"}"; do
+    dest="/${f#*:/}" dir=""
+    IFS=/ read -ra parts <<<"${dest%/*}"
+    for p in "${parts[@]}"; do   # each parent directory once (mmd refuses one that exists)
+        [ -n "$p" ] || continue
+        dir="$dir/$p"
+        mmd -i "$img" "::$dir" 2>/dev/null || true
+    done
+    copy "${f%%:/*}" "::$dest"
+done
 [ -z "$config" ] || copy "$config" ::/ember.cfg
 for m in "${modules[@]+"${modules[@]}"}"; do copy "$m" "::/$(basename -- "$m")"; done
 
@@ -141,4 +160,4 @@ mv -f -- "$tmp" "$out"
 trap - EXIT
 n_mod=${#modules[@]}
 echo "$prog: wrote $out: ${want_mib} MiB GPT, ESP (FAT32) at 1 MiB, $((sectors / 2048)) MiB;" \
-     "loader, kernel$([ -n "$config" ] && echo ", ember.cfg")$([ "$n_mod" -gt 0 ] && echo ", $n_mod module(s)")"
+     "loader$([ -n "$kernel" ] && echo ", kernel")$([ -n "$config" ] && echo ", ember.cfg")$([ "$n_mod" -gt 0 ] && echo ", $n_mod module(s)")$([ ${#files[@]} -gt 0 ] && echo ", ${#files[@]} file(s)")"

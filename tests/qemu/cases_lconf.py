@@ -3,6 +3,7 @@ Limine looks for one (its CONFIG.md order: beside the executable, then /boot/lim
 /limine/, the root), its default entry booted, the rest said or refused in one line."""
 import hashlib
 import os
+import subprocess
 
 import case as qemu_cases
 
@@ -76,6 +77,24 @@ def hashed_conf(kernel_file, module_hash):
             f"    module_path: boot():/boot/mod.bin#{module_hash}\n")
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def limine_disk(loader, kernel):
+    """A prepare step that builds a disk as the limine-c-template's `make all-hdd` lays it out (GPT,
+    one FAT ESP, /boot/limine/limine.conf, the kernel at /boot/myos) with ember's BOOTX64.EFI at
+    /EFI/BOOT/, through scripts/mkimage.sh --file (its output in mkimage.log)."""
+    def prepare(workdir):
+        conf = os.path.join(workdir, "limine.conf")
+        with open(conf, "w") as f:
+            f.write(TEMPLATE_CONF)
+        with open(os.path.join(workdir, "mkimage.log"), "w") as log:
+            subprocess.run([os.path.join(ROOT, "scripts", "mkimage.sh"), os.path.join(workdir, "limine.img"),
+                            "--loader", loader, "--file", conf + ":/boot/limine/limine.conf",
+                            "--file", kernel + ":/boot/myos"], stdout=log, stderr=subprocess.STDOUT, check=False)
+    return prepare
+
+
 def lconf_cases(build, loader):
     template = os.path.join(build, "limine", "template.elf")
     module_hash = hashlib.blake2b(b"M" * 300).hexdigest()
@@ -86,6 +105,11 @@ def lconf_cases(build, loader):
         conf_case("lconf-template-disk", loader, [("/boot/limine/limine.conf", TEMPLATE_CONF)], "/boot/myos", template,
                   sentinel=False, expect=[chosen.format("/boot/limine/limine\\.conf", 1, "Limine Template") +
                                           r".*: kernel /boot/myos, 0 module\(s\)", PROBE_OK]),
+        # the same disk as an image: on virtio and on a USB stick
+        *[qemu_cases.Case(f"lconf-template-image-{bus}", loader, image="limine.img", disk_bus=bus, sentinel=False,
+                          prepare=limine_disk(loader, template),
+                          expect=[chosen.format("/boot/limine/limine\\.conf", 1, "Limine Template"), PROBE_OK])
+          for bus in ("virtio", "usb")],
         # every key of the rich config, from the root location
         conf_case("lconf-rich-root", loader, [("/limine.conf", RICH_CONF)], "/boot/k2", template, sentinel=False,
                   expect=[chosen.format("/limine\\.conf", 3, "Template with a module") + r".*: kernel /boot/k2, "
