@@ -5,7 +5,7 @@
 #                        [--file SRC:DEST]... [--image IMG [--disk-bus virtio|ahci|usb]] [--sentinel EFI] [--serial FILE]
 #                        [--serial-log FILE] [--qemu-log FILE] [--machine q35|pc[,PROPS]] [--vga std|none|...]
 #                        [--timeout SECONDS] [--vars FILE] [--interactive] [--gdb-wait] [--gdb-port N | --no-gdb]
-#                        [--secure] [-- extra qemu arguments]
+#                        [--secure] [--serial-input FILE] [-- extra qemu arguments]
 # --machine picks the board (default q35; pc is i440fx + PIIX, whose IDE buses ide.0/ide.1 carry the ESP
 # and the sentinel as on q35); --vga none leaves the machine without any display device (no GOP).
 # --disk-bus usb puts the image on a USB stick (usb-storage on an XHCI controller), the only disk.
@@ -18,7 +18,7 @@
 # timeout unless --timeout is given. --qemu-log FILE: QEMU's own log of CPU resets ("Triple fault").
 set -euo pipefail
 
-esp="" loader="" kernel="" config="" image="" disk_bus=virtio sentinel="" serial="" serial_log="" qemu_log="" vars=""
+esp="" loader="" kernel="" config="" image="" disk_bus=virtio sentinel="" serial="" serial_log="" qemu_log="" vars="" serial_input=""
 machine=q35 vga=std timeout_s=60 timeout_given=0 interactive=0 gdb_wait=0 gdb_port="" no_gdb=0 secure=0
 modules=() files=() extra=()
 while [ $# -gt 0 ]; do
@@ -36,6 +36,7 @@ while [ $# -gt 0 ]; do
         --sentinel) sentinel=$2; shift 2 ;;
         --serial) serial=$2; shift 2 ;;
         --serial-log) serial_log=$2; shift 2 ;;
+        --serial-input) serial_input=$2; shift 2 ;;
         --qemu-log) qemu_log=$2; shift 2 ;;
         --timeout) timeout_s=$2; timeout_given=1; shift 2 ;;
         --vars) vars=$2; shift 2 ;;
@@ -137,7 +138,12 @@ if [ $interactive = 1 ]; then
     exec qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}"
 fi
 
-args+=(-display none -serial "file:${serial:-/dev/stdout}")
+if [ -n "$serial_input" ]; then  # COM1 on a Unix socket a test types into; its output still logged
+    args+=(-display none -chardev "socket,id=com1,path=$serial_input,server=on,wait=off,logfile=${serial:-/dev/stdout}"
+           -serial chardev:com1)
+else
+    args+=(-display none -serial "file:${serial:-/dev/stdout}")
+fi
 [ $gdb_wait = 1 ] && args+=("${gdbstub[@]}" -S)
 status=0
 timeout --kill-after=5 "$timeout_s" qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}" </dev/null || status=$?

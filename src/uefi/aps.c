@@ -214,6 +214,11 @@ static void fill_args(struct boot *b, struct ap_boot_args *a)
     a->gdtr64_limit = s->gdt_limit;
     a->gdtr64_base = s->gdt_base;
     arch_ap_boot_capture(a, s->pat);
+    if (s->lapic_init) { /* Limine base revision 5: the APs get the BSP's trimmed CR0/CR4/EFER too */
+        a->cr0 &= ARCH_CR0_LIMINE_KEEP;
+        a->cr4 &= ARCH_CR4_LIMINE_KEEP;
+        a->efer_or &= (uint32_t)ARCH_EFER_LIMINE_KEEP;
+    }
 }
 
 EFI_STATUS stage_start_aps(struct boot *b)

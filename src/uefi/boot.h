@@ -180,6 +180,14 @@ EFI_STATUS log_refusal(struct boot *b, const struct decide_diag *diag);
  * b->config from its default entry (*found: one exists). Errors are logged. */
 EFI_STATUS limine_conf_read(struct boot *b, bool *found);
 
+/* src/uefi/menu.c: the menu of a limine.conf whose timeout is not 0 (lmenu_timeout_ms), cursor on
+ * dflt, message (may be "") shown under the rows (a refused choice); returns the entry chosen, or
+ * the one under the cursor when the countdown runs out. */
+struct lconf;
+struct lconf_entry;
+const struct lconf_entry *menu_choose(const struct lconf *lc, const char *path, const struct lconf_entry *dflt,
+                                      const char *message);
+
 /* Physical address of segment s's first byte, s being one of region's segments. */
 static inline uint64_t boot_segment_phys(const struct boot *b, unsigned region, const struct elf_segment *s)
 {

@@ -2,6 +2,7 @@
  * its default entry with only BOOTX64.EFI replaced (the steps are lconf.h's, in its order). */
 #include "core/fmt.h"
 #include "core/lconf.h"
+#include "core/lmenu.h"
 #include "uefi/boot.h"
 #include "uefi/file.h"
 #include "uefi/log.h"
@@ -62,23 +63,38 @@ static void log_unread(const struct lconf *lc, const struct lconf_entry *e, cons
         log_info("limine.conf: resolution/textmode/dtb_path ignored on UEFI x86-64, as Limine ignores them");
 }
 
-/* Parses text as limine.conf and fills b->config from its default entry. */
+/* Parses text as limine.conf and fills b->config from the entry chosen: the default one, through
+ * the menu when its timeout asks for one (a choice ember cannot boot is said there, and the menu
+ * comes back), else at once. */
 static EFI_STATUS apply(struct boot *b, const char *path, const char *text, size_t len, struct lconf *lc)
 {
     struct lconf_diag diag;
     struct lconf_pick pick;
     struct lconf_boot boot;
     const struct lconf_entry *e;
+    bool menu;
 
-    if (lconf_parse(text, len, lc, &diag) != LCONF_OK || (e = lconf_default_entry(lc, &pick, &diag)) == NULL ||
-        lconf_to_ember(lc, e, &b->config, &boot, &diag) != LCONF_OK) {
+    if (lconf_parse(text, len, lc, &diag) != LCONF_OK || (e = lconf_default_entry(lc, &pick, &diag)) == NULL) {
         log_error("%s (%s)", diag.message, path);
         return EFI_INVALID_PARAMETER;
     }
+    menu = lmenu_timeout_ms(lc) != 0;
+    diag.message[0] = '\0';
+    for (;;) {
+        if (menu)
+            e = menu_choose(lc, path, e, diag.message);
+        config_defaults(&b->config);
+        if (lconf_to_ember(lc, e, &b->config, &boot, &diag) == LCONF_OK)
+            break;
+        if (!menu) {
+            log_error("%s (%s)", diag.message, path);
+            return EFI_INVALID_PARAMETER;
+        }
+    }
     log_unread(lc, e, &boot);
-    log_info("no ember.cfg: %s, entry %u '%s'%s%s: kernel %s, %u module(s), cmdline \"%s\"", path, pick.menu_index,
-             lconf_text(lc, e->name), pick.fell_back ? " (default_entry names no entry: the first, as Limine)" : "",
-             lc->timeout_never ? " (timeout: no, but ember has no menu yet: booting it now)" : "",
+    log_info("no ember.cfg: %s, entry '%s'%s%s: kernel %s, %u module(s), cmdline \"%s\"", path,
+             lconf_text(lc, e->name), menu ? " (from the menu)" : "",
+             pick.fell_back ? " (default_entry names no entry: the first, as Limine)" : "",
              b->config.kernel, b->config.module_count, b->config.cmdline);
     return EFI_SUCCESS;
 }

@@ -106,6 +106,14 @@ static void write_serial(const char *text)
     }
 }
 
+void log_print(const char *text)
+{
+    if (firmware_console && ST != NULL && ST->ConOut != NULL)
+        write_console(text);
+    if (write_serial_directly())
+        write_serial(text);
+}
+
 bool log_enabled(enum log_level level)
 {
     return level <= current_level;

@@ -20,6 +20,9 @@ void log_write(enum log_level level, const char *fmt, ...) __attribute__((format
 bool log_enabled(enum log_level level);
 
 #define log_error(...) log_write(LOG_ERROR, __VA_ARGS__)
+/* Writes text as it is (no prefix, "\n" as "\r\n") where log lines go: the boot menu's screen. */
+void log_print(const char *text);
+
 #define log_warn(...) log_write(LOG_WARN, __VA_ARGS__)
 #define log_info(...) log_write(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_write(LOG_DEBUG, __VA_ARGS__)

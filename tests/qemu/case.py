@@ -52,6 +52,7 @@ class Case:
     prepare: Optional[Callable[[str], None]] = None
     check: Optional[Callable[[str, int], List[str]]] = None
     inspect_esp: bool = False        # compare with `ember-inspect --esp` on the ESP (no kernel= of its own)
+    serial_keys: List[Tuple[str, bytes]] = field(default_factory=list)  # (wait for this in COM1's output, then type)
 
 
 def bad(name, loader, expect, check=None, reject=(), **kw):

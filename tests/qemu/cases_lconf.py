@@ -45,6 +45,23 @@ term_palette: 000000;aa0000
 """
 
 
+# Three entries, the middle one of a protocol ember does not boot; the menu waits for a key
+MENU_CONF = """timeout: no
+
+/First
+    protocol: limine
+    path: boot():/boot/myos
+/Linux
+    protocol: linux
+    path: boot():/vmlinuz
+/Third
+    protocol: limine
+    path: boot():/boot/myos
+    cmdline: third
+"""
+MENU_TITLE = r"^ember: /boot/limine/limine\.conf \(Up/Down or k/j, Enter"
+
+
 def write(workdir, rel, text):
     path = os.path.join(workdir, "files", rel.replace("/", "_"))
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -98,21 +115,21 @@ def limine_disk(loader, kernel):
 def lconf_cases(build, loader):
     template = os.path.join(build, "limine", "template.elf")
     module_hash = hashlib.blake2b(b"M" * 300).hexdigest()
-    chosen = r"no ember\.cfg: {}, entry {} '{}'"
-    linux = "/Linux\n    protocol: linux\n    path: boot():/vmlinuz\n"
+    chosen = r"no ember\.cfg: {}, entry {}'{}'"
+    linux = "timeout: 0\n/Linux\n    protocol: linux\n    path: boot():/vmlinuz\n"
     return [
         # the template's disk as `make all-hdd` lays it out
         conf_case("lconf-template-disk", loader, [("/boot/limine/limine.conf", TEMPLATE_CONF)], "/boot/myos", template,
-                  sentinel=False, expect=[chosen.format("/boot/limine/limine\\.conf", 1, "Limine Template") +
+                  sentinel=False, expect=[chosen.format("/boot/limine/limine\\.conf", "", "Limine Template") +
                                           r".*: kernel /boot/myos, 0 module\(s\)", PROBE_OK]),
         # the same disk as an image: on virtio and on a USB stick
         *[qemu_cases.Case(f"lconf-template-image-{bus}", loader, image="limine.img", disk_bus=bus, sentinel=False,
                           prepare=limine_disk(loader, template),
-                          expect=[chosen.format("/boot/limine/limine\\.conf", 1, "Limine Template"), PROBE_OK])
+                          expect=[chosen.format("/boot/limine/limine\\.conf", "", "Limine Template"), PROBE_OK])
           for bus in ("virtio", "usb")],
         # every key of the rich config, from the root location
         conf_case("lconf-rich-root", loader, [("/limine.conf", RICH_CONF)], "/boot/k2", template, sentinel=False,
-                  expect=[chosen.format("/limine\\.conf", 3, "Template with a module") + r".*: kernel /boot/k2, "
+                  expect=[chosen.format("/limine\\.conf", "", "Template with a module") + r".*: kernel /boot/k2, "
                           r"1 module\(s\), cmdline \"console=ttyS0 arch=x86-64\"",
                           r"\[WARN \] \(ember\): limine\.conf:\d+: .*frobnicate",
                           r"resolution/textmode/dtb_path ignored on UEFI x86-64",
@@ -120,7 +137,7 @@ def lconf_cases(build, loader):
         # Limine's order: beside the executable (/EFI/BOOT/) before /boot/limine/
         conf_case("lconf-beside-executable-first", loader,
                   [("/EFI/BOOT/limine.conf", TEMPLATE_CONF), ("/boot/limine/limine.conf", linux)], "/boot/myos",
-                  template, sentinel=False, expect=[chosen.format("/EFI/BOOT/limine\\.conf", 1, "Limine Template"),
+                  template, sentinel=False, expect=[chosen.format("/EFI/BOOT/limine\\.conf", "", "Limine Template"),
                                                     PROBE_OK]),
         # ember.cfg, when there is one, wins
         conf_case("lconf-ember-cfg-wins", loader, [("/boot/limine/limine.conf", linux)], "/kernel.elf", template,
@@ -135,6 +152,19 @@ def lconf_cases(build, loader):
                        + module_hash + r", its path's '#' suffix pins 0{16}\.\.\.: copy the right file or update the hash$",
                        prepare=lambda d: conf_case("", "", [("/boot/limine/limine.conf", hashed_conf(template, "0" * 128))],
                                                    "/boot/myos", template).prepare(d), inspect_esp=True),
+        # the menu, driven over COM1: j moves down to an entry ember cannot boot, Enter says why and
+        # the menu comes back; the down arrow (ESC [ B) and Enter boot the third entry
+        conf_case("lconf-menu-keys", loader, [("/boot/limine/limine.conf", MENU_CONF)], "/boot/myos", template,
+                  sentinel=False, timeout=120,
+                  serial_keys=[(MENU_TITLE, b"j"), (r"^> Linux", b"\r"), (r"protocol linux: ember boots", b"\x1b[B"),
+                               (r"^> Third", b"\r")],
+                  expect=[r"^> First", r"limine\.conf:5: protocol linux: ember boots Limine-protocol kernels only",
+                          chosen.format("/boot/limine/limine\\.conf", "", "Third") + r" \(from the menu\).*"
+                          r"cmdline \"third\"", PROBE_OK]),
+        # the countdown runs out: the default entry boots on its own
+        conf_case("lconf-menu-countdown", loader, [("/boot/limine/limine.conf", TEMPLATE_CONF)], "/boot/myos",
+                  template, sentinel=False, expect=[r"ember: booting 'Limine Template' in 3 s",
+                                                    r"ember: booting 'Limine Template' in 1 s", PROBE_OK]),
         # an entry of a protocol ember does not boot: one line, back to firmware
         qemu_cases.bad("lconf-linux-entry", loader, r"limine\.conf:2: .*protocol linux.*Limine-protocol kernels only",
                        prepare=lambda d: conf_case("", "", [("/boot/limine/limine.conf", linux)], "/boot/myos",

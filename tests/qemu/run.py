@@ -9,9 +9,12 @@ import argparse
 import concurrent.futures
 import os
 import re
+import select
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -65,9 +68,39 @@ def prepare(case, workdir):
         args += ["--machine", case.machine]
     if case.vga:
         args += ["--vga", case.vga]
+    if case.serial_keys:
+        args += ["--serial-input", os.path.join(workdir, "com1.sock")]
     if case.prepare:
         case.prepare(workdir)
     return args + ["--"] + case.qemu_args
+
+
+def type_keys(case, workdir, deadline):
+    """Plays case.serial_keys into COM1 through QEMU's socket: for each (pattern, keys), waits until
+    the serial log shows pattern once more than before, then sends keys; drains what QEMU sends back
+    (the log file has it) so the guest never stalls on a full socket."""
+    log_path, sock_path = os.path.join(workdir, "serial.log"), os.path.join(workdir, "com1.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    while time.monotonic() < deadline:
+        try:
+            sock.connect(sock_path)
+            break
+        except OSError:
+            time.sleep(0.1)
+    keys, baseline = list(case.serial_keys), 0  # baseline: the pattern's count when it became the one to wait for
+    with sock:
+        while time.monotonic() < deadline:
+            try:
+                if select.select([sock], [], [], 0.2)[0] and not sock.recv(4096):
+                    return  # QEMU closed COM1
+            except OSError:
+                return
+            if not keys:
+                continue
+            text = clean_log(open(log_path, "rb").read()) if os.path.exists(log_path) else ""
+            if len(re.findall(keys[0][0], text, re.M)) > baseline:
+                sock.sendall(keys.pop(0)[1])
+                baseline = len(re.findall(keys[0][0], text, re.M)) if keys else 0
 
 
 def judge(case, status, log):
@@ -92,6 +125,9 @@ def run_case(case):
     workdir = os.path.join(WORK, case.name)
     args = prepare(case, workdir)
     start = time.monotonic()
+    if case.serial_keys:
+        typist = threading.Thread(target=type_keys, args=(case, workdir, time.monotonic() + case.timeout), daemon=True)
+        typist.start()
     proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     elapsed = time.monotonic() - start
     log_path = os.path.join(workdir, "serial.log")
