@@ -19,7 +19,7 @@ LP_LDMODE_template := -static --gc-sections
 LP_SHARED := $(LP_DIR)/common.c $(LP_DIR)/report.c $(LP_DIR)/idt.c $(LP_DIR)/traps.S $(LP_DIR)/entry.S \
 	$(LP_DIR)/paging.c $(LP_DIR)/checks_cpu.c $(LP_DIR)/checks_gdt.c $(LP_DIR)/checks_memmap.c \
 	$(LP_DIR)/checks_hhdm.c $(LP_DIR)/checks_files.c $(LP_DIR)/checks_firmware.c $(LP_DIR)/checks_time.c $(LP_DIR)/checks_fb.c \
-	$(LP_DIR)/acpi.c $(LP_DIR)/checks_tables.c $(LP_DIR)/checks_lapic.c $(LP_DIR)/checks_iommu.c src/core/fmt.c
+	$(LP_DIR)/acpi.c $(LP_DIR)/checks_tables.c $(LP_DIR)/checks_lapic.c $(LP_DIR)/lapic_regs.c $(LP_DIR)/checks_iommu.c src/core/fmt.c
 lp_objs = $(patsubst %,$(LP_BUILD)/obj/$(1)/%.o,$(basename $(LP_SHARED)))
 
 # Linker-script variants (limine.ld.S preprocessed): name -> cpp defines.
