@@ -95,11 +95,11 @@ static uint32_t ioapic_read(volatile uint32_t *base, uint32_t reg)
     return base[IOWIN / 4];
 }
 
-/* True when the base revision requires an I/O APIC or LVT entry of this delivery mode to be masked:
- * Fixed and Lowest Priority always, NMI and ExtINT too from base revision 5. */
-bool delivery_mode_masked(unsigned mode)
+/* True when base revision `revision` requires an I/O APIC or LVT entry of this delivery mode to be
+ * masked: Fixed and Lowest Priority always, NMI and ExtINT too from base revision 5. */
+bool delivery_mode_masked(unsigned mode, unsigned revision)
 {
-    return mode == REDIR_FIXED || mode == REDIR_LOWEST || (boot.revision >= 5 && (mode == REDIR_NMI || mode == REDIR_EXTINT));
+    return mode == REDIR_FIXED || mode == REDIR_LOWEST || (revision >= 5 && (mode == REDIR_NMI || mode == REDIR_EXTINT));
 }
 
 /* Counts, for one I/O APIC, its entries, those with a delivery mode the revision masks, and those of
@@ -115,7 +115,7 @@ static bool survey_ioapic(uint64_t phys, unsigned *entries, unsigned *relevant, 
         uint32_t low = ioapic_read(io, IOAPIC_REDIR_BASE + 2 * i);
         unsigned mode = (low >> REDIR_DELIVERY_SHIFT) & REDIR_DELIVERY_MASK;
         (*entries)++;
-        if (!delivery_mode_masked(mode))
+        if (!delivery_mode_masked(mode, boot.revision))
             continue;
         (*relevant)++;
         *unmasked += !(low & REDIR_MASKED);

@@ -1,38 +1,18 @@
-/* Probe checks: the BSP's local APIC as base revision 5 leaves it ("Machine State at Entry", x86-64):
+/* Probe checks: a CPU's local APIC as base revision 5 leaves it ("Machine State at Entry", x86-64):
  * enabled in IA32_APIC_BASE, SVR 0x1FF, TPR 0, every LVT entry of delivery mode Fixed, Lowest
  * Priority, NMI or ExtINT masked, and the LINT pins the MADT's Local (x2)APIC NMI entries name set to
- * NMI delivery with the entry's polarity and trigger mode, masked. Registers are read through the
- * x2APIC MSRs when IA32_APIC_BASE.EXTD is set, else through the MMIO page at the APIC base. */
+ * NMI delivery with the entry's polarity and trigger mode, masked. This file judges registers that
+ * lapic_regs.c read (on the BSP here, or on an AP that handed them over); it reaches the xAPIC
+ * MMIO page for the BSP through phys_access. */
+#include "core/fmt.h"
 #include "cpu.h"
+#include "lapic_regs.h"
 #include "probe.h"
 
 #define MSR_APIC_BASE 0x1Bu
-#define MSR_MCG_CAP 0x179u
-#define MCG_CAP_CMCI (1ULL << 10)
-#define CPUID_EDX_MCA (1u << 14)
 #define CPUID_EDX_APIC (1u << 9)
-#define APIC_BASE_EXTD (1ULL << 10)
-#define APIC_BASE_ENABLE (1ULL << 11)
-#define APIC_BASE_ADDRESS 0x000FFFFFFFFFF000ULL
-#define X2APIC_MSR_BASE 0x800u /* x2APIC MSR = 0x800 + MMIO offset / 16 */
-#define APIC_MMIO_BYTES 0x400
-#define APIC_ID 0x20
-#define APIC_XAPIC_ID_SHIFT 24
-#define APIC_VERSION 0x30
-#define APIC_VERSION_MAX_LVT_SHIFT 16
-#define APIC_TPR 0x80
-#define APIC_SVR 0xF0
-#define APIC_LVT_CMCI 0x2F0
-#define APIC_LVT_TIMER 0x320
-#define APIC_LVT_THERMAL 0x330
-#define APIC_LVT_PERF 0x340
-#define APIC_LVT_LINT0 0x350
-#define APIC_LVT_LINT1 0x360
-#define APIC_LVT_ERROR 0x370
-#define MAX_LVT_PERF 4 /* the Max LVT Entry field from which the performance counter entry exists */
-#define MAX_LVT_THERMAL 5
-#define MAX_LVT_CMCI 6
 #define SVR_REV5 0x1FFu
+#define LAPIC_RULES_REVISION 5 /* the revision whose LVT masking rule these checks apply */
 #define LVT_MODE_SHIFT 8
 #define LVT_MODE_MASK 7u
 #define LVT_MODE_NMI 4u
@@ -50,27 +30,8 @@
 #define INTI_LEVEL 3u
 #define INTI_TRIGGER_SHIFT 2
 #define LINT_PINS 2
-
-/* How this CPU's local APIC registers are reached. */
-struct lapic {
-    bool x2apic;
-    volatile uint32_t *mmio;
-};
-
-/* Reads the register at xAPIC MMIO offset reg. */
-static uint32_t lapic_read(const struct lapic *a, unsigned reg)
-{
-    if (a->x2apic)
-        return (uint32_t)cpu_rdmsr(X2APIC_MSR_BASE + reg / 16);
-    return a->mmio[reg / 4];
-}
-
-/* One LVT entry: name, offset, and whether this APIC has it. */
-struct lvt {
-    const char *name;
-    unsigned reg;
-    bool present;
-};
+#define CHECK_NAME_MAX 96
+#define LVT_LIST_MAX 128
 
 /* What the MADT says about LINT pin NMIs for this CPU. */
 struct lint_nmi {
@@ -114,119 +75,126 @@ static void madt_lint_nmis(uint64_t rsdp_phys, uint32_t apic_id, struct lint_nmi
     }
 }
 
+/* A check name: who ("" for the BSP, "AP 3 " for an AP) then what; out holds CHECK_NAME_MAX bytes. */
+static const char *named(char *out, const char *who, const char *what)
+{
+    fmt_format(out, CHECK_NAME_MAX, "%s%s", who, what);
+    return out;
+}
+
 /* IA32_APIC_BASE enabled, "The Spurious Interrupt Vector Register is set to 0x1FF", "The Task
  * Priority Register is set to 0". */
-static void check_lapic_registers(const struct lapic *a, uint64_t apic_base)
+static void check_lapic_registers(const char *who, const struct lapic_regs *r)
 {
-    uint32_t svr = lapic_read(a, APIC_SVR), tpr = lapic_read(a, APIC_TPR);
+    char name[CHECK_NAME_MAX];
 
-    check(svr == SVR_REV5 && tpr == 0, EXIT_FAIL_CPU, "local APIC SVR 0x1FF, TPR 0 (base revision >= 5)",
-          "IA32_APIC_BASE 0x%llx (%s), SVR 0x%x, TPR 0x%x", (unsigned long long)apic_base,
-          a->x2apic ? "x2APIC" : "xAPIC", svr, tpr);
+    check(r->svr == SVR_REV5 && r->tpr == 0, EXIT_FAIL_CPU,
+          named(name, who, "local APIC SVR 0x1FF, TPR 0 (base revision >= 5)"),
+          "IA32_APIC_BASE 0x%llx (%s), SVR 0x%x, TPR 0x%x", (unsigned long long)r->apic_base,
+          r->x2apic ? "x2APIC" : "xAPIC", r->svr, r->tpr);
 }
 
 /* "All LVT entries ... whose delivery mode is Fixed, Lowest Priority, NMI, or ExtINT have their
- * mask bit set" (Timer and Error have no mode field: it reads as Fixed). */
-static void check_lvt_masks(const struct lapic *a, const struct lvt *lvts, unsigned n)
+ * mask bit set" (Timer and Error have no mode field: it reads as Fixed). The detail lists every
+ * entry present with its value. */
+static void check_lvt_masks(const char *who, const struct lapic_regs *r)
 {
+    char name[CHECK_NAME_MAX], list[LVT_LIST_MAX] = "";
     unsigned present = 0, relevant = 0, unmasked = 0;
-    const char *first = "-";
-    uint32_t first_value = 0;
+    size_t used = 0;
 
-    for (unsigned i = 0; i < n; i++) {
-        if (!lvts[i].present)
+    for (unsigned i = 0; i < LVT_COUNT; i++) {
+        if (!(r->present & (1u << i)))
             continue;
-        uint32_t v = lapic_read(a, lvts[i].reg);
+        uint32_t v = r->lvt[i];
         present++;
-        if (!delivery_mode_masked((v >> LVT_MODE_SHIFT) & LVT_MODE_MASK))
+        if (used < sizeof list)
+            used += fmt_format(list + used, sizeof list - used, " %s 0x%x", lapic_lvt_name(i), v);
+        if (!delivery_mode_masked((v >> LVT_MODE_SHIFT) & LVT_MODE_MASK, LAPIC_RULES_REVISION))
             continue;
         relevant++;
-        if (!(v & LVT_MASKED) && unmasked++ == 0)
-            first = lvts[i].name, first_value = v;
+        unmasked += !(v & LVT_MASKED);
     }
-    check(unmasked == 0, EXIT_FAIL_CPU, "local APIC LVT entries masked (base revision >= 5)",
-          "%u entries, %u fixed/lowest/NMI/ExtINT, %u unmasked (first %s 0x%x)", present, relevant, unmasked, first,
-          first_value);
+    check(unmasked == 0, EXIT_FAIL_CPU, named(name, who, "local APIC LVT entries masked (base revision >= 5)"),
+          "%u entries, %u fixed/lowest/NMI/ExtINT, %u unmasked:%s", present, relevant, unmasked, list);
 }
 
 /* The LINT pins the MADT gives NMIs: NMI delivery, polarity and trigger from the INTI flags, masked -
  * unless the pin's mode is one the loader must leave alone (SMI, INIT, reserved). */
-static void check_lint_nmis(const struct lapic *a, const struct lint_nmi nmi[LINT_PINS])
+static void check_lint_nmis(const char *who, const struct lapic_regs *r, const struct lint_nmi nmi[LINT_PINS])
 {
-    static const unsigned regs[LINT_PINS] = { APIC_LVT_LINT0, APIC_LVT_LINT1 };
-    unsigned named = 0;
+    char name[CHECK_NAME_MAX];
+    unsigned named_pins = 0;
 
     for (unsigned pin = 0; pin < LINT_PINS; pin++) {
         if (!nmi[pin].applies)
             continue;
-        named++;
-        uint32_t v = lapic_read(a, regs[pin]);
+        named_pins++;
+        uint32_t v = r->lvt[LVT_LINT0 + pin];
         unsigned mode = (v >> LVT_MODE_SHIFT) & LVT_MODE_MASK;
         bool low = (nmi[pin].inti & 3u) == INTI_ACTIVE_LOW;
         bool level = ((nmi[pin].inti >> INTI_TRIGGER_SHIFT) & 3u) == INTI_LEVEL;
-        bool left_alone = !delivery_mode_masked(mode); /* a mode the loader may not touch */
+        bool left_alone = !delivery_mode_masked(mode, LAPIC_RULES_REVISION); /* a mode the loader may not touch */
         bool ok = left_alone || (mode == LVT_MODE_NMI && ((v & LVT_ACTIVE_LOW) != 0) == low &&
                                  ((v & LVT_LEVEL) != 0) == level && (v & LVT_MASKED));
-        check(ok, EXIT_FAIL_CPU, "LINT NMI as the MADT says, masked (base revision >= 5)",
+        check(ok, EXIT_FAIL_CPU, named(name, who, "local APIC LINT NMI as the MADT says, masked (base revision >= 5)"),
               "LINT%u 0x%x: mode %u, INTI flags 0x%x want NMI, active %s, %s-triggered, masked%s", pin, v, mode,
               nmi[pin].inti, low ? "low" : "high", level ? "level" : "edge", left_alone ? " (mode left alone)" : "");
     }
-    if (named == 0)
-        note("no MADT local APIC NMI entry names this CPU's LINT pins");
+    if (named_pins == 0)
+        note("%sno MADT local APIC NMI entry names this CPU's LINT pins", who);
 }
 
-/* Which LVT entries this APIC has: Timer, LINT0, LINT1 and Error always; Performance Counter,
- * Thermal and CMCI by the version register's Max LVT Entry (CMCI also by IA32_MCG_CAP, since an
- * absent x2APIC register faults). */
-static unsigned lvt_list(const struct lapic *a, struct lvt out[7])
+void judge_local_apic(const char *who, const struct lapic_regs *r, const struct lp_rsdp_response *rsdp)
 {
-    unsigned max_lvt = (lapic_read(a, APIC_VERSION) >> APIC_VERSION_MAX_LVT_SHIFT) & 0xFF;
-    bool mca = (cpu_cpuid(CPUID_FEATURES, 0).edx & CPUID_EDX_MCA) != 0;
-    bool cmci = max_lvt >= MAX_LVT_CMCI && mca && (cpu_rdmsr(MSR_MCG_CAP) & MCG_CAP_CMCI);
-    unsigned n = 0;
+    char name[CHECK_NAME_MAX];
+    struct lint_nmi nmi[LINT_PINS] = { { 0 } };
+    uint64_t rsdp_phys;
 
-    out[n++] = (struct lvt){ "Timer", APIC_LVT_TIMER, true };
-    out[n++] = (struct lvt){ "LINT0", APIC_LVT_LINT0, true };
-    out[n++] = (struct lvt){ "LINT1", APIC_LVT_LINT1, true };
-    out[n++] = (struct lvt){ "Error", APIC_LVT_ERROR, true };
-    out[n++] = (struct lvt){ "PerfCounter", APIC_LVT_PERF, max_lvt >= MAX_LVT_PERF };
-    out[n++] = (struct lvt){ "Thermal", APIC_LVT_THERMAL, max_lvt >= MAX_LVT_THERMAL };
-    out[n++] = (struct lvt){ "CMCI", APIC_LVT_CMCI, cmci };
-    return n;
+    if (!r->has_apic) {
+        note("%sno local APIC (CPUID.1:EDX.APIC clear): nothing to check", who);
+        return;
+    }
+    check(r->apic_base & APIC_BASE_ENABLE, EXIT_FAIL_CPU,
+          named(name, who, "local APIC enabled in IA32_APIC_BASE (base revision >= 5)"), "IA32_APIC_BASE 0x%llx",
+          (unsigned long long)r->apic_base);
+    if (!(r->apic_base & APIC_BASE_ENABLE))
+        return;
+    if (!r->readable) {
+        check(false, EXIT_FAIL_CPU, named(name, who, "local APIC registers reachable"), "base 0x%llx",
+              (unsigned long long)(r->apic_base & APIC_BASE_ADDRESS));
+        return;
+    }
+    check_lapic_registers(who, r);
+    check_lvt_masks(who, r);
+    if (rsdp != NULL && rsdp->address != 0 && firmware_table_phys(rsdp->address, false, &rsdp_phys))
+        madt_lint_nmis(rsdp_phys, r->id, nmi);
+    check_lint_nmis(who, r, nmi);
+}
+
+volatile uint32_t *lapic_mmio_map(uint64_t *phys)
+{
+    enum phys_via via;
+
+    *phys = 0;
+    if (!(cpu_cpuid(CPUID_FEATURES, 0).edx & CPUID_EDX_APIC))
+        return NULL;
+    uint64_t apic_base = cpu_rdmsr(MSR_APIC_BASE);
+    if (apic_base & APIC_BASE_EXTD)
+        return NULL;
+    *phys = apic_base & APIC_BASE_ADDRESS;
+    return phys_access(*phys, APIC_MMIO_BYTES, &via);
 }
 
 /* The BSP's local APIC in base revision 5 or later; rsdp (may be NULL) leads to the MADT. */
 void check_local_apic(const struct lp_rsdp_response *rsdp)
 {
-    struct lapic a = { 0 };
-    struct lvt lvts[7];
-    struct lint_nmi nmi[LINT_PINS] = { { 0 } };
-    uint64_t rsdp_phys;
-    enum phys_via via;
+    struct lapic_regs r;
+    uint64_t mmio_phys;
 
     if (boot.revision < 5)
         return;
-    if (!(cpu_cpuid(CPUID_FEATURES, 0).edx & CPUID_EDX_APIC)) {
-        note("no local APIC (CPUID.1:EDX.APIC clear): nothing to check");
-        return;
-    }
-    uint64_t apic_base = cpu_rdmsr(MSR_APIC_BASE);
-    a.x2apic = (apic_base & APIC_BASE_EXTD) != 0;
-    check(apic_base & APIC_BASE_ENABLE, EXIT_FAIL_CPU, "local APIC enabled in IA32_APIC_BASE (base revision >= 5)",
-          "IA32_APIC_BASE 0x%llx", (unsigned long long)apic_base);
-    if (!(apic_base & APIC_BASE_ENABLE))
-        return;
-    if (!a.x2apic && (a.mmio = phys_access(apic_base & APIC_BASE_ADDRESS, APIC_MMIO_BYTES, &via)) == NULL) {
-        check(false, EXIT_FAIL_CPU, "local APIC registers reachable", "base 0x%llx",
-              (unsigned long long)(apic_base & APIC_BASE_ADDRESS));
-        return;
-    }
-    check_lapic_registers(&a, apic_base);
-    unsigned n = lvt_list(&a, lvts);
-    check_lvt_masks(&a, lvts, n);
-    uint32_t id = lapic_read(&a, APIC_ID);
-    id = a.x2apic ? id : id >> APIC_XAPIC_ID_SHIFT;
-    if (rsdp != NULL && rsdp->address != 0 && firmware_table_phys(rsdp->address, false, &rsdp_phys))
-        madt_lint_nmis(rsdp_phys, id, nmi);
-    check_lint_nmis(&a, nmi);
+    volatile uint32_t *mmio = lapic_mmio_map(&mmio_phys);
+    lapic_read_regs(mmio, mmio_phys, &r);
+    judge_local_apic("", &r, rsdp);
 }

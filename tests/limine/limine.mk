@@ -19,7 +19,7 @@ LP_LDMODE_template := -static --gc-sections
 LP_SHARED := $(LP_DIR)/common.c $(LP_DIR)/report.c $(LP_DIR)/idt.c $(LP_DIR)/traps.S $(LP_DIR)/entry.S \
 	$(LP_DIR)/paging.c $(LP_DIR)/checks_cpu.c $(LP_DIR)/checks_gdt.c $(LP_DIR)/checks_memmap.c \
 	$(LP_DIR)/checks_hhdm.c $(LP_DIR)/checks_files.c $(LP_DIR)/checks_firmware.c $(LP_DIR)/checks_time.c $(LP_DIR)/checks_fb.c \
-	$(LP_DIR)/acpi.c $(LP_DIR)/checks_tables.c $(LP_DIR)/checks_lapic.c $(LP_DIR)/checks_iommu.c src/core/fmt.c
+	$(LP_DIR)/acpi.c $(LP_DIR)/checks_tables.c $(LP_DIR)/checks_lapic.c $(LP_DIR)/lapic_regs.c $(LP_DIR)/checks_iommu.c src/core/fmt.c
 lp_objs = $(patsubst %,$(LP_BUILD)/obj/$(1)/%.o,$(basename $(LP_SHARED)))
 
 # Linker-script variants (limine.ld.S preprocessed): name -> cpp defines.
@@ -97,6 +97,12 @@ LK_mp-r0_MODE := static
 LK_mp-r0_LDS := markers
 LK_mp-r0_DEFS := -DMP_REVISION=0
 LK_mp-r0_EXTRA := $(LK_mp_EXTRA)
+# mp-r5: base revision 5, where every AP's local APIC is initialised too; the APs read theirs
+LK_mp-r5_SRC := mp.c
+LK_mp-r5_MODE := static
+LK_mp-r5_LDS := markers
+LK_mp-r5_DEFS := -DMP_REVISION=5
+LK_mp-r5_EXTRA := $(LK_mp_EXTRA)
 lp_bad = $(eval LK_$(1)_SRC := $(2))$(eval LK_$(1)_MODE := static)$(eval LK_$(1)_LDS := markers)$(eval LK_$(1)_DEFS := $(3))
 $(call lp_bad,bad-duplicate,bad.c,-DBAD_DUPLICATE)
 $(call lp_bad,bad-response-set,bad.c,-DBAD_RESPONSE_SET)
@@ -110,7 +116,7 @@ LK_in-bss_POST := python3 $(LP_DIR)/trim_filesz.py
 
 LIMINE_KERNELS := probe-r0 probe-r1 probe-r2 probe-r3 probe-r4 probe-r5 probe-r6 newer-revision probe-reversed template \
 	template-wx zeroload reloc relr reloc-bss bad-duplicate bad-response-set bad-misaligned bad-tag-outside outside-markers \
-	in-bss mp mp-x2apic mp-r0
+	in-bss mp mp-x2apic mp-r0 mp-r5
 
 define lp_mode_rules
 $(LP_BUILD)/obj/$(1)/%.o: %.c $(LP_DIR)/limine.mk | $(DEPS_STAMP)

@@ -1,15 +1,24 @@
-/* Probe kernels "mp", "mp-x2apic" (X2APIC_FLAG) and "mp-r0" (MP_REVISION=0: the identity map stays):
- * base revision 3 with the MP request (flags bit 0 in mp-x2apic). Checks the response against the spec - revision, flags against the BSP's own APIC
- * mode, bsp_lapic_id, the CPU list in bootloader-reclaimable memory with NULL goto addresses - then
- * releases every AP and holds each to "the same state as the BSP at entry", RDI = its own info, its
- * own stack of the requested size. The command line's "smp_expect=N" is the cpu_count to expect. */
+/* Probe kernels "mp", "mp-x2apic" (X2APIC_FLAG), "mp-r0" (MP_REVISION=0: the identity map stays) and
+ * "mp-r5" (MP_REVISION=5: every CPU's local APIC initialised): base revision MP_REVISION (3 unless
+ * given) with the MP request (flags bit 0 in mp-x2apic). Checks the response against the spec -
+ * revision, flags against the BSP's own APIC mode, bsp_lapic_id, the CPU list in
+ * bootloader-reclaimable memory with NULL goto addresses - then releases every AP and holds each to
+ * "the same state as the BSP at entry", RDI = its own info, its own stack of the requested size. The
+ * command line's "smp_expect=N" is the cpu_count to expect. With CHECK_AP_LAPIC (on from base
+ * revision 5) each AP also reads its own local APIC registers into its slot, printing nothing, and
+ * the BSP judges them and its own by base revision 5's rules (checks_lapic.c). */
+#include "core/fmt.h"
 #include "cpu.h"
+#include "lapic_regs.h"
 #include "probe.h"
 #include "requests.h"
 #include "tests/include/aptest.h"
 
 #ifndef MP_REVISION
 #define MP_REVISION 3
+#endif
+#ifndef CHECK_AP_LAPIC
+#define CHECK_AP_LAPIC (MP_REVISION >= 5)
 #endif
 #define MP_STACK_SIZE (128 * 1024) /* above the 64 KiB default: the APs must get the requested size */
 #define MAX_CPUS 64
@@ -21,6 +30,9 @@
 #define MP_FLAGS LP_MP_REQUEST_X2APIC
 #elif MP_REVISION == 0
 #define KERNEL_NAME "mp-r0"
+#define MP_FLAGS 0
+#elif MP_REVISION == 5
+#define KERNEL_NAME "mp-r5"
 #define MP_FLAGS 0
 #else
 #define KERNEL_NAME "mp"
@@ -34,11 +46,26 @@ REQUEST struct lp_memmap_request memmap_req = { .id = LP_ID_MEMMAP };
 REQUEST struct lp_stack_size_request stack_size_req = { .id = LP_ID_STACK_SIZE, .stack_size = MP_STACK_SIZE };
 REQUEST struct lp_executable_cmdline_request cmdline_req = { .id = LP_ID_EXECUTABLE_CMDLINE };
 REQUEST struct lp_mp_request mp_req = { .id = LP_ID_MP, .flags = MP_FLAGS };
+#if CHECK_AP_LAPIC
+REQUEST struct lp_rsdp_request rsdp_req = { .id = LP_ID_RSDP }; /* the MADT's LINT NMI entries */
+#define RSDP_RESPONSE (rsdp_req.response)
+#else
+#define RSDP_RESPONSE NULL /* the other variants keep their requests as they were */
+#endif
+
+/* One AP's local APIC as it read it; done is set (release) after regs is written. */
+struct ap_lapic_slot {
+    struct lapic_regs regs;
+    volatile uint32_t done;
+};
 
 static struct lp_mp_response *mp;
 static struct ap_expect expects[MAX_CPUS];
 static struct ap_report reports[MAX_CPUS];
 static volatile uint32_t aps_in, aps_stray;
+static struct ap_lapic_slot ap_lapics[MAX_CPUS];
+static volatile uint32_t *ap_lapic_mmio; /* set by the BSP before any AP is released */
+static uint64_t ap_lapic_mmio_phys;
 
 /* Where a released AP lands (ap_entry.S): finds its info from RDI, checks and reports. */
 void ap_main(uint64_t rdi, const struct ap_frame *f)
@@ -48,6 +75,10 @@ void ap_main(uint64_t rdi, const struct ap_frame *f)
         if ((uint64_t)mp->cpus[i] != rdi)
             continue;
         ap_evaluate(f, &expects[i], ((volatile struct lp_mp_info *)rdi)->extra_argument, &reports[i]);
+        if (CHECK_AP_LAPIC) {
+            lapic_read_regs(ap_lapic_mmio, ap_lapic_mmio_phys, &ap_lapics[i].regs);
+            __atomic_store_n(&ap_lapics[i].done, 1, __ATOMIC_RELEASE);
+        }
         ap_count_in_and_halt(&aps_in);
     }
     ap_count_in_and_halt(&aps_stray);
@@ -142,6 +173,25 @@ static void release_and_check_aps(bool x2apic, unsigned aps)
     }
 }
 
+/* Each released AP's local APIC, from the registers it read itself, by the rules the BSP's are held
+ * to; the check names start "AP <lapic id> ". */
+static void check_ap_lapics(const struct lp_rsdp_response *rsdp)
+{
+    char who[16];
+
+    for (unsigned i = 0; i < mp->cpu_count && i < MAX_CPUS; i++) {
+        if (mp->cpus[i]->lapic_id == mp->bsp_lapic_id)
+            continue;
+        fmt_format(who, sizeof who, "AP %u ", mp->cpus[i]->lapic_id);
+        if (!__atomic_load_n(&ap_lapics[i].done, __ATOMIC_ACQUIRE)) {
+            check(false, EXIT_FAIL_CPU, "AP local APIC read", "lapic %u: never reported its registers",
+                  mp->cpus[i]->lapic_id);
+            continue;
+        }
+        judge_local_apic(who, &ap_lapics[i].regs, rsdp);
+    }
+}
+
 __attribute__((noreturn)) void probe_main(void);
 
 /* The ELF entry point. */
@@ -166,7 +216,13 @@ void probe_main(void)
     if (check_response(mp, "MP", LP_RESPONSE_REVISION_MAX)) {
         bool x2apic = (cpu_rdmsr(MSR_APIC_BASE) & APIC_BASE_X2APIC) != 0;
         unsigned aps = check_mp_response(x2apic, parse_dec(want));
+        if (CHECK_AP_LAPIC) {
+            check_local_apic(RSDP_RESPONSE);
+            ap_lapic_mmio = lapic_mmio_map(&ap_lapic_mmio_phys); /* the APs must not change the page tables */
+        }
         release_and_check_aps(x2apic, aps);
+        if (CHECK_AP_LAPIC)
+            check_ap_lapics(RSDP_RESPONSE);
     }
     probe_finish();
 }

@@ -153,7 +153,7 @@ const volatile uint8_t *acpi_table(uint64_t phys);
 uint64_t acpi_root(uint64_t rsdp_phys, bool xsdt);
 unsigned acpi_root_entries(uint64_t root_phys, bool xsdt, uint64_t *out, unsigned max);
 uint64_t acpi_find_table(uint64_t rsdp_phys, const char *sig);
-bool delivery_mode_masked(unsigned mode);
+bool delivery_mode_masked(unsigned mode, unsigned revision);
 
 /* The checks; each records its results through check(). */
 void check_base_revision(volatile uint64_t *tag, bool expect_supported);
@@ -164,6 +164,12 @@ void check_gdt(void);
 void check_stack(void);
 void check_interrupt_controllers(const struct lp_rsdp_response *rsdp);
 void check_local_apic(const struct lp_rsdp_response *rsdp);
+/* checks_lapic.c: the xAPIC register page of the calling CPU mapped for every CPU on these page tables
+ * (NULL in x2APIC mode, without an APIC, or unreachable; *phys its physical address), and the base
+ * revision 5 checks of registers lapic_read_regs read, each check's name prefixed with who. */
+struct lapic_regs;
+volatile uint32_t *lapic_mmio_map(uint64_t *phys);
+void judge_local_apic(const char *who, const struct lapic_regs *r, const struct lp_rsdp_response *rsdp);
 void check_iommus(const struct lp_rsdp_response *rsdp);
 void check_table_placement(const struct lp_rsdp_response *rsdp, const struct lp_smbios_response *smbios,
                            const struct lp_efi_system_table_response *efi);

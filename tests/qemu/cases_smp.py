@@ -12,6 +12,8 @@ import case as qemu_cases
 
 SMP_PARKED = r"smp: {n} of {n} application processors parked in \d+ us"
 AP_OK = r"AP state at release: (apic_id|lapic) \d+: \d+ rules hold"
+# base revision 5: the checks each AP's own local APIC registers must pass (checks_lapic.c)
+AP_LAPIC_CHECKS = ("enabled in IA32_APIC_BASE", "SVR 0x1FF, TPR 0", "LVT entries masked")
 
 
 def ember_smp(name, kernel, qemu_args, expect_cpus, expect, missing=0, extra_cfg="", smp="yes", words=""):
@@ -22,12 +24,12 @@ def ember_smp(name, kernel, qemu_args, expect_cpus, expect, missing=0, extra_cfg
                            reject=[r"ember-kernel: FAIL"], check=aps_reported(expect_cpus - 1 - missing))
 
 
-def limine_smp(name, kernel, qemu_args, expect_cpus, expect, extra_cfg=""):
+def limine_smp(name, kernel, qemu_args, expect_cpus, expect, extra_cfg="", check=None):
     return qemu_cases.Case(f"limine-smp-{name}", kernel[0], kernel[1],
                            config=f"protocol=limine\n{extra_cfg}cmdline=smp_expect={expect_cpus}\n", sentinel=False,
                            qemu_args=qemu_args, expect=[qemu_cases.BANNER, *expect, r"^probe: ok   MP cpu_count: ",
                                                         r"^probe: all \d+ checks passed$"],
-                           reject=[r"^probe: FAIL "], check=aps_reported(expect_cpus - 1))
+                           reject=[r"^probe: FAIL "], check=qemu_cases.all_checks(aps_reported(expect_cpus - 1), check))
 
 
 def aps_reported(n):
@@ -38,11 +40,24 @@ def aps_reported(n):
     return check
 
 
+def ap_lapics_passed(n):
+    """Each of n distinct APs passed every check of its own local APIC (the BSP's lines have no "AP")."""
+    def check(log, _status):
+        problems = []
+        for name in AP_LAPIC_CHECKS:
+            ids = re.findall(r"^probe: ok   AP (\d+) local APIC " + re.escape(name), log, re.M)
+            if len(set(ids)) != n or len(ids) != n:
+                problems.append(f"'{name}' passed for APs {ids}, expected {n} distinct APs")
+        return problems
+    return check
+
+
 def smp_cases(build, loader):
     ember = (loader, os.path.join(build, "kernel", "kernel-default.elf"))
     mp = (loader, os.path.join(build, "limine", "mp.elf"))
     mp_x2 = (loader, os.path.join(build, "limine", "mp-x2apic.elf"))
     mp_r0 = (loader, os.path.join(build, "limine", "mp-r0.elf"))
+    mp_r5 = (loader, os.path.join(build, "limine", "mp-r5.elf"))
     lowhalf = (loader, os.path.join(build, "kernel", "kernel-lowhalf.elf"))
     disabled = r"smp: cpu apic_id={0} uid={0} not started: disabled in the MADT"
     missing = r"smp: cpu apic_id={0} uid={0} did not check in within 1000 ms: reported missing"
@@ -70,6 +85,12 @@ def smp_cases(build, loader):
         ember_smp("4-lowhalf-128k", lowhalf, ["-smp", "4"], 4, [SMP_PARKED.format(n=3), r"3 stacks of 128 KiB"],
                   extra_cfg="stack_size=128K\n"),
         limine_smp("4-revision-0", mp_r0, ["-smp", "4"], 4, [r"limine: base revision 0", SMP_PARKED.format(n=3)]),
+        # base revision 5: the local APIC of every AP, not only the BSP's, as the revision initialises it;
+        # each AP reads its own registers (xAPIC page mapped by the BSP) and the BSP judges them
+        limine_smp("4-revision-5", mp_r5, ["-smp", "4"], 4,
+                   [r"limine: base revision 5", SMP_PARKED.format(n=3),
+                    r"^probe: ok   local APIC SVR 0x1FF, TPR 0 \(base revision >= 5\)"],
+                   check=ap_lapics_passed(3)),
         # smp=x2apic in ember.cfg, the same fallback for ember's protocol
         ember_smp("x2apic-absent", ember, ["-smp", "2"], 2,
                   [r"smp: x2APIC asked for, but the CPU has none", SMP_PARKED.format(n=1)], smp="x2apic"),
