@@ -158,7 +158,7 @@ def lconf_cases(build, loader):
                   sentinel=False, timeout=120,
                   serial_keys=[(MENU_TITLE, b"j"), (r"^> Linux", b"\r"), (r"protocol linux: ember boots", b"\x1b[B"),
                                (r"^> Third", b"\r")],
-                  expect=[r"^> First", r"limine\.conf:5: protocol linux: ember boots Limine-protocol kernels only",
+                  expect=[r"^> First", r"limine\.conf:7: protocol linux: ember boots Limine-protocol kernels only",
                           chosen.format("/boot/limine/limine\\.conf", "", "Third") + r" \(from the menu\).*"
                           r"cmdline \"third\"", PROBE_OK]),
         # the countdown runs out: the default entry boots on its own
@@ -166,7 +166,7 @@ def lconf_cases(build, loader):
                   template, sentinel=False, expect=[r"ember: booting 'Limine Template' in 3 s",
                                                     r"ember: booting 'Limine Template' in 1 s", PROBE_OK]),
         # an entry of a protocol ember does not boot: one line, back to firmware
-        qemu_cases.bad("lconf-linux-entry", loader, r"limine\.conf:2: .*protocol linux.*Limine-protocol kernels only",
+        qemu_cases.bad("lconf-linux-entry", loader, r"limine\.conf:3: .*protocol linux.*Limine-protocol kernels only",
                        prepare=lambda d: conf_case("", "", [("/boot/limine/limine.conf", linux)], "/boot/myos",
                                                    template).prepare(d), inspect_esp=True),
     ]
