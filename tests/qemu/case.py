@@ -1,6 +1,8 @@
 """The QEMU case record and what every group of cases shares: exit statuses, the log lines of a boot and
 of a clean return to firmware, and the shape of a refused boot. A leaf: it imports no case module."""
+import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from typing import Callable, List, Optional, Tuple
 
@@ -61,3 +63,12 @@ def bad(name, loader, expect, check=None, reject=(), **kw):
     return Case(name, loader, exit=SENTINEL_OK, expect=[BANNER, r"^\[ERROR\] \(ember\): .*" + expect, RETURNED,
                 r"boot failed in stage"], reject=[r"handing off", *reject], check=all_checks(cr3_restored, check),
                 **kw)
+
+
+def mkimage(workdir, image, args):
+    """Runs scripts/mkimage.sh to write workdir/image with args; its output lands in mkimage.log, and
+    when it fails there is no image and the boot fails on that."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(workdir, "mkimage.log"), "w") as log:
+        subprocess.run([os.path.join(root, "scripts", "mkimage.sh"), os.path.join(workdir, image)] + args,
+                       stdout=log, stderr=subprocess.STDOUT, check=False)

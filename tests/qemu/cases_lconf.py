@@ -3,7 +3,6 @@ Limine looks for one (its CONFIG.md order: beside the executable, then /boot/lim
 /limine/, the root), its default entry booted, the rest said or refused in one line."""
 import hashlib
 import os
-import subprocess
 
 import case as qemu_cases
 
@@ -94,21 +93,16 @@ def hashed_conf(kernel_file, module_hash):
             f"    module_path: boot():/boot/mod.bin#{module_hash}\n")
 
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
 def limine_disk(loader, kernel):
     """A prepare step that builds a disk as the limine-c-template's `make all-hdd` lays it out (GPT,
     one FAT ESP, /boot/limine/limine.conf, the kernel at /boot/myos) with ember's BOOTX64.EFI at
-    /EFI/BOOT/, through scripts/mkimage.sh --file (its output in mkimage.log)."""
+    /EFI/BOOT/, through scripts/mkimage.sh --file."""
     def prepare(workdir):
         conf = os.path.join(workdir, "limine.conf")
         with open(conf, "w") as f:
             f.write(TEMPLATE_CONF)
-        with open(os.path.join(workdir, "mkimage.log"), "w") as log:
-            subprocess.run([os.path.join(ROOT, "scripts", "mkimage.sh"), os.path.join(workdir, "limine.img"),
-                            "--loader", loader, "--file", conf + ":/boot/limine/limine.conf",
-                            "--file", kernel + ":/boot/myos"], stdout=log, stderr=subprocess.STDOUT, check=False)
+        qemu_cases.mkimage(workdir, "limine.img", ["--loader", loader, "--file", conf + ":/boot/limine/limine.conf",
+                                                   "--file", kernel + ":/boot/myos"])
     return prepare
 
 

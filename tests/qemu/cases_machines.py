@@ -7,12 +7,10 @@ passed", the Limine probe's "all N checks passed") and names the lines that show
 was the one asked for (the boot device path, the CPU's vendor and model, the ACPI tables, the RAM
 above 4 GiB), so a case whose QEMU option was lost fails instead of passing on the default machine."""
 import os
-import subprocess
 
 import cases_limine
 from case import BANNER, KERNEL_OK, Case
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CHECK_FAILED = r"^ember-kernel: FAIL "
 # The sample kernel's report of RAM above 4 GiB (checks_memory.c): the MiB it found, written through
 # the identity map and read back through the direct map at the highest usable page, and back.
@@ -77,16 +75,13 @@ USB_MODULE = b"ember on a USB stick\n" + bytes(range(256)) * 17   # 4373 bytes: 
 
 def usb_image(loader, kernel):
     """A prepare step that builds the image `make image` builds (scripts/mkimage.sh: GPT, one FAT32
-    ESP) from loader, kernel, the case's ember.cfg and a module. mkimage.sh's output lands in
-    mkimage.log; when it fails there is no image and the boot fails on that."""
+    ESP) from loader, kernel, the case's ember.cfg and a module."""
     def prepare(workdir):
         module = os.path.join(workdir, "stick.bin")
         with open(module, "wb") as f:
             f.write(USB_MODULE)
-        with open(os.path.join(workdir, "mkimage.log"), "w") as log:
-            subprocess.run([os.path.join(ROOT, "scripts", "mkimage.sh"), os.path.join(workdir, "ember.img"),
-                            "--loader", loader, "--kernel", kernel, "--config", os.path.join(workdir, "ember.cfg"),
-                            "--module", module], stdout=log, stderr=subprocess.STDOUT, check=False)
+        qemu_cases.mkimage(workdir, "ember.img", ["--loader", loader, "--kernel", kernel, "--config",
+                                                  os.path.join(workdir, "ember.cfg"), "--module", module])
     return prepare
 
 
