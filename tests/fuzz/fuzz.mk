@@ -4,7 +4,7 @@
 FUZZ_DIR       := tests/fuzz
 FUZZ_SECONDS   ?= 60
 FUZZ_SANITIZE  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_HARNESSES := elf config memmap acpi lscan reloc inspect lconf
+FUZZ_HARNESSES := elf config memmap acpi lscan reloc inspect lconf mbheader
 FUZZ_BINS      := $(addprefix $(BUILD)/fuzz/fuzz_,$(FUZZ_HARNESSES))
 
 FUZZ_CFLAGS    := -std=gnu11 -g -O1 $(WARN) $(FUZZ_SANITIZE) $(INCLUDES) -MMD -MP

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 
 BUILD=${BUILD:-build}
 SECONDS_EACH=${FUZZ_SECONDS:-20}
-HARNESSES=(elf config memmap acpi lscan reloc inspect lconf)
+HARNESSES=(elf config memmap acpi lscan reloc inspect lconf mbheader)
 WORK=$BUILD/fuzz
 CRASHES=$WORK/crashes
 passed=0
