@@ -1,7 +1,7 @@
 /* Pure: parses ember.cfg (`key = value`, # comments, "quoted" values, LF/CRLF) into struct ember_config. */
 #include "core/config.h"
 #include "core/fmt.h" /* also brings stdarg.h for fail() */
-#include "config_text.h"
+#include "core/config_text.h"
 
 #define CONFIG_LINE_MAX 2048   /* bytes per line, not counting the line end */
 #define DEFAULT_KERNEL "/kernel.elf"

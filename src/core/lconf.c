@@ -1,5 +1,5 @@
 /* Pure: parses limine.conf (`key: value` options, /entries, ${macros}, # comment lines) into struct lconf. */
-#include "lconf_int.h"
+#include "core/lconf_int.h"
 
 #define MACRO_NAME_MAX 1023   /* Limine stops ("macro name too long") past these two */
 #define MACRO_VALUE_MAX 2047

@@ -1,5 +1,5 @@
 /* Pure: turns the limine.conf entry Limine would boot into ember's config (lconf_to_ember). */
-#include "lconf_int.h"
+#include "core/lconf_int.h"
 #include "core/blake2b.h"
 
 #define PAGING_4LEVEL 4

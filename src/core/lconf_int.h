@@ -4,7 +4,7 @@
 
 #include "core/lconf.h"
 #include "core/fmt.h" /* also brings stdarg.h */
-#include "config_text.h"
+#include "core/config_text.h"
 
 /* Records code, line and "limine.conf:LINE: <message>" ("limine.conf: " when line is 0) in d;
  * returns code. */

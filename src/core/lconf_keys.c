@@ -1,5 +1,5 @@
 /* Pure: the options of limine.conf - which Limine reads where, and how ember keeps each (see lconf.c). */
-#include "lconf_int.h"
+#include "core/lconf_int.h"
 
 #define NO_LINE ((size_t)-1)
 #define MS_PER_S 1000

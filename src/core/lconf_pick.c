@@ -1,5 +1,5 @@
 /* Pure: where Limine looks for limine.conf, which entry it boots by default, and the note lines. */
-#include "lconf_int.h"
+#include "core/lconf_int.h"
 
 /* CONFIG.md, "Location of the config file" (Limine 10.x trunk): after <EFI app dir>/limine.conf,
  * these four, in this order, on each volume. */
