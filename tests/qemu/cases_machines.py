@@ -9,7 +9,7 @@ above 4 GiB), so a case whose QEMU option was lost fails instead of passing on t
 import os
 
 import cases_limine
-from case import BANNER, KERNEL_OK, Case
+from case import BANNER, KERNEL_OK, Case, mkimage
 
 CHECK_FAILED = r"^ember-kernel: FAIL "
 # The sample kernel's report of RAM above 4 GiB (checks_memory.c): the MiB it found, written through
@@ -80,7 +80,7 @@ def usb_image(loader, kernel):
         module = os.path.join(workdir, "stick.bin")
         with open(module, "wb") as f:
             f.write(USB_MODULE)
-        qemu_cases.mkimage(workdir, "ember.img", ["--loader", loader, "--kernel", kernel, "--config",
+        mkimage(workdir, "ember.img", ["--loader", loader, "--kernel", kernel, "--config",
                                                   os.path.join(workdir, "ember.cfg"), "--module", module])
     return prepare
 
