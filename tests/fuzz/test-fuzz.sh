@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzz smoke test (`make test`, `make fuzz`): each libFuzzer harness must accept its seeds and then
-# survive FUZZ_SECONDS (default 20) of fuzzing. Ends with "N passed, N failed"; exits non-zero on
+# survive FUZZ_SECONDS (default 20) of fuzzing, FUZZ_JOBS (default: the cores) harnesses at a time. Ends with "N passed, N failed"; exits non-zero on
 # failure. Reproducers go to build/fuzz/crashes/, logs to build/fuzz/<harness>.log.
 #   --no-build   the harnesses are already built (make fuzz)
 set -uo pipefail
@@ -47,30 +47,42 @@ if ! python3 tests/fuzz/make_seeds.py --workdir "$WORK"; then
     exit 1
 fi
 
+# Seed-only runs: every committed seed (and every built sample kernel) runs once and must parse.
 for h in "${HARNESSES[@]}"; do
-    bin=$BUILD/fuzz/fuzz_$h
-    log=$WORK/$h.log
-
-    # Seed-only run: every committed seed (and every built sample kernel) runs once and must parse.
     seeds=(tests/fuzz/corpus/"$h"/*)
     [ "$h" = elf ] && for k in "$BUILD"/kernel/*.elf "$BUILD"/host/reloc-fixtures/*.elf; do
         [ -f "$k" ] && seeds+=("$k")
     done
-    FUZZ_EXPECT_OK=1 "$bin" -artifact_prefix="$CRASHES/$h-seed-" "${seeds[@]}" >"$WORK/$h-seeds.log" 2>&1
+    FUZZ_EXPECT_OK=1 "$BUILD/fuzz/fuzz_$h" -artifact_prefix="$CRASHES/$h-seed-" "${seeds[@]}" >"$WORK/$h-seeds.log" 2>&1
     st=$?
     if [ $st -eq 0 ]; then result 0 "fuzz/$h seeds: ${#seeds[@]} inputs, each parses"
     else result 1 "fuzz/$h seeds: $(finding "$WORK/$h-seeds.log" $st)"; fi
+done
 
-    # Timed run over the working corpus, which keeps what earlier runs found.
-    "$bin" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=25 \
-        -artifact_prefix="$CRASHES/$h-" "$WORK/corpus-$h" >"$log" 2>&1
-    st=$?
+# Timed runs over the working corpora (which keep what earlier runs found), JOBS at a time: the
+# machine's cores, so the whole smoke test costs SECONDS_EACH per JOBS harnesses.
+JOBS=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
+timed() { # timed HARNESS: the run, its exit status in $WORK/HARNESS.status
+    "$BUILD/fuzz/fuzz_$1" -max_total_time="$SECONDS_EACH" -print_final_stats=1 -timeout=25 \
+        -artifact_prefix="$CRASHES/$1-" "$WORK/corpus-$1" >"$WORK/$1.log" 2>&1
+    echo $? >"$WORK/$1.status"
+}
+running=0
+for h in "${HARNESSES[@]}"; do
+    timed "$h" &
+    running=$((running + 1))
+    if [ "$running" -ge "$JOBS" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+for h in "${HARNESSES[@]}"; do
+    log=$WORK/$h.log
+    st=$(cat "$WORK/$h.status" 2>/dev/null || echo 1)
     execs=$(grep -oP '^stat::number_of_executed_units: \K[0-9]+' "$log" | tail -1)
     corpus=$(ls "$WORK/corpus-$h" | wc -l)
-    if [ $st -eq 0 ]; then
+    if [ "$st" -eq 0 ]; then
         result 0 "fuzz/$h: ${execs:-?} executions in ${SECONDS_EACH}s, 0 findings (corpus $corpus inputs)"
     else
-        result 1 "fuzz/$h: finding after ${execs:-?} executions: $(finding "$log" $st)"
+        result 1 "fuzz/$h: finding after ${execs:-?} executions: $(finding "$log" "$st")"
     fi
 done
 
