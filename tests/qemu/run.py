@@ -122,6 +122,16 @@ def judge(case, status, log):
 
 
 def run_case(case):
+    """Runs one case; a fault in the case's own Python (its prepare step, a check) fails that case
+    with the exception named instead of stopping every other case."""
+    try:
+        return run_case_unguarded(case)
+    except Exception as e:  # noqa: BLE001 - any harness fault is this case's failure
+        case.inspect_problems = None
+        return case, [f"the case's harness raised {type(e).__name__}: {e}"], 0.0, ""
+
+
+def run_case_unguarded(case):
     workdir = os.path.join(WORK, case.name)
     args = prepare(case, workdir)
     start = time.monotonic()
