@@ -1,5 +1,6 @@
 /* Stage "choose protocol", pure (see src/core/pipeline.h): the protocol, then its rules. */
 #include "core/blake2b.h"
+#include "core/bytes.h"
 #include "core/config_text.h"
 #include "core/fmt.h"
 #include "ember/limine.h"
@@ -112,8 +113,11 @@ static bool internal_modules(const struct ember_config *cfg, const struct pipe_i
     if (n > EMBER_MAX_MODULES - cfg->module_count)
         return decide_too_many_modules(n, cfg->module_count, diag);
     for (uint64_t i = 0; i < n; i++) {
-        const uint64_t *slot = pipe_image_ptr(img, list + 8 * i, 8);
-        const struct limine_internal_module *im = slot != NULL ? pipe_image_ptr(img, *slot, sizeof *im) : NULL;
+        /* the kernel's pointers and structs may sit at any address: read them by bytes */
+        const uint8_t *slot = pipe_image_ptr(img, list + 8 * i, 8);
+        const void *at = slot != NULL ? pipe_image_ptr(img, le_load64(slot), sizeof(struct limine_internal_module)) : NULL;
+        struct limine_internal_module copy;
+        const struct limine_internal_module *im = at != NULL ? __builtin_memcpy(&copy, at, sizeof copy) : NULL;
         struct config_module *m = &out->internal[i];
         char path[CONFIG_PATH_MAX + 1 + BLAKE2B_HEX_DIGITS]; /* the path, then its #hash */
         size_t hash_digits = 0;
