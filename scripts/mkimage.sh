@@ -5,10 +5,15 @@
 #
 # usage: scripts/mkimage.sh OUT.img --loader BOOTX64.EFI --kernel KERNEL.elf [--config ember.cfg]
 #                           [--module FILE]... [--file SRC:/DEST]... [--size-mib N]
+#                           [--data-file SRC:/DEST]... [--data-label L] [--data-guid GUID] [--disk-guid GUID]
 #
 # Layout of the ESP:  /EFI/BOOT/BOOTX64.EFI  /kernel.elf  /ember.cfg (if given)  /<module basenames>
 # and each --file at its DEST (directories made as needed): a disk laid out for Limine, say
 # (--file limine.conf:/boot/limine/limine.conf --file myos:/boot/myos), needs no --kernel.
+# Each --data-file goes to a second partition (FAT, 16 MiB, Microsoft basic data, label DATA unless
+# --data-label, unique GUID --data-guid or sfdisk's random one) after the ESP: what boot(2):,
+# hdd(1:2):, guid(...) and fslabel(...) paths in limine.conf or ember.cfg name. --disk-guid sets the
+# GPT's disk GUID (else sfdisk picks one).
 # The image is 64 MiB unless --size-mib says otherwise; it grows when the payload needs more room
 # (and never goes below 36 MiB, the smallest disk that holds a FAT32 file system with 512-byte clusters).
 set -euo pipefail
@@ -19,6 +24,7 @@ note() { echo "$prog: $*" >&2; }
 usage() {
     echo "usage: scripts/mkimage.sh OUT.img --loader BOOTX64.EFI --kernel KERNEL.elf [--config ember.cfg]" >&2
     echo "                           [--module FILE]... [--file SRC:/DEST]... [--size-mib N]" >&2
+    echo "                           [--data-file SRC:/DEST]... [--data-label L] [--data-guid GUID] [--disk-guid GUID]" >&2
     exit 2
 }
 
@@ -26,12 +32,14 @@ ESP_TYPE=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
 PART_START=2048          # sectors of 512 bytes: the partition starts at 1 MiB
 MIN_MIB=36               # smallest disk whose partition mformat accepts as FAT32
 DEFAULT_MIB=64
+DATA_TYPE=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7
+DATA_MIB=16              # the data partition: FAT16
 
-out="" loader="" kernel="" config="" size_mib=""
-modules=() files=()
+out="" loader="" kernel="" config="" size_mib="" data_label=DATA data_guid="" disk_guid=""
+modules=() files=() data_files=()
 while [ $# -gt 0 ]; do
     case "$1" in
-        --loader|--kernel|--config|--module|--file|--size-mib)
+        --loader|--kernel|--config|--module|--file|--size-mib|--data-file|--data-label|--data-guid|--disk-guid)
             [ $# -ge 2 ] || die "$1 needs a value"
             case "$1" in
                 --loader) loader=$2 ;;
@@ -40,6 +48,10 @@ while [ $# -gt 0 ]; do
                 --module) modules+=("$2") ;;
                 --file) files+=("$2") ;;
                 --size-mib) size_mib=$2 ;;
+                --data-file) data_files+=("$2") ;;
+                --data-label) data_label=$2 ;;
+                --data-guid) data_guid=$2 ;;
+                --disk-guid) disk_guid=$2 ;;
             esac
             shift 2 ;;
         -h|--help) usage ;;
@@ -61,9 +73,14 @@ need_file() { # need_file WHAT PATH
 }
 need_file "loader" "$loader"
 [ -z "$kernel" ] || need_file "kernel" "$kernel"
-for f in "${files[@]+"${files[@]}"}"; do
-    [[ "$f" == *:/* ]] || die "--file wants SRC:/DEST, not '$f'"
+for f in "${files[@]+"${files[@]}"}" "${data_files[@]+"${data_files[@]}"}"; do
+    [[ "$f" == *:/* ]] || die "--file and --data-file want SRC:/DEST, not '$f'"
     need_file "file" "${f%%:/*}"
+done
+[[ "$data_label" =~ ^[A-Z0-9_-]{1,11}$ ]] || die "--data-label wants 1 to 11 of A-Z 0-9 _ - (a FAT label), not '$data_label'"
+for g in "$data_guid" "$disk_guid"; do
+    [ -z "$g" ] || [[ "$g" =~ ^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$ ]] \
+        || die "--data-guid and --disk-guid want a GUID such as 736b5698-5ae1-4dff-be2c-ef8f44a61c52, not '$g'"
 done
 [ -z "$config" ] || need_file "config" "$config"
 for m in "${modules[@]+"${modules[@]}"}"; do need_file "module" "$m"; done
@@ -105,6 +122,7 @@ done
 mib=$((1024 * 1024))
 need_mib=$(( (payload + payload / 50 + mib - 1) / mib + 4 ))   # +2% for the FATs, +4 MiB GPT/dirs/slack
 [ "$need_mib" -ge "$MIN_MIB" ] || need_mib=$MIN_MIB
+[ ${#data_files[@]} -eq 0 ] || need_mib=$((need_mib + DATA_MIB + 1))
 want_mib=${size_mib:-$DEFAULT_MIB}
 if [ "$want_mib" -lt "$need_mib" ]; then
     if [ -n "$size_mib" ]; then
@@ -122,17 +140,27 @@ trap 'rm -f -- "$tmp"' EXIT
 rm -f -- "$tmp"
 truncate -s "${want_mib}M" -- "$tmp"   # sparse; created with the caller's umask
 
-# GPT with one partition: EFI System, from sector 2048 (1 MiB) over the rest of the disk.
-printf 'label: gpt\nstart=%d, type=%s, name="EFI System"\n' "$PART_START" "$ESP_TYPE" \
-    | sfdisk --quiet --no-reread --no-tell-kernel -- "$tmp" >/dev/null \
+# GPT with one partition: EFI System, from sector 2048 (1 MiB) over the rest of the disk; with data
+# files, the ESP ends DATA_MIB + 1 MiB early and the data partition follows it.
+{
+    printf 'label: gpt\n%s' "${disk_guid:+label-id: $disk_guid
+}"
+    if [ ${#data_files[@]} -eq 0 ]; then
+        printf 'start=%d, type=%s, name="EFI System"\n' "$PART_START" "$ESP_TYPE"
+    else
+        printf 'start=%d, size=%d, type=%s, name="EFI System"\n' "$PART_START" \
+            $(( (want_mib - DATA_MIB - 2) * 2048 )) "$ESP_TYPE"
+        printf 'type=%s, name="Data"%s\n' "$DATA_TYPE" "${data_guid:+, uuid=$data_guid}"
+    fi
+} | sfdisk --quiet --no-reread --no-tell-kernel -- "$tmp" >/dev/null \
     || die "sfdisk could not write the partition table"
 
 # The partition's real size (sfdisk aligns the end) is what FAT32 must be told: mformat would
 # otherwise size the file system to the end of the file, over the backup GPT.
-read -r start sectors < <(sfdisk --json -- "$tmp" | python3 -c '
+read -r start sectors data_start data_sectors < <(sfdisk --json -- "$tmp" | python3 -c '
 import json, sys
-p = json.load(sys.stdin)["partitiontable"]["partitions"][0]
-print(p["start"], p["size"])')
+p = json.load(sys.stdin)["partitiontable"]["partitions"] + [{"start": 0, "size": 0}]
+print(p[0]["start"], p[0]["size"], p[1]["start"], p[1]["size"])')
 [ "$start" = "$PART_START" ] || die "sfdisk placed the partition at sector $start, expected $PART_START"
 
 img="$tmp@@$((PART_START * 512))"
@@ -143,21 +171,31 @@ mmd -i "$img" ::/EFI ::/EFI/BOOT
 copy() { mcopy -i "$img" -o -- "$1" "$2" || die "mcopy $1 -> $2 failed (image full?)"; }
 copy "$loader" ::/EFI/BOOT/BOOTX64.EFI
 [ -z "$kernel" ] || copy "$kernel" ::/kernel.elf
-for f in "${files[@]+"${files[@]}"}"; do
-    dest="/${f#*:/}" dir=""
-    IFS=/ read -ra parts <<<"${dest%/*}"
-    for p in "${parts[@]}"; do   # each parent directory once (mmd refuses one that exists)
-        [ -n "$p" ] || continue
-        dir="$dir/$p"
-        mmd -i "$img" "::$dir" 2>/dev/null || true
+copy_files() { # copy_files SRC:/DEST... onto the file system at $img, making directories as needed
+    local f dest dir p parts
+    for f in "$@"; do
+        dest="/${f#*:/}" dir=""
+        IFS=/ read -ra parts <<<"${dest%/*}"
+        for p in "${parts[@]}"; do   # each parent directory once (mmd refuses one that exists)
+            [ -n "$p" ] || continue
+            dir="$dir/$p"
+            mmd -i "$img" "::$dir" 2>/dev/null || true
+        done
+        copy "${f%%:/*}" "::$dest"
     done
-    copy "${f%%:/*}" "::$dest"
-done
+}
+copy_files "${files[@]+"${files[@]}"}"
 [ -z "$config" ] || copy "$config" ::/ember.cfg
 for m in "${modules[@]+"${modules[@]}"}"; do copy "$m" "::/$(basename -- "$m")"; done
+if [ ${#data_files[@]} -gt 0 ]; then
+    img="$tmp@@$((data_start * 512))"
+    mformat -i "$img" -v "$data_label" -T "$data_sectors" -H "$data_start" -h 64 -s 32 :: \
+        || die "mformat could not create FAT in the data partition ($data_sectors sectors)"
+    copy_files "${data_files[@]}"
+fi
 
 mv -f -- "$tmp" "$out"
 trap - EXIT
 n_mod=${#modules[@]}
 echo "$prog: wrote $out: ${want_mib} MiB GPT, ESP (FAT32) at 1 MiB, $((sectors / 2048)) MiB;" \
-     "loader$([ -n "$kernel" ] && echo ", kernel")$([ -n "$config" ] && echo ", ember.cfg")$([ "$n_mod" -gt 0 ] && echo ", $n_mod module(s)")$([ ${#files[@]} -gt 0 ] && echo ", ${#files[@]} file(s)")"
+     "loader$([ -n "$kernel" ] && echo ", kernel")$([ ${#data_files[@]} -gt 0 ] && echo ", ${#data_files[@]} file(s) on a ${DATA_MIB} MiB data partition ($data_label)")$([ -n "$config" ] && echo ", ember.cfg")$([ "$n_mod" -gt 0 ] && echo ", $n_mod module(s)")$([ ${#files[@]} -gt 0 ] && echo ", ${#files[@]} file(s)")"

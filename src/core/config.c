@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/fmt.h" /* also brings stdarg.h for fail() */
 #include "core/config_text.h"
+#include "core/volume.h"
 
 #define CONFIG_LINE_MAX 2048   /* bytes per line, not counting the line end */
 #define DEFAULT_KERNEL "/kernel.elf"
@@ -21,23 +22,6 @@ struct parser {
     const char *key;                        /* its key, as spelled in key_rules */
     unsigned first_line[CONFIG_KEY_COUNT];  /* line each key was first set on, 0 = not yet */
 };
-
-static const char error_names[][17] = {
-    [CONFIG_OK] = "ok",
-    [CONFIG_ERR_SYNTAX] = "syntax",
-    [CONFIG_ERR_UNKNOWN_KEY] = "unknown-key",
-    [CONFIG_ERR_BAD_VALUE] = "bad-value",
-    [CONFIG_ERR_TOO_LONG] = "too-long",
-    [CONFIG_ERR_TOO_MANY_MODULES] = "too-many-modules",
-    [CONFIG_ERR_DUPLICATE_KEY] = "duplicate-key",
-};
-
-const char *config_error_name(enum config_error err)
-{
-    if ((unsigned)err < ARRAY_LEN(error_names))
-        return error_names[err];
-    return "unknown";
-}
 
 /* test_fault= names, in bit order: fault_names[i] names bit 1u << i. */
 static const char *const fault_names[] = {
@@ -137,13 +121,23 @@ static enum config_error parse_bool(struct parser *ps, struct slice v, bool *out
     return CONFIG_OK;
 }
 
+/* A path's volume prefix, if it has one, is one core/volume.h reads. */
+static enum config_error volume_checked(struct parser *ps, const char *path)
+{
+    struct volume_ref ref;
+    const char *rest, *why;
+
+    return volume_split(path, &ref, &rest, &why) ? CONFIG_OK
+                                                 : fail(ps, CONFIG_ERR_BAD_VALUE, "path '%s': %s", path, why);
+}
+
 static enum config_error parse_kernel(struct parser *ps, struct slice v)
 {
     if (v.n == 0)
         return bad_value(ps, v, "a path");
     if (!copy_text(ps->cfg->kernel, sizeof ps->cfg->kernel, v))
         return too_long(ps, "path", v.n, sizeof ps->cfg->kernel);
-    return CONFIG_OK;
+    return volume_checked(ps, ps->cfg->kernel);
 }
 
 static enum config_error parse_cmdline(struct parser *ps, struct slice v)
@@ -201,6 +195,8 @@ static enum config_error parse_module(struct parser *ps, struct slice v)
     *m = (struct config_module){ .has_sha256 = false };
     if (!copy_text(m->path, sizeof m->path, path))
         return too_long(ps, "path", path.n, sizeof m->path);
+    if ((err = volume_checked(ps, m->path)) != CONFIG_OK)
+        return err;
     if (hash_at < name.n) {
         hash = (struct slice){ name.p + hash_at, name.n - hash_at };
         err = parse_module_sha256(ps, m, path, hash);

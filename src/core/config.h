@@ -6,6 +6,7 @@
 #include "core/types.h"
 
 #define CONFIG_PATH_MAX 128
+#define CONFIG_MODULE_STRING_MAX 256 /* bytes of a module's name (ember.cfg) or string (limine.conf), NUL included */
 
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -21,7 +22,8 @@ enum config_protocol { PROTOCOL_AUTO = 0, PROTOCOL_EMBER, PROTOCOL_LIMINE };
 
 struct config_module {
     char path[CONFIG_PATH_MAX]; /* as written, '/' or '\' separators */
-    char name[64];              /* optional words after the path; empty when absent */
+    char name[CONFIG_MODULE_STRING_MAX]; /* optional words after the path; empty when absent (the ember
+                                          * protocol's struct ember_module keeps its first 63 bytes) */
     bool has_sha256;            /* a trailing sha256=HEX word pins the file's SHA-256 */
     uint8_t sha256[32];
     bool has_blake2b;           /* a Limine path's #<128 hex digits> suffix pins its BLAKE2b-512 */

@@ -1,6 +1,7 @@
 /* Pure: turns the limine.conf entry Limine would boot into ember's config (lconf_to_ember). */
 #include "core/lconf_int.h"
 #include "core/blake2b.h"
+#include "core/volume.h"
 
 #define PAGING_4LEVEL 4
 #define PAGING_5LEVEL 5
@@ -11,8 +12,8 @@ static const char *const other_protocols[] = {
     "efi_boot_entry", "bios", "bios_chainload",
 };
 
-/* Resources of a Limine path other than boot() (CONFIG.md "Paths"). */
-static const char *const other_resources[] = { "hdd", "odd", "guid", "uuid", "fslabel", "tftp" };
+/* Resources of a Limine path that ember does not read (CONFIG.md "Paths"; core/volume.h reads the rest). */
+static const char *const unread_resources[] = { "odd", "tftp" };
 
 /* The parts of a Limine path `[$]resource(argument):/path[#hash]`. */
 struct lpath {
@@ -101,30 +102,44 @@ static bool ember_path(struct slice path, char *out, size_t cap)
     return true;
 }
 
-/* Converts the value v of option key (on line) to an ember path in out[0..cap) and its hash, if
- * any, into hash. Only boot(): - the volume holding limine.conf, which is ember's boot volume. */
+/* Writes the volume prefix of lp into out[0..cap) and returns its length: "" for boot(): (ember's
+ * boot volume is the one holding limine.conf), else "resource(argument):" as written, for
+ * volume_split to read. cap when it does not fit. */
+static size_t volume_prefix(const struct lpath *lp, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    if (slice_equals(lp->resource, "boot", false) && lp->arg.n == 0)
+        return 0;
+    if (lp->resource.n + lp->arg.n + 3 >= cap)
+        return cap;
+    for (size_t i = 0; i < lp->resource.n; i++)
+        out[n++] = lp->resource.p[i];
+    out[n++] = '(';
+    for (size_t i = 0; i < lp->arg.n; i++)
+        out[n++] = lp->arg.p[i];
+    out[n++] = ')';
+    out[n++] = ':';
+    return n;
+}
+
+/* Converts the value v of option key (on line) to an ember path in out[0..cap) - "/dir/file" on
+ * the boot volume, or "resource(argument):/dir/file" (core/volume.h) - and its hash, if any, into
+ * hash. */
 static enum lconf_error convert_path(struct lconf_diag *d, unsigned line, const char *key,
                                      struct slice v, char *out, size_t cap,
                                      char hash[LCONF_HASH_MAX + 1])
 {
-    char q[QUOTE_MAX + 4], r[QUOTE_MAX + 4];
+    char q[QUOTE_MAX + 4];
     struct lpath lp = { .has_hash = false };
+    struct volume_ref ref;
+    const char *rest, *why;
+    size_t n;
 
     if (!split_path(v, &lp))
         return lconf_fail(d, LCONF_ERR_BAD_VALUE, line,
                           "%s '%s' is not a Limine path (expected boot():/dir/file)", key,
                           quote(q, v));
-    if (!slice_equals(lp.resource, "boot", false))
-        return lconf_fail(d,
-                          one_of(lp.resource, other_resources, ARRAY_LEN(other_resources))
-                              ? LCONF_ERR_UNSUPPORTED
-                              : LCONF_ERR_BAD_VALUE,
-                          line, "%s '%s': only boot(): paths are read yet (Limine's resources: "
-                          "boot hdd odd guid uuid fslabel tftp)", key, quote(q, v));
-    if (lp.arg.n > 0)
-        return lconf_fail(d, LCONF_ERR_UNSUPPORTED, line,
-                          "%s '%s': only boot(): paths are read yet (boot(%s): is another "
-                          "partition of the boot drive)", key, quote(q, v), quote(r, lp.arg));
     if (lp.gzip)
         return lconf_fail(d, LCONF_ERR_UNSUPPORTED, line,
                           "%s '%s': gzip-compressed ($) files are not read yet", key, quote(q, v));
@@ -133,9 +148,16 @@ static enum lconf_error convert_path(struct lconf_diag *d, unsigned line, const 
         return lconf_fail(d, LCONF_ERR_BAD_VALUE, line,
                           "%s '%s': a hash is 64, 128 or 256 hex digits (Limine stops too)", key,
                           quote(q, v));
-    if (!ember_path(lp.path, out, cap))
+    n = volume_prefix(&lp, out, cap);
+    if (n == cap || !ember_path(lp.path, out + n, cap - n))
         return lconf_fail(d, LCONF_ERR_TOO_LONG, line, "%s '%s' too long (max %zu bytes)", key,
                           quote(q, v), cap - 1);
+    if (!volume_split(out, &ref, &rest, &why))
+        return lconf_fail(d,
+                          one_of(lp.resource, unread_resources, ARRAY_LEN(unread_resources))
+                              ? LCONF_ERR_UNSUPPORTED
+                              : LCONF_ERR_BAD_VALUE,
+                          line, "%s '%s': %s", key, quote(q, v), why);
     return LCONF_OK;
 }
 

@@ -5,6 +5,7 @@
 #include "core/fmt.h"
 #include "ember/limine.h"
 #include "core/pipeline.h"
+#include "core/volume.h"
 
 /* The image's segments as lscan wants them. Returns their number. */
 static size_t scan_segments(const struct pipe_image *img, struct lscan_segment *out)
@@ -70,14 +71,16 @@ bool pipe_resolve_path(const char *dir, size_t dir_len, const char *path, char *
     return true;
 }
 
-/* m's path as Limine resolves an internal module's: from the kernel's volume root when it starts
- * with '/', else from the kernel's directory. Limine splits a `#<hash>` suffix off at the last '#'
+/* m's path as Limine resolves an internal module's: on the kernel's volume (its prefix kept), from
+ * that volume's root when it starts with '/', else from the kernel's directory. Limine splits a `#<hash>` suffix off at the last '#'
  * and checks the file against it: 128 hex digits pin a BLAKE2b-512 (m->blake2b); anything else
  * after a '#' (BLAKE3's 64 or 256 digits among it, which ember does not compute) is refused,
  * *hash_digits saying how long it was. */
 static bool internal_module_path(const char *kernel, char *path, struct config_module *m, size_t *hash_digits)
 {
-    size_t dir = 0, hash = 0, end = 0;
+    size_t dir = 0, hash = 0, end = 0, prefix = 0;
+    struct volume_ref volume;
+    const char *on_volume, *why;
 
     for (; path[end] != '\0'; end++)
         hash = path[end] == '#' ? end + 1 : hash;
@@ -89,10 +92,14 @@ static bool internal_module_path(const char *kernel, char *path, struct config_m
         m->has_blake2b = true;
         path[hash - 1] = '\0';
     }
-    for (size_t i = 0; kernel[i] != '\0'; i++)
-        if (is_separator(kernel[i]))
+    if (!volume_split(kernel, &volume, &on_volume, &why))
+        return false;
+    for (; kernel + prefix < on_volume; prefix++) /* the kernel's volume, e.g. "boot(2):" */
+        m->path[prefix] = kernel[prefix];
+    for (size_t i = 0; on_volume[i] != '\0'; i++)
+        if (is_separator(on_volume[i]))
             dir = i + 1;
-    return pipe_resolve_path(kernel, dir, path, m->path, sizeof m->path);
+    return pipe_resolve_path(on_volume, dir, path, m->path + prefix, sizeof m->path - prefix);
 }
 
 /* Module request revision 1: the modules the kernel names itself, loaded first by the loader (a

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/volume.h"
 #include "inspect.h"
 
 #define EXIT_WOULD_BOOT 0
@@ -17,7 +18,7 @@ static const char usage_text[] =
     "\n"
     "SYNOPSIS\n"
     "    ember-inspect KERNEL [--config EMBER.CFG] [--json]\n"
-    "    ember-inspect --esp DIR [--json]\n"
+    "    ember-inspect --esp DIR [--volume VOLUME=DIR]... [--json]\n"
     "    ember-inspect --help\n"
     "\n"
     "DESCRIPTION\n"
@@ -33,6 +34,8 @@ static const char usage_text[] =
     "    --config EMBER.CFG  parse this ember.cfg (without it: ember's defaults, as with no ember.cfg)\n"
     "    --esp DIR           a boot volume's files: its ember.cfg, else its limine.conf where Limine looks\n"
     "                        (the default entry), else the defaults; the kernel is the one they name\n"
+    "    --volume VOLUME=DIR another volume's files, for a kernel path that names it as limine.conf\n"
+    "                        does: --volume 'fslabel(DATA)=/media/data' (also boot(N), hdd(D:P), guid(G))\n"
     "    --json              print one JSON object instead of text\n"
     "    --help, -h          print this text\n"
     "\n"
@@ -69,8 +72,12 @@ static char *read_file(const char *path, uint64_t *size)
     return buf;
 }
 
+#define MAX_VOLUMES 8
+
 struct args {
     const char *kernel, *config, *esp;
+    const char *volumes[MAX_VOLUMES]; /* --volume VOLUME=DIR, as given */
+    unsigned volume_count;
     bool json, help;
 };
 
@@ -86,6 +93,9 @@ static bool parse_args(int argc, char **argv, struct args *a)
             a->config = argv[++i];
         else if (strcmp(argv[i], "--esp") == 0 && i + 1 < argc && a->esp == NULL)
             a->esp = argv[++i];
+        else if (strcmp(argv[i], "--volume") == 0 && i + 1 < argc && a->volume_count < MAX_VOLUMES &&
+                 strchr(argv[i + 1], '=') != NULL)
+            a->volumes[a->volume_count++] = argv[++i];
         else if (argv[i][0] != '-' && a->kernel == NULL)
             a->kernel = argv[i];
         else
@@ -93,19 +103,48 @@ static bool parse_args(int argc, char **argv, struct args *a)
     }
     if (a->esp != NULL)
         return a->kernel == NULL && a->config == NULL;
-    return a->help || a->kernel != NULL;
+    return (a->help || a->kernel != NULL) && a->volume_count == 0;
 }
 
-/* --esp: the config the loader would read from dir, and the kernel it names under dir. */
-static bool run_esp(const char *dir, struct inspect_report *report)
+/* The directory holding the volume path's prefix names: the ESP for none or boot(), else the
+ * --volume whose VOLUME is the same (compared as core/volume.h names them). NULL, with a message,
+ * when the path is malformed or no --volume gives its volume. *rest is the path on the volume. */
+static const char *volume_dir(const struct args *a, const char *path, const char **rest)
+{
+    struct volume_ref want, have;
+    char want_name[VOLUME_NAME_MAX], have_name[VOLUME_NAME_MAX], spec[VOLUME_NAME_MAX + 4];
+    const char *why, *ignored;
+
+    if (!volume_split(path, &want, rest, &why)) {
+        fprintf(stderr, "ember-inspect: %s: %s\n", path, why);
+        return NULL;
+    }
+    if (want.kind == VOLUME_BOOT)
+        return a->esp;
+    volume_name(&want, want_name);
+    for (unsigned i = 0; i < a->volume_count; i++) {
+        const char *eq = strchr(a->volumes[i], '=');
+        snprintf(spec, sizeof spec, "%.*s:/", (int)(eq - a->volumes[i]), a->volumes[i]);
+        if (volume_split(spec, &have, &ignored, &why) && (volume_name(&have, have_name), strcmp(have_name, want_name) == 0))
+            return eq + 1;
+    }
+    fprintf(stderr, "ember-inspect: the kernel %s is on %s: give that volume's files with --volume '%s=DIR'\n", path,
+            want_name, want_name);
+    return NULL;
+}
+
+/* --esp: the config the loader would read from the ESP, and the kernel it names there (or on a
+ * --volume). */
+static bool run_esp(const struct args *a, struct inspect_report *report)
 {
     static struct inspect_esp esp;
     struct ember_config named;
     char path[1024];
+    const char *dir, *rel;
     uint64_t ksize = 0;
     bool ok;
 
-    if (!inspect_esp_read(dir, &esp))
+    if (!inspect_esp_read(a->esp, &esp))
         return false;
     if (esp.refused) {
         inspect_config_refused(report, esp.rule, esp.message);
@@ -115,14 +154,14 @@ static bool run_esp(const char *dir, struct inspect_report *report)
     named = esp.cfg;
     if (esp.config_text != NULL) /* the kernel ember.cfg names; a bad ember.cfg is the report's refusal */
         config_parse(esp.config_text, esp.config_len, &named, NULL);
-    const char *rel = named.kernel[0] == '/' || named.kernel[0] == '\\' ? named.kernel + 1 : named.kernel;
+    if ((dir = volume_dir(a, named.kernel, &rel)) == NULL)
+        return free(esp.config_text), false;
+    rel += *rel == '/' || *rel == '\\';
     if (strlen(dir) + strlen(rel) + 2 > sizeof path) {
         fprintf(stderr, "ember-inspect: the kernel path under %s is too long\n", dir);
         return free(esp.config_text), false;
     }
-    memcpy(path, dir, strlen(dir));
-    path[strlen(dir)] = '/';
-    memcpy(path + strlen(dir) + 1, rel, strlen(rel) + 1);
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
     for (char *c = path; *c; c++)
         *c = *c == '\\' ? '/' : *c;
     char *kernel = read_file(path, &ksize);
@@ -144,7 +183,7 @@ int main(int argc, char **argv)
     static char out[OUTPUT_MAX];
 
     if (!parse_args(argc, argv, &a)) {
-        fprintf(stderr, "usage: ember-inspect KERNEL [--config EMBER.CFG] [--json] | --esp DIR [--json] (see --help)\n");
+        fprintf(stderr, "usage: ember-inspect KERNEL [--config EMBER.CFG] [--json] | --esp DIR [--volume VOLUME=DIR]... [--json] (see --help)\n");
         return EXIT_USAGE;
     }
     if (a.help) {
@@ -153,7 +192,7 @@ int main(int argc, char **argv)
     }
     bool ok;
     if (a.esp != NULL) {
-        if (!run_esp(a.esp, &report))
+        if (!run_esp(&a, &report))
             return EXIT_USAGE;
         ok = true;
     } else {

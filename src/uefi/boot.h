@@ -46,6 +46,7 @@ struct loaded_module {
     char name[64];             /* the name given in ember.cfg, or the path */
     const char *string;        /* the name as given: "" when ember.cfg (or the kernel) gave none */
     const char *path;          /* as written in ember.cfg (points into b->config) */
+    struct volume_where where; /* the volume it was read from */
 };
 
 struct protocol;
@@ -110,6 +111,8 @@ struct boot_memory {
 struct boot {
     EFI_HANDLE image;
     EFI_FILE_HANDLE root;          /* boot volume */
+    struct volume_where boot_where; /* where the boot volume is (volume_learn_boot) */
+    bool boot_where_known;
     struct ember_config config;
     EFI_STATUS firmware_status;    /* the last firmware call a pipeline callback made */
     struct boot_kernel kernel;

@@ -69,16 +69,19 @@ static EFI_STATUS read_file_info(struct file *f)
     return EFI_SUCCESS;
 }
 
-EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path, bool quiet_missing, struct file *f)
+/* Opens path under root; log lines and f->path say shown (the path with its volume). */
+EFI_STATUS file_open_shown(EFI_FILE_HANDLE root, const char *path, const char *shown, bool quiet_missing,
+                           struct file *f)
 {
     CHAR16 wide[sizeof f->path];
     EFI_STATUS status;
 
     f->handle = NULL;
     f->size = 0;
-    fmt_format(f->path, sizeof f->path, "%s", path);
+    fmt_format(f->path, sizeof f->path, "%s", shown);
+    path = path != NULL ? path : shown;
     if (!to_uefi_path(path, wide, ARRAY_LEN(wide))) {
-        log_error("path too long: %s", path);
+        log_error("path too long: %s", shown);
         return EFI_INVALID_PARAMETER;
     }
     status = uefi_call_wrapper(root->Open, 5, root, &f->handle, wide, EFI_FILE_MODE_READ, 0ULL);
@@ -87,9 +90,9 @@ EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path, bool quiet_missing,
         if (status == EFI_NOT_FOUND && quiet_missing)
             return status;
         if (status == EFI_NOT_FOUND)
-            log_error("file not found: %s", path);
+            log_error("file not found: %s", shown);
         else
-            log_error("cannot open %s: %s", path, efi_status_name(status));
+            log_error("cannot open %s: %s", shown, efi_status_name(status));
         return status;
     }
     status = read_file_info(f);
@@ -98,11 +101,20 @@ EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path, bool quiet_missing,
     return status;
 }
 
+EFI_STATUS file_open(EFI_FILE_HANDLE root, const char *path, bool quiet_missing, struct file *f)
+{
+    f->volume_root = NULL;
+    f->where = (struct volume_where){ 0 };
+    return file_open_shown(root, NULL, path, quiet_missing, f);
+}
+
 void file_close(struct file *f)
 {
     if (f->handle != NULL)
         uefi_call_wrapper(f->handle->Close, 1, f->handle);
     f->handle = NULL;
+    file_close_root(f->volume_root);
+    f->volume_root = NULL;
 }
 
 EFI_STATUS file_read_at(struct file *f, UINT64 offset, void *buf, UINT64 len)

@@ -12,7 +12,7 @@
 EFI_STATUS stage_read_kernel_headers(struct boot *b)
 {
     struct decide_diag diag;
-    EFI_STATUS status = file_open(b->root, b->config.kernel, false, &b->kernel.file);
+    EFI_STATUS status = volume_file_open(b, b->config.kernel, false, &b->kernel.file);
     struct pipe_reader rd = boot_kernel_reader(b);
     uint64_t seed = 0;
 
@@ -125,7 +125,7 @@ EFI_STATUS stage_load_modules(struct boot *b)
         struct loaded_module *out = &b->modules[b->module_count];
         EFI_PHYSICAL_ADDRESS addr;
         struct file f;
-        EFI_STATUS status = file_open(b->root, m->path, m->optional, &f);
+        EFI_STATUS status = volume_file_open(b, m->path, m->optional, &f);
         if (status == EFI_NOT_FOUND && m->optional) {
             log_info("module %u (%s) not found: skipped (not required)", i + 1, m->path);
             continue;
@@ -147,6 +147,7 @@ EFI_STATUS stage_load_modules(struct boot *b)
         out->base = addr;
         out->size = f.size;
         out->path = m->path;
+        out->where = f.where;
         out->string = m->name;
         fmt_format(out->name, sizeof out->name, "%s", m->name[0] != '\0' ? m->name : m->path);
         b->module_count++;

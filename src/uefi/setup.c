@@ -85,7 +85,11 @@ static void apply_test_faults(struct boot *b)
 
 EFI_STATUS stage_open_volume(struct boot *b)
 {
-    return file_open_boot_volume(b->image, &b->root);
+    EFI_STATUS status = file_open_boot_volume(b->image, &b->root);
+
+    if (!EFI_ERROR(status))
+        volume_learn_boot(b);
+    return status;
 }
 
 /* Reads ember.cfg (at most CONFIG_FILE_MAX_BYTES) into *text: small files into `stack`, larger ones into

@@ -74,7 +74,7 @@ def check_manual():
     missing = [h for h in headings if not re.search(rf"^{h}$", proc.stdout, re.M)]
     check("--help is a manual page", proc.returncode == 0 and not missing, f"exit {proc.returncode}, missing {missing}")
     check("-h is --help", run([INSPECT, "-h"]).stdout == proc.stdout)
-    for opt in ["--config", "--esp", "--json", "--help"]:
+    for opt in ["--config", "--esp", "--volume", "--json", "--help"]:
         check(f"--help documents {opt}", opt in proc.stdout)
 
 
@@ -88,10 +88,23 @@ def check_exit_statuses():
             os.makedirs(os.path.join(d, "boot", "limine"))
             open(os.path.join(d, "boot", "limine", "limine.conf"), "w").write(conf)
             shutil.copy("build/limine/template.elf", os.path.join(d, "boot", "os"))
+        vol_esp, data = os.path.join(tmp, "vol-esp"), os.path.join(tmp, "data")
+        os.makedirs(os.path.join(vol_esp, "boot", "limine"))
+        os.makedirs(os.path.join(data, "k"))
+        open(os.path.join(vol_esp, "boot", "limine", "limine.conf"), "w").write(
+            "/OS\n    protocol: limine\n    path: fslabel(DATA):/k/os\n")
+        shutil.copy("build/limine/template.elf", os.path.join(data, "k", "os"))
         cases = [
             ("limine.conf on an ESP", [INSPECT, "--esp", esp], 0, None),
             ("limine.conf entry ember cannot boot", [INSPECT, "--esp", bad_esp], 1, None),
             ("--esp with a kernel", [INSPECT, "--esp", esp, "build/kernel/kernel.elf"], 2, r"^usage:"),
+            ("kernel on a volume not given", [INSPECT, "--esp", vol_esp], 2,
+             r"fslabel\(DATA\):/k/os is on fslabel\(DATA\): give that volume's files with --volume 'fslabel\(DATA\)=DIR'"),
+            ("kernel on another --volume", [INSPECT, "--esp", vol_esp, "--volume", f"hdd(1:2)={esp}",
+                                            "--volume", f"fslabel(DATA)={data}"], 0, None),
+            ("--volume without --esp", [INSPECT, "build/kernel/kernel.elf", "--volume", f"boot(2)={data}"], 2,
+             r"^usage:"),
+            ("--volume without '='", [INSPECT, "--esp", vol_esp, "--volume", data], 2, r"^usage:"),
             ("no arguments", [INSPECT], 2, r"^usage: ember-inspect KERNEL"),
             ("unknown option", [INSPECT, "build/kernel/kernel.elf", "--frobnicate"], 2, r"^usage:"),
             ("two kernels", [INSPECT, "build/kernel/kernel.elf", "build/kernel/kernel.elf"], 2, r"^usage:"),

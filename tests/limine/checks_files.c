@@ -97,6 +97,43 @@ static void check_file_bytes(const struct lp_file *f, const char *cmdline)
           "%llu bytes, fnv1a %08x (the ESP's: %s bytes, fnv1a %s)", (unsigned long long)f->size, got, size, fnv);
 }
 
+/* A UUID as text in the usual mixed-endian reading (the first three fields are numbers). */
+static void uuid_text(const struct lp_uuid *u, char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t bytes[16] = { (uint8_t)(u->a >> 24), (uint8_t)(u->a >> 16), (uint8_t)(u->a >> 8), (uint8_t)u->a,
+                          (uint8_t)(u->b >> 8), (uint8_t)u->b, (uint8_t)(u->c >> 8), (uint8_t)u->c };
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < 8; i++)
+        bytes[8 + i] = u->d[i];
+    for (unsigned i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[n++] = '-';
+        out[n++] = hex[bytes[i] >> 4];
+        out[n++] = hex[bytes[i] & 15];
+    }
+    out[n] = '\0';
+}
+
+/* The spec's volume fields of f against the host's values in words (a module's string or the
+ * command line), where it gives them: "part=N" the 1-based partition index, "partguid=GUID" and
+ * "diskguid=GUID" (lower case) the GPT's partition and disk GUIDs. */
+static void check_file_volume(const struct lp_file *f, const char *words, const char *what)
+{
+    char part[VALUE_MAX], want_part[40], want_disk[40], got_part[37], got_disk[37];
+
+    if (words == NULL || !word_value(words, "part", part, sizeof part))
+        return;
+    uuid_text(&f->gpt_part_uuid, got_part);
+    uuid_text(&f->gpt_disk_uuid, got_disk);
+    bool ok = f->partition_index == parse_dec(part);
+    ok = ok && (!word_value(words, "partguid", want_part, sizeof want_part) || str_eq(got_part, want_part));
+    ok = ok && (!word_value(words, "diskguid", want_disk, sizeof want_disk) || str_eq(got_disk, want_disk));
+    check(ok, EXIT_FAIL_FILES, what, "%s: partition %u (expected %s), GPT partition %s, disk %s, MBR id 0x%x", f->path,
+          f->partition_index, part, got_part, got_disk, f->mbr_disk_id);
+}
+
 /* Executable File: a copy of the ELF file (magic, x86-64, e_entry = the link-time ELF entry,
  * the loaded .text at its file offset, every byte when the cmdline gives the file's hash), at the
  * cmdline's path=. slide is run-time minus link-time; cmdline may be NULL. */
@@ -124,6 +161,7 @@ void check_executable_file(const struct lp_executable_file_response *r, uint64_t
               expect_path);
     check(f->media_type == LP_MEDIA_GENERIC, EXIT_FAIL_FILES, "executable media type generic",
           "media %u, partition %u, MBR id 0x%x", f->media_type, f->partition_index, f->mbr_disk_id);
+    check_file_volume(f, cmdline, "executable file's volume");
 }
 
 /* Executable Command Line: the same memory as the executable file's string, intact. */
@@ -215,6 +253,7 @@ void check_modules(const struct lp_module_response *r, const char *cmdline, bool
         check(virt_range_typed(m->address, m->size, LP_MEM_EXECUTABLE_AND_MODULES, &bad), EXIT_FAIL_FILES,
               "module pages typed executable+modules", "%s first wrong 0x%llx", m->path, (unsigned long long)bad);
         check_module_contents((unsigned)i, m, internal && i == 0, internal_fnv);
+        check_file_volume(m, internal && i == 0 ? cmdline : m->string, "module's volume");
     }
     check_modules_exclusive(r);
 }

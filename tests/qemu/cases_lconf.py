@@ -3,8 +3,10 @@ Limine looks for one (its CONFIG.md order: beside the executable, then /boot/lim
 /limine/, the root), its default entry booted, the rest said or refused in one line."""
 import hashlib
 import os
+import re
 
 import case as qemu_cases
+from cases_limine import CMDLINE_TRICKY, INTERNAL, MODULE_A, MODULE_B, fnv1a32
 
 PROBE_OK = r"^probe: all \d+ checks passed$"
 
@@ -106,6 +108,40 @@ def limine_disk(loader, kernel):
     return prepare
 
 
+DATA_GUID = "736b5698-5ae1-4dff-be2c-ef8f44a61c52"   # the data partition's unique GUID (CONFIG.md's example)
+DISK_GUID = "0e3a2c6f-51d4-4b8e-9a1d-3c5b7e9f0a21"
+
+
+def volumes_disk(loader, kernel):
+    """A disk with the ESP (limine.conf, one module) and a data partition labelled DATA holding the
+    kernel, its internal module and two modules, each named through another of Limine's resources;
+    every file's string carries the host's hash, size and volume (part=, partguid=, diskguid=), which
+    the probe checks against its struct limine_file."""
+    def prepare(workdir):
+        elf = open(kernel, "rb").read()
+        on_data = f"part=2 partguid={DATA_GUID} diskguid={DISK_GUID}"
+        words = ["lprobe:", "modules=4", f"internal={fnv1a32(INTERNAL)}", f"file={fnv1a32(elf)}",
+                 f"filesize={len(elf)}", "path=/boot/myos", on_data, CMDLINE_TRICKY, ":lprobe"]
+        mods = [(f"guid({DATA_GUID}):/mods/a.bin", MODULE_A, on_data),
+                ("fslabel(DATA):/mods/b.bin", MODULE_B, "part=2"),
+                ("hdd(1:2):/mods/a.bin", MODULE_A, on_data),
+                ("boot():/boot/esp.bin", MODULE_B, f"part=1 diskguid={DISK_GUID}")]
+        conf = "timeout: 0\n/Volumes\n    protocol: limine\n    path: boot(2):/boot/myos\n" + \
+               f"    cmdline: {' '.join(words)}\n" + "".join(
+                   f"    module_path: {path}\n    module_string: fnv1a={fnv1a32(data)} size={len(data)} {where}\n"
+                   for path, data, where in mods)
+        files = {"limine.conf": conf.encode(), "a.bin": MODULE_A, "b.bin": MODULE_B, "internal.bin": INTERNAL}
+        for name, data in files.items():
+            open(os.path.join(workdir, name), "wb").write(data)
+        at = lambda name, dest: f"{os.path.join(workdir, name)}:{dest}"
+        qemu_cases.mkimage(workdir, "volumes.img", [
+            "--loader", loader, "--file", at("limine.conf", "/boot/limine/limine.conf"), "--file", at("b.bin", "/boot/esp.bin"),
+            "--data-file", f"{kernel}:/boot/myos", "--data-file", at("internal.bin", "/boot/probe-internal.bin"),
+            "--data-file", at("a.bin", "/mods/a.bin"), "--data-file", at("b.bin", "/mods/b.bin"),
+            "--data-guid", DATA_GUID, "--disk-guid", DISK_GUID])
+    return prepare
+
+
 def lconf_cases(build, loader):
     template = os.path.join(build, "limine", "template.elf")
     module_hash = hashlib.blake2b(b"M" * 300).hexdigest()
@@ -117,6 +153,23 @@ def lconf_cases(build, loader):
                           prepare=limine_disk(loader, template),
                           expect=[chosen.format("/boot/limine/limine\\.conf", "", "Limine Template"), PROBE_OK])
           for bus in ("virtio", "usb")],
+        # paths on the second partition by each of Limine's resources; every file's volume as Limine gives it
+        qemu_cases.Case("lconf-volumes", loader, image="volumes.img", sentinel=False,
+                        prepare=volumes_disk(loader, os.path.join(build, "limine", "probe-r6.elf")),
+                        expect=[chosen.format("/boot/limine/limine\\.conf", "", "Volumes") +
+                                r".*: kernel boot\(2\):/boot/myos, 4 module\(s\)",
+                                r"limine: internal module 1: boot\(2\):/boot/probe-internal\.bin",
+                                r"^probe: ok   executable file's volume: /boot/myos: partition 2", PROBE_OK],
+                        reject=[r"^probe: FAIL"],
+                        check=lambda log, _s: [] if len(re.findall(r"^probe: ok   module's volume: ", log, re.M)) == 5
+                        else ["not every module's volume was checked (want 5 'module's volume' lines)"]),
+        # a volume no file system answers to: one line, the volumes listed, back to firmware
+        qemu_cases.bad("lconf-volume-missing", loader, r"fslabel\(NOPE\):/boot/myos: no file system is "
+                       r"fslabel\(NOPE\); the firmware has \d+:",
+                       prepare=lambda d: conf_case("", "", [("/boot/limine/limine.conf", TEMPLATE_CONF.replace(
+                           "boot():/boot/myos", "fslabel(NOPE):/boot/myos").replace("timeout: 3", "timeout: 0"))], "/boot/myos", template).prepare(d),
+                       check=lambda log, _s: [] if re.search(r"^\[INFO \] \(ember\):   volume hdd\(\d+:\d+\) = boot\(\)", log, re.M)
+                       else ["the boot volume is not among the volumes listed"]),
         # every key of the rich config, from the root location
         conf_case("lconf-rich-root", loader, [("/limine.conf", RICH_CONF)], "/boot/k2", template, sentinel=False,
                   expect=[chosen.format("/limine\\.conf", "", "Template with a module") + r".*: kernel /boot/k2, "

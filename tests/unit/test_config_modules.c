@@ -35,17 +35,17 @@ static void test_config_modules_with_and_without_names(void **state)
 
 static void test_config_rejects_bad_module_lines(void **state)
 {
-    char text[256];
+    char text[CONFIG_MODULE_STRING_MAX + 32];
     (void)state;
     expect_error("module =\n", CONFIG_ERR_BAD_VALUE, 1, NULL);
     strcpy(text, "module = \\m.bin ");
-    memset(text + strlen(text), 'n', 64);
-    text[16 + 64] = '\0';
+    memset(text + strlen(text), 'n', CONFIG_MODULE_STRING_MAX);
+    text[16 + CONFIG_MODULE_STRING_MAX] = '\0';
     expect_error(text, CONFIG_ERR_TOO_LONG, 1,
-                 "ember.cfg:1: module name too long (64 bytes, max 63)");
-    text[16 + 63] = '\0';
+                 "ember.cfg:1: module name too long (256 bytes, max 255)");
+    text[16 + CONFIG_MODULE_STRING_MAX - 1] = '\0';
     expect_ok(text);
-    assert_int_equal(strlen(cfg.modules[0].name), 63);
+    assert_int_equal(strlen(cfg.modules[0].name), CONFIG_MODULE_STRING_MAX - 1);
     strcpy(text, "module = ");
     memset(text + 9, 'p', CONFIG_PATH_MAX);
     text[9 + CONFIG_PATH_MAX] = '\0';
@@ -146,6 +146,27 @@ static void test_config_rejects_module_sha256_token_only(void **state)
     expect_error("module=sha256=\n", CONFIG_ERR_BAD_VALUE, 1, NULL);
 }
 
+/* Paths on other volumes, written as limine.conf writes them (core/volume.h), for the kernel and
+ * modules; a malformed volume is refused with what is wrong. */
+static void test_config_paths_on_other_volumes(void **state)
+{
+    (void)state;
+    expect_ok("kernel = fslabel(DATA):/boot/k.elf\n"
+              "module = guid(736b5698-5ae1-4dff-be2c-ef8f44a61c52):/m.bin  the m module\n"
+              "module = \"boot(2):/with space.bin\"\n");
+    assert_string_equal(cfg.kernel, "fslabel(DATA):/boot/k.elf");
+    assert_string_equal(cfg.modules[0].path, "guid(736b5698-5ae1-4dff-be2c-ef8f44a61c52):/m.bin");
+    assert_string_equal(cfg.modules[0].name, "the m module");
+    assert_string_equal(cfg.modules[1].path, "boot(2):/with");
+    assert_string_equal(cfg.modules[1].name, "space.bin");
+    expect_error("kernel = hdd(0:1):/k.elf\n", CONFIG_ERR_BAD_VALUE, 1,
+                 "ember.cfg:1: path 'hdd(0:1):/k.elf': hdd(D:P): wants a drive number from 1, ':', and a "
+                 "partition number from 1 or nothing");
+    expect_error("log_level = info\nmodule = odd(1:):/m\n", CONFIG_ERR_BAD_VALUE, 2,
+                 "ember.cfg:2: path 'odd(1:):/m': odd(): optical drives are not read by ember (copy the files "
+                 "to a FAT volume)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -157,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_config_module_without_sha256_pins_nothing),
         cmocka_unit_test(test_config_rejects_bad_module_sha256),
         cmocka_unit_test(test_config_rejects_module_sha256_token_only),
+        cmocka_unit_test(test_config_paths_on_other_volumes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

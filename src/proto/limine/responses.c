@@ -5,6 +5,7 @@
 #include "core/lmemmap.h"
 #include "uefi/log.h"
 #include "core/memmap.h"
+#include "core/volume.h"
 #include "proto/limine/state.h"
 
 #ifndef EMBER_VERSION
@@ -65,19 +66,26 @@ static uint64_t kernel_cmdline(struct boot *b, struct limine_state *st)
     return st->cmdline_va;
 }
 
-/* A limine_file for a loaded file at phys (size bytes). NULL when the block is full. */
+/* A limine_file for a loaded file at phys (size bytes) read from path (its volume prefix, if any,
+ * left out: the path is the one on the volume `where` describes). NULL when the block is full. */
 static struct limine_file *file_record(struct boot *b, struct limine_state *st, uint64_t phys, uint64_t size,
-                                       const char *path, const char *string)
+                                       const char *path, const struct volume_where *where, const char *string)
 {
     struct limine_file *f = take(st, sizeof *f);
+    struct volume_ref volume;
+    const char *on_volume, *why;
 
     if (f == NULL)
         return NULL;
     f->address = b->hhdm_offset + phys;
     f->size = size;
-    f->path = copy_string(b, st, path, true);
+    f->path = copy_string(b, st, volume_split(path, &volume, &on_volume, &why) ? on_volume : path, true);
     f->string = string != NULL ? copy_string(b, st, string, false) : kernel_cmdline(b, st);
     f->media_type = LIMINE_MEDIA_TYPE_GENERIC;
+    f->partition_index = where->partition;
+    f->mbr_disk_id = where->mbr_disk_id;
+    __builtin_memcpy(&f->gpt_disk_uuid, where->gpt_disk_guid, sizeof f->gpt_disk_uuid); /* both EFI GUID order */
+    __builtin_memcpy(&f->gpt_part_uuid, where->gpt_part_guid, sizeof f->gpt_part_uuid);
     return f;
 }
 
@@ -183,7 +191,7 @@ static void *answer_modules(struct boot *b, struct limine_state *st)
         return NULL;
     for (unsigned i = 0; i < b->module_count; i++) {
         const struct loaded_module *m = &b->modules[i];
-        struct limine_file *f = file_record(b, st, m->base, m->size, m->path, m->string); /* "" when none */
+        struct limine_file *f = file_record(b, st, m->base, m->size, m->path, &m->where, m->string);
         if (f == NULL)
             return NULL;
         ptrs[i] = hhdm(b, f);
@@ -297,7 +305,8 @@ static void *answer(struct boot *b, struct limine_state *st, enum lscan_kind kin
     case LSCAN_EXECUTABLE_FILE: {
         struct limine_executable_file_response *r = take(st, sizeof *r);
         struct limine_file *f = b->kernel.file_copy != 0 ? file_record(b, st, b->kernel.file_copy, b->kernel.file_copy_size,
-                                                                b->config.kernel, NULL) : NULL;
+                                                                b->config.kernel, &b->kernel.file.where, NULL)
+                                                   : NULL;
         if (r == NULL || f == NULL)
             return NULL;
         r->executable_file = hhdm(b, f);
