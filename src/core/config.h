@@ -55,6 +55,8 @@ struct ember_config {
     uint64_t stack_size;              /* bytes, default 64 KiB, 4 KiB multiple, 16 KiB..16 MiB */
     bool demo_map;                    /* default false: map a demo page at 0xFFFFFFFFDEAD0000 */
     bool kaslr;                       /* default false (as Limine): a relocatable kernel's slide is random */
+    bool randomise_hhdm;              /* default false: the direct map at a random 1 GiB step (limine.conf's
+                                       * randomise_hhdm_base; decide_hhdm_offset) */
     bool strict;                      /* default false: refuse, instead of booting as Limine does, a
                                        * kernel that breaks a Limine rule Limine tolerates */
     enum config_protocol protocol;    /* default PROTOCOL_AUTO: chosen from the kernel's marks */

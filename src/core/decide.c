@@ -76,6 +76,19 @@ void decide_elf_options(const struct ember_config *cfg, uint64_t kaslr_seed, str
                                   .min_vaddr = cfg->protocol == PROTOCOL_LIMINE ? LIMINE_KERNEL_MIN_VADDR : 0 };
 }
 
+uint64_t decide_hhdm_offset(const struct ember_config *cfg, uint64_t random, uint64_t hhdm_size)
+{
+    const uint64_t draw_mask = (1ULL << 45) - 1;
+    uint64_t step = random & ~(PAGE_SIZE_1G - 1) & draw_mask;
+    uint64_t room = EMBER_HHDM_MAX_SIZE - PAGE_SIZE_1G; /* the top GiB holds the trampoline aliases */
+
+    if (!cfg->randomise_hhdm || hhdm_size >= room)
+        return EMBER_HHDM_OFFSET;
+    if (step > room - hhdm_size)
+        step = align_down(room - hhdm_size, PAGE_SIZE_1G);
+    return EMBER_HHDM_OFFSET + step;
+}
+
 void decide_elf_failure(const char *path, const struct elf_diag *elf, struct decide_diag *diag)
 {
     const char *hint = elf_rule_hint(elf->code);

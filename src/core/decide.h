@@ -73,6 +73,13 @@ bool decide_kernel_size(const char *path, uint64_t size, struct decide_diag *dia
  * ember's direct-map window reserved. */
 void decide_elf_options(const struct ember_config *cfg, uint64_t kaslr_seed, struct elf_options *opts);
 
+/* The direct map's offset for hhdm_size bytes of physical memory: EMBER_HHDM_OFFSET, or with
+ * cfg->randomise_hhdm (limine.conf's randomise_hhdm_base) Limine's draw from random - a whole
+ * 1 GiB step below 2^45 (a quarter of the 48-bit higher half) above EMBER_HHDM_OFFSET - taken
+ * down by whole steps until the map ends at least 1 GiB below ember's window's top, where the
+ * trampoline pages live. */
+uint64_t decide_hhdm_offset(const struct ember_config *cfg, uint64_t random, uint64_t hhdm_size);
+
 /* After elf_build_plan succeeded under decide_elf_options: a relocatable kernel under
  * protocol=auto is Limine's, so it is planned again slid up to the Limine floor. false (diag
  * filled, message "invalid kernel PATH: RULE: ...") when that plan fails. */

@@ -23,10 +23,9 @@
  *     first row was taken, as Limine does. lc.timeout_never: Limine would wait at its menu; ember
  *     has none and boots the default entry now.
  *  6. err = lconf_to_ember(&lc, e, &cfg, &boot, &diag); on error log diag.message and stop.
- *  7. Log what ember does not do yet: boot.kaslr / boot.randomise_hhdm_base (no KASLR: the kernel
- *     is loaded where it is linked and the HHDM is at its fixed base), boot.kernel_hash and
- *     boot.module_hash[i] (recorded, not checked), and e->resolution_line / e->textmode_line /
- *     e->dtb_path_line (ignored on UEFI x86-64).
+ *  7. Log what ember ignores: e->resolution_line / e->textmode_line / e->dtb_path_line (ignored on
+ *     UEFI x86-64, as Limine ignores them). cfg carries the rest: kaslr and randomise_hhdm
+ *     (decide_hhdm_offset), paths with their volumes (core/volume.h) and their BLAKE2b pins.
  */
 
 #define LCONF_FILE_MAX_BYTES (64 * KIB)  /* limine.conf larger than this is refused */

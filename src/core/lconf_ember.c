@@ -337,5 +337,6 @@ enum lconf_error lconf_to_ember(const struct lconf *c, const struct lconf_entry 
     if (err == LCONF_OK)
         err = switches(c, e, boot, diag);
     cfg->kaslr = boot->kaslr;
+    cfg->randomise_hhdm = boot->randomise_hhdm_base;
     return err;
 }

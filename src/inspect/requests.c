@@ -12,7 +12,10 @@ static void describe(const struct inspect_report *r, enum lscan_kind k, char *ou
     case LSCAN_STACK_SIZE:
         fmt_format(out, cap, "answered: a stack of %llu KiB", (unsigned long long)(r->stack_size / KIB));
         break;
-    case LSCAN_HHDM: fmt_format(out, cap, "answered: offset 0x%llx", (unsigned long long)EMBER_HHDM_OFFSET); break;
+    case LSCAN_HHDM:
+        fmt_format(out, cap, r->cfg.randomise_hhdm ? "answered: offset a random 1 GiB step above 0x%llx (randomise_hhdm_base)"
+                                                   : "answered: offset 0x%llx", (unsigned long long)EMBER_HHDM_OFFSET);
+        break;
     case LSCAN_FRAMEBUFFER: fmt_format(out, cap, "answered when the firmware has a GOP framebuffer (boot-time fact)"); break;
     case LSCAN_PAGING_MODE: fmt_format(out, cap, "answered: 4-level paging"); break;
     case LSCAN_MP: fmt_format(out, cap, "answered when the firmware has a usable MADT: every AP started and parked"); break;

@@ -338,3 +338,14 @@ const char *efi_fill_random(uint64_t *out, uint64_t count)
         }
     return "RDSEED/RDRAND";
 }
+
+uint64_t efi_random64(const char *what)
+{
+    uint64_t value = 0;
+
+    if (efi_fill_random(&value, 1) == NULL) {
+        value = arch_timestamp() * 0x9e3779b97f4a7c15ULL; /* guessable, but what such a machine has */
+        log_warn("%s: no entropy source: the TSC stands in, which an attacker may guess", what);
+    }
+    return value;
+}

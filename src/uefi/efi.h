@@ -35,6 +35,10 @@ const char *efi_status_name(EFI_STATUS status);
  * RDRAND. Returns the source's name, or NULL (logged) when there is none. */
 const char *efi_fill_random(uint64_t *out, uint64_t count);
 
+/* One random value for what (a log word: "kaslr"): efi_fill_random's, else the TSC scrambled, with
+ * a warning naming what. */
+uint64_t efi_random64(const char *what);
+
 /* Every allocation ember makes goes through these, so that a failed boot can free everything
  * (mem_release_all) and a test build can fail the Nth allocation (mem_fail_at). Failures are
  * logged here with the status name, except AllocateAddress: its caller falls back and says so. */

@@ -5,6 +5,7 @@
 #include "core/fbgeom.h"
 #include "uefi/log.h"
 #include "core/acpi.h"
+#include "core/decide.h"
 #include "core/fmt.h"
 #include "core/memmap.h"
 #include "core/acpi_pmtimer.h"
@@ -258,7 +259,6 @@ EFI_STATUS stage_gather_facts(struct boot *b)
         highest = b->facts.framebuffer.base + b->facts.framebuffer.size;
     gather_firmware_tables(&b->facts);
     b->facts.boot_time = boot_time_unix();
-    b->hhdm_offset = EMBER_HHDM_OFFSET;
     b->hhdm_page_size = b->cpu.pages_1g ? PAGE_SIZE_1G : PAGE_SIZE_2M;
     if (highest > EMBER_HHDM_MAX_SIZE) {
         log_warn("physical memory reaches 0x%llx: the direct map covers only the first 0x%llx bytes",
@@ -266,6 +266,11 @@ EFI_STATUS stage_gather_facts(struct boot *b)
         highest = EMBER_HHDM_MAX_SIZE;
     }
     align_up_checked(highest, b->hhdm_page_size, &b->hhdm_size);
+    b->hhdm_offset = decide_hhdm_offset(&b->config, b->config.randomise_hhdm ? efi_random64("randomise_hhdm_base") : 0,
+                                        b->hhdm_size);
+    if (b->config.randomise_hhdm)
+        log_info("randomise_hhdm_base: the direct map at 0x%llx (a random 1 GiB step above 0x%llx)",
+                 (unsigned long long)b->hhdm_offset, EMBER_HHDM_OFFSET);
     status = gather_madt(b); /* ACPI tables through the identity map, inside [0, hhdm_size) */
     if (EFI_ERROR(status))
         return status;

@@ -43,7 +43,7 @@ static EFI_STATUS open_first(struct boot *b, struct file *f)
 }
 
 /* Logs the notes (what Limine and ember ignore) and what ember does not do yet for this entry. */
-static void log_unread(const struct lconf *lc, const struct lconf_entry *e, const struct lconf_boot *boot)
+static void log_unread(const struct lconf *lc, const struct lconf_entry *e)
 {
     char line[192];
 
@@ -57,8 +57,6 @@ static void log_unread(const struct lconf *lc, const struct lconf_entry *e, cons
     }
     if (lc->note_count > LCONF_MAX_NOTES)
         log_warn("limine.conf: %u more notes not shown", lc->note_count - LCONF_MAX_NOTES);
-    if (boot->randomise_hhdm_base)
-        log_warn("limine.conf: randomise_hhdm_base: ember's direct map stays at its fixed base");
     if (e->resolution_line || e->textmode_line || e->dtb_path_line)
         log_info("limine.conf: resolution/textmode/dtb_path ignored on UEFI x86-64, as Limine ignores them");
 }
@@ -91,7 +89,7 @@ static EFI_STATUS apply(struct boot *b, const char *path, const char *text, size
             return EFI_INVALID_PARAMETER;
         }
     }
-    log_unread(lc, e, &boot);
+    log_unread(lc, e);
     log_info("no ember.cfg: %s, entry '%s'%s%s: kernel %s, %u module(s), cmdline \"%s\"", path,
              lconf_text(lc, e->name), menu ? " (from the menu)" : "",
              pick.fell_back ? " (default_entry names no entry: the first, as Limine)" : "",

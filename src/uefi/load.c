@@ -18,10 +18,8 @@ EFI_STATUS stage_read_kernel_headers(struct boot *b)
 
     if (EFI_ERROR(status))
         return status;
-    if (b->config.kaslr && efi_fill_random(&seed, 1) == NULL) {
-        seed = arch_timestamp() * 0x9e3779b97f4a7c15ULL; /* guessable, but what such a machine has */
-        log_warn("kaslr: no entropy source: the slide comes from the TSC, which an attacker may guess");
-    }
+    if (b->config.kaslr)
+        seed = efi_random64("kaslr");
     if (!pipe_read_headers(&b->config, seed, &rd, &b->kernel.headers, &b->kernel.plan, &diag))
         return log_refusal(b, &diag);
     log_info("Kernel ELF information:");

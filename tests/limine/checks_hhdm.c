@@ -108,15 +108,23 @@ static void check_hhdm_only_listed(void)
           (unsigned long long)first_extra);
 }
 
-/* Checks the HHDM response and what it maps in this base revision. */
-void check_hhdm(const struct lp_hhdm_response *r)
+/* Checks the HHDM response and what it maps in this base revision. With "hhdm=random" in cmdline
+ * (limine.conf's randomise_hhdm_base: yes), the offset is one of Limine's draws: a whole GiB step
+ * below 2^45 above the 4-level higher half's start. */
+void check_hhdm(const struct lp_hhdm_response *r, const char *cmdline)
 {
+    const uint64_t higher_half = 0xffff800000000000ULL, gib = 1ULL << 30;
+    char how[16];
     uint64_t bad = 0;
 
     if (!check_response(r, "HHDM", LP_RESPONSE_REVISION_MAX))
         return;
     check(r->offset >= LOWER_HALF_END && (r->offset & (PAGE_SIZE - 1)) == 0, EXIT_FAIL_PAGING,
           "HHDM offset in the higher half", "0x%llx", (unsigned long long)r->offset);
+    if (cmdline != NULL && word_value(cmdline, "hhdm", how, sizeof how) && str_eq(how, "random"))
+        check(r->offset >= higher_half && r->offset - higher_half < (1ULL << 45) && r->offset % gib == 0,
+              EXIT_FAIL_PAGING, "HHDM offset randomised as Limine draws it", "0x%llx",
+              (unsigned long long)r->offset);
     if (boot.revision <= 2)
         check(range_maps_to(r->offset, FOUR_GIB, 0, &bad), EXIT_FAIL_PAGING, "HHDM maps 0-4 GiB (base revision <= 2)",
               "first unmapped or wrong 0x%llx", (unsigned long long)bad);

@@ -76,7 +76,7 @@ void probe_main(void)
     }
     check_lower_half();
     check_memmap();
-    check_hhdm(hhdm_req.response);
+    check_hhdm(hhdm_req.response, NULL);
     check_kernel_mapping();
     probe_finish();
 }

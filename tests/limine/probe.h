@@ -175,7 +175,7 @@ void check_table_placement(const struct lp_rsdp_response *rsdp, const struct lp_
                            const struct lp_efi_system_table_response *efi);
 void check_memmap(void);
 void check_efi_memmap(const struct lp_efi_memmap_response *r);
-void check_hhdm(const struct lp_hhdm_response *r);
+void check_hhdm(const struct lp_hhdm_response *r, const char *cmdline);
 void check_lower_half(void);
 void check_kernel_mapping(void);
 void check_executable_address(const struct lp_executable_address_response *r, uint64_t entry_virt);

@@ -113,7 +113,7 @@ void probe_main(void)
     check_entry_cpu_rev5(); /* reads TR's descriptor in the GDT check_gdt found mapped */
     check_lower_half(); /* before phys_access builds its window in the lower half */
     check_memmap();
-    check_hhdm(hhdm_req.response);
+    check_hhdm(hhdm_req.response, probe_cmdline());
     check_kernel_mapping();
     check_stack();
     check_plain_responses();

@@ -80,7 +80,7 @@ void probe_main(void)
     }
     check_lower_half();
     check_memmap();
-    check_hhdm(hhdm_req.response);
+    check_hhdm(hhdm_req.response, NULL);
     check_kernel_mapping();
     check_stack();
     check_executable_address(executable_address_req.response, entry_state.rip);

@@ -63,6 +63,20 @@ MENU_CONF = """timeout: no
 MENU_TITLE = r"^ember: /boot/limine/limine\.conf \(Up/Down or k/j, Enter"
 
 
+RANDOM_HHDM_CONF = f"""timeout: 0
+/Random HHDM
+    protocol: limine
+    path: boot():/boot/myos
+    cmdline: lprobe: hhdm=random internal={fnv1a32(INTERNAL)} {CMDLINE_TRICKY} :lprobe
+    randomise_hhdm_base: yes
+"""
+
+
+def write_internal(workdir):
+    """The internal module a probe kernel asks for, beside the kernel at /boot/myos."""
+    open(os.path.join(workdir, "esp", "boot", "probe-internal.bin"), "wb").write(INTERNAL)
+
+
 def write(workdir, rel, text):
     path = os.path.join(workdir, "files", rel.replace("/", "_"))
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -71,8 +85,9 @@ def write(workdir, rel, text):
     return path
 
 
-def conf_case(name, loader, confs, kernel_at, kernel, **kw):
-    """A case whose ESP holds the kernel at kernel_at and each (path, text) of confs, no ember.cfg."""
+def conf_case(name, loader, confs, kernel_at, kernel, prepare_more=None, **kw):
+    """A case whose ESP holds the kernel at kernel_at and each (path, text) of confs, no ember.cfg
+    (and what prepare_more(workdir) adds)."""
     def prepare(workdir):
         esp = os.path.join(workdir, "esp")
         for rel, text in confs:
@@ -84,6 +99,8 @@ def conf_case(name, loader, confs, kernel_at, kernel, **kw):
             dst.write(src.read())
         with open(os.path.join(esp, "boot", "mod.bin"), "wb") as f:
             f.write(b"M" * 300)
+        if prepare_more is not None:
+            prepare_more(workdir)
     return qemu_cases.Case(name, loader, prepare=prepare, inspect_esp=True, **kw)
 
 
@@ -163,6 +180,12 @@ def lconf_cases(build, loader):
                         reject=[r"^probe: FAIL"],
                         check=lambda log, _s: [] if len(re.findall(r"^probe: ok   module's volume: ", log, re.M)) == 5
                         else ["not every module's volume was checked (want 5 'module's volume' lines)"]),
+        # randomise_hhdm_base: yes - the direct map at one of Limine's draws, every HHDM check passing there
+        conf_case("lconf-random-hhdm", loader, [("/boot/limine/limine.conf", RANDOM_HHDM_CONF)], "/boot/myos",
+                  os.path.join(build, "limine", "probe-r6.elf"), sentinel=False, prepare_more=write_internal,
+                  expect=[r"randomise_hhdm_base: the direct map at 0xffff[89a-f][0-9a-f]{3}[048c]0000000 \(a random",
+                          r"^probe: ok   HHDM offset randomised as Limine draws it", PROBE_OK],
+                  reject=[r"^probe: FAIL"]),
         # a volume no file system answers to: one line, the volumes listed, back to firmware
         qemu_cases.bad("lconf-volume-missing", loader, r"fslabel\(NOPE\):/boot/myos: no file system is "
                        r"fslabel\(NOPE\); the firmware has \d+:",

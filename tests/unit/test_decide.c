@@ -409,6 +409,32 @@ static void test_rule_names_are_distinct(void **state)
     assert_string_equal(decide_rule_name(DECIDE_RULE_COUNT), "unknown");
 }
 
+/* randomise_hhdm_base: Limine's 1 GiB steps below 2^45 above the fixed base; never over the top
+ * GiB of ember's window (the trampoline aliases); the fixed base when off or when memory fills the
+ * window. */
+static void test_hhdm_offset(void **state)
+{
+    struct ember_config cfg;
+    const uint64_t gib = 1ULL << 30, window = EMBER_HHDM_MAX_SIZE;
+    (void)state;
+
+    config_with(&cfg, PROTOCOL_LIMINE);
+    assert_int_equal(decide_hhdm_offset(&cfg, 0x123456789abcdefULL, 4 * gib), EMBER_HHDM_OFFSET);
+    cfg.randomise_hhdm = true;
+    assert_int_equal(decide_hhdm_offset(&cfg, 0, 4 * gib), EMBER_HHDM_OFFSET);
+    assert_int_equal(decide_hhdm_offset(&cfg, 5 * gib + 12345, 4 * gib), EMBER_HHDM_OFFSET + 5 * gib);
+    assert_int_equal(decide_hhdm_offset(&cfg, UINT64_MAX, 4 * gib), EMBER_HHDM_OFFSET + (1ULL << 45) - gib);
+    for (uint64_t r = 0x9e3779b97f4a7c15ULL, i = 0; i < 1000; i++, r = r * 6364136223846793005ULL + 1442695040888963407ULL) {
+        uint64_t off = decide_hhdm_offset(&cfg, r, 4 * gib);
+        assert_true(off >= EMBER_HHDM_OFFSET && off % gib == 0 && off - EMBER_HHDM_OFFSET < (1ULL << 45));
+    }
+    /* 40 TiB of memory: the draw is brought down so that the map ends a GiB below the window's top */
+    uint64_t big = 40ULL << 40, off = decide_hhdm_offset(&cfg, UINT64_MAX, big);
+    assert_true(off % gib == 0 && off + big <= EMBER_HHDM_OFFSET + window - gib);
+    assert_true(off + big + gib > EMBER_HHDM_OFFSET + window - gib);
+    assert_int_equal(decide_hhdm_offset(&cfg, UINT64_MAX, window), EMBER_HHDM_OFFSET);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_scan_segments_point_into_their_regions),
         cmocka_unit_test(test_limine_revision),
         cmocka_unit_test(test_rule_names_are_distinct),
+        cmocka_unit_test(test_hhdm_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
