@@ -20,8 +20,8 @@
  *     more there were.
  *  5. e = lconf_default_entry(&lc, &pick, &diag); NULL: log diag.message and stop. Log which entry
  *     (pick.menu_index, its name) and, when pick.fell_back, that default_entry named nothing so the
- *     first row was taken, as Limine does. lc.timeout_never: Limine would wait at its menu; ember
- *     has none and boots the default entry now.
+ *     first row was taken, as Limine does. With a timeout (lmenu_timeout_ms) the menu
+ *     (lmenu.h, uefi/menu.c) chooses instead.
  *  6. err = lconf_to_ember(&lc, e, &cfg, &boot, &diag); on error log diag.message and stop.
  *  7. Log what ember ignores: e->resolution_line / e->textmode_line / e->dtb_path_line (ignored on
  *     UEFI x86-64, as Limine ignores them). cfg carries the rest: kaslr and randomise_hhdm
