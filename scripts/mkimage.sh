@@ -64,7 +64,7 @@ done
 # --- validate the inputs ----------------------------------------------------------------------------
 [ -n "$out" ] || { echo "$prog: no output image given" >&2; usage; }
 [ -n "$loader" ] || die "--loader is required (normally build/BOOTX64.EFI)"
-[ -n "$kernel" ] || [ ${#files[@]} -gt 0 ] || die "--kernel is required (e.g. build/kernel/kernel.elf)"
+[ -n "$kernel" ] || [ ${#files[@]} -gt 0 ] || [ ${#data_files[@]} -gt 0 ] || die "--kernel is required (e.g. build/kernel/kernel.elf)"
 
 need_file() { # need_file WHAT PATH
     [ -e "$2" ] || die "$1 not found: $2"

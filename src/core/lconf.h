@@ -11,7 +11,8 @@
  *     lconf_app_dir_path(<LoadedImage->FilePath as ASCII>) (falling back to LCONF_EFI_FALLBACK_PATH
  *     when it returns false), then each of lconf_search_paths[] in order; the first file that
  *     exists wins, as in Limine. Limine matches these names case-insensitively (FAT already does).
- *     Limine would go on to the drive's other partitions; ember reads only its boot volume.
+ *     None there: the boot drive's other partitions, first to last, each through
+ *     lconf_search_paths[]; the partition holding the config becomes boot():.
  *  2. Refuse a file over LCONF_FILE_MAX_BYTES before reading it.
  *  3. config_defaults(&cfg); err = lconf_parse(text, len, &lc, &diag); on error log diag.message.
  *     struct lconf is large (~60 KiB): give it static storage, not the stack.

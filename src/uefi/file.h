@@ -38,6 +38,14 @@ EFI_STATUS volume_file_open(struct boot *b, const char *path, bool quiet_missing
 /* Learns b->boot_where, for the files volume_file_open reads from the boot volume. */
 void volume_learn_boot(struct boot *b);
 
+/* The partition numbers of the boot drive's other file systems, ascending, into out[0..cap);
+ * returns how many. */
+unsigned volume_boot_drive_partitions(struct boot *b, uint32_t *out, unsigned cap);
+
+/* Opens partition `partition` of the boot drive: its root (closed by the caller) and where it is. */
+EFI_STATUS volume_open_boot_partition(struct boot *b, uint32_t partition, EFI_FILE_HANDLE *root,
+                                      struct volume_where *where);
+
 /* Reads exactly len bytes at offset into buf (SetPosition, then Read until done: short reads are
  * continued, a zero-byte read is EFI_END_OF_FILE). Failures are logged. */
 EFI_STATUS file_read_at(struct file *f, UINT64 offset, void *buf, UINT64 len);

@@ -8,6 +8,7 @@
 #include "uefi/log.h"
 
 #define IMAGE_PATH_MAX 256
+#define LCONF_PARTITIONS_MAX 32   /* the boot drive's partitions searched for limine.conf */
 
 /* The limine.conf beside ember's own file (as Limine looks beside its own), or Limine's fallback
  * when the image's device path ends in no file path node. */
@@ -29,16 +30,49 @@ static void beside_image(EFI_HANDLE image, char *out, size_t cap)
         fmt_format(out, cap, "%s", LCONF_EFI_FALLBACK_PATH);
 }
 
-/* Opens the first limine.conf of Limine's search order. EFI_NOT_FOUND when there is none. */
+/* Opens the first limine.conf of Limine's search paths under root (first, if given, before them).
+ * EFI_NOT_FOUND when there is none. */
+static EFI_STATUS open_in(EFI_FILE_HANDLE root, const char *first, struct file *f)
+{
+    EFI_STATUS status = first != NULL ? file_open(root, first, true, f) : EFI_NOT_FOUND;
+
+    for (unsigned i = 0; status == EFI_NOT_FOUND && i < LCONF_SEARCH_PATH_COUNT; i++)
+        status = file_open(root, lconf_search_paths[i], true, f);
+    return status;
+}
+
+/* Opens the first limine.conf in Limine's order: the boot volume (beside the executable first),
+ * then the boot drive's other partitions, first to last. A config found on another partition
+ * makes that partition the boot volume - boot(): is the partition holding the config. */
 static EFI_STATUS open_first(struct boot *b, struct file *f)
 {
     char first[CONFIG_PATH_MAX];
+    uint32_t parts[LCONF_PARTITIONS_MAX];
+    unsigned count;
     EFI_STATUS status;
 
     beside_image(b->image, first, sizeof first);
-    status = file_open(b->root, first, true, f);
-    for (unsigned i = 0; status == EFI_NOT_FOUND && i < LCONF_SEARCH_PATH_COUNT; i++)
-        status = file_open(b->root, lconf_search_paths[i], true, f);
+    status = open_in(b->root, first, f);
+    if (status != EFI_NOT_FOUND)
+        return status;
+    count = volume_boot_drive_partitions(b, parts, LCONF_PARTITIONS_MAX);
+    for (unsigned i = 0; i < count && status == EFI_NOT_FOUND; i++) {
+        EFI_FILE_HANDLE root;
+        struct volume_where where;
+        if (EFI_ERROR(volume_open_boot_partition(b, parts[i], &root, &where)))
+            continue;
+        status = open_in(root, NULL, f);
+        if (EFI_ERROR(status)) { /* none there, or an error that ends the search */
+            file_close_root(root);
+            continue;
+        }
+        log_info("no limine.conf on the boot volume: %s on partition %u of the boot drive, which boot(): "
+                 "names from now on (as in Limine)", f->path, (unsigned)parts[i]);
+        file_close_root(b->root);
+        b->root = root;
+        b->boot_where = where;
+        b->boot_where_known = true;
+    }
     return status;
 }
 

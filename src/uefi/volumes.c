@@ -155,7 +155,8 @@ static void log_volume(const struct volume *v)
              v->facts.is_boot ? " = boot()" : "", v->facts.label, name);
 }
 
-/* The volume ref names, into *found. EFI_NOT_FOUND (after listing every volume) when none does. */
+/* The volume ref names, into *found. EFI_NOT_FOUND when none does: unless path is NULL, after an
+ * error line for path listing every volume. */
 static EFI_STATUS find_volume(struct boot *b, const struct volume_ref *ref, const char *path, struct volume *found)
 {
     EFI_LOADED_IMAGE *loaded = NULL;
@@ -169,11 +170,12 @@ static EFI_STATUS find_volume(struct boot *b, const struct volume_ref *ref, cons
     if (!EFI_ERROR(status))
         status = uefi_call_wrapper(BS->LocateHandleBuffer, 5, ByProtocol, &efi_simple_fs_guid, NULL, &count, &handles);
     if (EFI_ERROR(status)) {
-        log_error("%s: cannot list the firmware's file systems: %s", path, efi_status_name(status));
+        log_error("%s: cannot list the firmware's file systems: %s", path != NULL ? path : "volumes",
+                  efi_status_name(status));
         return status;
     }
     have_boot = describe(loaded->DeviceHandle, loaded->DeviceHandle, NULL, &boot_volume);
-    for (UINTN pass = 0; pass < 2; pass++) {     /* pass 1 lists them for the error */
+    for (UINTN pass = 0; pass < (path != NULL ? 2u : 1u); pass++) { /* pass 1 lists them for the error */
         for (UINTN i = 0; i < count; i++) {
             if (!describe(handles[i], loaded->DeviceHandle, have_boot ? &boot_volume : NULL, &v))
                 continue;
@@ -186,7 +188,7 @@ static EFI_STATUS find_volume(struct boot *b, const struct volume_ref *ref, cons
             }
         }
         volume_name(ref, name);
-        if (pass == 0)
+        if (pass == 0 && path != NULL)
             log_error("%s: no file system is %s; the firmware has %u:", path, name, (unsigned)count);
     }
     mem_free_pool(handles);
@@ -241,4 +243,44 @@ void volume_learn_boot(struct boot *b)
     b->boot_where_known = true;
     log_debug("boot volume: hdd(%u:%u), fslabel(%s)", (unsigned)v.facts.drive, (unsigned)v.facts.partition,
               v.facts.label);
+}
+
+unsigned volume_boot_drive_partitions(struct boot *b, uint32_t *out, unsigned cap)
+{
+    EFI_LOADED_IMAGE *loaded = NULL;
+    EFI_HANDLE *handles = NULL;
+    UINTN count = 0;
+    struct volume boot_volume, v;
+    unsigned n = 0;
+
+    if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, b->image, &efi_loaded_image_guid, (void **)&loaded)) ||
+        !describe(loaded->DeviceHandle, loaded->DeviceHandle, NULL, &boot_volume) ||
+        EFI_ERROR(uefi_call_wrapper(BS->LocateHandleBuffer, 5, ByProtocol, &efi_simple_fs_guid, NULL, &count, &handles)))
+        return 0;
+    for (UINTN i = 0; i < count && n < cap; i++) {
+        if (!describe(handles[i], loaded->DeviceHandle, &boot_volume, &v) || v.facts.is_boot ||
+            !v.facts.on_boot_drive || v.facts.partition == 0)
+            continue;
+        unsigned at = n++;
+        for (; at > 0 && out[at - 1] > v.facts.partition; at--) /* ascending, as Limine scans them */
+            out[at] = out[at - 1];
+        out[at] = v.facts.partition;
+    }
+    mem_free_pool(handles);
+    return n;
+}
+
+EFI_STATUS volume_open_boot_partition(struct boot *b, uint32_t partition, EFI_FILE_HANDLE *root,
+                                      struct volume_where *where)
+{
+    struct volume_ref ref = { .kind = VOLUME_BOOT_PART, .partition = partition };
+    struct volume v;
+    EFI_STATUS status = find_volume(b, &ref, NULL, &v);
+
+    *root = NULL;
+    if (!EFI_ERROR(status))
+        status = open_root(v.handle, root);
+    if (!EFI_ERROR(status))
+        where_of(&v, where);
+    return status;
 }

@@ -159,6 +159,17 @@ def volumes_disk(loader, kernel):
     return prepare
 
 
+def config_on_partition_2(loader, kernel):
+    """A disk whose ESP holds only BOOTX64.EFI; limine.conf and the kernel are on partition 2."""
+    def prepare(workdir):
+        conf = os.path.join(workdir, "limine.conf")
+        with open(conf, "w") as f:
+            f.write(TEMPLATE_CONF.replace("timeout: 3", "timeout: 0"))
+        qemu_cases.mkimage(workdir, "part2.img", ["--loader", loader, "--data-file", conf + ":/limine.conf",
+                                                  "--data-file", kernel + ":/boot/myos"])
+    return prepare
+
+
 def lconf_cases(build, loader):
     template = os.path.join(build, "limine", "template.elf")
     module_hash = hashlib.blake2b(b"M" * 300).hexdigest()
@@ -186,6 +197,13 @@ def lconf_cases(build, loader):
                   expect=[r"randomise_hhdm_base: the direct map at 0xffff[89a-f][0-9a-f]{3}[048c]0000000 \(a random",
                           r"^probe: ok   HHDM offset randomised as Limine draws it", PROBE_OK],
                   reject=[r"^probe: FAIL"]),
+        # no limine.conf on the ESP: Limine goes on to the boot drive's other partitions, and boot():
+        # becomes the partition where it found one
+        qemu_cases.Case("lconf-config-on-partition-2", loader, image="part2.img", sentinel=False,
+                        prepare=config_on_partition_2(loader, template),
+                        expect=[r"no limine\.conf on the boot volume: /limine\.conf on partition 2 of the boot drive",
+                                chosen.format("/limine\\.conf", "", "Limine Template") + r".*: kernel /boot/myos",
+                                PROBE_OK]),
         # a volume no file system answers to: one line, the volumes listed, back to firmware
         qemu_cases.bad("lconf-volume-missing", loader, r"fslabel\(NOPE\):/boot/myos: no file system is "
                        r"fslabel\(NOPE\); the firmware has \d+:",
