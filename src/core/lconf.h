@@ -165,6 +165,15 @@ enum lconf_error lconf_parse(const char *text, size_t len, struct lconf *out,
 const struct lconf_entry *lconf_default_entry(const struct lconf *c, struct lconf_pick *pick,
                                               struct lconf_diag *diag);
 
+/* The entry a path names ("Dir/Name", '\\' escaping the next byte, "#N" the Nth duplicate - as
+ * default_entry and Limine's remembered entry write it), or NULL for none or a directory. */
+const struct lconf_entry *lconf_find_entry(const struct lconf *c, const char *path, size_t len);
+
+/* e's path as lconf_find_entry reads it (for remember_last_entry), into out[0..cap). False when it
+ * does not fit or nests deeper than LCONF_PATH_DEPTH_MAX. */
+#define LCONF_PATH_DEPTH_MAX 16
+bool lconf_entry_path(const struct lconf *c, const struct lconf_entry *e, char *out, size_t cap);
+
 /* Fills cfg (over the defaults already in it) from entry e of c: protocol limine, kernel path,
  * cmdline, modules. boot (required: ~4 KiB, the caller's) gets what cfg cannot hold. diag may be NULL. On error cfg
  * and boot may be partly filled; the caller must not use them. */

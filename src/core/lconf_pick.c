@@ -239,6 +239,67 @@ const struct lconf_entry *lconf_default_entry(const struct lconf *c, struct lcon
     return &c->entries[found];
 }
 
+const struct lconf_entry *lconf_find_entry(const struct lconf *c, const char *path, size_t len)
+{
+    unsigned row = 0;
+    int found = find_path(c, -1, (struct slice){ path, len }, 0, &row);
+
+    return found >= 0 ? &c->entries[found] : NULL;
+}
+
+/* How many entries under e's parent before e have e's name: Limine's "#N" for duplicates. */
+static unsigned duplicate_number(const struct lconf *c, const struct lconf_entry *e)
+{
+    unsigned n = 0;
+
+    for (const struct lconf_entry *o = c->entries; o < e; o++)
+        n += o->parent == e->parent && child_of(c, (unsigned)(o - c->entries), e->parent) &&
+             slice_equals(lconf_slice(c, o->name), lconf_text(c, e->name), false);
+    return n;
+}
+
+/* Appends e's name to out[*n..cap), '/', '\' and '#' escaped, then "#N" for a duplicate. */
+static bool append_name(const struct lconf *c, const struct lconf_entry *e, char *out, size_t cap, size_t *n)
+{
+    struct slice name = lconf_slice(c, e->name);
+    unsigned dup = duplicate_number(c, e);
+
+    for (size_t i = 0; i < name.n; i++) {
+        bool escape = name.p[i] == '/' || name.p[i] == '\\' || name.p[i] == '#';
+        if (*n + 2 >= cap)
+            return false;
+        if (escape)
+            out[(*n)++] = '\\';
+        out[(*n)++] = name.p[i];
+    }
+    if (dup > 0)
+        *n += fmt_format(out + *n, cap - *n, "#%u", dup);
+    return *n < cap;
+}
+
+bool lconf_entry_path(const struct lconf *c, const struct lconf_entry *e, char *out, size_t cap)
+{
+    const struct lconf_entry *chain[LCONF_PATH_DEPTH_MAX];
+    unsigned depth = 0;
+    size_t n = 0;
+
+    for (; e != NULL; e = e->parent >= 0 ? &c->entries[e->parent] : NULL) {
+        if (depth == LCONF_PATH_DEPTH_MAX)
+            return false;
+        chain[depth++] = e;
+    }
+    while (depth-- > 0) {
+        if (n > 0 && n + 1 < cap)
+            out[n++] = '/';
+        if (!append_name(c, chain[depth], out, cap, &n))
+            return false;
+    }
+    if (cap == 0)
+        return false;
+    out[n] = '\0';
+    return true;
+}
+
 /* --- notes ------------------------------------------------------------------------------------ */
 
 static const char *const note_reasons[] = {

@@ -95,18 +95,71 @@ static void log_unread(const struct lconf *lc, const struct lconf_entry *e)
         log_info("limine.conf: resolution/textmode/dtb_path ignored on UEFI x86-64, as Limine ignores them");
 }
 
+/* remember_last_entry: Limine's variable, so that a choice made under Limine carries over. */
+static EFI_GUID limine_vendor_guid = { 0x513ee0d0, 0x6e43, 0xcb05, { 0xb2, 0x72, 0xf1, 0x46, 0xa2, 0xfc, 0xb8, 0x8a } };
+#define LAST_ENTRY_VARIABLE L"LimineLastBootedEntry"
+#define LAST_ENTRY_ATTRIBUTES (EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS | EFI_VARIABLE_RUNTIME_ACCESS)
+#define ENTRY_PATH_MAX 256
+
+/* The entry Limine's LimineLastBootedEntry names, when remember_last_entry: yes and it names one. */
+static const struct lconf_entry *remembered_entry(const struct lconf *lc)
+{
+    char path[ENTRY_PATH_MAX];
+    UINTN size = sizeof path - 1;
+    const struct lconf_entry *e;
+    EFI_STATUS status;
+
+    if (!lc->remember_last_entry)
+        return NULL;
+    status = uefi_call_wrapper(ST->RuntimeServices->GetVariable, 5, LAST_ENTRY_VARIABLE, &limine_vendor_guid, NULL,
+                               &size, path);
+    if (EFI_ERROR(status)) {
+        if (status != EFI_NOT_FOUND)
+            log_warn("remember_last_entry: cannot read LimineLastBootedEntry: %s", efi_status_name(status));
+        return NULL;
+    }
+    while (size > 0 && path[size - 1] == '\0')
+        size--;
+    path[size] = '\0';
+    e = lconf_find_entry(lc, path, size);
+    log_info("remember_last_entry: '%s' was booted last%s", path, e != NULL ? "" : ", and names no entry now");
+    return e;
+}
+
+/* Stores e as the last booted entry (remember_last_entry: yes), as Limine does when it boots one. */
+static void remember_entry(const struct lconf *lc, const struct lconf_entry *e)
+{
+    char path[ENTRY_PATH_MAX];
+    EFI_STATUS status;
+    size_t n = 0;
+
+    if (!lc->remember_last_entry)
+        return;
+    if (!lconf_entry_path(lc, e, path, sizeof path)) {
+        log_warn("remember_last_entry: the entry's path is over %u bytes: not remembered", ENTRY_PATH_MAX - 1);
+        return;
+    }
+    while (path[n] != '\0')
+        n++;
+    status = uefi_call_wrapper(ST->RuntimeServices->SetVariable, 5, LAST_ENTRY_VARIABLE, &limine_vendor_guid,
+                               (UINT32)LAST_ENTRY_ATTRIBUTES, (UINTN)(n + 1), path);
+    if (EFI_ERROR(status))
+        log_warn("remember_last_entry: cannot store LimineLastBootedEntry: %s", efi_status_name(status));
+}
+
 /* Parses text as limine.conf and fills b->config from the entry chosen: the default one, through
  * the menu when its timeout asks for one (a choice ember cannot boot is said there, and the menu
  * comes back), else at once. */
 static EFI_STATUS apply(struct boot *b, const char *path, const char *text, size_t len, struct lconf *lc)
 {
     struct lconf_diag diag;
-    struct lconf_pick pick;
+    struct lconf_pick pick = { 0, false };
     struct lconf_boot boot;
     const struct lconf_entry *e;
     bool menu;
 
-    if (lconf_parse(text, len, lc, &diag) != LCONF_OK || (e = lconf_default_entry(lc, &pick, &diag)) == NULL) {
+    if (lconf_parse(text, len, lc, &diag) != LCONF_OK ||
+        ((e = remembered_entry(lc)) == NULL && (e = lconf_default_entry(lc, &pick, &diag)) == NULL)) {
         log_error("%s (%s)", diag.message, path);
         return EFI_INVALID_PARAMETER;
     }
@@ -124,6 +177,7 @@ static EFI_STATUS apply(struct boot *b, const char *path, const char *text, size
         }
     }
     log_unread(lc, e);
+    remember_entry(lc, e);
     log_info("no ember.cfg: %s, entry '%s'%s%s: kernel %s, %u module(s), cmdline \"%s\"", path,
              lconf_text(lc, e->name), menu ? " (from the menu)" : "",
              pick.fell_back ? " (default_entry names no entry: the first, as Limine)" : "",

@@ -55,6 +55,8 @@ class Case:
     check: Optional[Callable[[str, int], List[str]]] = None
     inspect_esp: bool = False        # compare with `ember-inspect --esp` on the ESP (no kernel= of its own)
     serial_keys: List[Tuple[str, bytes]] = field(default_factory=list)  # (wait for this in COM1's output, then type)
+    reboot_expect: List[str] = field(default_factory=list)  # boot again (same disk, same UEFI variables,
+                                                             # no keys): that log must show these
 
 
 def bad(name, loader, expect, check=None, reject=(), **kw):

@@ -60,6 +60,20 @@ MENU_CONF = """timeout: no
     path: boot():/boot/myos
     cmdline: third
 """
+# remember_last_entry: Limine's variable holds the entry's path ("Dir/Second")
+REMEMBER_CONF = """timeout: 1
+default_entry: 2
+remember_last_entry: yes
+
+/+Dir
+//First
+    protocol: limine
+    path: boot():/boot/myos
+//Second
+    protocol: limine
+    path: boot():/boot/myos
+    cmdline: second
+"""
 MENU_TITLE = r"^ember: /boot/limine/limine\.conf \(Up/Down or k/j, Enter"
 
 
@@ -245,6 +259,15 @@ def lconf_cases(build, loader):
                   expect=[r"^> First", r"limine\.conf:7: protocol linux: ember boots Limine-protocol kernels only",
                           chosen.format("/boot/limine/limine\\.conf", "", "Third") + r" \(from the menu\).*"
                           r"cmdline \"third\"", PROBE_OK]),
+        # remember_last_entry: the entry chosen from the menu is stored in Limine's variable, and the
+        # next boot's countdown starts on it (and boots it)
+        conf_case("lconf-remember-last-entry", loader, [("/boot/limine/limine.conf", REMEMBER_CONF)], "/boot/myos",
+                  template, sentinel=False, timeout=120,
+                  serial_keys=[(MENU_TITLE, b"j"), (r"^>\s+Second", b"\r")],
+                  expect=[chosen.format("/boot/limine/limine\\.conf", "", "Second") + r" \(from the menu\)", PROBE_OK],
+                  reboot_expect=[r"remember_last_entry: 'Dir/Second' was booted last$",
+                                 chosen.format("/boot/limine/limine\\.conf", "", "Second") + r" \(from the menu\)",
+                                 PROBE_OK]),
         # the template's disk as `make all-hdd` lays it out: the countdown runs out, the default entry boots
         conf_case("lconf-menu-countdown", loader, [("/boot/limine/limine.conf", TEMPLATE_CONF)], "/boot/myos",
                   template, sentinel=False,

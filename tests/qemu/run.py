@@ -7,6 +7,7 @@ timeout and -no-reboot. Prints one line per case and "N passed, N failed" at the
 """
 import argparse
 import concurrent.futures
+import dataclasses
 import os
 import re
 import select
@@ -145,6 +146,12 @@ def run_case_unguarded(case):
     problems = judge(case, proc.returncode, log)
     if problems and proc.stdout.strip():
         problems.append("qemu.sh said: " + proc.stdout.decode(errors="replace").strip()[-300:])
+    if case.reboot_expect and not problems:
+        again = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        second = clean_log(open(log_path, "rb").read()) if os.path.exists(log_path) else ""
+        problems = [f"second boot: {p}" for p in judge(dataclasses.replace(case, expect=case.reboot_expect, check=None),
+                                                       again.returncode, second)]
+        log, elapsed = log + "\n--- second boot ---\n" + second, time.monotonic() - start
     case.inspect_problems = inspect_check.disagreements(BUILD, case, workdir, log)
     return case, problems, elapsed, log
 

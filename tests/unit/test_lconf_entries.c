@@ -124,6 +124,38 @@ static void test_lconf_default_entry_path_escapes(void **state)
     assert_int_equal(lpick.menu_index, 2);
 }
 
+/* remember_last_entry: every bootable entry's path (escapes and "#N" duplicates included) names
+ * that very entry again; directories and unknown paths name none. */
+static void test_lconf_entry_paths_round_trip(void **state)
+{
+    char path[128];
+    unsigned checked = 0;
+    (void)state;
+
+    lexpect_ok(tree_conf);
+    for (unsigned i = 0; i < lc.entry_count; i++) {
+        const struct lconf_entry *e = &lc.entries[i];
+        assert_true(lconf_entry_path(&lc, e, path, sizeof path));
+        if (e->directory || e->orphan || e->hidden) {
+            assert_null(lconf_find_entry(&lc, path, strlen(path)));
+            continue;
+        }
+        assert_ptr_equal(lconf_find_entry(&lc, path, strlen(path)), e);
+        checked++;
+    }
+    assert_true(checked >= 4);
+    assert_true(lconf_entry_path(&lc, lconf_find_entry(&lc, "Open/Twin#1", 11), path, sizeof path));
+    assert_string_equal(path, "Open/Twin#1");
+    assert_true(lconf_entry_path(&lc, lconf_find_entry(&lc, "Closed/Inside/Deep", 18), path, sizeof path));
+    assert_string_equal(path, "Closed/Inside/Deep");
+    assert_false(lconf_entry_path(&lc, lconf_find_entry(&lc, "Closed/Inside/Deep", 18), path, 10));
+    assert_null(lconf_find_entry(&lc, "Nope", 4));
+    lexpect_ok("/X\n/A/B #2\\\n");
+    assert_true(lconf_entry_path(&lc, &lc.entries[1], path, sizeof path));
+    assert_string_equal(path, "A\\/B \\#2\\\\");
+    assert_ptr_equal(lconf_find_entry(&lc, path, strlen(path)), &lc.entries[1]);
+}
+
 static void test_lconf_hidden_entries_are_not_rows(void **state)
 {
     (void)state;
@@ -202,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_lconf_default_entry_zero_empty_or_past_the_end_is_row_one),
         cmocka_unit_test(test_lconf_default_entry_by_path),
         cmocka_unit_test(test_lconf_default_entry_path_escapes),
+        cmocka_unit_test(test_lconf_entry_paths_round_trip),
         cmocka_unit_test(test_lconf_hidden_entries_are_not_rows),
         cmocka_unit_test(test_lconf_orphan_sub_entries_are_noted_not_listed),
         cmocka_unit_test(test_lconf_rejects_parentless_and_untitled_entries),
