@@ -65,6 +65,7 @@ struct ember_config {
     bool has_kernel_sha256;
     uint8_t kernel_sha256[32];
     bool has_kernel_blake2b;          /* limine.conf's kernel path ends in #<BLAKE2b> */
+    bool hash_mismatch_warns;         /* limine.conf's hash_mismatch_panic: no - a BLAKE2b mismatch warns */
     uint8_t kernel_blake2b[64];
     unsigned fail_alloc_at;           /* test knob: fail the Nth allocation (0 = never) */
     uint32_t test_faults;             /* test knob: enum config_fault bits, default 0 */

@@ -111,6 +111,7 @@ struct lconf {
     struct lconf_ref default_entry; /* raw: a 1-based row number or an entry path */
     unsigned default_entry_line;
     bool quiet, serial, verbose, remember_last_entry;
+    bool hash_mismatch_warns;    /* hash_mismatch_panic: no - a hash mismatch is a warning */
     unsigned entry_count;
     struct lconf_entry entries[LCONF_MAX_ENTRIES];
     unsigned note_count;         /* every note, kept or not */

@@ -338,5 +338,6 @@ enum lconf_error lconf_to_ember(const struct lconf *c, const struct lconf_entry 
         err = switches(c, e, boot, diag);
     cfg->kaslr = boot->kaslr;
     cfg->randomise_hhdm = boot->randomise_hhdm_base;
+    cfg->hash_mismatch_warns = c->hash_mismatch_warns;
     return err;
 }

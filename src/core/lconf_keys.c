@@ -6,17 +6,17 @@
 #define MS_FRACTION_DIGITS 3
 #define TIMEOUT_MAX_S 9999 /* Limine's cap */
 
-enum global_key { G_TIMEOUT, G_DEFAULT_ENTRY, G_QUIET, G_SERIAL, G_VERBOSE, G_REMEMBER };
+enum global_key { G_TIMEOUT, G_DEFAULT_ENTRY, G_QUIET, G_SERIAL, G_VERBOSE, G_REMEMBER, G_HASH_PANIC };
 
 static const char *const global_names[] = {
-    "timeout", "default_entry", "quiet", "serial", "verbose", "remember_last_entry",
+    "timeout", "default_entry", "quiet", "serial", "verbose", "remember_last_entry", "hash_mismatch_panic",
 };
 
 /* Global options Limine reads for its menu, terminal or other firmware; ember has no use for them.
  * A name ending in '*' stands for every name it starts. */
 static const char *const ignored_globals[] = {
     "interface_*", "term_*", "wallpaper*", "backdrop", "graphics", "serial_baudrate",
-    "global_dtb", "randomise_memory", "randomize_memory", "hash_mismatch_panic", "measured_boot",
+    "global_dtb", "randomise_memory", "randomize_memory", "measured_boot",
     "firmware_logo", "keyboard_layout", "mouse", "editor_enabled", "editor_highlighting",
     "editor_validation",
 };
@@ -119,7 +119,7 @@ static uint32_t timeout_ms(struct slice v)
 }
 
 /* Applies the first occurrence of a global option. Limine compares quiet, serial and verbose with
- * "yes" exactly, remember_last_entry with either case. */
+ * "yes" exactly, remember_last_entry with either case, hash_mismatch_panic with "no" in either case. */
 static enum lconf_error apply_global(struct lparser *ps, enum global_key k, struct slice v)
 {
     struct lconf *c = ps->c;
@@ -144,6 +144,9 @@ static enum lconf_error apply_global(struct lparser *ps, enum global_key k, stru
         return LCONF_OK;
     case G_REMEMBER:
         c->remember_last_entry = slice_equals(v, "yes", true);
+        return LCONF_OK;
+    case G_HASH_PANIC:
+        c->hash_mismatch_warns = slice_equals(v, "no", true);
         return LCONF_OK;
     }
     return LCONF_OK;

@@ -211,6 +211,10 @@ uint64_t boot_tsc_per_us(const struct boot *b);
  * the value ember.cfg pins. pin_check_kernel hashes the kernel file from the headers and segments
  * in memory, reading only the bytes ember did not load; without kernel_sha256= it does nothing. */
 EFI_STATUS pin_check_kernel(struct boot *b);
+
+/* A limine.conf #<BLAKE2b> pin over digest: a mismatch refuses the boot, or only warns when
+ * limine.conf says hash_mismatch_panic: no (as Limine). Logs either way. */
+EFI_STATUS pin_blake2b_verdict(struct boot *b, const char *what, const uint8_t digest[64], const uint8_t want[64]);
 /* Feeds the kernel file's bytes, in order, to consume: the headers and segments from memory (as
  * loaded, before any relocation), only the rest read from the still-open file. */
 EFI_STATUS boot_walk_kernel_file(struct boot *b, void (*consume)(void *ctx, const void *data, uint64_t len),

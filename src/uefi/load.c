@@ -104,13 +104,12 @@ static EFI_STATUS check_module_pin(struct boot *b, unsigned index, EFI_PHYSICAL_
     if (m->has_blake2b) {
         struct blake2b_ctx ctx;
         uint8_t digest[BLAKE2B_DIGEST_SIZE];
-        struct decide_diag diag;
         blake2b_init(&ctx);
         blake2b_update(&ctx, (const void *)(uintptr_t)addr, (size_t)size);
         blake2b_final(&ctx, digest);
-        if (!decide_pin_blake2b(what, digest, m->blake2b, &diag))
-            return log_refusal(b, &diag);
-        log_info("%s BLAKE2b matches its path's #suffix", what);
+        EFI_STATUS status = pin_blake2b_verdict(b, what, digest, m->blake2b);
+        if (EFI_ERROR(status))
+            return status;
     }
     return m->has_sha256 ? pin_check_bytes(what, (const void *)(uintptr_t)addr, size, m->sha256) : EFI_SUCCESS;
 }

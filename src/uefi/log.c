@@ -7,7 +7,7 @@
 #include "core/fmt.h"
 #include "uefi/log.h"
 
-#define LOG_LINE_MAX 320
+#define LOG_LINE_MAX 448 /* a refusal naming a 128-digit hash and why it was let through fits */
 
 static enum log_level current_level = LOG_INFO;
 static enum serial_mode serial_mode = SERIAL_AUTO;

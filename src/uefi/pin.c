@@ -100,23 +100,32 @@ static void hash_blake2b(void *ctx, const void *data, uint64_t len)
     blake2b_update(ctx, data, (size_t)len);
 }
 
+EFI_STATUS pin_blake2b_verdict(struct boot *b, const char *what, const uint8_t digest[BLAKE2B_DIGEST_SIZE],
+                               const uint8_t want[BLAKE2B_DIGEST_SIZE])
+{
+    struct decide_diag diag;
+
+    if (decide_pin_blake2b(what, digest, want, &diag)) {
+        log_info("%s BLAKE2b matches its path's #suffix", what);
+        return EFI_SUCCESS;
+    }
+    if (!b->config.hash_mismatch_warns)
+        return log_refusal(b, &diag);
+    log_warn("%s (limine.conf says hash_mismatch_panic: no - booting it anyway, as Limine does)", diag.message);
+    return EFI_SUCCESS;
+}
+
 /* limine.conf's #<BLAKE2b> on the kernel path, over the same bytes as the SHA-256 pin. */
 static EFI_STATUS pin_check_kernel_blake2b(struct boot *b, const char *what)
 {
     struct blake2b_ctx hash;
     uint8_t digest[BLAKE2B_DIGEST_SIZE];
-    struct decide_diag diag;
     EFI_STATUS status;
 
     blake2b_init(&hash);
     status = boot_walk_kernel_file(b, hash_blake2b, &hash);
     blake2b_final(&hash, digest);
-    if (EFI_ERROR(status))
-        return status;
-    if (!decide_pin_blake2b(what, digest, b->config.kernel_blake2b, &diag))
-        return log_refusal(b, &diag);
-    log_info("%s BLAKE2b matches its path's #suffix", what);
-    return EFI_SUCCESS;
+    return EFI_ERROR(status) ? status : pin_blake2b_verdict(b, what, digest, b->config.kernel_blake2b);
 }
 
 EFI_STATUS pin_check_kernel(struct boot *b)

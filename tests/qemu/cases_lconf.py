@@ -250,6 +250,12 @@ def lconf_cases(build, loader):
                        + module_hash + r", its path's '#' suffix pins 0{16}\.\.\.: copy the right file or update the hash$",
                        prepare=lambda d: conf_case("", "", [("/boot/limine/limine.conf", hashed_conf(template, "0" * 128))],
                                                    "/boot/myos", template).prepare(d), inspect_esp=True),
+        # hash_mismatch_panic: no - Limine warns and boots; so does ember, in one WARN line
+        conf_case("lconf-blake2b-wrong-no-panic", loader, [("/boot/limine/limine.conf", "hash_mismatch_panic: no\n" +
+                                                             hashed_conf(template, "0" * 128))],
+                  "/boot/myos", template, sentinel=False,
+                  expect=[r"^\[WARN \] \(ember\): module 1 \(/boot/mod\.bin\) BLAKE2b mismatch: .*\(limine\.conf says "
+                          r"hash_mismatch_panic: no - booting it anyway, as Limine does\)$", PROBE_OK]),
         # the menu, driven over COM1: j moves down to an entry ember cannot boot, Enter says why and
         # the menu comes back; the down arrow (ESC [ B) and Enter boot the third entry
         conf_case("lconf-menu-keys", loader, [("/boot/limine/limine.conf", MENU_CONF)], "/boot/myos", template,

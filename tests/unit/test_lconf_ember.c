@@ -181,6 +181,24 @@ static void test_lconf_other_volumes_and_refusals(void **state)
     boot_error("/E\nprotocol: limine\npath: guid(nope):/k\n", LCONF_ERR_BAD_VALUE, 3, NULL);
 }
 
+/* hash_mismatch_panic: no (either case) turns a hash mismatch into a warning, as in Limine's uri.c;
+ * anything else, or nothing, keeps the refusal. */
+static void test_lconf_hash_mismatch_panic(void **state)
+{
+    static const struct { const char *global; bool warns; } cases[] = {
+        { "", false }, { "hash_mismatch_panic: no\n", true }, { "hash_mismatch_panic: NO\n", true },
+        { "hash_mismatch_panic: yes\n", false }, { "hash_mismatch_panic: nope\n", false },
+    };
+    char text[160];
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        snprintf(text, sizeof text, "%s/E\nprotocol: limine\npath: boot():/k\n", cases[i].global);
+        assert_int_equal(boot_text(text), LCONF_OK);
+        assert_int_equal(lcfg.hash_mismatch_warns, cases[i].warns);
+    }
+}
+
 static void test_lconf_boots_only_the_limine_protocol(void **state)
 {
     static const char *const others[] = {
@@ -285,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_lconf_refuses_more_modules_than_ember_loads),
         cmocka_unit_test(test_lconf_paths_become_ember_paths),
         cmocka_unit_test(test_lconf_other_volumes_and_refusals),
+        cmocka_unit_test(test_lconf_hash_mismatch_panic),
         cmocka_unit_test(test_lconf_boots_only_the_limine_protocol),
         cmocka_unit_test(test_lconf_to_ember_refuses_a_directory),
         cmocka_unit_test(test_lconf_kaslr_and_paging_read_as_limine_does),

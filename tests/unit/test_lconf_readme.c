@@ -40,7 +40,8 @@ static void test_lconf_readme_example_boots_my_os(void **state)
     assert_string_equal(cfg.kernel, "/boot/myos");
     assert_string_equal(cfg.cmdline, "console=ttyS0");
     assert_int_equal(cfg.module_count, 1);
-    assert_string_equal(cfg.modules[0].path, "/boot/initrd.tar");
+    assert_string_equal(cfg.modules[0].path, "boot(2):/initrd.tar");
+    assert_true(lc.remember_last_entry);
     assert_string_equal(cfg.modules[0].name, "initrd");
     assert_int_equal(cfg.protocol, PROTOCOL_LIMINE);
     assert_int_equal(lc.timeout_ms, 3000);
