@@ -184,6 +184,28 @@ def config_on_partition_2(loader, kernel):
     return prepare
 
 
+SLID = r"relocatable kernel \(ET_DYN\): slid by (0x[0-9a-f]+)"
+HHDM_AT = r"randomise_hhdm_base: the direct map at (0x[0-9a-f]+)"
+
+
+def layouts_differ(log, _status):
+    """kaslr: yes booted twice: the slide or the direct map moved (equal both times: ~1 in 3e7)."""
+    first, second = log.split("\n--- second boot ---\n")
+    pick = lambda text: (re.findall(SLID, text), re.findall(HHDM_AT, text))
+    return [] if pick(first) != pick(second) else [f"two boots, one layout: {pick(first)}"]
+
+
+def layouts_same(log, _status):
+    """kaslr: no booted twice: the very same slide, the fixed direct map."""
+    first, second = log.split("\n--- second boot ---\n")
+    pick = lambda text: (re.findall(SLID, text), re.findall(HHDM_AT, text))
+    return [] if pick(first) == pick(second) and not pick(first)[1] else [f"{pick(first)} then {pick(second)}"]
+
+
+def kaslr_conf(value):
+    return f"timeout: 0\n/Reloc\n    protocol: limine\n    path: boot():/boot/myos\n    kaslr: {value}\n"
+
+
 def lconf_cases(build, loader):
     template = os.path.join(build, "limine", "template.elf")
     module_hash = hashlib.blake2b(b"M" * 300).hexdigest()
@@ -218,6 +240,12 @@ def lconf_cases(build, loader):
                         expect=[r"no limine\.conf on the boot volume: /limine\.conf on partition 2 of the boot drive",
                                 chosen.format("/limine\\.conf", "", "Limine Template") + r".*: kernel /boot/myos",
                                 PROBE_OK]),
+        # kaslr as Limine does it: two boots differ (slide, and the direct map, which follows kaslr);
+        # kaslr: no boots the same layout twice
+        *[conf_case(f"lconf-kaslr-{value}-two-boots", loader, [("/boot/limine/limine.conf", kaslr_conf(value))],
+                    "/boot/myos", os.path.join(build, "limine", "reloc.elf"), sentinel=False,
+                    expect=[SLID, PROBE_OK], reboot_expect=[SLID, PROBE_OK], check=check)
+          for value, check in (("yes", layouts_differ), ("no", layouts_same))],
         # a volume no file system answers to: one line, the volumes listed, back to firmware
         qemu_cases.bad("lconf-volume-missing", loader, r"fslabel\(NOPE\):/boot/myos: no file system is "
                        r"fslabel\(NOPE\); the firmware has \d+:",

@@ -28,6 +28,7 @@ WORK = os.path.join(BUILD, "qemu-tests")
 EXIT_NAMES = {0: "triple fault / reset", 124: "timeout", 33: "kernel pass", 253: "sentinel ok",
               79: "kernel: unexpected exception",
               251: "sentinel: ember leaked memory"}
+SECOND_BOOT = "\n--- second boot ---\n"
 ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 
@@ -143,15 +144,16 @@ def run_case_unguarded(case):
     elapsed = time.monotonic() - start
     log_path = os.path.join(workdir, "serial.log")
     log = clean_log(open(log_path, "rb").read()) if os.path.exists(log_path) else ""
-    problems = judge(case, proc.returncode, log)
+    problems = judge(dataclasses.replace(case, check=None) if case.reboot_expect else case, proc.returncode, log)
     if problems and proc.stdout.strip():
         problems.append("qemu.sh said: " + proc.stdout.decode(errors="replace").strip()[-300:])
-    if case.reboot_expect and not problems:
+    if case.reboot_expect and not problems:  # case.check then sees both logs, SECOND_BOOT between them
         again = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         second = clean_log(open(log_path, "rb").read()) if os.path.exists(log_path) else ""
         problems = [f"second boot: {p}" for p in judge(dataclasses.replace(case, expect=case.reboot_expect, check=None),
                                                        again.returncode, second)]
-        log, elapsed = log + "\n--- second boot ---\n" + second, time.monotonic() - start
+        log, elapsed = log + SECOND_BOOT + second, time.monotonic() - start
+        problems += case.check(log, again.returncode) if case.check else []
     case.inspect_problems = inspect_check.disagreements(BUILD, case, workdir, log)
     return case, problems, elapsed, log
 
