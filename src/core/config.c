@@ -213,7 +213,7 @@ static enum config_error parse_module(struct parser *ps, struct slice v)
 /* The words of the enum-valued keys, in enum order (config_*_name gives them back). */
 static const char *const log_level_words[] = { "error", "warn", "info", "debug" };
 static const char *const serial_words[] = { "auto", "on", "off" };
-static const char *const protocol_words[] = { "auto", "ember", "limine" };
+static const char *const protocol_words[] = { "auto", "ember", "limine", "multiboot1", "multiboot2" };
 static const char *const smp_words[] = { "no", "yes", "x2apic" };
 
 const char *config_log_level_name(enum log_level v)
@@ -304,13 +304,13 @@ static enum config_error parse_smp(struct parser *ps, struct slice v)
     return CONFIG_OK;
 }
 
-/* protocol = auto | ember | limine (enum config_protocol order). */
+/* protocol = auto | ember | limine | multiboot1 | multiboot2 (enum config_protocol order). */
 static enum config_error parse_protocol(struct parser *ps, struct slice v)
 {
     int i = match_word(v, protocol_words, (int)ARRAY_LEN(protocol_words));
 
     if (i < 0)
-        return bad_value(ps, v, "auto/ember/limine");
+        return bad_value(ps, v, "auto/ember/limine/multiboot1/multiboot2");
     ps->cfg->protocol = (enum config_protocol)i;
     return CONFIG_OK;
 }

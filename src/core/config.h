@@ -15,7 +15,7 @@ enum serial_mode { SERIAL_AUTO = 0, SERIAL_ON, SERIAL_OFF };
 /* smp= (ember protocol): start the application processors and park them for the kernel; x2apic
  * also switches every local APIC to x2APIC mode when the CPU has it. */
 enum smp_mode { SMP_NO = 0, SMP_YES, SMP_X2APIC };
-enum config_protocol { PROTOCOL_AUTO = 0, PROTOCOL_EMBER, PROTOCOL_LIMINE };
+enum config_protocol { PROTOCOL_AUTO = 0, PROTOCOL_EMBER, PROTOCOL_LIMINE, PROTOCOL_MULTIBOOT1, PROTOCOL_MULTIBOOT2 };
 
 /* ember.cfg larger than this is refused before parsing. */
 #define CONFIG_FILE_MAX_BYTES (64 * KIB)

@@ -25,6 +25,8 @@ static const char rule_names[DECIDE_RULE_COUNT][37] = {
     [DECIDE_LIMINE_REQUEST_CUT] = "limine-request-cut-off",
     [DECIDE_LIMINE_TOO_MANY_MODULES] = "limine-too-many-modules",
     [DECIDE_LIMINE_BAD_INTERNAL_MODULE] = "limine-internal-module-outside-image",
+    [DECIDE_MULTIBOOT] = "multiboot-not-booted-yet",
+    [DECIDE_MULTIBOOT_HEADER] = "multiboot-header",
 };
 
 const char *decide_rule_name(enum decide_rule rule)
@@ -32,9 +34,7 @@ const char *decide_rule_name(enum decide_rule rule)
     return (unsigned)rule < DECIDE_RULE_COUNT ? rule_names[rule] : "unknown";
 }
 
-/* Fills diag with rule and the formatted message; returns false (the kernel is refused). */
-__attribute__((format(printf, 3, 4))) static bool refuse(struct decide_diag *diag, enum decide_rule rule,
-                                                          const char *fmt, ...)
+bool decide_refuse(struct decide_diag *diag, enum decide_rule rule, const char *fmt, ...)
 {
     va_list ap;
 
@@ -50,7 +50,7 @@ bool decide_config_size(uint64_t len, struct decide_diag *diag)
 {
     if (len <= CONFIG_FILE_MAX_BYTES)
         return true;
-    return refuse(diag, DECIDE_CONFIG_TOO_BIG, "ember.cfg is %llu bytes; the limit is %llu: shorten it", (unsigned long long)len,
+    return decide_refuse(diag, DECIDE_CONFIG_TOO_BIG, "ember.cfg is %llu bytes; the limit is %llu: shorten it", (unsigned long long)len,
                   (unsigned long long)CONFIG_FILE_MAX_BYTES);
 }
 
@@ -58,7 +58,7 @@ bool decide_kernel_size(const char *path, uint64_t size, struct decide_diag *dia
 {
     if (size != 0)
         return true;
-    return refuse(diag, DECIDE_EMPTY_KERNEL, "kernel %s is empty (0 bytes): copy the kernel to the ESP again", path);
+    return decide_refuse(diag, DECIDE_EMPTY_KERNEL, "kernel %s is empty (0 bytes): copy the kernel to the ESP again", path);
 }
 
 void decide_elf_options(const struct ember_config *cfg, uint64_t kaslr_seed, struct elf_options *opts)
@@ -93,7 +93,7 @@ void decide_elf_failure(const char *path, const struct elf_diag *elf, struct dec
 {
     const char *hint = elf_rule_hint(elf->code);
 
-    refuse(diag, DECIDE_INVALID_ELF, "invalid kernel %s: %s%s%s", path, elf->message, hint[0] ? ": " : "", hint);
+    decide_refuse(diag, DECIDE_INVALID_ELF, "invalid kernel %s: %s%s%s", path, elf->message, hint[0] ? ": " : "", hint);
     diag->rule_name = elf_error_name(elf->code);
 }
 
@@ -134,7 +134,7 @@ bool decide_ember_kernel(const struct ember_config *cfg, const struct elf_plan *
 {
     if (!plan->is_dyn)
         return true;
-    return refuse(diag, DECIDE_RELOCATABLE_FOR_EMBER,
+    return decide_refuse(diag, DECIDE_RELOCATABLE_FOR_EMBER,
                   "kernel %s is relocatable (ET_DYN): ember's own protocol loads ET_EXEC kernels only; "
                   "Limine-protocol kernels may be relocatable (protocol=limine or auto)", cfg->kernel);
 }
@@ -142,13 +142,13 @@ bool decide_ember_kernel(const struct ember_config *cfg, const struct elf_plan *
 bool decide_limine_layout(const struct elf_plan *plan, const uint64_t *region_phys, struct decide_diag *diag)
 {
     if (plan->vaddr_min < LIMINE_KERNEL_MIN_VADDR)
-        return refuse(diag, DECIDE_LIMINE_BELOW_FLOOR,
+        return decide_refuse(diag, DECIDE_LIMINE_BELOW_FLOOR,
                       "limine: the kernel is linked at 0x%llx; Limine-protocol kernels live at or above 0x%llx "
                       "(relink it there, or link it position-independent)", (unsigned long long)plan->vaddr_min,
                       LIMINE_KERNEL_MIN_VADDR);
     for (unsigned i = 1; i < plan->region_count; i++)
         if (region_phys[i] - plan->regions[i].vaddr != region_phys[0] - plan->regions[0].vaddr)
-            return refuse(diag, DECIDE_LIMINE_PADDR_LAYOUT,
+            return decide_refuse(diag, DECIDE_LIMINE_PADDR_LAYOUT,
                           "limine: the kernel's p_paddr layout is not one uniform offset from its vaddrs (segment "
                           "at 0x%llx); Limine kernels are loaded physically contiguous: set protocol=limine in "
                           "ember.cfg or relink with one AT() offset", (unsigned long long)plan->regions[i].vaddr);
@@ -178,7 +178,7 @@ uint64_t decide_limine_revision(const struct lscan_result *scan)
 
 void decide_scan_failure(const struct lscan_diag *scan, struct decide_diag *diag)
 {
-    refuse(diag, DECIDE_LIMINE_SCAN, "limine: %s (%s): %s", scan->message, lscan_error_name(scan->code),
+    decide_refuse(diag, DECIDE_LIMINE_SCAN, "limine: %s (%s): %s", scan->message, lscan_error_name(scan->code),
            lscan_error_hint(scan->code));
     diag->rule_name = lscan_error_name(scan->code);
 }
@@ -205,7 +205,7 @@ static bool in_code(const struct elf_plan *plan, uint64_t entry)
 bool decide_request_field(const struct lscan_request *r, size_t offset, uint64_t *value, struct decide_diag *diag)
 {
     if (offset > r->backed || r->backed - offset < sizeof *value)
-        return refuse(diag, DECIDE_LIMINE_REQUEST_CUT,
+        return decide_refuse(diag, DECIDE_LIMINE_REQUEST_CUT,
                       "limine: the %s request at 0x%llx is cut off: its field at +%zu lies past the end of the kernel "
                       "image; a request must lie wholly inside its segment", lscan_kind_name(r->kind),
                       (unsigned long long)r->vaddr, offset);
@@ -256,7 +256,7 @@ bool decide_limine_boot_requests(const struct lscan_result *scan, const struct e
             return false;
         /* no cap but memory, as Limine: a stack that does not fit fails its allocation, by name */
         if (!align_up_checked(want, PAGE_SIZE_4K, &size))
-            return refuse(diag, DECIDE_LIMINE_STACK_SIZE,
+            return decide_refuse(diag, DECIDE_LIMINE_STACK_SIZE,
                           "limine: stack size request asks for %llu bytes, past the end of the address space: "
                           "ask for less", (unsigned long long)want);
         *stack_size = size > LIMINE_DEFAULT_STACK ? size : LIMINE_DEFAULT_STACK;
@@ -266,7 +266,7 @@ bool decide_limine_boot_requests(const struct lscan_result *scan, const struct e
             !decide_request_field(r, __builtin_offsetof(struct limine_paging_mode_request, min_mode), &min, diag))
             return false;
         if (min > LIMINE_PAGING_MODE_X86_64_4LVL)
-            return refuse(diag, DECIDE_LIMINE_PAGING_MODE,
+            return decide_refuse(diag, DECIDE_LIMINE_PAGING_MODE,
                           "limine: the kernel needs 5-level paging (paging mode request min_mode %llu); ember "
                           "provides 4-level paging only: accept 4-level (min_mode 0)", (unsigned long long)min);
     }
@@ -274,7 +274,7 @@ bool decide_limine_boot_requests(const struct lscan_result *scan, const struct e
         if (!decide_request_field(r, __builtin_offsetof(struct limine_entry_point_request, entry), &want, diag))
             return false;
         if (!in_code(plan, want))
-            return refuse(diag, DECIDE_LIMINE_ENTRY_POINT,
+            return decide_refuse(diag, DECIDE_LIMINE_ENTRY_POINT,
                           "limine: entry point request names 0x%llx, which is in no executable segment: point it at a function",
                           (unsigned long long)want);
         *entry = want;
@@ -286,7 +286,7 @@ void decide_reloc_failure(const struct reloc_diag *reloc, struct decide_diag *di
 {
     const char *hint = reloc_error_hint(reloc->code);
 
-    refuse(diag, DECIDE_LIMINE_RELOCATION, "limine: cannot relocate the kernel: %s%s%s", reloc->message,
+    decide_refuse(diag, DECIDE_LIMINE_RELOCATION, "limine: cannot relocate the kernel: %s%s%s", reloc->message,
            hint[0] ? ": " : "", hint);
     diag->rule_name = reloc_error_name(reloc->code);
 }
@@ -300,7 +300,7 @@ bool decide_pin(const char *what, const uint8_t digest[SHA256_DIGEST_SIZE], cons
     sha256_to_hex(want, want_hex);
     for (unsigned i = 0; i < SHA256_DIGEST_SIZE; i++)
         if (digest[i] != want[i])
-            return refuse(diag, DECIDE_PIN_MISMATCH, "%s SHA-256 mismatch: file has %s, ember.cfg pins %s: copy the right file or update the pin", what,
+            return decide_refuse(diag, DECIDE_PIN_MISMATCH, "%s SHA-256 mismatch: file has %s, ember.cfg pins %s: copy the right file or update the pin", what,
                           got_hex, want_hex);
     return true;
 }
@@ -325,10 +325,10 @@ bool decide_lower_half_busy(const char *which, uint64_t vaddr, uint64_t size, co
                             struct decide_diag *diag)
 {
     if (type == NULL) /* the map says free, yet the claim failed (an injected failure, say) */
-        return refuse(diag, DECIDE_LOWER_HALF_BUSY, "kernel %s [0x%llx, 0x%llx) is in the identity-mapped lower half, "
+        return decide_refuse(diag, DECIDE_LOWER_HALF_BUSY, "kernel %s [0x%llx, 0x%llx) is in the identity-mapped lower half, "
                       "so it must load at paddr == vaddr, and allocating it there failed: link it in the higher half", which,
                       (unsigned long long)vaddr, (unsigned long long)(vaddr + size));
-    return refuse(diag, DECIDE_LOWER_HALF_BUSY, "kernel %s [0x%llx, 0x%llx) is in the identity-mapped lower half, so "
+    return decide_refuse(diag, DECIDE_LOWER_HALF_BUSY, "kernel %s [0x%llx, 0x%llx) is in the identity-mapped lower half, so "
                   "it must load at paddr == vaddr, but 0x%llx is %s memory: link it in the higher half or at free RAM", which,
                   (unsigned long long)vaddr, (unsigned long long)(vaddr + size), (unsigned long long)busy_at, type);
 }
@@ -339,7 +339,7 @@ bool decide_no_room_for_kernel(uint64_t busy, uint64_t lo, uint64_t hi, struct d
 
     if (busy != 0)
         fmt_format(paddr, sizeof paddr, "p_paddr 0x%llx is not free, and ", (unsigned long long)busy);
-    return refuse(diag, DECIDE_NO_ROOM_FOR_KERNEL, "%sno free range holds the kernel's whole span [0x%llx, 0x%llx) "
+    return decide_refuse(diag, DECIDE_NO_ROOM_FOR_KERNEL, "%sno free range holds the kernel's whole span [0x%llx, 0x%llx) "
                   "(%llu KiB) in one piece: give the machine more memory or the kernel fewer bytes", paddr, (unsigned long long)lo, (unsigned long long)hi,
                   (unsigned long long)((hi - lo) / KIB));
 }
@@ -349,24 +349,24 @@ bool decide_demo_page_taken(const struct elf_plan *plan, const struct elf_region
     char which[48];
 
     decide_name_region(plan, r, which, sizeof which);
-    return refuse(diag, DECIDE_DEMO_PAGE_TAKEN, "demo_map=yes maps the demo page at 0x%llx, but kernel %s [0x%llx, "
+    return decide_refuse(diag, DECIDE_DEMO_PAGE_TAKEN, "demo_map=yes maps the demo page at 0x%llx, but kernel %s [0x%llx, "
                   "0x%llx) is there: turn demo_map off or link the kernel elsewhere", DECIDE_DEMO_VIRT, which,
                   (unsigned long long)r->vaddr, (unsigned long long)(r->vaddr + r->size));
 }
 
 bool decide_too_many_modules(uint64_t internal, unsigned configured, struct decide_diag *diag)
 {
-    return refuse(diag, DECIDE_LIMINE_TOO_MANY_MODULES, "limine: %llu internal modules and %u from ember.cfg: ember "
+    return decide_refuse(diag, DECIDE_LIMINE_TOO_MANY_MODULES, "limine: %llu internal modules and %u from ember.cfg: ember "
                   "loads at most %u: name fewer modules", (unsigned long long)internal, configured, EMBER_MAX_MODULES);
 }
 
 bool decide_bad_internal_module(uint64_t index, size_t hash_digits, struct decide_diag *diag)
 {
     if (hash_digits != 0)
-        return refuse(diag, DECIDE_LIMINE_BAD_INTERNAL_MODULE, "limine: internal module %llu: its path's '#' suffix "
+        return decide_refuse(diag, DECIDE_LIMINE_BAD_INTERNAL_MODULE, "limine: internal module %llu: its path's '#' suffix "
                       "has %zu characters, not the 128 hex digits of a BLAKE2b hash (ember checks no other): pin it "
                       "with b2sum's output", (unsigned long long)index, hash_digits);
-    return refuse(diag, DECIDE_LIMINE_BAD_INTERNAL_MODULE, "limine: internal module %llu: its path or string is "
+    return decide_refuse(diag, DECIDE_LIMINE_BAD_INTERNAL_MODULE, "limine: internal module %llu: its path or string is "
                   "outside the kernel image or too long: keep both in initialised data", (unsigned long long)index);
 }
 
@@ -383,7 +383,7 @@ bool decide_pin_blake2b(const char *what, const uint8_t digest[BLAKE2B_DIGEST_SI
     }
     got_hex[2 * BLAKE2B_DIGEST_SIZE] = '\0';
     /* the whole digest the file has (what a new pin needs), the pinned one by its first 8 bytes */
-    return same || refuse(diag, DECIDE_PIN_MISMATCH, "%s BLAKE2b mismatch: file has %s, its path's '#' suffix pins "
+    return same || decide_refuse(diag, DECIDE_PIN_MISMATCH, "%s BLAKE2b mismatch: file has %s, its path's '#' suffix pins "
                           "%02x%02x%02x%02x%02x%02x%02x%02x...: copy the right file or update the hash", what, got_hex,
                           want[0], want[1], want[2], want[3], want[4], want[5], want[6], want[7]);
 }

@@ -40,6 +40,8 @@ enum decide_rule {
     DECIDE_LIMINE_REQUEST_CUT,   /* a request field lies past the end of the image */
     DECIDE_LIMINE_TOO_MANY_MODULES, /* internal modules + ember.cfg's > EMBER_MAX_MODULES */
     DECIDE_LIMINE_BAD_INTERNAL_MODULE, /* an internal module's path or string is not in the image */
+    DECIDE_MULTIBOOT,            /* a Multiboot kernel: recognised, not booted yet */
+    DECIDE_MULTIBOOT_HEADER,     /* a Multiboot header breaking a rule of its spec, or absent under protocol=multiboot* */
     DECIDE_RULE_COUNT
 };
 
@@ -50,6 +52,11 @@ struct decide_diag {
 };
 
 enum decide_protocol { DECIDE_PROTO_EMBER, DECIDE_PROTO_LIMINE };
+
+/* Fills diag with rule and the formatted message; returns false (the kernel is refused). The one
+ * way decide*.c words a refusal. */
+bool decide_refuse(struct decide_diag *diag, enum decide_rule rule, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* The lower canonical half, [0, 2^47), where the firmware's identity map lives: a region there is
  * placed at paddr == vaddr (stage "place kernel"). */

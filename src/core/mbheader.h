@@ -209,6 +209,8 @@ enum mb_status mb1_find(const uint8_t *file, size_t len, struct mb1_header *out,
 const char *mb_error_name(enum mb_error err);
 /* What to change in the kernel about a refusal of this code, one clause; "" for MB_OK. Static. */
 const char *mb_error_hint(enum mb_error err);
+/* "information request", "framebuffer", ... (spec 3.1.3-3.1.13); "unknown" past the known types. Static. */
+const char *mb2_tag_name(unsigned type);
 /* "absent", "found", "malformed". Static. */
 const char *mb_status_name(enum mb_status status);
 

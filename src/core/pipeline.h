@@ -46,6 +46,15 @@ struct kernel_headers {
     uint64_t phoff, phsize;        /* where the program headers are in the file */
 };
 
+/* Stage "read kernel headers", first: under protocol=auto a file that is not ELF64, or under
+ * protocol=multiboot1/multiboot2 any file, is looked at for its Multiboot header (Multiboot 2 first,
+ * as GRUB and Limine prefer it); one found is logged tag by tag through sink. window holds
+ * MB2_SEARCH_BYTES (the caller's buffer). True: not a Multiboot kernel - go on with the ELF64 steps.
+ * False: refused (a malformed header, a header absent under protocol=multiboot*, or a Multiboot
+ * kernel, which ember does not boot yet). */
+bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_reader *rd, uint8_t *window,
+                          const struct pipe_sink *sink, struct decide_diag *diag);
+
 /* Stage "read kernel headers": the file is not empty, the ELF header and program headers (read
  * through rd, never the whole file) pass the rules of decide_elf_options, the plan is built, and a
  * relocatable kernel under protocol=auto is planned again at the Limine floor. */

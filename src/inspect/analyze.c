@@ -9,6 +9,7 @@
 #include "core/fmt.h"
 #include "ember/limine.h"
 #include "core/sha256.h"
+#include "core/mbheader.h"
 #include "inspect.h"
 
 #define SPAN_MODEL_BASE 0x1000000ULL /* where a span is shown when ember picks the address at boot */
@@ -32,6 +33,8 @@ static void say(void *ctx, enum pipe_level level, const char *line)
 
     if (level == PIPE_WARN && r->warning_count < INSPECT_MAX_WARNINGS)
         fmt_format(r->warnings[r->warning_count++], INSPECT_TEXT_MAX, "%s", line);
+    if (level == PIPE_INFO && strncmp(line, "multiboot", 9) == 0 && r->multiboot_count < INSPECT_MAX_WARNINGS)
+        fmt_format(r->multiboot[r->multiboot_count++], INSPECT_TEXT_MAX, "%s", line);
 }
 
 static bool refused(struct inspect_report *r, const char *stage)
@@ -267,10 +270,13 @@ static void common_assumptions(struct inspect_report *r)
 static bool run_stages(struct inspect_report *r, const uint8_t *kernel, uint64_t size, struct pipe_image *img)
 {
     static struct kernel_headers headers;
+    static uint8_t window[MB2_SEARCH_BYTES];
     struct file_bytes bytes = { kernel };
     struct pipe_reader rd = { &bytes, read_bytes, already_zero, size };
     struct pipe_sink sink = { r, say };
 
+    if (!pipe_check_multiboot(&r->cfg, &rd, window, &sink, &r->diag))
+        return refused(r, PIPE_STAGE_READ_HEADERS), true;
     if (!pipe_read_headers(&r->cfg, 0, &rd, &headers, &r->plan, &r->diag)) /* kaslr: the smallest slide */
         return refused(r, PIPE_STAGE_READ_HEADERS), true;
     r->have_plan = true;

@@ -89,6 +89,8 @@ size_t inspect_format_text(const struct inspect_report *r, char *buf, size_t cap
                 (unsigned long long)r->requests[i].revision, (unsigned long long)r->requests[i].vaddr,
                 r->requests[i].answer);
     }
+    for (unsigned i = 0; i < r->multiboot_count; i++)
+        say(&t, "%s\n", r->multiboot[i]);
     text_config(r, &t);
     if (r->warning_count > 0)
         say(&t, "warnings (the loader logs them as WARN lines):\n");
@@ -213,6 +215,11 @@ bool inspect_format_json(const struct inspect_report *r, char *buf, size_t cap)
     }
     json_limine(r, &j);
     json_config(r, &j);
+    json_key(&j, "multiboot");
+    json_begin_array(&j);
+    for (unsigned i = 0; i < r->multiboot_count; i++)
+        json_string(&j, r->multiboot[i]);
+    json_end_array(&j);
     json_key(&j, "warnings");
     json_begin_array(&j);
     for (unsigned i = 0; i < r->warning_count; i++)

@@ -3,6 +3,7 @@
 #include "core/decide.h"
 #include "ember/limine.h"
 #include "core/fmt.h"
+#include "core/mbheader.h"
 #include "uefi/log.h"
 #include "core/memmap.h"
 
@@ -16,8 +17,18 @@ EFI_STATUS stage_read_kernel_headers(struct boot *b)
     struct pipe_reader rd = boot_kernel_reader(b);
     uint64_t seed = 0;
 
+    struct pipe_sink sink = boot_sink(b);
+    uint8_t *window = NULL;
+    bool go_on;
+
+    if (!EFI_ERROR(status))
+        status = mem_alloc_pool(MB2_SEARCH_BYTES, (void **)&window);
     if (EFI_ERROR(status))
         return status;
+    go_on = pipe_check_multiboot(&b->config, &rd, window, &sink, &diag);
+    mem_free_pool(window);
+    if (!go_on)
+        return log_refusal(b, &diag);
     if (b->config.kaslr)
         seed = efi_random64("kaslr");
     if (!pipe_read_headers(&b->config, seed, &rd, &b->kernel.headers, &b->kernel.plan, &diag))

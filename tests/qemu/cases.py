@@ -6,6 +6,7 @@ import re
 import cases_agree
 import cases_lconf
 import cases_limine
+import cases_multiboot
 import cases_machines
 import cases_smp
 import mutate
@@ -285,4 +286,4 @@ def all_cases(build):
             + cases_machines.machine_cases(build, loader) + lower_half_cases(build, loader) + contract_cases(build, loader)
             + secure_boot_cases(build) + config_cases(build, loader) + cases_limine.limine_cases(build, loader)
             + cases_smp.smp_cases(build, loader) + cases_agree.agree_cases(build, loader)
-            + cases_lconf.lconf_cases(build, loader))
+            + cases_lconf.lconf_cases(build, loader) + cases_multiboot.multiboot_cases(build, loader))

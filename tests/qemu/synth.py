@@ -53,3 +53,36 @@ def elf(entry, segments):
     ehdr = ident + struct.pack("<HHIQQQIHHHHHH", 2, 0x3E, 1, entry, phoff, 0, 0, 64, 56, count, 64, 0, 0)
     head = ehdr + phdrs
     return head + bytes(PAGE - len(head)) + bytes(body)
+
+
+# Multiboot, from the specs (0.6.96 3.1.1, 2.0 3.1.1): magic words and the header layouts.
+MB1_MAGIC, MB2_MAGIC = 0x1BADB002, 0xE85250D6
+
+
+def mb1_header(flags=0x3):
+    return struct.pack("<3I", MB1_MAGIC, flags, -(MB1_MAGIC + flags) & 0xFFFFFFFF)
+
+
+def mb2_header(tags=b"", checksum_delta=0):
+    """magic, architecture 0 (i386), header_length, checksum; the tags, then the end tag."""
+    body = tags + struct.pack("<HHI", 0, 0, 8)
+    length = 16 + len(body)
+    checksum = (-(MB2_MAGIC + length) + checksum_delta) & 0xFFFFFFFF
+    return struct.pack("<4I", MB2_MAGIC, 0, length, checksum) + body
+
+
+def mb2_tag(tag_type, fields=(), optional=False):
+    data = struct.pack(f"<{len(fields)}I", *fields)
+    tag = struct.pack("<HHI", tag_type, 1 if optional else 0, 8 + len(data)) + data
+    return tag + bytes(-len(tag) % 8)
+
+
+def elf32(header, load=0x100000):
+    """ET_EXEC for i386: one RX PT_LOAD at physical and virtual `load`, its bytes the Multiboot header
+    (8-byte aligned at the segment's start, file offset 0x1000), then `cli; hlt`."""
+    code = header + bytes(-len(header) % 8) + bytes([0xFA, 0xF4])
+    ident = b"\x7fELF" + bytes([1, 1, 1, 0]) + bytes(8)
+    ehdr = ident + struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, load + len(header), 52, 0, 0, 52, 32, 1, 40, 0, 0)
+    phdr = struct.pack("<8I", 1, PAGE, load, load, len(code), len(code), PF_R | PF_X, PAGE)
+    head = ehdr + phdr
+    return head + bytes(PAGE - len(head)) + code

@@ -267,8 +267,14 @@ static void test_config_protocol_takes_auto_ember_limine(void **state)
     config_defaults(&cfg);
     assert_int_equal(config_parse("protocol = ember # own\n", 22, &cfg, NULL), CONFIG_OK);
     assert_int_equal(cfg.protocol, PROTOCOL_EMBER);
+    config_defaults(&cfg);
+    assert_int_equal(config_parse("protocol=multiboot2\n", 20, &cfg, NULL), CONFIG_OK);
+    assert_int_equal(cfg.protocol, PROTOCOL_MULTIBOOT2);
+    assert_string_equal(config_protocol_name(cfg.protocol), "multiboot2");
+    assert_int_equal(config_parse("protocol=multiboot1\n", 20, &cfg, NULL), CONFIG_OK);
+    assert_int_equal(cfg.protocol, PROTOCOL_MULTIBOOT1);
     expect_error("protocol=multiboot\n", CONFIG_ERR_BAD_VALUE, 1,
-                 "ember.cfg:1: bad value 'multiboot' for protocol (expected auto/ember/limine)");
+                 "ember.cfg:1: bad value 'multiboot' for protocol (expected auto/ember/limine/multiboot1/multiboot2)");
 }
 
 int main(void)

@@ -1,0 +1,90 @@
+/* Pure: stage "read kernel headers", first step - a Multiboot kernel is named as one, with what its
+ * header asks for, before an ELF64 rule could refuse it for something else. ember does not boot
+ * Multiboot kernels yet: this step is where the Multiboot protocols will branch off. */
+#include "core/fmt.h"
+#include "core/mbheader.h"
+#include "core/pipeline.h"
+
+#define ELF_MAGIC_BYTES 4
+#define ELF_CLASS_AT 4
+#define ELF_CLASS64 2
+#define NOT_YET "ember does not boot Multiboot kernels yet: boot it with GRUB or Limine, or add a Limine base " \
+                "revision tag and requests"
+
+static bool is_elf64(const uint8_t *w, uint64_t len)
+{
+    return len > ELF_CLASS_AT && w[0] == 0x7f && w[1] == 'E' && w[2] == 'L' && w[3] == 'F' &&
+           w[ELF_CLASS_AT] == ELF_CLASS64;
+}
+
+/* One line per tag of the Multiboot 2 header, as the loader logs them. */
+static void say_mb2(const struct mb2_header *h, const struct pipe_sink *sink)
+{
+    pipe_say(sink, PIPE_INFO, "multiboot2: header at file offset 0x%x, %u tag(s)", (unsigned)h->offset,
+             h->tag_count);
+    for (unsigned t = 1; t < MB2_TAG_TYPE_COUNT; t++)
+        if (h->tags[t].present)
+            pipe_say(sink, PIPE_INFO, "multiboot2:   %s tag (%s)", mb2_tag_name(t),
+                     h->tags[t].optional ? "optional" : "required");
+    for (unsigned i = 0; i < h->request_count && i < MB2_MAX_REQUESTS; i++)
+        pipe_say(sink, PIPE_INFO, "multiboot2:   asks for information tag %u", (unsigned)h->requests[i]);
+    for (unsigned i = 0; i < h->ignored_count && i < MB2_MAX_IGNORED; i++)
+        pipe_say(sink, PIPE_INFO, "multiboot2:   unknown optional tag type %u: skipped", (unsigned)h->ignored[i].type);
+}
+
+static void say_mb1(const struct mb1_header *h, const struct pipe_sink *sink)
+{
+    pipe_say(sink, PIPE_INFO, "multiboot: header at file offset 0x%x, flags 0x%x%s%s%s%s", (unsigned)h->offset,
+             (unsigned)h->flags, h->page_align_modules ? ", modules page-aligned" : "",
+             h->memory_info ? ", memory information" : "", h->video ? ", video mode" : "",
+             h->aout_kludge ? ", load addresses in the header" : "");
+}
+
+/* A header found malformed: its rule, the spec's words, and what to fix. */
+static bool malformed(const char *kernel, const struct mb_diag *d, struct decide_diag *diag)
+{
+    decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s: %s: %s", kernel, d->message, mb_error_hint(d->code));
+    diag->rule_name = mb_error_name(d->code);
+    return false;
+}
+
+bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_reader *rd, uint8_t *window,
+                          const struct pipe_sink *sink, struct decide_diag *diag)
+{
+    uint64_t len = rd->size < MB2_SEARCH_BYTES ? rd->size : MB2_SEARCH_BYTES;
+    bool want1 = cfg->protocol == PROTOCOL_MULTIBOOT1, want2 = cfg->protocol == PROTOCOL_MULTIBOOT2;
+    struct mb2_header h2;
+    struct mb1_header h1;
+    struct mb_diag d;
+    enum mb_status st;
+
+    if (cfg->protocol != PROTOCOL_AUTO && !want1 && !want2)
+        return true;
+    if (!rd->read_at(rd->ctx, 0, window, len))
+        return decide_firmware_failure(diag);
+    if (cfg->protocol == PROTOCOL_AUTO && is_elf64(window, len))
+        return true; /* an ELF64 kernel goes through the Limine and ember rules */
+    st = want1 ? MB_ABSENT : mb2_find(window, (size_t)len, &h2, &d);
+    if (st == MB_MALFORMED)
+        return malformed(cfg->kernel, &d, diag);
+    if (st == MB_FOUND) {
+        say_mb2(&h2, sink);
+        return decide_refuse(diag, DECIDE_MULTIBOOT, "kernel %s is a Multiboot 2 kernel (header at file offset 0x%x): %s",
+                             cfg->kernel, (unsigned)h2.offset, NOT_YET);
+    }
+    st = want2 ? MB_ABSENT : mb1_find(window, (size_t)len, &h1, &d);
+    if (st == MB_MALFORMED)
+        return malformed(cfg->kernel, &d, diag);
+    if (st == MB_FOUND) {
+        say_mb1(&h1, sink);
+        return decide_refuse(diag, DECIDE_MULTIBOOT, "kernel %s is a Multiboot kernel (header at file offset 0x%x): %s",
+                             cfg->kernel, (unsigned)h1.offset, NOT_YET);
+    }
+    if (want2)
+        return decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s has no Multiboot 2 header (magic 0xE85250D6, "
+                             "8-byte aligned, in the first 32 KiB): protocol=multiboot2 needs one", cfg->kernel);
+    if (want1)
+        return decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s has no Multiboot header (magic 0x1BADB002, "
+                             "4-byte aligned, in the first 8 KiB): protocol=multiboot1 needs one", cfg->kernel);
+    return true;
+}

@@ -1,0 +1,135 @@
+/* Host tests of stage "read kernel headers"' first step (src/core/pipeline_mb.c): which files are
+ * looked at for a Multiboot header, which header wins, and the line a Multiboot kernel gets. */
+#include "mbheader_fixtures.h"
+
+#include "core/pipeline.h"
+
+static unsigned reads;
+static char said[16][160];
+static unsigned said_count;
+
+static bool read_file(void *ctx, uint64_t offset, void *buf, uint64_t len)
+{
+    (void)ctx;
+    reads++;
+    memcpy(buf, file + offset, (size_t)len);
+    return true;
+}
+
+static void say(void *ctx, enum pipe_level level, const char *line)
+{
+    (void)ctx;
+    (void)level;
+    if (said_count < 16)
+        snprintf(said[said_count++], sizeof said[0], "%s", line);
+}
+
+/* Runs the step on file[0..file_len) under protocol; returns its verdict, diag in *d. */
+static bool check(enum config_protocol protocol, struct decide_diag *d)
+{
+    static uint8_t window[MB2_SEARCH_BYTES];
+    struct ember_config cfg;
+    struct pipe_reader rd = { NULL, read_file, NULL, file_len };
+    struct pipe_sink sink = { NULL, say };
+
+    config_defaults(&cfg);
+    cfg.protocol = protocol;
+    reads = said_count = 0;
+    memset(d, 0, sizeof *d);
+    return pipe_check_multiboot(&cfg, &rd, window, &sink, d);
+}
+
+static void elf_ident(unsigned elf_class)
+{
+    memcpy(file, "\x7f" "ELF", 4);
+    file[4] = (uint8_t)elf_class;
+}
+
+static void test_multiboot_kernels_are_named(void **state)
+{
+    struct decide_diag d;
+    const uint32_t request[] = { 6, 8 };
+    (void)state;
+
+    file_reset(20000);
+    elf_ident(1); /* ELF32 */
+    mb2_begin(0x1000, MB2_ARCH_I386);
+    mb2_tag(MB2_TAG_INFO_REQUEST, 0, 16, request, 2);
+    mb2_tag(MB2_TAG_FRAMEBUFFER, MB2_TAG_OPTIONAL, 20, (const uint32_t[]){ 1024, 768, 32 }, 3);
+    mb2_end();
+    mb1_put(0x40, 0x3);
+    assert_false(check(PROTOCOL_AUTO, &d));
+    assert_int_equal(d.rule, DECIDE_MULTIBOOT);
+    assert_string_equal(d.message, "kernel /kernel.elf is a Multiboot 2 kernel (header at file offset 0x1000): ember does "
+                                   "not boot Multiboot kernels yet: boot it with GRUB or Limine, or add a Limine base "
+                                   "revision tag and requests");
+    assert_string_equal(said[0], "multiboot2: header at file offset 0x1000, 2 tag(s)");
+    assert_string_equal(said[1], "multiboot2:   information request tag (required)");
+    assert_string_equal(said[2], "multiboot2:   framebuffer tag (optional)");
+    assert_string_equal(said[3], "multiboot2:   asks for information tag 6");
+    /* protocol=multiboot1 reads the Multiboot 1 header of the same file */
+    assert_false(check(PROTOCOL_MULTIBOOT1, &d));
+    assert_non_null(strstr(d.message, "is a Multiboot kernel (header at file offset 0x40)"));
+    assert_string_equal(said[0], "multiboot: header at file offset 0x40, flags 0x3, modules page-aligned, memory information");
+    /* no Multiboot 2 header: the Multiboot 1 one under auto; none under protocol=multiboot2 */
+    memset(file + 0x1000, 0, 64);
+    assert_false(check(PROTOCOL_AUTO, &d));
+    assert_non_null(strstr(d.message, "is a Multiboot kernel (header at file offset 0x40)"));
+    assert_false(check(PROTOCOL_MULTIBOOT2, &d));
+    assert_int_equal(d.rule, DECIDE_MULTIBOOT_HEADER);
+    assert_string_equal(d.message, "kernel /kernel.elf has no Multiboot 2 header (magic 0xE85250D6, 8-byte aligned, "
+                                   "in the first 32 KiB): protocol=multiboot2 needs one");
+}
+
+static void test_elf64_and_other_protocols_go_on(void **state)
+{
+    struct decide_diag d;
+    (void)state;
+
+    file_reset(20000);
+    elf_ident(2);
+    mb2_minimal(0x1000);
+    assert_true(check(PROTOCOL_AUTO, &d)); /* ELF64: Limine and ember rules first */
+    assert_int_equal(said_count, 0);
+    assert_false(check(PROTOCOL_MULTIBOOT2, &d)); /* unless Multiboot is asked for */
+    assert_int_equal(d.rule, DECIDE_MULTIBOOT);
+    assert_true(check(PROTOCOL_LIMINE, &d));
+    assert_true(check(PROTOCOL_EMBER, &d));
+    assert_int_equal(reads, 0); /* not even read */
+    file_reset(100);            /* no header, not ELF64: the ELF rules say why */
+    assert_true(check(PROTOCOL_AUTO, &d));
+    assert_false(check(PROTOCOL_MULTIBOOT1, &d));
+    assert_string_equal(d.message, "kernel /kernel.elf has no Multiboot header (magic 0x1BADB002, 4-byte aligned, in "
+                                   "the first 8 KiB): protocol=multiboot1 needs one");
+}
+
+static void test_malformed_headers_are_refused_by_rule(void **state)
+{
+    struct decide_diag d;
+    (void)state;
+
+    file_reset(20000);
+    mb2_minimal(0x800);
+    file[0x800 + 12] ^= 1; /* checksum */
+    assert_false(check(PROTOCOL_AUTO, &d));
+    assert_int_equal(d.rule, DECIDE_MULTIBOOT_HEADER);
+    assert_string_equal(d.rule_name, mb_error_name(MB_ERR_CHECKSUM));
+    assert_non_null(strstr(d.message, "kernel /kernel.elf: multiboot2: "));
+    assert_non_null(strstr(d.message, mb_error_hint(MB_ERR_CHECKSUM)));
+    file_reset(20000);
+    mb2_begin(0, MB2_ARCH_I386);
+    mb2_tag(42, 0, 8, NULL, 0); /* an unknown tag, not optional */
+    mb2_end();
+    assert_false(check(PROTOCOL_AUTO, &d));
+    assert_string_equal(d.rule_name, mb_error_name(MB_ERR_MB2_UNKNOWN_REQUIRED));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_multiboot_kernels_are_named),
+        cmocka_unit_test(test_elf64_and_other_protocols_go_on),
+        cmocka_unit_test(test_malformed_headers_are_refused_by_rule),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
