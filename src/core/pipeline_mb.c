@@ -2,7 +2,7 @@
  * header asks for, before an ELF64 rule could refuse it for something else. ember does not boot
  * Multiboot kernels yet: this step is where the Multiboot protocols will branch off. */
 #include "core/fmt.h"
-#include "core/mbheader.h"
+#include "core/mbload.h"
 #include "core/pipeline.h"
 
 #define ELF_MAGIC_BYTES 4
@@ -48,6 +48,24 @@ static bool malformed(const char *kernel, const struct mb_diag *d, struct decide
     return false;
 }
 
+/* The kernel's physical segments by the header and ELF headers: logged, or the rule that fails. */
+static bool plan_segments(const char *kernel, const char *proto, const uint8_t *window, uint64_t len,
+                          const struct pipe_reader *rd, const struct mb_load *load, uint32_t load_entry,
+                          uint32_t entry_override, const struct pipe_sink *sink, struct decide_diag *diag)
+{
+    struct mb_plan plan;
+    char why[MB_PLAN_MESSAGE_MAX];
+    const struct mb_segment *last;
+
+    if (!mb_plan_load_segments(window, (size_t)len, rd->size, load, load_entry, entry_override, &plan, why))
+        return decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s: %s: %s", kernel, proto, why);
+    last = &plan.seg[plan.count - 1];
+    pipe_say(sink, PIPE_INFO, "%s: %u segment(s) by its %s at physical [0x%x, 0x%llx), entry 0x%x", proto, plan.count,
+             plan.from_address_fields ? "address fields" : plan.elf64 ? "ELF64 headers" : "ELF32 headers",
+             (unsigned)plan.load_base, (unsigned long long)last->paddr + last->memsz, (unsigned)plan.entry);
+    return true;
+}
+
 bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_reader *rd, uint8_t *window,
                           const struct pipe_sink *sink, struct decide_diag *diag)
 {
@@ -69,6 +87,10 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
         return malformed(cfg->kernel, &d, diag);
     if (st == MB_FOUND) {
         say_mb2(&h2, sink);
+        if (!plan_segments(cfg->kernel, "multiboot2", window, len, rd,
+                           h2.tags[MB2_TAG_ADDRESS].present ? &h2.load : NULL, h2.entry_addr,
+                           h2.tags[MB2_TAG_ENTRY].present ? h2.entry_addr : 0, sink, diag))
+            return false;
         return decide_refuse(diag, DECIDE_MULTIBOOT, "kernel %s is a Multiboot 2 kernel (header at file offset 0x%x): %s",
                              cfg->kernel, (unsigned)h2.offset, NOT_YET);
     }
@@ -77,6 +99,9 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
         return malformed(cfg->kernel, &d, diag);
     if (st == MB_FOUND) {
         say_mb1(&h1, sink);
+        if (!plan_segments(cfg->kernel, "multiboot", window, len, rd, h1.aout_kludge ? &h1.load : NULL, h1.entry_addr,
+                           0, sink, diag))
+            return false;
         return decide_refuse(diag, DECIDE_MULTIBOOT, "kernel %s is a Multiboot kernel (header at file offset 0x%x): %s",
                              cfg->kernel, (unsigned)h1.offset, NOT_YET);
     }

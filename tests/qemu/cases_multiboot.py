@@ -27,6 +27,14 @@ def multiboot_cases(build, loader):
         qemu_cases.bad("multiboot2-bad-checksum", loader,
                        r"kernel /kernel\.elf: multiboot2: .*checksum",
                        kernel_bytes=lambda: synth.elf32(synth.mb2_header(checksum_delta=1))),
+        qemu_cases.bad("multiboot2-unknown-required-tag", loader, r"kernel /kernel\.elf: multiboot2: .*tag type 42",
+                       kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(42)))),
+        # the address tag asks for more bytes than the file has
+        qemu_cases.bad("multiboot2-load-past-file", loader,
+                       r"kernel /kernel\.elf: multiboot2: header at 0x1000: 0x100000 bytes to load from file offset 0x0, "
+                       r"the file has 0x[0-9a-f]+ there: set load_end_addr within the file's bytes",
+                       kernel_bytes=lambda: synth.elf32(synth.mb2_header(
+                           synth.mb2_tag(2, (0x101000, 0x100000, 0x200000, 0)) + synth.mb2_tag(3, (0x101000,))))),
         qemu_cases.bad("multiboot2-forced-on-a-limine-kernel", loader,
                        r"kernel /kernel\.elf has no Multiboot 2 header \(magic 0xE85250D6, 8-byte aligned, in the first "
                        r"32 KiB\): protocol=multiboot2 needs one$",

@@ -39,10 +39,26 @@ static bool check(enum config_protocol protocol, struct decide_diag *d)
     return pipe_check_multiboot(&cfg, &rd, window, &sink, d);
 }
 
+/* An ELF32 (class 1) or ELF64 (class 2) ET_EXEC with one PT_LOAD: file [0x1000, 0x3000) at
+ * physical 1 MiB, entry 0x100100. */
 static void elf_ident(unsigned elf_class)
 {
+    bool is64 = elf_class == 2;
+    size_t ph = is64 ? 64 : 52, w = is64 ? 8 : 4;
+    uint64_t fields[] = { 0x1000, 0x100000, 0x100000, 0x2000, 0x2000 };
+
     memcpy(file, "\x7f" "ELF", 4);
     file[4] = (uint8_t)elf_class;
+    file[5] = 1;
+    put16(16, 2);
+    put16(18, is64 ? 62 : 3);
+    put32(24, 0x100100);
+    put32(is64 ? 32 : 28, (uint32_t)ph);
+    put16(is64 ? 54 : 42, is64 ? 56 : 32);
+    put16(is64 ? 56 : 44, 1);
+    put32(ph, 1);
+    for (unsigned i = 0; i < 5; i++)
+        put32(ph + (is64 ? 8 : 4) + i * w, (uint32_t)fields[i]);
 }
 
 static void test_multiboot_kernels_are_named(void **state)
@@ -57,7 +73,7 @@ static void test_multiboot_kernels_are_named(void **state)
     mb2_tag(MB2_TAG_INFO_REQUEST, 0, 16, request, 2);
     mb2_tag(MB2_TAG_FRAMEBUFFER, MB2_TAG_OPTIONAL, 20, (const uint32_t[]){ 1024, 768, 32 }, 3);
     mb2_end();
-    mb1_put(0x40, 0x3);
+    mb1_put(0x1080, 0x3);
     assert_false(check(PROTOCOL_AUTO, &d));
     assert_int_equal(d.rule, DECIDE_MULTIBOOT);
     assert_string_equal(d.message, "kernel /kernel.elf is a Multiboot 2 kernel (header at file offset 0x1000): ember does "
@@ -67,14 +83,17 @@ static void test_multiboot_kernels_are_named(void **state)
     assert_string_equal(said[1], "multiboot2:   information request tag (required)");
     assert_string_equal(said[2], "multiboot2:   framebuffer tag (optional)");
     assert_string_equal(said[3], "multiboot2:   asks for information tag 6");
+    assert_string_equal(said[5], "multiboot2: 1 segment(s) by its ELF32 headers at physical [0x100000, 0x102000), "
+                                 "entry 0x100100");
     /* protocol=multiboot1 reads the Multiboot 1 header of the same file */
     assert_false(check(PROTOCOL_MULTIBOOT1, &d));
-    assert_non_null(strstr(d.message, "is a Multiboot kernel (header at file offset 0x40)"));
-    assert_string_equal(said[0], "multiboot: header at file offset 0x40, flags 0x3, modules page-aligned, memory information");
+    assert_non_null(strstr(d.message, "is a Multiboot kernel (header at file offset 0x1080)"));
+    assert_string_equal(said[0], "multiboot: header at file offset 0x1080, flags 0x3, modules page-aligned, memory "
+                                 "information");
     /* no Multiboot 2 header: the Multiboot 1 one under auto; none under protocol=multiboot2 */
     memset(file + 0x1000, 0, 64);
     assert_false(check(PROTOCOL_AUTO, &d));
-    assert_non_null(strstr(d.message, "is a Multiboot kernel (header at file offset 0x40)"));
+    assert_non_null(strstr(d.message, "is a Multiboot kernel (header at file offset 0x1080)"));
     assert_false(check(PROTOCOL_MULTIBOOT2, &d));
     assert_int_equal(d.rule, DECIDE_MULTIBOOT_HEADER);
     assert_string_equal(d.message, "kernel /kernel.elf has no Multiboot 2 header (magic 0xE85250D6, 8-byte aligned, "
@@ -96,6 +115,15 @@ static void test_elf64_and_other_protocols_go_on(void **state)
     assert_true(check(PROTOCOL_LIMINE, &d));
     assert_true(check(PROTOCOL_EMBER, &d));
     assert_int_equal(reads, 0); /* not even read */
+    memset(file + 0x1000, 0, 64);
+    mb2_begin(0x1000, MB2_ARCH_I386);  /* an address tag: the file from its beginning at 2 MiB */
+    mb2_tag(MB2_TAG_ADDRESS, 0, 24, (const uint32_t[]){ 0x201000, 0xffffffff, 0, 0 }, 4);
+    mb2_tag(MB2_TAG_ENTRY, 0, 12, (const uint32_t[]){ 0x201010 }, 1);
+    mb2_end();
+    assert_false(check(PROTOCOL_MULTIBOOT2, &d));
+    assert_int_equal(d.rule, DECIDE_MULTIBOOT);
+    assert_string_equal(said[3], "multiboot2: 1 segment(s) by its address fields at physical [0x200000, 0x204e20), "
+                                 "entry 0x201010");
     file_reset(100);            /* no header, not ELF64: the ELF rules say why */
     assert_true(check(PROTOCOL_AUTO, &d));
     assert_false(check(PROTOCOL_MULTIBOOT1, &d));
