@@ -1,12 +1,13 @@
 /* libFuzzer harness: any input as a kernel file through mb1_find and mb2_find, checked against a
- * word-by-word reference search and the invariants a found header promises. */
+ * word-by-word reference search and the invariants a found header promises, then through
+ * mb_plan_load_segments (where it would load). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/mbheader.h"
+#include "core/mbload.h"
 
 /* Input: byte 0 = checksum bits, then the file. Unless bit 0 is set, every 8-aligned Multiboot 2
  * magic in the window gets the checksum its fields need, and unless bit 1 is set every 4-aligned
@@ -160,6 +161,34 @@ static void check_mb1(const uint8_t *f, size_t len, const struct mb1_header *h)
         check_load(&h->load, len, true, h->entry_addr);
 }
 
+/* Where the kernel would load (core/mbload.c), from its first 32 KiB as the loader reads it: a plan
+ * is sorted, non-overlapping, in the file, below 4 GiB, its entry in a segment, its pages cover it. */
+static void check_plan(const uint8_t *f, size_t len, const struct mb_load *load, uint32_t load_entry, uint32_t entry)
+{
+    struct mb_plan p;
+    char why[MB_PLAN_MESSAGE_MAX];
+    bool entry_in = false;
+
+    if (!mb_plan_load_segments(f, window_end(len, MB2_SEARCH_BYTES), len, load, load_entry, entry, &p, why)) {
+        check(why[0] != '\0' && strnlen(why, sizeof why) < sizeof why, "a refused plan says why");
+        return;
+    }
+    check(p.count > 0 && p.count <= MB_MAX_SEGMENTS && p.range_count > 0, "a plan has segments and pages");
+    for (unsigned i = 0; i < p.count; i++) {
+        const struct mb_segment *s = &p.seg[i];
+        check(s->filesz <= s->memsz && (uint64_t)s->file_offset + s->filesz <= len, "segment bytes in the file");
+        check((uint64_t)s->paddr + s->memsz <= U32_LIMIT, "segment below 4 GiB");
+        check(i == 0 || (uint64_t)p.seg[i - 1].paddr + p.seg[i - 1].memsz <= s->paddr, "segments sorted, apart");
+        entry_in = entry_in || (p.entry >= s->paddr && p.entry - s->paddr < s->memsz);
+        bool covered = false;
+        for (unsigned r = 0; r < p.range_count; r++)
+            covered = covered || (s->paddr >= p.range[r].base &&
+                                  (uint64_t)s->paddr + s->memsz <= (uint64_t)p.range[r].base + p.range[r].pages * 4096ULL);
+        check(covered, "a page range covers each segment");
+    }
+    check(entry_in && p.load_base == p.seg[0].paddr, "entry in a segment, base the lowest byte");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct mb2_header h2;
@@ -188,8 +217,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(mb2_find(f, len, &h2, NULL) == s2, "a NULL diag changes nothing (mb2)");
     ref2 = reference(f, len, MB2_SEARCH_BYTES, MB2_ALIGN, MB2_MAGIC, MB2_FIXED_BYTES, &magic2);
     check_search(s2, &d2, h2.offset, ref2, magic2);
-    if (s2 == MB_FOUND)
+    if (s2 == MB_FOUND) {
         check_mb2(f, len, &h2);
+        check_plan(f, len, h2.tags[MB2_TAG_ADDRESS].present ? &h2.load : NULL, h2.entry_addr,
+                   h2.tags[MB2_TAG_ENTRY].present ? h2.entry_addr : 0);
+    }
 
     memset(&d1, 0xa5, sizeof d1);
     s1 = mb1_find(f, len, &h1, &d1);
@@ -197,8 +229,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(mb1_find(f, len, &h1, NULL) == s1, "a NULL diag changes nothing (mb1)");
     ref1 = reference(f, len, MB1_SEARCH_BYTES, MB1_ALIGN, MB1_MAGIC, MB1_BASE_BYTES, &magic1);
     check_search(s1, &d1, h1.offset, ref1, magic1);
-    if (s1 == MB_FOUND)
+    if (s1 == MB_FOUND) {
         check_mb1(f, len, &h1);
+        check_plan(f, len, h1.aout_kludge ? &h1.load : NULL, h1.entry_addr, 0);
+    }
 
     check(!expect_ok || (s2 != MB_MALFORMED && s1 != MB_MALFORMED && (s2 == MB_FOUND || s1 == MB_FOUND)),
           "seed holds a header that parses");
