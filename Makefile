@@ -46,7 +46,8 @@ EFI_SECTIONS := -j .text -j .sdata -j .data -j .dynamic -j .rel -j .rela -j .rel
 # alike), src/uefi/ (the firmware front end), src/proto/ (one module per boot protocol), src/inspect/
 # (ember-inspect, host only). arch/ is reached through arch/arch.h.
 CORE_SRCS   := $(wildcard src/core/*.c) arch/x86_64/paging.c arch/x86_64/cpumode.c arch/x86_64/gdt.c
-LOADER_SRCS := $(wildcard src/core/*.c src/uefi/*.c src/proto/*.c src/proto/limine/*.c arch/x86_64/*.c arch/x86_64/*.S)
+LOADER_SRCS := $(wildcard src/core/*.c src/uefi/*.c src/proto/*.c src/proto/limine/*.c src/proto/multiboot/*.c \
+	arch/x86_64/*.c arch/x86_64/*.S)
 LOADER_OBJS := $(patsubst %,$(BUILD)/efi/%.o,$(LOADER_SRCS))
 
 # The Makefile is a prerequisite: a changed EFI_CFLAGS rebuilds the loader, not only touched sources.

@@ -126,9 +126,14 @@ static enum config_error volume_checked(struct parser *ps, const char *path)
 {
     struct volume_ref ref;
     const char *rest, *why;
+    char q[QUOTE_MAX + 4];
+    size_t n = 0;
 
-    return volume_split(path, &ref, &rest, &why) ? CONFIG_OK
-                                                 : fail(ps, CONFIG_ERR_BAD_VALUE, "path '%s': %s", path, why);
+    while (path[n] != '\0')
+        n++;
+    return volume_split(path, &ref, &rest, &why)
+               ? CONFIG_OK
+               : fail(ps, CONFIG_ERR_BAD_VALUE, "path '%s': %s", quote(q, (struct slice){ path, n }), why);
 }
 
 static enum config_error parse_kernel(struct parser *ps, struct slice v)

@@ -25,7 +25,6 @@ static const char rule_names[DECIDE_RULE_COUNT][37] = {
     [DECIDE_LIMINE_REQUEST_CUT] = "limine-request-cut-off",
     [DECIDE_LIMINE_TOO_MANY_MODULES] = "limine-too-many-modules",
     [DECIDE_LIMINE_BAD_INTERNAL_MODULE] = "limine-internal-module-outside-image",
-    [DECIDE_MULTIBOOT] = "multiboot-not-booted-yet",
     [DECIDE_MULTIBOOT_HEADER] = "multiboot-header",
 };
 

@@ -40,7 +40,6 @@ enum decide_rule {
     DECIDE_LIMINE_REQUEST_CUT,   /* a request field lies past the end of the image */
     DECIDE_LIMINE_TOO_MANY_MODULES, /* internal modules + ember.cfg's > EMBER_MAX_MODULES */
     DECIDE_LIMINE_BAD_INTERNAL_MODULE, /* an internal module's path or string is not in the image */
-    DECIDE_MULTIBOOT,            /* a Multiboot kernel: recognised, not booted yet */
     DECIDE_MULTIBOOT_HEADER,     /* a Multiboot header breaking a rule of its spec, or absent under protocol=multiboot* */
     DECIDE_RULE_COUNT
 };

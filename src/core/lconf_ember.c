@@ -8,7 +8,7 @@
 
 /* Protocols Limine boots that ember does not (CONFIG.md: protocol, and its aliases). */
 static const char *const other_protocols[] = {
-    "linux", "multiboot", "multiboot1", "multiboot2", "efi", "uefi", "efi_chainload",
+    "linux", "efi", "uefi", "efi_chainload",
     "efi_boot_entry", "bios", "bios_chainload",
 };
 
@@ -152,7 +152,10 @@ static enum lconf_error convert_path(struct lconf_diag *d, unsigned line, const 
     if (n == cap || !ember_path(lp.path, out + n, cap - n))
         return lconf_fail(d, LCONF_ERR_TOO_LONG, line, "%s '%s' too long (max %zu bytes)", key,
                           quote(q, v), cap - 1);
-    if (!volume_split(out, &ref, &rest, &why))
+    if (volume_split(out, &ref, &rest, &why) && rest != out + n) /* a resource name with a '/' in it */
+        return lconf_fail(d, LCONF_ERR_BAD_VALUE, line, "%s '%s': unknown resource (Limine's: boot hdd odd guid uuid "
+                          "fslabel tftp)", key, quote(q, v));
+    if (rest != out + n)
         return lconf_fail(d,
                           one_of(lp.resource, unread_resources, ARRAY_LEN(unread_resources))
                               ? LCONF_ERR_UNSUPPORTED
@@ -161,9 +164,10 @@ static enum lconf_error convert_path(struct lconf_diag *d, unsigned line, const 
     return LCONF_OK;
 }
 
-/* Only `limine`, spelt so: Limine compares protocol names case-sensitively. */
+/* `limine`, `multiboot`/`multiboot1` and `multiboot2`, spelt so (Limine compares protocol names
+ * case-sensitively), into *out. */
 static enum lconf_error check_protocol(const struct lconf *c, const struct lconf_entry *e,
-                                       struct lconf_diag *d)
+                                       enum config_protocol *out, struct lconf_diag *d)
 {
     char q[QUOTE_MAX + 4], t[QUOTE_MAX + 4];
     struct slice p = lconf_slice(c, e->protocol), title = lconf_slice(c, e->name);
@@ -174,7 +178,11 @@ static enum lconf_error check_protocol(const struct lconf *c, const struct lconf
     if (e->protocol.off == 0)
         return lconf_fail(d, LCONF_ERR_PROTOCOL, e->line,
                           "entry '%s' has no protocol (Limine refuses it too)", quote(t, title));
-    if (slice_equals(p, "limine", false))
+    *out = slice_equals(p, "limine", false)       ? PROTOCOL_LIMINE
+           : slice_equals(p, "multiboot2", false) ? PROTOCOL_MULTIBOOT2
+           : slice_equals(p, "multiboot", false) || slice_equals(p, "multiboot1", false) ? PROTOCOL_MULTIBOOT1
+                                                  : PROTOCOL_AUTO;
+    if (*out != PROTOCOL_AUTO)
         return LCONF_OK;
     if (slice_equals(p, "limine", true))
         return lconf_fail(d, LCONF_ERR_PROTOCOL, e->protocol_line,
@@ -182,7 +190,7 @@ static enum lconf_error check_protocol(const struct lconf *c, const struct lconf
                           "refuses it; write 'limine'", quote(q, p));
     if (one_of(p, other_protocols, ARRAY_LEN(other_protocols)))
         return lconf_fail(d, LCONF_ERR_PROTOCOL, e->protocol_line,
-                          "protocol %s: ember boots Limine-protocol kernels only", quote(q, p));
+                          "protocol %s: ember boots Limine and Multiboot kernels only", quote(q, p));
     return lconf_fail(d, LCONF_ERR_PROTOCOL, e->protocol_line,
                       "unknown protocol '%s' (Limine refuses it too)", quote(q, p));
 }
@@ -326,10 +334,9 @@ enum lconf_error lconf_to_ember(const struct lconf *c, const struct lconf_entry 
     diag = diag != NULL ? diag : &scratch;
     lconf_diag_clear(diag);
     __builtin_memset(boot, 0, sizeof *boot);
-    err = check_protocol(c, e, diag);
+    err = check_protocol(c, e, &cfg->protocol, diag);
     if (err != LCONF_OK)
         return err;
-    cfg->protocol = PROTOCOL_LIMINE;
     cfg->from_limine_conf = true;
     err = kernel_and_cmdline(c, e, cfg, boot, diag);
     if (err == LCONF_OK)

@@ -9,6 +9,7 @@
 #include "core/decide.h"
 #include "core/elf.h"
 #include "core/lscan.h"
+#include "core/mbload.h"
 #include "core/reloc.h"
 
 /* The loader's stages these steps belong to, as src/uefi/boot.c names them (and ember-inspect reports). */
@@ -46,14 +47,22 @@ struct kernel_headers {
     uint64_t phoff, phsize;        /* where the program headers are in the file */
 };
 
+/* A Multiboot kernel to boot: which version and where its bytes go. version 0: not one. */
+struct pipe_multiboot {
+    unsigned version;              /* 1 or 2; 0 = not a Multiboot kernel */
+    bool page_align_modules;
+    struct mb_plan plan;
+};
+
 /* Stage "read kernel headers", first: under protocol=auto a file that is not ELF64, or under
  * protocol=multiboot1/multiboot2 any file, is looked at for its Multiboot header (Multiboot 2 first,
- * as GRUB and Limine prefer it); one found is logged tag by tag through sink. window holds
- * MB2_SEARCH_BYTES (the caller's buffer). True: not a Multiboot kernel - go on with the ELF64 steps.
- * False: refused (a malformed header, a header absent under protocol=multiboot*, or a Multiboot
- * kernel, which ember does not boot yet). */
+ * as GRUB and Limine prefer it); one found is logged tag by tag through sink, its segments planned
+ * (core/mbload.h) into *out. window holds MB2_SEARCH_BYTES (the caller's buffer). True with
+ * out->version 0: not a Multiboot kernel - go on with the ELF64 steps; true with 1 or 2: boot it
+ * by that protocol. False: refused (a malformed header, one asking for what ember cannot give, a
+ * header absent under protocol=multiboot*). */
 bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_reader *rd, uint8_t *window,
-                          const struct pipe_sink *sink, struct decide_diag *diag);
+                          const struct pipe_sink *sink, struct pipe_multiboot *out, struct decide_diag *diag);
 
 /* Stage "read kernel headers": the file is not empty, the ELF header and program headers (read
  * through rd, never the whole file) pass the rules of decide_elf_options, the plan is built, and a

@@ -1,6 +1,6 @@
 /* Pure: stage "read kernel headers", first step - a Multiboot kernel is named as one, with what its
- * header asks for, before an ELF64 rule could refuse it for something else. ember does not boot
- * Multiboot kernels yet: this step is where the Multiboot protocols will branch off. */
+ * header asks for and where it loads, before an ELF64 rule could refuse it for something else: the
+ * point where the Multiboot protocols branch off the ELF64 ones. */
 #include "core/fmt.h"
 #include "core/mbload.h"
 #include "core/pipeline.h"
@@ -8,8 +8,6 @@
 #define ELF_MAGIC_BYTES 4
 #define ELF_CLASS_AT 4
 #define ELF_CLASS64 2
-#define NOT_YET "ember does not boot Multiboot kernels yet: boot it with GRUB or Limine, or add a Limine base " \
-                "revision tag and requests"
 
 static bool is_elf64(const uint8_t *w, uint64_t len)
 {
@@ -51,23 +49,45 @@ static bool malformed(const char *kernel, const struct mb_diag *d, struct decide
 /* The kernel's physical segments by the header and ELF headers: logged, or the rule that fails. */
 static bool plan_segments(const char *kernel, const char *proto, const uint8_t *window, uint64_t len,
                           const struct pipe_reader *rd, const struct mb_load *load, uint32_t load_entry,
-                          uint32_t entry_override, const struct pipe_sink *sink, struct decide_diag *diag)
+                          uint32_t entry_override, const struct pipe_sink *sink, struct mb_plan *plan,
+                          struct decide_diag *diag)
 {
-    struct mb_plan plan;
     char why[MB_PLAN_MESSAGE_MAX];
     const struct mb_segment *last;
 
-    if (!mb_plan_load_segments(window, (size_t)len, rd->size, load, load_entry, entry_override, &plan, why))
+    if (!mb_plan_load_segments(window, (size_t)len, rd->size, load, load_entry, entry_override, plan, why))
         return decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s: %s: %s", kernel, proto, why);
-    last = &plan.seg[plan.count - 1];
-    pipe_say(sink, PIPE_INFO, "%s: %u segment(s) by its %s at physical [0x%x, 0x%llx), entry 0x%x", proto, plan.count,
-             plan.from_address_fields ? "address fields" : plan.elf64 ? "ELF64 headers" : "ELF32 headers",
-             (unsigned)plan.load_base, (unsigned long long)last->paddr + last->memsz, (unsigned)plan.entry);
+    last = &plan->seg[plan->count - 1];
+    pipe_say(sink, PIPE_INFO, "%s: %u segment(s) by its %s at physical [0x%x, 0x%llx), entry 0x%x", proto, plan->count,
+             plan->from_address_fields ? "address fields" : plan->elf64 ? "ELF64 headers" : "ELF32 headers",
+             (unsigned)plan->load_base, (unsigned long long)last->paddr + last->memsz, (unsigned)plan->entry);
+    return true;
+}
+
+/* What ember gives a Multiboot 2 kernel (mbinfo.h); a required request for anything else, or the
+ * EFI boot services tag required (ember exits them first), is refused as the spec asks. */
+static bool mb2_supported(const char *kernel, const struct mb2_header *h, struct decide_diag *diag)
+{
+    static const uint32_t given[] = { 0, 1, 2, 3, 4, 6, 8, 12, 14, 15, 21 };
+    const struct mb2_tag_seen *req = &h->tags[MB2_TAG_INFO_REQUEST];
+
+    for (unsigned i = 0; req->present && !req->optional && i < h->request_count && i < MB2_MAX_REQUESTS; i++) {
+        bool known = false;
+        for (unsigned k = 0; k < sizeof given / sizeof given[0]; k++)
+            known = known || h->requests[i] == given[k];
+        if (!known)
+            return decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s: multiboot2: the information request "
+                                 "requires tag type %u, which ember does not give: mark the request optional "
+                                 "(flags bit 0) or drop that type", kernel, (unsigned)h->requests[i]);
+    }
+    if (h->tags[MB2_TAG_EFI_BS].present && !h->tags[MB2_TAG_EFI_BS].optional)
+        return decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s: multiboot2: the EFI boot services tag is "
+                             "required, and ember exits boot services before the entry: mark it optional", kernel);
     return true;
 }
 
 bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_reader *rd, uint8_t *window,
-                          const struct pipe_sink *sink, struct decide_diag *diag)
+                          const struct pipe_sink *sink, struct pipe_multiboot *out, struct decide_diag *diag)
 {
     uint64_t len = rd->size < MB2_SEARCH_BYTES ? rd->size : MB2_SEARCH_BYTES;
     bool want1 = cfg->protocol == PROTOCOL_MULTIBOOT1, want2 = cfg->protocol == PROTOCOL_MULTIBOOT2;
@@ -76,6 +96,7 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
     struct mb_diag d;
     enum mb_status st;
 
+    out->version = 0;
     if (cfg->protocol != PROTOCOL_AUTO && !want1 && !want2)
         return true;
     if (!rd->read_at(rd->ctx, 0, window, len))
@@ -87,23 +108,22 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
         return malformed(cfg->kernel, &d, diag);
     if (st == MB_FOUND) {
         say_mb2(&h2, sink);
-        if (!plan_segments(cfg->kernel, "multiboot2", window, len, rd,
-                           h2.tags[MB2_TAG_ADDRESS].present ? &h2.load : NULL, h2.entry_addr,
-                           h2.tags[MB2_TAG_ENTRY].present ? h2.entry_addr : 0, sink, diag))
-            return false;
-        return decide_refuse(diag, DECIDE_MULTIBOOT, "kernel %s is a Multiboot 2 kernel (header at file offset 0x%x): %s",
-                             cfg->kernel, (unsigned)h2.offset, NOT_YET);
+        out->version = 2;
+        out->page_align_modules = true;
+        return plan_segments(cfg->kernel, "multiboot2", window, len, rd,
+                             h2.tags[MB2_TAG_ADDRESS].present ? &h2.load : NULL, h2.entry_addr,
+                             h2.tags[MB2_TAG_ENTRY].present ? h2.entry_addr : 0, sink, &out->plan, diag) &&
+               mb2_supported(cfg->kernel, &h2, diag);
     }
     st = want2 ? MB_ABSENT : mb1_find(window, (size_t)len, &h1, &d);
     if (st == MB_MALFORMED)
         return malformed(cfg->kernel, &d, diag);
     if (st == MB_FOUND) {
         say_mb1(&h1, sink);
-        if (!plan_segments(cfg->kernel, "multiboot", window, len, rd, h1.aout_kludge ? &h1.load : NULL, h1.entry_addr,
-                           0, sink, diag))
-            return false;
-        return decide_refuse(diag, DECIDE_MULTIBOOT, "kernel %s is a Multiboot kernel (header at file offset 0x%x): %s",
-                             cfg->kernel, (unsigned)h1.offset, NOT_YET);
+        out->version = 1;
+        out->page_align_modules = true; /* always: ember loads every module page-aligned */
+        return plan_segments(cfg->kernel, "multiboot", window, len, rd, h1.aout_kludge ? &h1.load : NULL,
+                             h1.entry_addr, 0, sink, &out->plan, diag);
     }
     if (want2)
         return decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s has no Multiboot 2 header (magic 0xE85250D6, "

@@ -275,8 +275,13 @@ static bool run_stages(struct inspect_report *r, const uint8_t *kernel, uint64_t
     struct pipe_reader rd = { &bytes, read_bytes, already_zero, size };
     struct pipe_sink sink = { r, say };
 
-    if (!pipe_check_multiboot(&r->cfg, &rd, window, &sink, &r->diag))
+    if (!pipe_check_multiboot(&r->cfg, &rd, window, &sink, &r->multiboot_plan, &r->diag))
         return refused(r, PIPE_STAGE_READ_HEADERS), true;
+    if (r->multiboot_plan.version != 0) {
+        inspect_assume(r, "multiboot%s: its physical pages are free RAM at boot, the info structure and modules fit "
+                       "below 4 GiB", r->multiboot_plan.version == 2 ? "2" : "");
+        return true;
+    }
     if (!pipe_read_headers(&r->cfg, 0, &rd, &headers, &r->plan, &r->diag)) /* kaslr: the smallest slide */
         return refused(r, PIPE_STAGE_READ_HEADERS), true;
     r->have_plan = true;

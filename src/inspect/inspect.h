@@ -55,6 +55,7 @@ struct inspect_report {
     size_t request_count;
     struct inspect_request requests[LSCAN_MAX_REQUESTS];
     unsigned internal_modules;   /* module request revision 1: the kernel's own modules */
+    struct pipe_multiboot multiboot_plan; /* version != 0: a Multiboot kernel, booted by that protocol */
     unsigned multiboot_count;    /* the loader's "multiboot..." lines: the header and its tags */
     char multiboot[INSPECT_MAX_WARNINGS][INSPECT_TEXT_MAX];
     unsigned warning_count;      /* the loader's WARN lines for this kernel */

@@ -2,14 +2,32 @@
 #include "uefi/boot.h"
 #include "uefi/log.h"
 #include "proto/proto.h"
+#include "proto/multiboot/mb.h"
 
-static const struct {
+struct stage {
     const char *name;
     EFI_STATUS (*run)(struct boot *b);
-} stages[] = {
+};
+
+/* Every boot: the config and what kind of kernel it names. */
+static const struct stage first_stages[] = {
     { "open boot volume", stage_open_volume },
     { PIPE_STAGE_READ_CONFIG, stage_read_config },
     { PIPE_STAGE_READ_HEADERS, stage_read_kernel_headers },
+};
+
+/* A Multiboot kernel (b->mb): physical placement, no page tables of ember's, APs untouched. */
+static const struct stage multiboot_stages[] = {
+    { "load multiboot kernel", mb_stage_load },
+    { "gather firmware facts", stage_gather_facts },
+    { "load modules", stage_load_modules },
+    { "build handoff", stage_build_handoff },
+    { "exit boot services", stage_exit_boot_services },
+    { "finish handoff", stage_finish_handoff },
+};
+
+/* An ELF64 kernel for the ember or Limine protocol. */
+static const struct stage stages[] = {
     { PIPE_STAGE_PLACE, stage_place_kernel },
     { "take over page tables", stage_take_over_page_tables },
     { PIPE_STAGE_DEMO, stage_demo_mapping },
@@ -38,6 +56,17 @@ static EFI_STATUS abort_boot(struct boot *b, const char *stage, EFI_STATUS statu
     file_close_root(b->root);
     mem_release_all();
     return status;
+}
+
+/* Runs count stages in order; the first failure aborts the boot (its status returned). */
+static EFI_STATUS run_stages(struct boot *b, const struct stage *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        EFI_STATUS status = list[i].run(b);
+        if (EFI_ERROR(status))
+            return abort_boot(b, list[i].name, status);
+    }
+    return EFI_SUCCESS;
 }
 
 /* Debug log of where the time went, in microseconds from efi_main. */
@@ -70,11 +99,12 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
     b->image = image;
     log_init(SERIAL_AUTO);
     log_banner(b);
-    for (size_t i = 0; i < ARRAY_LEN(stages); i++) {
-        EFI_STATUS status = stages[i].run(b);
-        if (EFI_ERROR(status))
-            return abort_boot(b, stages[i].name, status);
-    }
+    EFI_STATUS status = run_stages(b, first_stages, ARRAY_LEN(first_stages));
+    if (!EFI_ERROR(status))
+        status = b->mb != NULL ? run_stages(b, multiboot_stages, ARRAY_LEN(multiboot_stages))
+                               : run_stages(b, stages, ARRAY_LEN(stages));
+    if (EFI_ERROR(status))
+        return status;
     b->tsc.handoff = arch_timestamp();
     log_stage_times(b);
     log_info("handing off to the kernel at 0x%llx (%s protocol)", (unsigned long long)b->kernel.plan.entry, b->proto->name);

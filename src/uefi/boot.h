@@ -50,6 +50,7 @@ struct loaded_module {
 };
 
 struct protocol;
+struct mb_boot;
 struct madt_info;
 struct ap_slot;
 
@@ -140,6 +141,7 @@ struct boot {
     uint64_t hhdm_offset, hhdm_size; /* direct map: physical [0, hhdm_size) at hhdm_offset */
     uint32_t hhdm_page_size;
     struct ember_bootinfo *info;   /* ember protocol: identity address of the boot info */
+    struct mb_boot *mb;            /* a Multiboot kernel (pool; src/proto/multiboot/), else NULL */
     struct boot_memory memory;
 };
 

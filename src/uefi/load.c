@@ -4,8 +4,11 @@
 #include "ember/limine.h"
 #include "core/fmt.h"
 #include "core/mbheader.h"
+#include "proto/multiboot/mb.h"
 #include "uefi/log.h"
 #include "core/memmap.h"
+
+#define MULTIBOOT_LIMIT 0xFFFFFFFFULL
 
 /* Opens the kernel, reads and validates its ELF header and program header table only (never the
  * whole file) and plans it. Logs the "Kernel ELF information" lines on success. The kernel
@@ -19,16 +22,19 @@ EFI_STATUS stage_read_kernel_headers(struct boot *b)
 
     struct pipe_sink sink = boot_sink(b);
     uint8_t *window = NULL;
+    struct pipe_multiboot mb;
     bool go_on;
 
     if (!EFI_ERROR(status))
         status = mem_alloc_pool(MB2_SEARCH_BYTES, (void **)&window);
     if (EFI_ERROR(status))
         return status;
-    go_on = pipe_check_multiboot(&b->config, &rd, window, &sink, &diag);
+    go_on = pipe_check_multiboot(&b->config, &rd, window, &sink, &mb, &diag);
     mem_free_pool(window);
     if (!go_on)
         return log_refusal(b, &diag);
+    if (mb.version != 0) /* a Multiboot kernel: boot.c goes on with the Multiboot stages */
+        return mb_adopt(b, &mb);
     if (b->config.kaslr)
         seed = efi_random64("kaslr");
     if (!pipe_read_headers(&b->config, seed, &rd, &b->kernel.headers, &b->kernel.plan, &diag))
@@ -143,7 +149,9 @@ EFI_STATUS stage_load_modules(struct boot *b)
             return status;
         }
         UINTN pages = (UINTN)((f.size + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K);
-        status = mem_alloc_pages(AllocateAnyPages, EMBER_UEFI_TYPE_MODULES, pages ? pages : 1, &addr);
+        addr = MULTIBOOT_LIMIT; /* a Multiboot kernel addresses 32 bits */
+        status = mem_alloc_pages(b->mb != NULL ? AllocateMaxAddress : AllocateAnyPages, EMBER_UEFI_TYPE_MODULES,
+                                 pages ? pages : 1, &addr);
         if (!EFI_ERROR(status))
             status = file_read_at(&f, 0, (void *)(uintptr_t)addr, f.size);
         file_close(&f);

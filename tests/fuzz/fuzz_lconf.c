@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/lconf.h"
+#include "core/volume.h"
 
 #define POISON 0xa5 /* fills outputs first, so a field the code forgets to write shows up */
 #define TIMEOUT_MAX_MS 9999000u
@@ -118,6 +119,16 @@ static void check_diag(enum lconf_error err, const struct lconf_diag *d, unsigne
         check(d->message[i] >= ' ' && d->message[i] <= '~', "diag.message is printable");
 }
 
+/* "/dir/file", or "resource(argument):/dir/file" as core/volume.h reads it, with no "//". */
+static bool path_clean(const char *path)
+{
+    struct volume_ref ref;
+    const char *rest, *why;
+
+    return volume_split(path, &ref, &rest, &why) && rest[0] == '/' && strstr(rest, "//") == NULL &&
+           (ref.kind != VOLUME_BOOT || rest == path);
+}
+
 /* The default entry is a listed, bootable row; what it maps to is an absolute ember path. */
 static void check_default(unsigned lines)
 {
@@ -143,13 +154,15 @@ static void check_default(unsigned lines)
     check_diag(err, &d, lines);
     if (err != LCONF_OK)
         return;
-    check(strcmp(lconf_text(&lc, e->protocol), "limine") == 0, "only protocol limine maps");
-    check(cfg.protocol == PROTOCOL_LIMINE, "config protocol is limine");
-    check(cfg.kernel[0] == '/' && strstr(cfg.kernel, "//") == NULL, "kernel path absolute, clean");
+    check(strcmp(lconf_text(&lc, e->protocol), "limine") == 0 || strncmp(lconf_text(&lc, e->protocol), "multiboot", 9) == 0,
+          "only protocols limine and multiboot* map");
+    check(cfg.protocol == PROTOCOL_LIMINE || cfg.protocol == PROTOCOL_MULTIBOOT1 || cfg.protocol == PROTOCOL_MULTIBOOT2,
+          "config protocol is limine or multiboot");
+    check(path_clean(cfg.kernel), "kernel path absolute on its volume, clean");
     check(cfg.module_count <= EMBER_MAX_MODULES, "module_count within bounds");
     for (i = 0; i < cfg.module_count; i++)
-        check(cfg.modules[i].path[0] == '/' && strlen(boot.module_hash[i]) % 64 == 0,
-              "module path absolute, hash 0/64/128/256 digits");
+        check(path_clean(cfg.modules[i].path) && strlen(boot.module_hash[i]) % 64 == 0,
+              "module path absolute on its volume, hash 0/64/128/256 digits");
     check(strlen(boot.kernel_hash) % 64 == 0, "kernel hash 0/64/128/256 digits");
     check(boot.max_paging_level == 0 || boot.max_paging_level >= boot.min_paging_level,
           "paging bounds ordered");

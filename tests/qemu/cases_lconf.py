@@ -290,7 +290,7 @@ def lconf_cases(build, loader):
                   sentinel=False, timeout=120,
                   serial_keys=[(MENU_TITLE, b"j"), (r"^> Linux", b"\r"), (r"protocol linux: ember boots", b"\x1b[B"),
                                (r"^> Third", b"\r")],
-                  expect=[r"^> First", r"limine\.conf:7: protocol linux: ember boots Limine-protocol kernels only",
+                  expect=[r"^> First", r"limine\.conf:7: protocol linux: ember boots Limine and Multiboot kernels only",
                           chosen.format("/boot/limine/limine\\.conf", "", "Third") + r" \(from the menu\).*"
                           r"cmdline \"third\"", PROBE_OK]),
         # remember_last_entry: the entry chosen from the menu is stored in Limine's variable, and the
@@ -309,7 +309,7 @@ def lconf_cases(build, loader):
                           chosen.format("/boot/limine/limine\\.conf", "", "Limine Template") +
                           r".*: kernel /boot/myos, 0 module\(s\)", PROBE_OK]),
         # an entry of a protocol ember does not boot: one line, back to firmware
-        qemu_cases.bad("lconf-linux-entry", loader, r"limine\.conf:3: .*protocol linux.*Limine-protocol kernels only",
+        qemu_cases.bad("lconf-linux-entry", loader, r"limine\.conf:3: .*protocol linux.*Limine and Multiboot kernels only",
                        prepare=lambda d: conf_case("", "", [("/boot/limine/limine.conf", linux)], "/boot/myos",
                                                    template).prepare(d), inspect_esp=True),
     ]

@@ -1,29 +1,63 @@
-"""Multiboot kernels (issue 23, detection): named as Multiboot 1 or 2 kernels with their header's
-tags, a malformed header refused by its rule, protocol=multiboot* without the header refused - each
-a clean return to firmware, and ember-inspect printing the same line. The kernels are written byte by
-byte from the specs (synth.py)."""
+"""Multiboot kernels: the probe kernels (tests/multiboot/, written from the specs) booted by both
+protocols from ember.cfg and from limine.conf, with modules, checking the machine state and every
+information field against the spec; kernels written byte by byte (synth.py) for the header rules -
+a malformed header refused by its rule, protocol=multiboot* without the header refused, a load range
+the firmware holds refused naming it - each a clean return to firmware with ember-inspect printing
+the same line."""
 import os
 
 import case as qemu_cases
 import synth
+from cases_limine import fnv1a32
 
-NOT_YET = r": ember does not boot Multiboot kernels yet: boot it with GRUB or Limine, or add a Limine base revision tag and requests$"
+MBPROBE_OK = r"^mbprobe: all \d+ checks passed$"
+SYNTH_RAN = 15                                   # synth.elf32's entry: isa-debug-exit 7
+MODULE_A = bytes(range(256)) * 20 + b"mb-a"      # 5124 bytes
+MODULE_B = b"multiboot module b\n" * 300        # 5700 bytes
+
+
+def probe_config(protocol, modules=True):
+    mods = [("mb-a.bin", MODULE_A), ("mb-b.bin", MODULE_B)] if modules else []
+    lines = [f"protocol={protocol}", f'cmdline="mbprobe modules={len(mods)} trailing words"']
+    lines += [f"module=/{name} fnv1a={fnv1a32(data)} size={len(data)}" for name, data in mods]
+    return "\n".join(lines) + "\n"
+
+
+def write_modules(workdir):
+    esp = os.path.join(workdir, "esp")
+    os.makedirs(esp, exist_ok=True)
+    open(os.path.join(esp, "mb-a.bin"), "wb").write(MODULE_A)
+    open(os.path.join(esp, "mb-b.bin"), "wb").write(MODULE_B)
+
+
+def limine_conf(workdir):
+    """A limine.conf entry of protocol multiboot2 (no ember.cfg): the same probe, one module."""
+    esp = os.path.join(workdir, "esp")
+    os.makedirs(os.path.join(esp, "boot", "limine"), exist_ok=True)
+    open(os.path.join(esp, "boot", "mb-a.bin"), "wb").write(MODULE_A)
+    with open(os.path.join(esp, "boot", "limine", "limine.conf"), "w") as f:
+        f.write("timeout: 0\n/Multiboot 2\n    protocol: multiboot2\n    path: boot():/kernel.elf\n"
+                "    cmdline: mbprobe modules=1\n    module_path: boot():/boot/mb-a.bin\n"
+                f"    module_string: fnv1a={fnv1a32(MODULE_A)} size={len(MODULE_A)}\n")
 
 
 def multiboot_cases(build, loader):
-    info_request = synth.mb2_tag(1, (6, 8))
-    framebuffer = synth.mb2_tag(5, (1024, 768, 32), optional=True)
-    mb2 = synth.elf32(synth.mb2_header(info_request + framebuffer))
+    probe = lambda v: os.path.join(build, "multiboot", f"mb{v}.elf")
     both = synth.elf32(synth.mb2_header() + synth.mb1_header())
     return [
-        qemu_cases.bad("multiboot2-elf32-named", loader,
-                       r"kernel /kernel\.elf is a Multiboot 2 kernel \(header at file offset 0x1000\)" + NOT_YET,
-                       kernel_bytes=lambda: mb2,
-                       check=lambda log, _s: [] if "multiboot2:   framebuffer tag (optional)" in log
-                       else ["the header's tags were not listed"]),
-        qemu_cases.bad("multiboot1-forced", loader,
-                       r"kernel /kernel\.elf is a Multiboot kernel \(header at file offset 0x1018\)" + NOT_YET,
-                       kernel_bytes=lambda: both, config="protocol=multiboot1\n"),
+        # the probes: Multiboot 2 and 1 at 1 MiB, from ember.cfg, with two modules
+        *[qemu_cases.Case(f"multiboot{v}-probe", loader, probe(v), config=probe_config(f"multiboot{v}"), sentinel=False,
+                          prepare=write_modules,
+                          expect=[rf"multiboot{'2' if v == 2 else ''} kernel /kernel\.elf: booted by the Multiboot", MBPROBE_OK],
+                          reject=[r"^mbprobe: FAIL"])
+          for v in (1, 2)],
+        # protocol=auto finds the header of an ELF32 kernel; limine.conf's protocol: multiboot2 boots it too
+        qemu_cases.Case("multiboot2-probe-auto-limine-conf", loader, probe(2), config=None, sentinel=False,
+                        prepare=limine_conf, expect=[r"entry 'Multiboot 2'", MBPROBE_OK], reject=[r"^mbprobe: FAIL"]),
+        # a file with both headers: protocol=multiboot1 reads the Multiboot 1 one
+        qemu_cases.Case("multiboot1-forced", loader, kernel_bytes=lambda: both, config="protocol=multiboot1\n",
+                        sentinel=False, exit=SYNTH_RAN,
+                        expect=[r"multiboot: header at file offset 0x1018", r"booted by the Multiboot protocol"]),
         qemu_cases.bad("multiboot2-bad-checksum", loader,
                        r"kernel /kernel\.elf: multiboot2: .*checksum",
                        kernel_bytes=lambda: synth.elf32(synth.mb2_header(checksum_delta=1))),
@@ -35,6 +69,14 @@ def multiboot_cases(build, loader):
                        r"the file has 0x[0-9a-f]+ there: set load_end_addr within the file's bytes",
                        kernel_bytes=lambda: synth.elf32(synth.mb2_header(
                            synth.mb2_tag(2, (0x101000, 0x100000, 0x200000, 0)) + synth.mb2_tag(3, (0x101000,))))),
+        # a required request for a tag ember does not give (3.1.4: the loader must fail)
+        qemu_cases.bad("multiboot2-required-request-unmet", loader,
+                       r"kernel /kernel\.elf: multiboot2: the information request requires tag type 9, which ember does "
+                       r"not give",
+                       kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(1, (1, 9))))),
+        # linked where the firmware's memory is (the local APIC's page): refused naming the range
+        qemu_cases.bad("multiboot2-load-range-taken", loader, r"multiboot: physical \[0xfee00000, 0xfee01000\) is not free",
+                       kernel_bytes=lambda: synth.elf32(synth.mb2_header(), load=0xFEE00000)),
         qemu_cases.bad("multiboot2-forced-on-a-limine-kernel", loader,
                        r"kernel /kernel\.elf has no Multiboot 2 header \(magic 0xE85250D6, 8-byte aligned, in the first "
                        r"32 KiB\): protocol=multiboot2 needs one$",

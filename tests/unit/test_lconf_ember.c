@@ -199,19 +199,27 @@ static void test_lconf_hash_mismatch_panic(void **state)
     }
 }
 
-static void test_lconf_boots_only_the_limine_protocol(void **state)
+static void test_lconf_boots_the_limine_and_multiboot_protocols(void **state)
 {
     static const char *const others[] = {
-        "linux", "multiboot", "multiboot1", "multiboot2", "efi", "uefi", "efi_chainload",
-        "efi_boot_entry", "bios",
+        "linux", "efi", "uefi", "efi_chainload", "efi_boot_entry", "bios",
+    };
+    static const struct { const char *name; enum config_protocol protocol; } booted[] = {
+        { "limine", PROTOCOL_LIMINE }, { "multiboot", PROTOCOL_MULTIBOOT1 }, { "multiboot1", PROTOCOL_MULTIBOOT1 },
+        { "multiboot2", PROTOCOL_MULTIBOOT2 },
     };
     char text[128], want[128];
     size_t i;
 
     (void)state;
+    for (i = 0; i < ARRAY_LEN(booted); i++) {
+        snprintf(text, sizeof text, "/E\nprotocol: %s\npath: boot():/k\n", booted[i].name);
+        assert_int_equal(boot_text(text), LCONF_OK);
+        assert_int_equal(lcfg.protocol, booted[i].protocol);
+    }
     for (i = 0; i < ARRAY_LEN(others); i++) {
         snprintf(text, sizeof text, "/E\nprotocol: %s\npath: boot():/k\n", others[i]);
-        snprintf(want, sizeof want, "limine.conf:2: protocol %s: ember boots Limine-protocol "
+        snprintf(want, sizeof want, "limine.conf:2: protocol %s: ember boots Limine and Multiboot "
                                     "kernels only", others[i]);
         if (strcmp(others[i], "bios") == 0) /* hidden on UEFI: the only entry is then no row */
             continue;
@@ -304,7 +312,7 @@ int main(void)
         cmocka_unit_test(test_lconf_paths_become_ember_paths),
         cmocka_unit_test(test_lconf_other_volumes_and_refusals),
         cmocka_unit_test(test_lconf_hash_mismatch_panic),
-        cmocka_unit_test(test_lconf_boots_only_the_limine_protocol),
+        cmocka_unit_test(test_lconf_boots_the_limine_and_multiboot_protocols),
         cmocka_unit_test(test_lconf_to_ember_refuses_a_directory),
         cmocka_unit_test(test_lconf_kaslr_and_paging_read_as_limine_does),
         cmocka_unit_test(test_lconf_refuses_a_cmdline_ember_cannot_pass),

@@ -24,7 +24,9 @@ static void say(void *ctx, enum pipe_level level, const char *line)
         snprintf(said[said_count++], sizeof said[0], "%s", line);
 }
 
-/* Runs the step on file[0..file_len) under protocol; returns its verdict, diag in *d. */
+static struct pipe_multiboot mb;
+
+/* Runs the step on file[0..file_len) under protocol; returns its verdict, diag in *d, the kernel in mb. */
 static bool check(enum config_protocol protocol, struct decide_diag *d)
 {
     static uint8_t window[MB2_SEARCH_BYTES];
@@ -36,7 +38,7 @@ static bool check(enum config_protocol protocol, struct decide_diag *d)
     cfg.protocol = protocol;
     reads = said_count = 0;
     memset(d, 0, sizeof *d);
-    return pipe_check_multiboot(&cfg, &rd, window, &sink, d);
+    return pipe_check_multiboot(&cfg, &rd, window, &sink, &mb, d);
 }
 
 /* An ELF32 (class 1) or ELF64 (class 2) ET_EXEC with one PT_LOAD: file [0x1000, 0x3000) at
@@ -74,11 +76,9 @@ static void test_multiboot_kernels_are_named(void **state)
     mb2_tag(MB2_TAG_FRAMEBUFFER, MB2_TAG_OPTIONAL, 20, (const uint32_t[]){ 1024, 768, 32 }, 3);
     mb2_end();
     mb1_put(0x1080, 0x3);
-    assert_false(check(PROTOCOL_AUTO, &d));
-    assert_int_equal(d.rule, DECIDE_MULTIBOOT);
-    assert_string_equal(d.message, "kernel /kernel.elf is a Multiboot 2 kernel (header at file offset 0x1000): ember does "
-                                   "not boot Multiboot kernels yet: boot it with GRUB or Limine, or add a Limine base "
-                                   "revision tag and requests");
+    assert_true(check(PROTOCOL_AUTO, &d));
+    assert_int_equal(mb.version, 2);
+    assert_int_equal(mb.plan.entry, 0x100100);
     assert_string_equal(said[0], "multiboot2: header at file offset 0x1000, 2 tag(s)");
     assert_string_equal(said[1], "multiboot2:   information request tag (required)");
     assert_string_equal(said[2], "multiboot2:   framebuffer tag (optional)");
@@ -86,14 +86,14 @@ static void test_multiboot_kernels_are_named(void **state)
     assert_string_equal(said[5], "multiboot2: 1 segment(s) by its ELF32 headers at physical [0x100000, 0x102000), "
                                  "entry 0x100100");
     /* protocol=multiboot1 reads the Multiboot 1 header of the same file */
-    assert_false(check(PROTOCOL_MULTIBOOT1, &d));
-    assert_non_null(strstr(d.message, "is a Multiboot kernel (header at file offset 0x1080)"));
+    assert_true(check(PROTOCOL_MULTIBOOT1, &d));
+    assert_int_equal(mb.version, 1);
     assert_string_equal(said[0], "multiboot: header at file offset 0x1080, flags 0x3, modules page-aligned, memory "
                                  "information");
     /* no Multiboot 2 header: the Multiboot 1 one under auto; none under protocol=multiboot2 */
     memset(file + 0x1000, 0, 64);
-    assert_false(check(PROTOCOL_AUTO, &d));
-    assert_non_null(strstr(d.message, "is a Multiboot kernel (header at file offset 0x1080)"));
+    assert_true(check(PROTOCOL_AUTO, &d));
+    assert_int_equal(mb.version, 1);
     assert_false(check(PROTOCOL_MULTIBOOT2, &d));
     assert_int_equal(d.rule, DECIDE_MULTIBOOT_HEADER);
     assert_string_equal(d.message, "kernel /kernel.elf has no Multiboot 2 header (magic 0xE85250D6, 8-byte aligned, "
@@ -110,22 +110,25 @@ static void test_elf64_and_other_protocols_go_on(void **state)
     mb2_minimal(0x1000);
     assert_true(check(PROTOCOL_AUTO, &d)); /* ELF64: Limine and ember rules first */
     assert_int_equal(said_count, 0);
-    assert_false(check(PROTOCOL_MULTIBOOT2, &d)); /* unless Multiboot is asked for */
-    assert_int_equal(d.rule, DECIDE_MULTIBOOT);
-    assert_true(check(PROTOCOL_LIMINE, &d));
-    assert_true(check(PROTOCOL_EMBER, &d));
+    assert_int_equal(mb.version, 0);
+    assert_true(check(PROTOCOL_MULTIBOOT2, &d)); /* unless Multiboot is asked for */
+    assert_int_equal(mb.version, 2);
+    assert_true(mb.plan.elf64);
+    assert_true(check(PROTOCOL_LIMINE, &d) && mb.version == 0);
+    assert_true(check(PROTOCOL_EMBER, &d) && mb.version == 0);
     assert_int_equal(reads, 0); /* not even read */
     memset(file + 0x1000, 0, 64);
     mb2_begin(0x1000, MB2_ARCH_I386);  /* an address tag: the file from its beginning at 2 MiB */
     mb2_tag(MB2_TAG_ADDRESS, 0, 24, (const uint32_t[]){ 0x201000, 0xffffffff, 0, 0 }, 4);
     mb2_tag(MB2_TAG_ENTRY, 0, 12, (const uint32_t[]){ 0x201010 }, 1);
     mb2_end();
-    assert_false(check(PROTOCOL_MULTIBOOT2, &d));
-    assert_int_equal(d.rule, DECIDE_MULTIBOOT);
+    assert_true(check(PROTOCOL_MULTIBOOT2, &d));
+    assert_int_equal(mb.version, 2);
     assert_string_equal(said[3], "multiboot2: 1 segment(s) by its address fields at physical [0x200000, 0x204e20), "
                                  "entry 0x201010");
     file_reset(100);            /* no header, not ELF64: the ELF rules say why */
     assert_true(check(PROTOCOL_AUTO, &d));
+    assert_int_equal(mb.version, 0);
     assert_false(check(PROTOCOL_MULTIBOOT1, &d));
     assert_string_equal(d.message, "kernel /kernel.elf has no Multiboot header (magic 0x1BADB002, 4-byte aligned, in "
                                    "the first 8 KiB): protocol=multiboot1 needs one");
@@ -150,6 +153,18 @@ static void test_malformed_headers_are_refused_by_rule(void **state)
     mb2_end();
     assert_false(check(PROTOCOL_AUTO, &d));
     assert_string_equal(d.rule_name, mb_error_name(MB_ERR_MB2_UNKNOWN_REQUIRED));
+    file_reset(20000);         /* a required request for a tag ember does not give: refused (3.1.4) */
+    elf_ident(1);
+    mb2_begin(0x1000, MB2_ARCH_I386);
+    mb2_tag(MB2_TAG_INFO_REQUEST, 0, 16, (const uint32_t[]){ 1, 9 }, 2);
+    mb2_end();
+    assert_false(check(PROTOCOL_AUTO, &d));
+    assert_int_equal(d.rule, DECIDE_MULTIBOOT_HEADER);
+    assert_non_null(strstr(d.message, "requires tag type 9, which ember does not give"));
+    mb2_begin(0x1000, MB2_ARCH_I386); /* optional: ember leaves the tag out */
+    mb2_tag(MB2_TAG_INFO_REQUEST, MB2_TAG_OPTIONAL, 16, (const uint32_t[]){ 1, 9 }, 2);
+    mb2_end();
+    assert_true(check(PROTOCOL_AUTO, &d) && mb.version == 2);
 }
 
 int main(void)

@@ -1,0 +1,188 @@
+/* The Multiboot 1 and 2 protocols: the kernel's bytes at their physical addresses, the information
+ * structure below 4 GiB (core/mbinfo.c), then the 32-bit entry through arch/x86_64/mb_enter.S after
+ * ExitBootServices. The firmware's page tables stay in CR3 until the trampoline turns paging off. */
+#include "core/fmt.h"
+#include "core/memmap.h"
+#include "proto/multiboot/mb.h"
+#include "uefi/log.h"
+
+#define BELOW_4G 0xFFFFFFFFULL
+#define INFO_FIXED_BYTES (16 * KIB)   /* strings, modules, framebuffer, RSDP copies */
+#define RSDP_V1_BYTES 20
+#define RSDP_V2_BYTES 36
+#define TAG_EFI64_SYSTEM_TABLE 12
+#define TAG_ACPI_OLD 14
+#define TAG_ACPI_NEW 15
+#define TAG_LOAD_BASE 21
+#ifndef EMBER_VERSION
+#define EMBER_VERSION "dev"
+#endif
+#define BOOTLOADER_NAME "ember " EMBER_VERSION
+
+extern const uint8_t mb_enter_start[], mb_enter_end[], mb_enter_gdt[], mb_enter_gdtr_base[];
+
+EFI_STATUS mb_adopt(struct boot *b, const struct pipe_multiboot *kernel)
+{
+    EFI_STATUS status = mem_alloc_pool(sizeof *b->mb, (void **)&b->mb);
+
+    if (EFI_ERROR(status))
+        return status;
+    uefi_call_wrapper(BS->SetMem, 3, b->mb, sizeof *b->mb, 0);
+    b->mb->kernel = *kernel;
+    log_info("multiboot%s kernel %s: booted by the Multiboot%s protocol", kernel->version == 2 ? "2" : "",
+             b->config.kernel, kernel->version == 2 ? " 2" : "");
+    return EFI_SUCCESS;
+}
+
+/* Stage "load multiboot kernel": each page range claimed at its physical address, the file's bytes
+ * read there and the rest zeroed. A range the firmware holds is refused naming its memory type. */
+EFI_STATUS mb_stage_load(struct boot *b)
+{
+    struct mb_boot *mb = b->mb;
+    struct place_ops ops = boot_place_ops(b);
+
+    for (unsigned i = 0; i < mb->kernel.plan.range_count; i++) {
+        const struct mb_pages *r = &mb->kernel.plan.range[i];
+        uint64_t busy_at = r->base;
+        if (ops.claim_at(ops.ctx, r->base, r->pages))
+            continue;
+        const char *type = ops.busy_type(ops.ctx, r->base, (uint64_t)r->pages * PAGE_SIZE_4K, &busy_at);
+        log_error("multiboot: physical [0x%x, 0x%llx) is not free (%s at 0x%llx): the kernel must load there, "
+                  "and ember does not yet move it into place after ExitBootServices", (unsigned)r->base,
+                  (unsigned long long)r->base + (uint64_t)r->pages * PAGE_SIZE_4K, type != NULL ? type : "taken",
+                  (unsigned long long)busy_at);
+        return EFI_OUT_OF_RESOURCES;
+    }
+    for (unsigned i = 0; i < mb->kernel.plan.count; i++) {
+        const struct mb_segment *s = &mb->kernel.plan.seg[i];
+        uint8_t *at = (uint8_t *)(uintptr_t)s->paddr;
+        EFI_STATUS status = s->filesz > 0 ? file_read_at(&b->kernel.file, s->file_offset, at, s->filesz) : EFI_SUCCESS;
+        if (EFI_ERROR(status))
+            return status;
+        uefi_call_wrapper(BS->SetMem, 3, at + s->filesz, (UINTN)(s->memsz - s->filesz), 0);
+        log_info("multiboot: segment %u: %u bytes at 0x%x, %u zeroed", i, (unsigned)s->filesz, (unsigned)s->paddr,
+                 (unsigned)(s->memsz - s->filesz));
+    }
+    b->kernel.plan.entry = mb->kernel.plan.entry;
+    b->proto = mb->kernel.version == 2 ? &proto_multiboot2 : &proto_multiboot1;
+    b->stack_size = b->config.stack_size;
+    file_close(&b->kernel.file);
+    return EFI_SUCCESS;
+}
+
+static EFI_STATUS no_step(struct boot *b)
+{
+    (void)b;
+    return EFI_SUCCESS;
+}
+
+/* GOP's framebuffer as Multiboot's RGB description. */
+static bool framebuffer(const struct boot *b, struct mb_fb *out)
+{
+    const struct ember_framebuffer *fb = &b->facts.framebuffer;
+    uint32_t masks[3] = { fb->red_mask, fb->green_mask, fb->blue_mask };
+    uint8_t pos[3], size[3];
+
+    if (fb->base == 0 || fb->base + fb->size > BELOW_4G + 1)
+        return false;
+    for (unsigned c = 0; c < 3; c++) {
+        pos[c] = masks[c] ? (uint8_t)__builtin_ctz(masks[c]) : 0;
+        size[c] = 0;
+        for (uint32_t m = masks[c]; m != 0; m &= m - 1)
+            size[c]++;
+    }
+    *out = (struct mb_fb){ fb->base, fb->pitch, fb->width, fb->height, (uint8_t)fb->bpp,
+                           pos[0], size[0], pos[1], size[1], pos[2], size[2] };
+    return true;
+}
+
+/* Modules as Multiboot lists them: below 4 GiB (stage "load modules" put them there). */
+static unsigned module_list(const struct boot *b, struct mb_module_info *out)
+{
+    for (unsigned i = 0; i < b->module_count; i++)
+        out[i] = (struct mb_module_info){ (uint32_t)b->modules[i].base,
+                                          (uint32_t)(b->modules[i].base + b->modules[i].size),
+                                          b->modules[i].string };
+    return b->module_count;
+}
+
+/* The information structure's room (below 4 GiB, reserved in the map as ember's) and the
+ * trampoline page; then what is known before the final memory map. */
+static EFI_STATUS build(struct boot *b)
+{
+    struct mb_boot *mb = b->mb;
+    struct mb_module_info mods[EMBER_MAX_MODULES];
+    struct mb_fb fb;
+    unsigned count = module_list(b, mods);
+    uint32_t cap = INFO_FIXED_BYTES + mb2_memory_map_bytes(b->memory.memmap_capacity);
+    EFI_PHYSICAL_ADDRESS info = BELOW_4G, tramp = BELOW_4G;
+    EFI_STATUS status = mem_alloc_pages(AllocateMaxAddress, EMBER_UEFI_TYPE_RECLAIMABLE,
+                                        (cap + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K, &info);
+
+    if (!EFI_ERROR(status))
+        status = mem_alloc_pages(AllocateMaxAddress, EfiLoaderCode, 1, &tramp);
+    if (EFI_ERROR(status)) {
+        log_error("multiboot: no room below 4 GiB for the information structure: %s", efi_status_name(status));
+        return status;
+    }
+    mb->trampoline = tramp;
+    uefi_call_wrapper(BS->CopyMem, 3, (void *)(uintptr_t)tramp, (void *)mb_enter_start,
+                      (UINTN)(mb_enter_end - mb_enter_start));
+    *(uint64_t *)(uintptr_t)(tramp + (uint64_t)(mb_enter_gdtr_base - mb_enter_start)) =
+        tramp + (uint64_t)(mb_enter_gdt - mb_enter_start);
+    if (mb->kernel.version == 1) {
+        mb1_begin(&mb->w, (uint8_t *)(uintptr_t)info, (uint32_t)info, cap);
+        mb1_set_string(&mb->w, MB1_INFO_CMDLINE, b->config.cmdline);
+        mb1_set_string(&mb->w, MB1_INFO_LOADER_NAME, BOOTLOADER_NAME);
+        mb1_set_modules(&mb->w, mods, count);
+        if (framebuffer(b, &fb))
+            mb1_set_framebuffer(&mb->w, &fb);
+        return EFI_SUCCESS;
+    }
+    mb2_begin(&mb->w, (uint8_t *)(uintptr_t)info, (uint32_t)info, cap);
+    mb2_string_tag(&mb->w, 1, b->config.cmdline);
+    mb2_string_tag(&mb->w, 2, BOOTLOADER_NAME);
+    for (unsigned i = 0; i < count; i++)
+        mb2_module_tag(&mb->w, &mods[i]);
+    if (framebuffer(b, &fb))
+        mb2_framebuffer_tag(&mb->w, &fb);
+    mb2_u64_tag(&mb->w, TAG_EFI64_SYSTEM_TABLE, b->facts.efi_system_table);
+    if (b->facts.acpi_rsdp != 0)
+        mb2_copy_tag(&mb->w, b->facts.acpi_revision == 2 ? TAG_ACPI_NEW : TAG_ACPI_OLD,
+                     (const void *)(uintptr_t)b->facts.acpi_rsdp, b->facts.acpi_revision == 2 ? RSDP_V2_BYTES : RSDP_V1_BYTES);
+    mb2_u32_tag(&mb->w, TAG_LOAD_BASE, mb->kernel.plan.load_base);
+    return EFI_SUCCESS;
+}
+
+/* After ExitBootServices: the memory information from the final map, then the structure is done. */
+static void finish(struct boot *b)
+{
+    struct mb_boot *mb = b->mb;
+    uint32_t lower, upper;
+
+    mb_basic_memory(b->memory.memmap, b->memory.memmap_count, &lower, &upper);
+    if (mb->kernel.version == 1) {
+        mb1_set_memory(&mb->w, lower, upper);
+        mb1_set_memory_map(&mb->w, b->memory.memmap, b->memory.memmap_count);
+        mb->size = mb->w.overflow ? 0 : mb->w.used;
+        return;
+    }
+    mb2_basic_memory_tag(&mb->w, lower, upper);
+    mb2_memory_map_tag(&mb->w, b->memory.memmap, b->memory.memmap_count);
+    mb->size = mb2_finish(&mb->w);
+}
+
+__attribute__((noreturn)) static void enter(struct boot *b)
+{
+    struct mb_boot *mb = b->mb;
+    void (*go)(uint64_t, uint64_t, uint64_t) = (void (*)(uint64_t, uint64_t, uint64_t))(uintptr_t)mb->trampoline;
+
+    log_info("multiboot%s: information structure at 0x%x (%u bytes), entry 0x%x in 32-bit protected mode",
+             mb->kernel.version == 2 ? "2" : "", (unsigned)mb->w.phys, (unsigned)mb->size, (unsigned)mb->kernel.plan.entry);
+    go(mb->kernel.plan.entry, mb->kernel.version == 2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC, mb->w.phys);
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+const struct protocol proto_multiboot1 = { "multiboot1", no_step, no_step, build, finish, enter };
+const struct protocol proto_multiboot2 = { "multiboot2", no_step, no_step, build, finish, enter };

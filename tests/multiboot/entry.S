@@ -1,0 +1,54 @@
+/* A Multiboot probe kernel's header and 32-bit entry, from the specs: Multiboot 2 (2.0, 3.1.1) when
+ * MB2 is defined, else Multiboot 1 (0.6.96, 3.1.1) asking for page-aligned modules and memory
+ * information. The entry keeps EAX and EBX as the loader left them, takes a stack of its own
+ * (ESP is undefined at entry) and calls mb_main(magic, info, eflags). */
+    .section .multiboot, "a"
+    .balign 8
+#ifdef MB2
+mb_header:
+    .long 0xE85250D6                 /* magic */
+    .long 0                          /* architecture: i386 protected mode */
+    .long mb_header_end - mb_header  /* header_length */
+    .long -(0xE85250D6 + 0 + (mb_header_end - mb_header))
+    .balign 8
+    .short 1, 0                      /* information request, required */
+    .long 8 + 4 * 6
+    .long 1, 2, 4, 6, 14, 21         /* command line, loader name, basic memory, memory map, ACPI, load base */
+    .balign 8
+    .short 1, 1                      /* another request, optional: ember may leave these out */
+    .long 8 + 4 * 3
+    .long 8, 12, 15                  /* framebuffer, EFI 64-bit system table, ACPI new */
+    .balign 8
+    .short 6, 1                      /* module alignment (optional) */
+    .long 8
+    .balign 8
+    .short 0, 0                      /* end */
+    .long 8
+mb_header_end:
+#else
+    .long 0x1BADB002
+    .long 0x00000003                 /* modules page-aligned, memory information */
+    .long -(0x1BADB002 + 0x00000003)
+#endif
+
+    .text
+    .code32
+    .globl _start
+_start:
+    pushf                            /* EFLAGS exactly as the loader left them */
+    pop %ecx
+    mov $stack_top, %esp
+    push %ecx
+    push %ebx
+    push %eax
+    call mb_main
+1:  cli
+    hlt
+    jmp 1b
+
+    .bss
+    .balign 16
+stack:
+    .skip 16384
+stack_top:
+    .section .note.GNU-stack, "", @progbits

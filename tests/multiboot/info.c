@@ -1,0 +1,119 @@
+/* The Multiboot probe's checks of the information structure, field by field from the specs:
+ * Multiboot 2 (2.0, 3.6: 8-byte aligned tags) and Multiboot 1 (0.6.96, 3.3: the flags word). */
+#include "probe.h"
+
+#define MEM_AVAILABLE 1
+#define MEM_TYPE_MAX 5
+#define MB2_MMAP_ENTRY 24
+
+static inline uint32_t u32(uint32_t at) { return *(const volatile uint32_t *)(uintptr_t)at; }
+static inline uint64_t u64(uint32_t at) { return u32(at) | (uint64_t)u32(at + 4) << 32; }
+
+/* Memory map entries (base, length, type) read by `entry`: sorted, apart, known types, the info
+ * structure in memory that is not available, some RAM available above 1 MiB. */
+static void check_map(uint32_t first, uint32_t count, uint32_t stride, uint32_t base_at, uint32_t info, uint32_t info_size)
+{
+    uint64_t prev_end = 0, above_1m = 0;
+    unsigned unsorted = 0, bad_type = 0;
+    bool info_reserved = false;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t e = first + i * stride;
+        uint64_t base = u64(e + base_at), len = u64(e + base_at + 8);
+        uint32_t type = u32(e + base_at + 16);
+        unsorted += base < prev_end;
+        bad_type += type == 0 || type > MEM_TYPE_MAX;
+        prev_end = base + len;
+        if (type == MEM_AVAILABLE && base + len > 0x100000)
+            above_1m += base + len - (base > 0x100000 ? base : 0x100000);
+        if (base <= info && info + info_size <= base + len)
+            info_reserved = type != MEM_AVAILABLE;
+    }
+    check(count > 0 && unsorted == 0 && bad_type == 0 && above_1m > 0, "memory map sorted, apart, known types",
+          "%u entries, %u out of order, %u unknown types, %llx bytes available above 1 MiB", count, unsorted, bad_type,
+          (unsigned long long)above_1m);
+    check(info_reserved, "the information structure is in memory the map does not call available", "at 0x%x", info);
+}
+
+/* The command line's modules=N against the count, and each module's bytes. */
+static void check_modules_count(const char *cmdline, uint32_t count)
+{
+    uint64_t want = word(cmdline, "modules", 10, 0);
+    check(count == want, "module count", "%u (want %u)", count, (unsigned)want);
+}
+
+void check_mb2_info(uint32_t info)
+{
+    uint32_t total = u32(info), at, modules = 0;
+    const char *cmdline = "";
+    bool seen[32] = { false };
+
+    check((info & 7) == 0 && total >= 16 && u32(info + 4) == 0, "info: 8-byte aligned, total_size, reserved 0",
+          "at 0x%x, %u bytes", info, total);
+    for (at = info + 8; at + 8 <= info + total; at += (u32(at + 4) + 7) & ~7u) {
+        uint32_t type = u32(at), size = u32(at + 4);
+        if (type == 0)
+            break;
+        if (type < 32)
+            seen[type] = true;
+        if (type == 1)
+            cmdline = (const char *)(uintptr_t)(at + 8);
+        if (type == 3) {
+            check_module(u32(at + 8), u32(at + 12), (const char *)(uintptr_t)(at + 16));
+            modules++;
+        }
+        if (type == 2)
+            check(starts((const char *)(uintptr_t)(at + 8), "ember"), "boot loader name", "\"%s\"",
+                  (const char *)(uintptr_t)(at + 8));
+        if (type == 4)
+            check(u32(at + 8) <= 640 && u32(at + 12) > 0, "basic memory information", "lower %u KiB, upper %u KiB",
+                  u32(at + 8), u32(at + 12));
+        if (type == 6) {
+            check(u32(at + 8) == MB2_MMAP_ENTRY && u32(at + 12) == 0, "memory map entry size 24, version 0",
+                  "%u, %u", u32(at + 8), u32(at + 12));
+            check_map(at + 16, (size - 16) / MB2_MMAP_ENTRY, MB2_MMAP_ENTRY, 0, info, total);
+        }
+        if (type == 8)
+            check(u64(at + 8) != 0 && *(const uint8_t *)(uintptr_t)(at + 28) == 32 &&
+                  *(const uint8_t *)(uintptr_t)(at + 29) == 1 && u32(at + 16) >= u32(at + 20) * 4,
+                  "framebuffer: RGB, 32 bpp, pitch holds a row", "%ux%u pitch %u at 0x%llx", u32(at + 20), u32(at + 24),
+                  u32(at + 16), (unsigned long long)u64(at + 8));
+        if (type == 12)
+            check(u64(at + 8) != 0 && starts((const char *)(uintptr_t)u64(at + 8), "IBI SYST"),
+                  "EFI 64-bit system table", "at 0x%llx", (unsigned long long)u64(at + 8));
+        if (type == 14 || type == 15)
+            check(rsdp_valid((const uint8_t *)(uintptr_t)(at + 8), size - 8), "ACPI RSDP copy", "tag %u, %u bytes",
+                  type, size - 8);
+        if (type == 21)
+            check(u32(at + 8) == (uint32_t)(uintptr_t)kernel_start, "image load base", "0x%x", u32(at + 8));
+    }
+    check(at + 8 <= info + total && u32(at) == 0 && u32(at + 4) == 8 && at + 8 == info + total,
+          "tags end with the end tag at total_size", "end at 0x%x", at);
+    check(seen[1] && starts(cmdline, "mbprobe"), "command line", "\"%s\"", cmdline);
+    check(seen[2] && seen[4] && seen[6] && seen[21] && (seen[14] || seen[15]), "the required information tags",
+          "name %u, basic memory %u, map %u, load base %u, ACPI %u", seen[2], seen[4], seen[6], seen[21],
+          seen[14] || seen[15]);
+    check_modules_count(cmdline, modules);
+}
+
+void check_mb1_info(uint32_t info)
+{
+    uint32_t flags = u32(info);
+    const char *cmdline = (flags & (1u << 2)) ? (const char *)(uintptr_t)u32(info + 16) : "";
+
+    check((flags & 0x1) && (flags & (1u << 6)), "flags: memory and memory map", "flags 0x%x", flags);
+    check(u32(info + 4) <= 640 && u32(info + 8) > 0, "mem_lower, mem_upper", "%u KiB, %u KiB", u32(info + 4),
+          u32(info + 8));
+    check(starts(cmdline, "mbprobe"), "command line", "\"%s\"", cmdline);
+    check((flags & (1u << 9)) && starts((const char *)(uintptr_t)u32(info + 64), "ember"), "boot loader name",
+          "flag %u", (flags >> 9) & 1);
+    uint32_t count = (flags & (1u << 3)) ? u32(info + 20) : 0, list = u32(info + 24);
+    for (uint32_t i = 0; i < count; i++)
+        check_module(u32(list + 16 * i), u32(list + 16 * i + 4), (const char *)(uintptr_t)u32(list + 16 * i + 8));
+    check_modules_count(cmdline, count);
+    /* each entry's size field counts the entry without itself: the next is at +size+4 */
+    uint32_t map = u32(info + 48), length = u32(info + 44), n = 0, stride = u32(map) + 4;
+    check(u32(map) == 20, "memory map entry size 20", "%u", u32(map));
+    for (uint32_t at = map; at < map + length; at += u32(at) + 4)
+        n++;
+    check_map(map, n, stride, 4, info, 116);
+}

@@ -1,0 +1,26 @@
+# Multiboot probe kernels (included by the top-level Makefile): build/multiboot/mb1.elf and mb2.elf,
+# 32-bit ELF kernels at 1 MiB built with the Debian toolchain (gcc -m32, ld -m elf_i386).
+MB_DIR   := tests/multiboot
+MB_BUILD := $(BUILD)/multiboot
+MB_CFLAGS := -std=gnu11 -O2 -g -m32 -march=i686 $(WARN) -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -mgeneral-regs-only -MMD -MP
+MB_SRCS := $(MB_DIR)/entry.S $(MB_DIR)/probe.c $(MB_DIR)/info.c
+
+define mb_rules
+$(MB_BUILD)/$(1)/%.o: $(MB_DIR)/% $(MB_DIR)/mb.mk | $(DEPS_STAMP)
+	@mkdir -p $$(dir $$@)
+	@echo "  CC      $$@"
+	$(Q)$(CC) $(MB_CFLAGS) $(2) -c $$< -o $$@
+$(MB_BUILD)/$(1).elf: $(patsubst $(MB_DIR)/%,$(MB_BUILD)/$(1)/%.o,$(MB_SRCS)) $(MB_DIR)/mb.ld
+	@echo "  LD      $$@"
+	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T $(MB_DIR)/mb.ld \
+		$$(filter %.o,$$^) -o $$@
+endef
+$(eval $(call mb_rules,mb1,))
+$(eval $(call mb_rules,mb2,-DMB2))
+
+-include $(wildcard $(MB_BUILD)/*/*.d)
+
+.PHONY: multiboot-kernels
+multiboot-kernels: $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb2.elf
+kernels: multiboot-kernels

@@ -1,0 +1,23 @@
+/* Shared by the Multiboot probe kernel's files (tests/multiboot/): reporting and the host's
+ * expectations carried in strings. */
+#ifndef MBPROBE_H
+#define MBPROBE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void check(bool ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool starts(const char *s, const char *prefix);
+/* The value of " key=" in text as a number (base 10 or 16), or `fallback`. */
+uint64_t word(const char *text, const char *key, unsigned base, uint64_t fallback);
+void check_module(uint32_t start, uint32_t end, const char *string);
+bool rsdp_valid(const uint8_t *p, uint32_t len);
+void check_mb2_info(uint32_t info);
+void check_mb1_info(uint32_t info);
+
+extern char kernel_start[], kernel_end[];
+
+#endif
