@@ -212,18 +212,5 @@ enum mb_status mb2_find(const uint8_t *file, size_t len, struct mb2_header *out,
 
 const char *mb2_tag_name(unsigned type)
 {
-    static const char names[MB2_TAG_TYPE_COUNT][20] = {
-        [MB2_TAG_END] = "end",
-        [MB2_TAG_INFO_REQUEST] = "information request",
-        [MB2_TAG_ADDRESS] = "address",
-        [MB2_TAG_ENTRY] = "entry address",
-        [MB2_TAG_CONSOLE_FLAGS] = "console flags",
-        [MB2_TAG_FRAMEBUFFER] = "framebuffer",
-        [MB2_TAG_MODULE_ALIGN] = "module alignment",
-        [MB2_TAG_EFI_BS] = "EFI boot services",
-        [MB2_TAG_ENTRY_EFI32] = "EFI i386 entry",
-        [MB2_TAG_ENTRY_EFI64] = "EFI amd64 entry",
-        [MB2_TAG_RELOCATABLE] = "relocatable",
-    };
-    return type < MB2_TAG_TYPE_COUNT ? names[type] : "unknown";
+    return type < MB2_TAG_TYPE_COUNT ? tag_name[type] : "unknown";
 }
