@@ -15,6 +15,20 @@ static bool is_elf64(const uint8_t *w, uint64_t len)
            w[ELF_CLASS_AT] == ELF_CLASS64;
 }
 
+/* What ember does with each Multiboot 2 header tag. */
+static const char *const tag_verdict[MB2_TAG_TYPE_COUNT] = {
+    [MB2_TAG_INFO_REQUEST] = "honoured: each tag ember gives is there (a required one it does not give is refused)",
+    [MB2_TAG_ADDRESS] = "honoured: the kernel loads by its fields",
+    [MB2_TAG_ENTRY] = "honoured: the 32-bit entry",
+    [MB2_TAG_CONSOLE_FLAGS] = "noted: UEFI has no text console; the framebuffer tag describes the screen",
+    [MB2_TAG_FRAMEBUFFER] = "the GOP mode as the firmware set it (ember changes no mode)",
+    [MB2_TAG_MODULE_ALIGN] = "honoured: every module is page-aligned",
+    [MB2_TAG_EFI_BS] = "not honoured: ember exits boot services before the entry",
+    [MB2_TAG_ENTRY_EFI32] = "not used: it goes with the EFI boot services tag",
+    [MB2_TAG_ENTRY_EFI64] = "not used: it goes with the EFI boot services tag",
+    [MB2_TAG_RELOCATABLE] = "the kernel loads at its link address",
+};
+
 /* One line per tag of the Multiboot 2 header, as the loader logs them. */
 static void say_mb2(const struct mb2_header *h, const struct pipe_sink *sink)
 {
@@ -22,8 +36,8 @@ static void say_mb2(const struct mb2_header *h, const struct pipe_sink *sink)
              h->tag_count);
     for (unsigned t = 1; t < MB2_TAG_TYPE_COUNT; t++)
         if (h->tags[t].present)
-            pipe_say(sink, PIPE_INFO, "multiboot2:   %s tag (%s)", mb2_tag_name(t),
-                     h->tags[t].optional ? "optional" : "required");
+            pipe_say(sink, PIPE_INFO, "multiboot2:   %s tag (%s): %s", mb2_tag_name(t),
+                     h->tags[t].optional ? "optional" : "required", tag_verdict[t]);
     for (unsigned i = 0; i < h->request_count && i < MB2_MAX_REQUESTS; i++)
         pipe_say(sink, PIPE_INFO, "multiboot2:   asks for information tag %u", (unsigned)h->requests[i]);
     for (unsigned i = 0; i < h->ignored_count && i < MB2_MAX_IGNORED; i++)

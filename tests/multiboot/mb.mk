@@ -19,8 +19,20 @@ endef
 $(eval $(call mb_rules,mb1,))
 $(eval $(call mb_rules,mb2,-DMB2))
 
+# The osdev wiki's Bare Bones, written here: boot.s, kernel.c, linker.ld, built as the wiki builds it
+# (-ffreestanding -O2, linked with its script), greeting on COM1.
+MB_BB := $(MB_DIR)/barebones
+$(MB_BUILD)/barebones/%.o: $(MB_BB)/% $(MB_DIR)/mb.mk | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) -m32 -march=i686 -std=gnu99 -ffreestanding -O2 -Wall -Wextra -fno-pic -fno-pie -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -c $< -o $@
+$(MB_BUILD)/barebones.elf: $(MB_BUILD)/barebones/boot.s.o $(MB_BUILD)/barebones/kernel.c.o $(MB_BB)/linker.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) -m elf_i386 -nostdlib -z noexecstack --no-warn-rwx-segments -T $(MB_BB)/linker.ld $(filter %.o,$^) -o $@
+
 -include $(wildcard $(MB_BUILD)/*/*.d)
 
 .PHONY: multiboot-kernels
-multiboot-kernels: $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb2.elf
+multiboot-kernels: $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb2.elf $(MB_BUILD)/barebones.elf
 kernels: multiboot-kernels

@@ -51,6 +51,10 @@ def multiboot_cases(build, loader):
                           expect=[rf"multiboot{'2' if v == 2 else ''} kernel /kernel\.elf: booted by the Multiboot", MBPROBE_OK],
                           reject=[r"^mbprobe: FAIL"])
           for v in (1, 2)],
+        # the osdev wiki's Bare Bones (written here), as a new user builds it: no ember.cfg, at 2 MiB
+        qemu_cases.Case("multiboot-barebones", loader, os.path.join(build, "multiboot", "barebones.elf"), sentinel=False,
+                        expect=[r"multiboot kernel /kernel\.elf: booted by the Multiboot protocol",
+                                r"^Hello, kernel World!$"]),
         # protocol=auto finds the header of an ELF32 kernel; limine.conf's protocol: multiboot2 boots it too
         qemu_cases.Case("multiboot2-probe-auto-limine-conf", loader, probe(2), config=None, sentinel=False,
                         prepare=limine_conf, expect=[r"entry 'Multiboot 2'", MBPROBE_OK], reject=[r"^mbprobe: FAIL"]),
