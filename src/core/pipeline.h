@@ -54,7 +54,8 @@ struct pipe_multiboot {
     struct mb_plan plan;
 };
 
-/* Stage "read kernel headers", first: under protocol=auto a file that is not ELF64, or under
+/* Stage "read kernel headers", first: under protocol=auto a file that is not ELF64 or an ELF64 whose
+ * entry lies below 4 GiB (a 32-bit entry: no Limine kernel has one), or under
  * protocol=multiboot1/multiboot2 any file, is looked at for its Multiboot header (Multiboot 2 first,
  * as GRUB and Limine prefer it); one found is logged tag by tag through sink, its segments planned
  * (core/mbload.h) into *out. window holds MB2_SEARCH_BYTES (the caller's buffer). True with

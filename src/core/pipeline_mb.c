@@ -1,6 +1,7 @@
 /* Pure: stage "read kernel headers", first step - a Multiboot kernel is named as one, with what its
  * header asks for and where it loads, before an ELF64 rule could refuse it for something else: the
  * point where the Multiboot protocols branch off the ELF64 ones. */
+#include "core/bytes.h"
 #include "core/fmt.h"
 #include "core/mbload.h"
 #include "core/pipeline.h"
@@ -8,11 +9,19 @@
 #define ELF_MAGIC_BYTES 4
 #define ELF_CLASS_AT 4
 #define ELF_CLASS64 2
+#define ELF64_ENTRY_AT 24
+#define FOUR_GIB (1ULL << 32)
 
 static bool is_elf64(const uint8_t *w, uint64_t len)
 {
     return len > ELF_CLASS_AT && w[0] == 0x7f && w[1] == 'E' && w[2] == 'L' && w[3] == 'F' &&
            w[ELF_CLASS_AT] == ELF_CLASS64;
+}
+
+/* The ELF64 header's e_entry (the window holds at least the header when is_elf64). */
+static uint64_t elf64_entry(const uint8_t *w, uint64_t len)
+{
+    return len >= ELF64_ENTRY_AT + 8 ? le_load(w + ELF64_ENTRY_AT, 8) : 0;
 }
 
 /* What ember does with each Multiboot 2 header tag. */
@@ -115,8 +124,8 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
         return true;
     if (!rd->read_at(rd->ctx, 0, window, len))
         return decide_firmware_failure(diag);
-    if (cfg->protocol == PROTOCOL_AUTO && is_elf64(window, len))
-        return true; /* an ELF64 kernel goes through the Limine and ember rules */
+    if (cfg->protocol == PROTOCOL_AUTO && is_elf64(window, len) && elf64_entry(window, len) >= FOUR_GIB)
+        return true; /* a 64-bit entry: the Limine and ember rules (a Limine kernel enters in the top 2 GiB) */
     st = want1 ? MB_ABSENT : mb2_find(window, (size_t)len, &h2, &d);
     if (st == MB_MALFORMED)
         return malformed(cfg->kernel, &d, diag);

@@ -31,8 +31,13 @@ $(MB_BUILD)/barebones.elf: $(MB_BUILD)/barebones/boot.s.o $(MB_BUILD)/barebones/
 	@echo "  LD      $@"
 	$(Q)$(LD) -m elf_i386 -nostdlib -z noexecstack --no-warn-rwx-segments -T $(MB_BB)/linker.ld $(filter %.o,$^) -o $@
 
+# The Multiboot 2 probe in an ELF64 file (an x86-64 kernel with a 32-bit entry, as many are built).
+$(MB_BUILD)/mb2-elf64.elf: $(MB_BUILD)/mb2.elf
+	@echo "  OBJCOPY $@"
+	$(Q)objcopy -I elf32-i386 -O elf64-x86-64 $< $@
+
 -include $(wildcard $(MB_BUILD)/*/*.d)
 
 .PHONY: multiboot-kernels
-multiboot-kernels: $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb2.elf $(MB_BUILD)/barebones.elf
+multiboot-kernels: $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb2.elf $(MB_BUILD)/mb2-elf64.elf $(MB_BUILD)/barebones.elf
 kernels: multiboot-kernels

@@ -51,6 +51,10 @@ def multiboot_cases(build, loader):
                           expect=[rf"multiboot{'2' if v == 2 else ''} kernel /kernel\.elf: booted by the Multiboot", MBPROBE_OK],
                           reject=[r"^mbprobe: FAIL"])
           for v in (1, 2)],
+        # an ELF64 file with a 32-bit entry below 4 GiB: protocol=auto boots it by Multiboot 2
+        qemu_cases.Case("multiboot2-probe-elf64", loader, os.path.join(build, "multiboot", "mb2-elf64.elf"),
+                        config=probe_config("auto", modules=False), sentinel=False,
+                        expect=[r"multiboot2: 2 segment\(s\) by its ELF64 headers", MBPROBE_OK], reject=[r"^mbprobe: FAIL"]),
         # the osdev wiki's Bare Bones (written here), as a new user builds it: no ember.cfg, at 2 MiB
         qemu_cases.Case("multiboot-barebones", loader, os.path.join(build, "multiboot", "barebones.elf"), sentinel=False,
                         expect=[r"multiboot kernel /kernel\.elf: booted by the Multiboot protocol",

@@ -110,9 +110,13 @@ static void test_elf64_and_other_protocols_go_on(void **state)
     file_reset(20000);
     elf_ident(2);
     mb2_minimal(0x1000);
-    assert_true(check(PROTOCOL_AUTO, &d)); /* ELF64: Limine and ember rules first */
+    assert_true(check(PROTOCOL_AUTO, &d)); /* ELF64 entering below 4 GiB: a 32-bit entry, Multiboot */
+    assert_int_equal(mb.version, 2);
+    put32(28, 0xffffffff);                 /* a higher-half entry: Limine and ember rules first */
+    assert_true(check(PROTOCOL_AUTO, &d));
     assert_int_equal(said_count, 0);
     assert_int_equal(mb.version, 0);
+    put32(28, 0);
     assert_true(check(PROTOCOL_MULTIBOOT2, &d)); /* unless Multiboot is asked for */
     assert_int_equal(mb.version, 2);
     assert_true(mb.plan.elf64);
