@@ -8,12 +8,13 @@
  * writes the copy's GDT address into it; this code writes nothing). No stack use after the far
  * return (ESP is the kernel's to set). */
     .text
-    .globl mb_enter_start, mb_enter_end, mb_enter_gdt, mb_enter_gdtr_base
+    .globl mb_enter_start, mb_enter_end, mb_enter_gdt, mb_enter_gdtr_base, mb_enter_moves
     .balign 16
     .code64
 mb_enter_start:
     cli
     cld
+    lea mb_enter_start(%rip), %rbp  /* the copy's page: its move list after paging is off */
     lgdt mb_gdtr(%rip)          /* its base: the copy's mb_enter_gdt, written in by the loader */
     lea 1f(%rip), %rax
     pushq $0x10                 /* 32-bit code: base 0, limit 4 GiB */
@@ -37,8 +38,24 @@ mb_enter_start:
     mov %eax, %fs
     mov %eax, %gs
     mov %eax, %ss
+    /* the staged kernel ranges into place: boot-services memory until ExitBootServices, touched
+     * only now that paging (and so the firmware's page tables there) is off. ESP walks the list:
+     * nothing here uses a stack, and the kernel sets its own. */
+    mov %edi, %edx              /* the entry, out of REP MOVSB's way */
     mov %esi, %eax              /* the magic */
-    jmp *%edi
+    lea (mb_enter_moves - mb_enter_start)(%ebp), %esp
+    mov (%esp), %ebp            /* the count */
+    add $4, %esp
+2:  test %ebp, %ebp
+    jz 3f
+    mov (%esp), %esi
+    mov 4(%esp), %edi
+    mov 8(%esp), %ecx
+    rep movsb
+    add $12, %esp
+    dec %ebp
+    jmp 2b
+3:  jmp *%edx
     .code64
     .balign 8
 mb_enter_gdt:
@@ -50,5 +67,9 @@ mb_gdtr:
     .word 4 * 8 - 1
 mb_enter_gdtr_base:
     .quad 0
+    .balign 4
+mb_enter_moves:                 /* u32 count, then count x { u32 from, u32 to, u32 bytes } (the loader's) */
+    .long 0
+    .fill 3 * 16, 4, 0
 mb_enter_end:
     .section .note.GNU-stack, "", @progbits

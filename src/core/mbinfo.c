@@ -1,6 +1,7 @@
 /* Pure: the Multiboot information structures (mbinfo.h). */
 #include "core/mbinfo.h"
 #include "core/bytes.h"
+#include "core/mbload.h"
 
 #define MB2_TAG_ALIGN 8u
 #define MB2_HEADER_BYTES 8u        /* total_size, reserved */
@@ -117,6 +118,39 @@ void mb_basic_memory(const struct ember_memmap_entry *map, size_t count, uint32_
     upper = upper < (1ULL << 32) ? upper : (1ULL << 32);
     *lower_kib = (uint32_t)(lower / KIB);
     *upper_kib = (uint32_t)((upper - UPPER_MEMORY_START) / KIB);
+}
+
+static bool emit(struct ember_memmap_entry *out, size_t cap, size_t *count, uint64_t base, uint64_t end, uint32_t type)
+{
+    if (end <= base)
+        return true;
+    if (*count == cap)
+        return false;
+    out[(*count)++] = (struct ember_memmap_entry){ base, end - base, type, 0 };
+    return true;
+}
+
+size_t mb_hold_ranges(const struct ember_memmap_entry *in, size_t n, const struct mb_pages *held, unsigned hn,
+                      struct ember_memmap_entry *out, size_t cap)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        uint64_t at = in[i].base, end = in[i].base + in[i].length;
+        for (unsigned h = 0; h < hn && at < end; h++) {
+            uint64_t hb = held[h].base, he = hb + (uint64_t)held[h].pages * PAGE_SIZE_4K;
+            if (he <= at || hb >= end)
+                continue;
+            uint64_t cut_lo = hb > at ? hb : at, cut_hi = he < end ? he : end;
+            if (!emit(out, cap, &count, at, cut_lo, in[i].type) ||
+                !emit(out, cap, &count, cut_lo, cut_hi, EMBER_MEM_KERNEL))
+                return 0;
+            at = cut_hi;
+        }
+        if (!emit(out, cap, &count, at, end, in[i].type))
+            return 0;
+    }
+    return count;
 }
 
 /* --- Multiboot 2 ------------------------------------------------------------------------------ */

@@ -45,6 +45,14 @@ enum mb_memory_type mb_memory_type(uint32_t ember_type);
  * is sorted by base. */
 void mb_basic_memory(const struct ember_memmap_entry *map, size_t count, uint32_t *lower_kib, uint32_t *upper_kib);
 
+/* in[0..n) with the page ranges held[0..hn) (sorted, apart) typed EMBER_MEM_KERNEL, entries split
+ * where they cut them: a kernel moved into boot-services memory after ExitBootServices, which the
+ * firmware's map then calls usable. Returns the entries written to out, 0 when cap is too small
+ * (n + 2 * hn always suffices). */
+struct mb_pages;
+size_t mb_hold_ranges(const struct ember_memmap_entry *in, size_t n, const struct mb_pages *held, unsigned hn,
+                      struct ember_memmap_entry *out, size_t cap);
+
 /* --- Multiboot 2: mb2_begin, then tags in any order, then mb2_finish ---------------------------- */
 void mb2_begin(struct mb_writer *w, uint8_t *buf, uint32_t phys, uint32_t cap);
 void mb2_string_tag(struct mb_writer *w, uint32_t type, const char *s);   /* 1 command line, 2 loader name */

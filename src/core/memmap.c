@@ -349,8 +349,21 @@ static bool descriptor_at(const void *raw, uint64_t raw_size, uint64_t desc_size
     return false;
 }
 
-bool memmap_range_is_free(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t base,
-                          uint64_t size, uint64_t *busy_at, uint32_t *uefi_type)
+static bool free_now(uint32_t uefi_type)
+{
+    return uefi_type == UEFI_CONVENTIONAL;
+}
+
+static bool free_at_exit(uint32_t uefi_type)
+{
+    return uefi_type == UEFI_CONVENTIONAL || uefi_type == UEFI_BOOT_SERVICES_CODE ||
+           uefi_type == UEFI_BOOT_SERVICES_DATA;
+}
+
+/* True when descriptors of types `ok` accepts cover [base, base + size) without a gap; else
+ * *busy_at and *uefi_type name the first byte and type that is not. */
+static bool range_all(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t base, uint64_t size,
+                      uint64_t *busy_at, uint32_t *uefi_type, bool (*ok)(uint32_t))
 {
     struct uefi_memory_descriptor d;
     uint64_t cursor = base, end, d_base, d_length;
@@ -367,12 +380,24 @@ bool memmap_range_is_free(const void *raw, uint64_t raw_size, uint64_t desc_size
             return false;
         }
         *uefi_type = d.type;
-        if (d.type != UEFI_CONVENTIONAL)
+        if (!ok(d.type))
             return false;
         desc_range(&d, &d_base, &d_length);
         cursor = d_base + d_length;
     }
     return true;
+}
+
+bool memmap_range_is_free(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t base,
+                          uint64_t size, uint64_t *busy_at, uint32_t *uefi_type)
+{
+    return range_all(raw, raw_size, desc_size, base, size, busy_at, uefi_type, free_now);
+}
+
+bool memmap_range_free_at_exit(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t base,
+                               uint64_t size, uint64_t *busy_at, uint32_t *uefi_type)
+{
+    return range_all(raw, raw_size, desc_size, base, size, busy_at, uefi_type, free_at_exit);
 }
 
 const char *memmap_uefi_type_name(uint32_t uefi_type)

@@ -73,7 +73,13 @@ bool memmap_find_free(const void *raw, uint64_t raw_size, uint64_t desc_size, ui
 bool memmap_range_is_free(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t base,
                           uint64_t size, uint64_t *busy_at, uint32_t *uefi_type);
 
+/* As memmap_range_is_free, but boot-services code and data count as free too: the range is free
+ * once ExitBootServices has returned (where a Multiboot kernel is moved into place). */
+bool memmap_range_free_at_exit(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t base,
+                               uint64_t size, uint64_t *busy_at, uint32_t *uefi_type);
+
 /* "EfiBootServicesData" etc. for log lines; ember's own types and MEMMAP_NO_DESCRIPTOR by name. */
+
 const char *memmap_uefi_type_name(uint32_t uefi_type);
 
 #endif

@@ -15,7 +15,8 @@ static void check_map(uint32_t first, uint32_t count, uint32_t stride, uint32_t 
 {
     uint64_t prev_end = 0, above_1m = 0;
     unsigned unsorted = 0, bad_type = 0;
-    bool info_reserved = false;
+    bool info_reserved = false, kernel_available = false;
+    uint32_t k0 = (uint32_t)(uintptr_t)kernel_start, k1 = (uint32_t)(uintptr_t)kernel_end;
     for (uint32_t i = 0; i < count; i++) {
         uint32_t e = first + i * stride;
         uint64_t base = u64(e + base_at), len = u64(e + base_at + 8);
@@ -27,11 +28,14 @@ static void check_map(uint32_t first, uint32_t count, uint32_t stride, uint32_t 
             above_1m += base + len - (base > 0x100000 ? base : 0x100000);
         if (base <= info && info + info_size <= base + len)
             info_reserved = type != MEM_AVAILABLE;
+        kernel_available = kernel_available || (type == MEM_AVAILABLE && base < k1 && base + len > k0);
     }
     check(count > 0 && unsorted == 0 && bad_type == 0 && above_1m > 0, "memory map sorted, apart, known types",
           "%u entries, %u out of order, %u unknown types, %llx bytes available above 1 MiB", count, unsorted, bad_type,
           (unsigned long long)above_1m);
     check(info_reserved, "the information structure is in memory the map does not call available", "at 0x%x", info);
+    check(!kernel_available, "the kernel's own pages are not called available (ember's promise)",
+          "[0x%x, 0x%x)", k0, k1);
 }
 
 /* The command line's modules=N against the count, and each module's bytes. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/mbinfo.h"
+#include "core/mbload.h"
 
 #define PHYS 0x10000u
 static uint8_t buf[4096];
@@ -134,12 +135,39 @@ static void test_mbinfo_mb1_fields(void **state)
     assert_int_equal(u32(mmap + 24 + 20), MB_MEM_RESERVED);
 }
 
+/* A kernel moved into boot-services memory after ExitBootServices: the map calls its pages the
+ * kernel's, splitting the usable entries around them. */
+static void test_mbinfo_held_ranges_split_the_map(void **state)
+{
+    const struct mb_pages held[2] = { { 0x110000, 2 }, { 0x120000, 0x10 } };
+    struct ember_memmap_entry out[16];
+    size_t n;
+    (void)state;
+
+    n = mb_hold_ranges(map, MAP_COUNT, held, 2, out, 16);
+    assert_int_equal(n, MAP_COUNT + 4);
+    assert_int_equal(out[3].base, 0x108000);      /* the usable entry from 0x108000, cut at 0x110000 */
+    assert_int_equal(out[3].length, 0x8000);
+    assert_int_equal(out[4].type, EMBER_MEM_KERNEL);
+    assert_int_equal(out[4].base, 0x110000);
+    assert_int_equal(out[4].length, 0x2000);
+    assert_int_equal(out[5].type, EMBER_MEM_USABLE);
+    assert_int_equal(out[6].base, 0x120000);
+    assert_int_equal(out[6].length, 0x10000);
+    assert_int_equal(out[7].base, 0x130000);
+    assert_int_equal(out[7].base + out[7].length, 0x808000);
+    for (size_t i = 1; i < n; i++)
+        assert_int_equal(out[i - 1].base + out[i - 1].length, out[i].base > out[i - 1].base ? out[i].base : 0);
+    assert_int_equal(mb_hold_ranges(map, MAP_COUNT, held, 2, out, MAP_COUNT + 3), 0); /* too small */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mbinfo_types_and_basic_memory),
         cmocka_unit_test(test_mbinfo_mb2_tags_at_their_offsets),
         cmocka_unit_test(test_mbinfo_mb1_fields),
+        cmocka_unit_test(test_mbinfo_held_ranges_split_the_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* Host tests of memmap_range_is_free: can a lower-half kernel segment sit at paddr == vaddr? */
+/* Host tests of memmap_range_is_free (can a lower-half kernel segment sit at paddr == vaddr?) and
+ * memmap_range_free_at_exit (is a Multiboot kernel's range free once boot services are gone?). */
 #include "memmap_fixtures.h"
 
 static bool is_free(const struct raw_map *m, uint64_t base, uint64_t size, uint64_t *at, uint32_t *type)
@@ -78,6 +79,29 @@ static void test_memmap_free_refuses_ember_own_allocations_and_bad_input(void **
     assert_string_equal(memmap_uefi_type_name(0x70000000u), "unknown-type");
 }
 
+static void test_memmap_free_at_exit_takes_boot_services_memory(void **state)
+{
+    struct raw_map m;
+    uint64_t at = 0;
+    uint32_t type = 0;
+    (void)state;
+    raw_init(&m, 48);
+    raw_add(&m, UEFI_CONVENTIONAL, 0x100000, 0x10);
+    raw_add(&m, UEFI_BOOT_SERVICES_DATA, 0x110000, 0x10);
+    raw_add(&m, UEFI_BOOT_SERVICES_CODE, 0x120000, 0x10);
+    raw_add(&m, UEFI_LOADER_DATA, 0x130000, 0x10);       /* a loader's (ember's own): never */
+    raw_add(&m, UEFI_RUNTIME_SERVICES_DATA, 0x140000, 0x10);
+    assert_false(is_free(&m, 0x100000, 0x30000, &at, &type));
+    assert_true(memmap_range_free_at_exit(raw_data(&m), m.size, m.desc_size, 0x100000, 0x30000, &at, &type));
+    assert_false(memmap_range_free_at_exit(raw_data(&m), m.size, m.desc_size, 0x118000, 0x20000, &at, &type));
+    assert_int_equal(at, 0x130000);
+    assert_int_equal(type, UEFI_LOADER_DATA);
+    assert_false(memmap_range_free_at_exit(raw_data(&m), m.size, m.desc_size, 0x140000, 0x1000, &at, &type));
+    assert_int_equal(type, UEFI_RUNTIME_SERVICES_DATA);
+    assert_false(memmap_range_free_at_exit(raw_data(&m), m.size, m.desc_size, 0x150000, 0x1000, &at, &type));
+    assert_int_equal(type, MEMMAP_NO_DESCRIPTOR);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -86,6 +110,7 @@ int main(void)
         cmocka_unit_test(test_memmap_free_names_first_busy_address_and_its_type),
         cmocka_unit_test(test_memmap_free_reports_hole_without_descriptor),
         cmocka_unit_test(test_memmap_free_refuses_ember_own_allocations_and_bad_input),
+        cmocka_unit_test(test_memmap_free_at_exit_takes_boot_services_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

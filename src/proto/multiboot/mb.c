@@ -19,7 +19,7 @@
 #endif
 #define BOOTLOADER_NAME "ember " EMBER_VERSION
 
-extern const uint8_t mb_enter_start[], mb_enter_end[], mb_enter_gdt[], mb_enter_gdtr_base[];
+extern const uint8_t mb_enter_start[], mb_enter_end[], mb_enter_gdt[], mb_enter_gdtr_base[], mb_enter_moves[];
 
 EFI_STATUS mb_adopt(struct boot *b, const struct pipe_multiboot *kernel)
 {
@@ -34,28 +34,66 @@ EFI_STATUS mb_adopt(struct boot *b, const struct pipe_multiboot *kernel)
     return EFI_SUCCESS;
 }
 
-/* Stage "load multiboot kernel": each page range claimed at its physical address, the file's bytes
- * read there and the rest zeroed. A range the firmware holds is refused naming its memory type. */
+/* Range r's pages: claimed at their address, or - when they are boot-services memory now, free
+ * once ExitBootServices returns - staged in pages below 4 GiB that the trampoline moves into place
+ * with paging off (as GRUB's relocator does). Anything else is refused naming the range. *at is
+ * where its bytes go now. */
+static EFI_STATUS claim_or_stage(struct boot *b, const struct mb_pages *r, uint8_t **at)
+{
+    struct place_ops ops = boot_place_ops(b);
+    uint64_t bytes = (uint64_t)r->pages * PAGE_SIZE_4K, busy_at = r->base;
+    uint32_t type = MEMMAP_NO_DESCRIPTOR;
+    EFI_PHYSICAL_ADDRESS staging = BELOW_4G;
+    UINTN map_size = 0, desc_size = 0;
+    void *map = NULL;
+    bool later = false;
+
+    *at = (uint8_t *)(uintptr_t)r->base;
+    if (ops.claim_at(ops.ctx, r->base, r->pages))
+        return EFI_SUCCESS;
+    if (!EFI_ERROR(mem_get_map(&map, &map_size, &desc_size))) {
+        later = memmap_range_free_at_exit(map, map_size, desc_size, r->base, bytes, &busy_at, &type);
+        mem_free_pool(map);
+    }
+    if (!later) {
+        log_error("multiboot: physical [0x%x, 0x%llx) is not free (%s at 0x%llx), and will not be after "
+                  "ExitBootServices: link the kernel where the machine has RAM", (unsigned)r->base,
+                  (unsigned long long)(r->base + bytes), memmap_uefi_type_name(type), (unsigned long long)busy_at);
+        return EFI_OUT_OF_RESOURCES;
+    }
+    EFI_STATUS status = mem_alloc_pages(AllocateMaxAddress, EMBER_UEFI_TYPE_RECLAIMABLE, r->pages, &staging);
+    if (EFI_ERROR(status)) {
+        log_error("multiboot: no room below 4 GiB to stage [0x%x, 0x%llx): %s", (unsigned)r->base,
+                  (unsigned long long)(r->base + bytes), efi_status_name(status));
+        return status;
+    }
+    uefi_call_wrapper(BS->SetMem, 3, (void *)(uintptr_t)staging, (UINTN)bytes, 0);
+    b->mb->moves[b->mb->move_count++] = (typeof(b->mb->moves[0])){ (uint32_t)staging, r->base, (uint32_t)bytes };
+    log_info("multiboot: physical [0x%x, 0x%llx) is boot-services memory until ExitBootServices: staged at 0x%llx, "
+             "moved into place after it", (unsigned)r->base, (unsigned long long)(r->base + bytes),
+             (unsigned long long)staging);
+    *at = (uint8_t *)(uintptr_t)staging;
+    return EFI_SUCCESS;
+}
+
+/* Stage "load multiboot kernel": each page range claimed (or staged), the file's bytes read into
+ * it and the rest zeroed. */
 EFI_STATUS mb_stage_load(struct boot *b)
 {
     struct mb_boot *mb = b->mb;
-    struct place_ops ops = boot_place_ops(b);
+    uint8_t *range_at[MB_MAX_SEGMENTS];
 
     for (unsigned i = 0; i < mb->kernel.plan.range_count; i++) {
-        const struct mb_pages *r = &mb->kernel.plan.range[i];
-        uint64_t busy_at = r->base;
-        if (ops.claim_at(ops.ctx, r->base, r->pages))
-            continue;
-        const char *type = ops.busy_type(ops.ctx, r->base, (uint64_t)r->pages * PAGE_SIZE_4K, &busy_at);
-        log_error("multiboot: physical [0x%x, 0x%llx) is not free (%s at 0x%llx): the kernel must load there, "
-                  "and ember does not yet move it into place after ExitBootServices", (unsigned)r->base,
-                  (unsigned long long)r->base + (uint64_t)r->pages * PAGE_SIZE_4K, type != NULL ? type : "taken",
-                  (unsigned long long)busy_at);
-        return EFI_OUT_OF_RESOURCES;
+        EFI_STATUS status = claim_or_stage(b, &mb->kernel.plan.range[i], &range_at[i]);
+        if (EFI_ERROR(status))
+            return status;
     }
     for (unsigned i = 0; i < mb->kernel.plan.count; i++) {
         const struct mb_segment *s = &mb->kernel.plan.seg[i];
-        uint8_t *at = (uint8_t *)(uintptr_t)s->paddr;
+        unsigned r = 0;
+        while (r + 1 < mb->kernel.plan.range_count && mb->kernel.plan.range[r + 1].base <= s->paddr)
+            r++;
+        uint8_t *at = range_at[r] + (s->paddr - mb->kernel.plan.range[r].base);
         EFI_STATUS status = s->filesz > 0 ? file_read_at(&b->kernel.file, s->file_offset, at, s->filesz) : EFI_SUCCESS;
         if (EFI_ERROR(status))
             return status;
@@ -66,6 +104,7 @@ EFI_STATUS mb_stage_load(struct boot *b)
     b->kernel.plan.entry = mb->kernel.plan.entry;
     b->proto = mb->kernel.version == 2 ? &proto_multiboot2 : &proto_multiboot1;
     b->stack_size = b->config.stack_size;
+    b->tsc.headers = b->tsc.kernel_read = b->tsc.mapped = arch_timestamp();
     file_close(&b->kernel.file);
     return EFI_SUCCESS;
 }
@@ -125,11 +164,18 @@ static EFI_STATUS build(struct boot *b)
         log_error("multiboot: no room below 4 GiB for the information structure: %s", efi_status_name(status));
         return status;
     }
+    mb->held_cap = b->memory.memmap_capacity + 2 * MB_MAX_SEGMENTS;
+    status = mem_alloc_pool(mb->held_cap * sizeof *mb->held_map, (void **)&mb->held_map);
+    if (EFI_ERROR(status))
+        return status;
     mb->trampoline = tramp;
     uefi_call_wrapper(BS->CopyMem, 3, (void *)(uintptr_t)tramp, (void *)mb_enter_start,
                       (UINTN)(mb_enter_end - mb_enter_start));
     *(uint64_t *)(uintptr_t)(tramp + (uint64_t)(mb_enter_gdtr_base - mb_enter_start)) =
         tramp + (uint64_t)(mb_enter_gdt - mb_enter_start);
+    uint32_t *moves = (uint32_t *)(uintptr_t)(tramp + (uint64_t)(mb_enter_moves - mb_enter_start));
+    moves[0] = mb->move_count;
+    uefi_call_wrapper(BS->CopyMem, 3, moves + 1, mb->moves, (UINTN)(mb->move_count * sizeof mb->moves[0]));
     if (mb->kernel.version == 1) {
         mb1_begin(&mb->w, (uint8_t *)(uintptr_t)info, (uint32_t)info, cap);
         mb1_set_string(&mb->w, MB1_INFO_CMDLINE, b->config.cmdline);
@@ -159,17 +205,19 @@ static void finish(struct boot *b)
 {
     struct mb_boot *mb = b->mb;
     uint32_t lower, upper;
+    size_t n = mb_hold_ranges(b->memory.memmap, b->memory.memmap_count, mb->kernel.plan.range,
+                              mb->kernel.plan.range_count, mb->held_map, mb->held_cap);
 
-    mb_basic_memory(b->memory.memmap, b->memory.memmap_count, &lower, &upper);
+    mb_basic_memory(mb->held_map, n, &lower, &upper);
     if (mb->kernel.version == 1) {
         mb1_set_memory(&mb->w, lower, upper);
-        mb1_set_memory_map(&mb->w, b->memory.memmap, b->memory.memmap_count);
-        mb->size = mb->w.overflow ? 0 : mb->w.used;
+        mb1_set_memory_map(&mb->w, mb->held_map, n);
+        mb->size = mb->w.overflow || n == 0 ? 0 : mb->w.used;
         return;
     }
     mb2_basic_memory_tag(&mb->w, lower, upper);
-    mb2_memory_map_tag(&mb->w, b->memory.memmap, b->memory.memmap_count);
-    mb->size = mb2_finish(&mb->w);
+    mb2_memory_map_tag(&mb->w, mb->held_map, n);
+    mb->size = n == 0 ? 0 : mb2_finish(&mb->w);
 }
 
 __attribute__((noreturn)) static void enter(struct boot *b)

@@ -12,6 +12,10 @@ struct mb_boot {
     struct mb_writer w;                /* the information structure, below 4 GiB */
     uint32_t size;                     /* its bytes when finished; 0 if it did not fit */
     EFI_PHYSICAL_ADDRESS trampoline;   /* a page below 4 GiB holding arch/x86_64/mb_enter.S */
+    unsigned move_count;               /* page ranges staged elsewhere, moved into place by the trampoline */
+    struct { uint32_t from, to, bytes; } moves[MB_MAX_SEGMENTS];
+    struct ember_memmap_entry *held_map; /* the final map with the kernel's ranges typed (pool) */
+    size_t held_cap;
 };
 
 extern const struct protocol proto_multiboot1;
