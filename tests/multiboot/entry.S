@@ -25,6 +25,16 @@ mb_header:
     .short 0, 0                      /* end */
     .long 8
 mb_header_end:
+#elif defined(AOUT)
+mb_header:                           /* flag 16: the loader loads by these fields, not the ELF headers */
+    .long 0x1BADB002
+    .long 0x00010003
+    .long -(0x1BADB002 + 0x00010003)
+    .long mb_header                  /* header_addr */
+    .long kernel_start               /* load_addr */
+    .long load_end                   /* load_end_addr: the file's bytes end here */
+    .long kernel_end                 /* bss_end_addr */
+    .long _start                     /* entry_addr */
 #else
     .long 0x1BADB002
     .long 0x00000003                 /* modules page-aligned, memory information */

@@ -18,6 +18,7 @@ $(MB_BUILD)/$(1).elf: $(patsubst $(MB_DIR)/%,$(MB_BUILD)/$(1)/%.o,$(MB_SRCS)) $(
 endef
 $(eval $(call mb_rules,mb1,))
 $(eval $(call mb_rules,mb2,-DMB2))
+$(eval $(call mb_rules,mb1-aout,-DAOUT))
 
 # The osdev wiki's Bare Bones, written here: boot.s, kernel.c, linker.ld, built as the wiki builds it
 # (-ffreestanding -O2, linked with its script), greeting on COM1.
@@ -39,5 +40,5 @@ $(MB_BUILD)/mb2-elf64.elf: $(MB_BUILD)/mb2.elf
 -include $(wildcard $(MB_BUILD)/*/*.d)
 
 .PHONY: multiboot-kernels
-multiboot-kernels: $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb2.elf $(MB_BUILD)/mb2-elf64.elf $(MB_BUILD)/barebones.elf
+multiboot-kernels: $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb1-aout.elf $(MB_BUILD)/mb2.elf $(MB_BUILD)/mb2-elf64.elf $(MB_BUILD)/barebones.elf
 kernels: multiboot-kernels

@@ -51,6 +51,11 @@ def multiboot_cases(build, loader):
                           expect=[rf"multiboot{'2' if v == 2 else ''} kernel /kernel\.elf: booted by the Multiboot", MBPROBE_OK],
                           reject=[r"^mbprobe: FAIL"])
           for v in (1, 2)],
+        # Multiboot 1 with the a.out kludge (flag 16): loaded by the header's address fields
+        qemu_cases.Case("multiboot1-aout-probe", loader, probe("1-aout"), config=probe_config("auto", modules=False),
+                        sentinel=False, expect=[r"multiboot: 1 segment\(s\) by its address fields at physical "
+                                                r"\[0x100000, 0x106008\), entry 0x100020", MBPROBE_OK],
+                        reject=[r"^mbprobe: FAIL"]),
         # an ELF64 file with a 32-bit entry below 4 GiB: protocol=auto boots it by Multiboot 2
         qemu_cases.Case("multiboot2-probe-elf64", loader, os.path.join(build, "multiboot", "mb2-elf64.elf"),
                         config=probe_config("auto", modules=False), sentinel=False,
