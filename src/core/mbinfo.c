@@ -243,6 +243,24 @@ void mb2_copy_tag(struct mb_writer *w, uint32_t type, const void *data, uint32_t
     put_bytes(w, tag(w, type, 8 + len), data, len);
 }
 
+void mb2_smbios_tag(struct mb_writer *w, uint8_t major, uint8_t minor, const void *ep, uint32_t len)
+{
+    uint32_t at = tag(w, 13, 16 + len);
+
+    put(w, at, major, 1);
+    put(w, at + 1, minor, 1);
+    put_bytes(w, at + 8, ep, len); /* after six reserved bytes */
+}
+
+void mb2_efi_map_tag(struct mb_writer *w, uint32_t desc_size, uint32_t desc_version, const void *map, uint32_t size)
+{
+    uint32_t at = tag(w, 17, 16 + size);
+
+    put(w, at, desc_size, 4);
+    put(w, at + 4, desc_version, 4);
+    put_bytes(w, at + 8, map, size);
+}
+
 uint32_t mb2_finish(struct mb_writer *w)
 {
     tag(w, 0, 8);

@@ -63,6 +63,11 @@ void mb2_framebuffer_tag(struct mb_writer *w, const struct mb_fb *fb);   /* 8, R
 void mb2_u64_tag(struct mb_writer *w, uint32_t type, uint64_t value);     /* 12 EFI64 system table, 20 image handle */
 void mb2_copy_tag(struct mb_writer *w, uint32_t type, const void *data, uint32_t len); /* 14/15 RSDP copies */
 void mb2_u32_tag(struct mb_writer *w, uint32_t type, uint32_t value);     /* 21 load base address */
+/* 13: SMBIOS major.minor, then a copy of the entry point structure (ep, len bytes). */
+void mb2_smbios_tag(struct mb_writer *w, uint8_t major, uint8_t minor, const void *ep, uint32_t len);
+/* 17: the firmware's memory map as ExitBootServices left it (descriptor size and version, then
+ * the descriptors). */
+void mb2_efi_map_tag(struct mb_writer *w, uint32_t desc_size, uint32_t desc_version, const void *map, uint32_t size);
 /* The end tag and total_size; returns the structure's size (0 on overflow). */
 uint32_t mb2_finish(struct mb_writer *w);
 

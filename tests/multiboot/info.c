@@ -87,15 +87,23 @@ void check_mb2_info(uint32_t info)
         if (type == 14 || type == 15)
             check(rsdp_valid((const uint8_t *)(uintptr_t)(at + 8), size - 8), "ACPI RSDP copy", "tag %u, %u bytes",
                   type, size - 8);
+        if (type == 13)
+            check(u32(at + 8) >= 2 && (starts((const char *)(uintptr_t)(at + 16), "_SM3_") ||
+                                        starts((const char *)(uintptr_t)(at + 16), "_SM_")),
+                  "SMBIOS: version and entry point copy", "%u.%u", u32(at + 8) & 0xff, (u32(at + 8) >> 8) & 0xff);
+        if (type == 17)
+            check(u32(at + 8) >= 40 && u32(at + 12) == 1 && (size - 16) % u32(at + 8) == 0 && size > 16,
+                  "EFI memory map: descriptor size, version 1, whole descriptors", "descriptor %u bytes, version %u, "
+                  "%u bytes", u32(at + 8), u32(at + 12), size - 16);
         if (type == 21)
             check(u32(at + 8) == (uint32_t)(uintptr_t)kernel_start, "image load base", "0x%x", u32(at + 8));
     }
     check(at + 8 <= info + total && u32(at) == 0 && u32(at + 4) == 8 && at + 8 == info + total,
           "tags end with the end tag at total_size", "end at 0x%x", at);
     check(seen[1] && starts(cmdline, "mbprobe"), "command line", "\"%s\"", cmdline);
-    check(seen[2] && seen[4] && seen[6] && seen[21] && (seen[14] || seen[15]), "the required information tags",
-          "name %u, basic memory %u, map %u, load base %u, ACPI %u", seen[2], seen[4], seen[6], seen[21],
-          seen[14] || seen[15]);
+    check(seen[2] && seen[4] && seen[6] && seen[21] && (seen[14] || seen[15]) && seen[13] && seen[17],
+          "the requested information tags", "name %u, basic memory %u, map %u, load base %u, ACPI %u, SMBIOS %u, "
+          "EFI map %u", seen[2], seen[4], seen[6], seen[21], seen[14] || seen[15], seen[13], seen[17]);
     check_modules_count(cmdline, modules);
 }
 

@@ -103,6 +103,36 @@ static void test_mbinfo_mb2_tags_at_their_offsets(void **state)
     assert_int_equal(mb2_finish(&w), 0);
 }
 
+/* Tags 13 and 17: SMBIOS version then the entry point copy after six reserved bytes; the EFI map's
+ * descriptor size and version, then the descriptors as they were. */
+static void test_mbinfo_mb2_smbios_and_efi_map(void **state)
+{
+    struct mb_writer w;
+    const uint8_t ep[24] = "_SM3_";
+    uint8_t efi[96];
+    uint32_t size;
+    (void)state;
+
+    for (unsigned i = 0; i < sizeof efi; i++)
+        efi[i] = (uint8_t)i;
+    memset(buf, 0xa5, sizeof buf);
+    mb2_begin(&w, buf, PHYS, sizeof buf);
+    mb2_smbios_tag(&w, 3, 2, ep, sizeof ep);
+    mb2_efi_map_tag(&w, 48, 1, efi, sizeof efi);
+    size = mb2_finish(&w);
+    assert_int_equal(u32(8), 13);
+    assert_int_equal(u32(12), 16 + 24);
+    assert_int_equal(buf[16], 3);
+    assert_int_equal(buf[17], 2);
+    assert_memory_equal(buf + 24, "_SM3_", 5);
+    assert_int_equal(u32(48), 17);
+    assert_int_equal(u32(52), 16 + 96);
+    assert_int_equal(u32(56), 48);
+    assert_int_equal(u32(60), 1);
+    assert_memory_equal(buf + 64, efi, sizeof efi);
+    assert_int_equal(size, 64 + 96 + 8);
+}
+
 static void test_mbinfo_mb1_fields(void **state)
 {
     struct mb_writer w;
@@ -166,6 +196,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mbinfo_types_and_basic_memory),
         cmocka_unit_test(test_mbinfo_mb2_tags_at_their_offsets),
+        cmocka_unit_test(test_mbinfo_mb2_smbios_and_efi_map),
         cmocka_unit_test(test_mbinfo_mb1_fields),
         cmocka_unit_test(test_mbinfo_held_ranges_split_the_map),
     };

@@ -14,6 +14,8 @@
 #define TAG_ACPI_OLD 14
 #define TAG_ACPI_NEW 15
 #define TAG_LOAD_BASE 21
+#define SMBIOS3_LENGTH_AT 6      /* "_SM3_" entry point: length, then major, minor */
+#define SMBIOS2_LENGTH_AT 5      /* "_SM_" entry point: length, then major, minor */
 #ifndef EMBER_VERSION
 #define EMBER_VERSION "dev"
 #endif
@@ -145,6 +147,17 @@ static unsigned module_list(const struct boot *b, struct mb_module_info *out)
     return b->module_count;
 }
 
+/* Tag 13: SMBIOS's version and a copy of its entry point (3.x preferred), when the firmware has one. */
+static void smbios_tag(struct boot *b)
+{
+    const uint8_t *ep = (const uint8_t *)(uintptr_t)(b->facts.smbios3_entry ? b->facts.smbios3_entry
+                                                                              : b->facts.smbios2_entry);
+    unsigned at = b->facts.smbios3_entry ? SMBIOS3_LENGTH_AT : SMBIOS2_LENGTH_AT;
+
+    if (ep != NULL)
+        mb2_smbios_tag(&b->mb->w, ep[at + 1], ep[at + 2], ep, ep[at]);
+}
+
 /* The information structure's room (below 4 GiB, reserved in the map as ember's) and the
  * trampoline page; then what is known before the final memory map. */
 static EFI_STATUS build(struct boot *b)
@@ -153,7 +166,7 @@ static EFI_STATUS build(struct boot *b)
     struct mb_module_info mods[EMBER_MAX_MODULES];
     struct mb_fb fb;
     unsigned count = module_list(b, mods);
-    uint32_t cap = INFO_FIXED_BYTES + mb2_memory_map_bytes(b->memory.memmap_capacity);
+    uint32_t cap = INFO_FIXED_BYTES + mb2_memory_map_bytes(b->memory.memmap_capacity) + (uint32_t)b->memory.efi_map_capacity;
     EFI_PHYSICAL_ADDRESS info = BELOW_4G, tramp = BELOW_4G;
     EFI_STATUS status = mem_alloc_pages(AllocateMaxAddress, EMBER_UEFI_TYPE_RECLAIMABLE,
                                         (cap + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K, &info);
@@ -197,6 +210,7 @@ static EFI_STATUS build(struct boot *b)
         mb2_copy_tag(&mb->w, b->facts.acpi_revision == 2 ? TAG_ACPI_NEW : TAG_ACPI_OLD,
                      (const void *)(uintptr_t)b->facts.acpi_rsdp, b->facts.acpi_revision == 2 ? RSDP_V2_BYTES : RSDP_V1_BYTES);
     mb2_u32_tag(&mb->w, TAG_LOAD_BASE, mb->kernel.plan.load_base);
+    smbios_tag(b);
     return EFI_SUCCESS;
 }
 
@@ -217,6 +231,8 @@ static void finish(struct boot *b)
     }
     mb2_basic_memory_tag(&mb->w, lower, upper);
     mb2_memory_map_tag(&mb->w, mb->held_map, n);
+    mb2_efi_map_tag(&mb->w, (uint32_t)b->memory.final_desc_size, b->memory.final_desc_version, b->memory.efi_map,
+                    (uint32_t)b->memory.final_map_size);
     mb->size = n == 0 ? 0 : mb2_finish(&mb->w);
 }
 
