@@ -21,6 +21,7 @@
 #define MB1_CMDLINE 16
 #define MB1_MODS_COUNT 20
 #define MB1_MODS_ADDR 24
+#define MB1_SYMS 28                /* ELF section header table: num, size, addr, shndx */
 #define MB1_MMAP_LENGTH 44
 #define MB1_MMAP_ADDR 48
 #define MB1_LOADER_NAME 64
@@ -261,6 +262,16 @@ void mb2_efi_map_tag(struct mb_writer *w, uint32_t desc_size, uint32_t desc_vers
     put_bytes(w, at + 8, map, size);
 }
 
+void mb2_elf_sections_tag(struct mb_writer *w, uint32_t num, uint32_t entsize, uint32_t shndx, const void *table)
+{
+    uint32_t at = tag(w, 9, 20 + num * entsize);
+
+    put(w, at, num, 4);
+    put(w, at + 4, entsize, 4);
+    put(w, at + 8, shndx, 4);
+    put_bytes(w, at + 12, table, num * entsize);
+}
+
 uint32_t mb2_finish(struct mb_writer *w)
 {
     tag(w, 0, 8);
@@ -341,4 +352,13 @@ void mb1_set_framebuffer(struct mb_writer *w, const struct mb_fb *fb)
     put(w, MB1_FB_TYPE, MB2_FB_TYPE_RGB, 1);
     put_bytes(w, MB1_FB_COLOR, fields, sizeof fields);
     set_flag(w, MB1_INFO_FRAMEBUFFER);
+}
+
+void mb1_set_elf_sections(struct mb_writer *w, uint32_t num, uint32_t entsize, uint32_t table_phys, uint32_t shndx)
+{
+    put(w, MB1_SYMS, num, 4);
+    put(w, MB1_SYMS + 4, entsize, 4);
+    put(w, MB1_SYMS + 8, table_phys, 4);
+    put(w, MB1_SYMS + 12, shndx, 4);
+    set_flag(w, MB1_INFO_ELF_SECTIONS);
 }

@@ -68,6 +68,9 @@ void mb2_smbios_tag(struct mb_writer *w, uint8_t major, uint8_t minor, const voi
 /* 17: the firmware's memory map as ExitBootServices left it (descriptor size and version, then
  * the descriptors). */
 void mb2_efi_map_tag(struct mb_writer *w, uint32_t desc_size, uint32_t desc_version, const void *map, uint32_t size);
+/* 9: the ELF section header table (num entries of entsize bytes, names in section shndx), with the
+ * u32 fields GRUB's multiboot2.h gives them (the kernels' layout; the spec's text says u16). */
+void mb2_elf_sections_tag(struct mb_writer *w, uint32_t num, uint32_t entsize, uint32_t shndx, const void *table);
 /* The end tag and total_size; returns the structure's size (0 on overflow). */
 uint32_t mb2_finish(struct mb_writer *w);
 
@@ -79,6 +82,7 @@ uint32_t mb2_memory_map_bytes(size_t count);
 #define MB1_INFO_MEMORY (1u << 0)
 #define MB1_INFO_CMDLINE (1u << 2)
 #define MB1_INFO_MODS (1u << 3)
+#define MB1_INFO_ELF_SECTIONS (1u << 5)
 #define MB1_INFO_MMAP (1u << 6)
 #define MB1_INFO_LOADER_NAME (1u << 9)
 #define MB1_INFO_FRAMEBUFFER (1u << 12)
@@ -89,5 +93,7 @@ void mb1_set_string(struct mb_writer *w, uint32_t flag, const char *s); /* MB1_I
 void mb1_set_modules(struct mb_writer *w, const struct mb_module_info *mods, unsigned count);
 void mb1_set_memory_map(struct mb_writer *w, const struct ember_memmap_entry *map, size_t count);
 void mb1_set_framebuffer(struct mb_writer *w, const struct mb_fb *fb);
+/* flag 5: the ELF section header table at physical table_phys. */
+void mb1_set_elf_sections(struct mb_writer *w, uint32_t num, uint32_t entsize, uint32_t table_phys, uint32_t shndx);
 
 #endif

@@ -149,3 +149,69 @@ bool mb_plan_load_segments(const uint8_t *head, size_t head_len, uint64_t file_s
         }
     return fail(why, "the entry point 0x%x is in no loaded segment", (unsigned)entry);
 }
+
+/* --- ELF section headers (MB2 tag 9, MB1 syms) ---------------------------------------------------- */
+#define SHF_ALLOC 2
+#define SHT_NOBITS 8
+#define SHT_NULL 0
+
+bool mb_sections_find(const uint8_t *head, size_t head_len, uint64_t file_size, struct mb_sections *out,
+                      char why[MB_PLAN_MESSAGE_MAX])
+{
+    bool is64 = head_len > ELF_CLASS_AT && head[ELF_CLASS_AT] == ELFCLASS64;
+    unsigned shoff_at = is64 ? 40 : 32, shentsize_at = is64 ? 58 : 46, shnum_at = is64 ? 60 : 48;
+    unsigned shstrndx_at = is64 ? 62 : 50, entsize = is64 ? 64 : 40;
+
+    *out = (struct mb_sections){ 0 };
+    if (head_len < (is64 ? 64u : 52u))
+        return fail(why, "no ELF header");
+    out->table_offset = le_load(head + shoff_at, is64 ? 8 : 4);
+    out->entsize = (uint32_t)le_load(head + shentsize_at, 2);
+    out->num = (uint32_t)le_load(head + shnum_at, 2);
+    out->shndx = (uint32_t)le_load(head + shstrndx_at, 2);
+    if (out->num == 0 || out->table_offset == 0)
+        return fail(why, "no section headers");
+    if (out->entsize != entsize || out->num > MB_MAX_SECTIONS || out->table_offset > file_size ||
+        (uint64_t)out->num * entsize > file_size - out->table_offset || out->shndx >= out->num)
+        return fail(why, "section headers (%u of %u bytes at 0x%llx, names in %u) break the ELF rules",
+                    (unsigned)out->num, (unsigned)out->entsize, (unsigned long long)out->table_offset,
+                    (unsigned)out->shndx);
+    return true;
+}
+
+bool mb_section_loaded(const uint8_t *table, const struct mb_sections *s, uint32_t i, uint64_t *offset, uint64_t *size)
+{
+    const uint8_t *sh = table + (uint64_t)i * s->entsize;
+    bool is64 = s->entsize == 64;
+    uint32_t type = (uint32_t)le_load(sh + 4, 4);
+    uint64_t flags = le_load(sh + 8, is64 ? 8 : 4);
+
+    *offset = le_load(sh + (is64 ? 24 : 16), is64 ? 8 : 4);
+    *size = le_load(sh + (is64 ? 32 : 20), is64 ? 8 : 4);
+    return type != SHT_NULL && type != SHT_NOBITS && !(flags & SHF_ALLOC) && *size > 0;
+}
+
+bool mb_sections_size(const uint8_t *table, const struct mb_sections *s, uint64_t file_size, uint32_t *bytes)
+{
+    uint64_t total = ((uint64_t)s->num * s->entsize + 7) & ~7ULL, offset, size;
+
+    for (uint32_t i = 0; i < s->num; i++) {
+        if (!mb_section_loaded(table, s, i, &offset, &size))
+            continue;
+        if (offset > file_size || size > file_size - offset)
+            return false;
+        total += (size + 7) & ~7ULL;
+        if (total > MB_SECTIONS_MAX_BYTES)
+            return false;
+    }
+    *bytes = (uint32_t)total;
+    return true;
+}
+
+void mb_section_set_addr(uint8_t *table, const struct mb_sections *s, uint32_t i, uint64_t addr)
+{
+    uint8_t *sh = table + (uint64_t)i * s->entsize + (s->entsize == 64 ? 16 : 12);
+
+    for (unsigned b = 0; b < (s->entsize == 64 ? 8u : 4u); b++)
+        sh[b] = (uint8_t)(addr >> (8 * b));
+}

@@ -44,4 +44,33 @@ bool mb_plan_load_segments(const uint8_t *head, size_t head_len, uint64_t file_s
                            uint32_t load_entry, uint32_t entry_override, struct mb_plan *out,
                            char why[MB_PLAN_MESSAGE_MAX]);
 
+/* The ELF section header table a Multiboot kernel is given (MB2 tag 9, MB1 "syms"): where it is in
+ * the file and which sections ember loads besides the segments (those not SHF_ALLOC, not NOBITS,
+ * with bytes: the symbol and string tables a kernel reads for its backtraces). */
+#define MB_MAX_SECTIONS 512
+#define MB_SECTIONS_MAX_BYTES (256 * KIB)   /* the table and the sections loaded for it */
+
+struct mb_sections {
+    uint32_t num, entsize, shndx;   /* as the ELF header gives them */
+    uint64_t table_offset;          /* in the file; table bytes: num * entsize */
+    uint32_t load_bytes;            /* the table and every section loaded, each 8-byte aligned */
+};
+
+/* From the ELF header at head (ELF32 or ELF64, as mb_plan_load_segments checked it): false, with
+ * why, when the file has no section headers or they break a rule (outside the file, an entry size
+ * not the class's, too many, more than MB_SECTIONS_MAX_BYTES to load). */
+bool mb_sections_find(const uint8_t *head, size_t head_len, uint64_t file_size, struct mb_sections *out,
+                      char why[MB_PLAN_MESSAGE_MAX]);
+
+/* With the table read into table[0, num * entsize): the bytes the table and the sections loaded for
+ * it take, each 8-byte aligned; false when a section lies outside the file or the sum passes
+ * MB_SECTIONS_MAX_BYTES. */
+bool mb_sections_size(const uint8_t *table, const struct mb_sections *s, uint64_t file_size, uint32_t *bytes);
+
+/* Section i of the table: whether ember loads it, its file offset and size. */
+bool mb_section_loaded(const uint8_t *table, const struct mb_sections *s, uint32_t i, uint64_t *offset, uint64_t *size);
+
+/* Writes addr into section i's sh_addr (where ember loaded it). */
+void mb_section_set_addr(uint8_t *table, const struct mb_sections *s, uint32_t i, uint64_t addr);
+
 #endif

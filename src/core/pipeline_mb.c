@@ -91,7 +91,7 @@ static bool plan_segments(const char *kernel, const char *proto, const uint8_t *
  * EFI boot services tag required (ember exits them first), is refused as the spec asks. */
 static bool mb2_supported(const char *kernel, const struct mb2_header *h, struct decide_diag *diag)
 {
-    static const uint32_t given[] = { 0, 1, 2, 3, 4, 6, 8, 12, 13, 14, 15, 17, 21 };
+    static const uint32_t given[] = { 0, 1, 2, 3, 4, 6, 8, 9, 12, 13, 14, 15, 17, 21 };
     const struct mb2_tag_seen *req = &h->tags[MB2_TAG_INFO_REQUEST];
 
     for (unsigned i = 0; req->present && !req->optional && i < h->request_count && i < MB2_MAX_REQUESTS; i++) {

@@ -16,8 +16,8 @@ mb_header:
     .long 1, 2, 4, 6, 14, 21         /* command line, loader name, basic memory, memory map, ACPI, load base */
     .balign 8
     .short 1, 1                      /* another request, optional: ember may leave these out */
-    .long 8 + 4 * 5
-    .long 8, 12, 13, 15, 17          /* framebuffer, EFI 64-bit system table, SMBIOS, ACPI new, EFI map */
+    .long 8 + 4 * 6
+    .long 8, 9, 12, 13, 15, 17       /* framebuffer, ELF sections, EFI system table, SMBIOS, ACPI new, EFI map */
     .balign 8
     .short 6, 1                      /* module alignment (optional) */
     .long 8

@@ -38,6 +38,29 @@ static void check_map(uint32_t first, uint32_t count, uint32_t stride, uint32_t 
           "[0x%x, 0x%x)", k0, k1);
 }
 
+/* The ELF section header table (MB2 tag 9, MB1 syms): the names' section and the symbol table loaded
+ * (sh_addr set), .text where the kernel's code is. */
+static void check_sections(uint32_t num, uint32_t entsize, uint32_t table, uint32_t shndx)
+{
+    bool is64 = entsize == 64;
+    uint32_t addr_at = is64 ? 16 : 12, text = 0, symtab = 0;
+    uint32_t names = shndx < num ? (uint32_t)u64(table + shndx * entsize + addr_at) : 0;
+
+    check((entsize == 40 || entsize == 64) && num > 0 && names != 0, "ELF section headers, names loaded",
+          "%u of %u bytes at 0x%x, names at 0x%x", num, entsize, table, names);
+    for (uint32_t i = 0; names != 0 && i < num && i < 64; i++) {
+        const char *name = (const char *)(uintptr_t)(names + u32(table + i * entsize));
+        uint32_t addr = is64 ? (uint32_t)u64(table + i * entsize + addr_at) : u32(table + i * entsize + addr_at);
+        if (starts(name, ".text") && name[5] == 0)
+            text = addr;
+        if (starts(name, ".symtab") && name[7] == 0)
+            symtab = addr;
+    }
+    check(text == (uint32_t)(uintptr_t)kernel_start, "ELF .text where the kernel's code is", "0x%x", text);
+    check(symtab != 0 && u32(symtab) == 0 && u32(symtab + 4) == 0, "ELF .symtab loaded (its null symbol first)",
+          "at 0x%x", symtab);
+}
+
 /* The command line's modules=N against the count, and each module's bytes. */
 static void check_modules_count(const char *cmdline, uint32_t count)
 {
@@ -95,15 +118,18 @@ void check_mb2_info(uint32_t info)
             check(u32(at + 8) >= 40 && u32(at + 12) == 1 && (size - 16) % u32(at + 8) == 0 && size > 16,
                   "EFI memory map: descriptor size, version 1, whole descriptors", "descriptor %u bytes, version %u, "
                   "%u bytes", u32(at + 8), u32(at + 12), size - 16);
+        if (type == 9)
+            check_sections(u32(at + 8), u32(at + 12), at + 20, u32(at + 16));
         if (type == 21)
             check(u32(at + 8) == (uint32_t)(uintptr_t)kernel_start, "image load base", "0x%x", u32(at + 8));
     }
     check(at + 8 <= info + total && u32(at) == 0 && u32(at + 4) == 8 && at + 8 == info + total,
           "tags end with the end tag at total_size", "end at 0x%x", at);
     check(seen[1] && starts(cmdline, "mbprobe"), "command line", "\"%s\"", cmdline);
-    check(seen[2] && seen[4] && seen[6] && seen[21] && (seen[14] || seen[15]) && seen[13] && seen[17],
+    check(seen[2] && seen[4] && seen[6] && seen[21] && (seen[14] || seen[15]) && seen[13] && seen[17] && seen[9],
           "the requested information tags", "name %u, basic memory %u, map %u, load base %u, ACPI %u, SMBIOS %u, "
-          "EFI map %u", seen[2], seen[4], seen[6], seen[21], seen[14] || seen[15], seen[13], seen[17]);
+          "EFI map %u, ELF sections %u", seen[2], seen[4], seen[6], seen[21], seen[14] || seen[15], seen[13], seen[17],
+          seen[9]);
     check_modules_count(cmdline, modules);
 }
 
@@ -118,6 +144,10 @@ void check_mb1_info(uint32_t info)
     check(starts(cmdline, "mbprobe"), "command line", "\"%s\"", cmdline);
     check((flags & (1u << 9)) && starts((const char *)(uintptr_t)u32(info + 64), "ember"), "boot loader name",
           "flag %u", (flags >> 9) & 1);
+    if (word(cmdline, "sections", 10, 1))
+        check((flags & (1u << 5)) != 0, "flags: ELF section headers", "flags 0x%x", flags);
+    if (flags & (1u << 5))
+        check_sections(u32(info + 28), u32(info + 32), u32(info + 36), u32(info + 40));
     uint32_t count = (flags & (1u << 3)) ? u32(info + 20) : 0, list = u32(info + 24);
     for (uint32_t i = 0; i < count; i++)
         check_module(u32(list + 16 * i), u32(list + 16 * i + 4), (const char *)(uintptr_t)u32(list + 16 * i + 8));

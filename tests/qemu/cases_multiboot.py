@@ -52,7 +52,8 @@ def multiboot_cases(build, loader):
                           reject=[r"^mbprobe: FAIL"])
           for v in (1, 2)],
         # Multiboot 1 with the a.out kludge (flag 16): loaded by the header's address fields
-        qemu_cases.Case("multiboot1-aout-probe", loader, probe("1-aout"), config=probe_config("auto", modules=False),
+        qemu_cases.Case("multiboot1-aout-probe", loader, probe("1-aout"),
+                        config=probe_config("auto", modules=False).replace("trailing words", "sections=0"),
                         sentinel=False, expect=[r"multiboot: 1 segment\(s\) by its address fields at physical "
                                                 r"\[0x100000, 0x106008\), entry 0x100020", MBPROBE_OK],
                         reject=[r"^mbprobe: FAIL"]),

@@ -134,6 +134,53 @@ static void test_mbload_refusals(void **state)
     assert_non_null(strstr(why, "nothing to load"));
 }
 
+/* ELF section headers (MB2 tag 9, MB1 syms): the table found from the ELF header, which sections
+ * ember loads besides the segments, their total, sh_addr patched; malformed tables refused. */
+static void test_mbload_sections(void **state)
+{
+    static uint8_t table[3 * 40];
+    struct mb_sections s;
+    uint64_t off, size;
+    uint32_t bytes;
+    (void)state;
+
+    elf_header(1, 0x100000, 1);
+    put(32, 0x3000, 4);   /* e_shoff */
+    put(46, 40, 2);       /* e_shentsize */
+    put(48, 3, 2);        /* e_shnum */
+    put(50, 2, 2);        /* e_shstrndx */
+    assert_true(mb_sections_find(head, sizeof head, 0x3000 + 120, &s, why));
+    assert_int_equal(s.num, 3);
+    assert_int_equal(s.entsize, 40);
+    assert_int_equal(s.shndx, 2);
+    memset(table, 0, sizeof table);
+    table[40 + 4] = 1;                 /* section 1: PROGBITS, SHF_ALLOC: a segment has it */
+    table[40 + 8] = 2;
+    table[40 + 20] = 0x10;
+    table[80 + 4] = 3;                 /* section 2: STRTAB, not allocated: ember loads it */
+    table[80 + 16] = 0x10;             /* sh_offset 0x10 */
+    table[80 + 20] = 13;               /* sh_size 13 */
+    assert_false(mb_section_loaded(table, &s, 0, &off, &size));
+    assert_false(mb_section_loaded(table, &s, 1, &off, &size));
+    assert_true(mb_section_loaded(table, &s, 2, &off, &size));
+    assert_int_equal(off, 0x10);
+    assert_int_equal(size, 13);
+    assert_true(mb_sections_size(table, &s, 0x4000, &bytes));
+    assert_int_equal(bytes, 120 + 16);
+    mb_section_set_addr(table, &s, 2, 0x1234568);
+    assert_int_equal(table[80 + 12], 0x68);
+    assert_int_equal(table[80 + 15], 0x01);
+    table[80 + 16] = 0xff;             /* now past the file's end */
+    table[80 + 17] = 0xff;
+    assert_false(mb_sections_size(table, &s, 0x4000, &bytes));
+    put(46, 32, 2);                    /* an entry size not ELF32's */
+    assert_false(mb_sections_find(head, sizeof head, 0x4000, &s, why));
+    assert_non_null(strstr(why, "break the ELF rules"));
+    put(48, 0, 2);
+    assert_false(mb_sections_find(head, sizeof head, 0x4000, &s, why));
+    assert_non_null(strstr(why, "no section headers"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +188,7 @@ int main(void)
         cmocka_unit_test(test_mbload_higher_half_entry_made_physical),
         cmocka_unit_test(test_mbload_address_fields_win),
         cmocka_unit_test(test_mbload_refusals),
+        cmocka_unit_test(test_mbload_sections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 
 #define BELOW_4G 0xFFFFFFFFULL
 #define INFO_FIXED_BYTES (16 * KIB)   /* strings, modules, framebuffer, RSDP copies */
+#define INFO_SECTIONS_BYTES (MB_MAX_SECTIONS * 64) /* the section header table's copy (MB2 tag 9) */
 #define RSDP_V1_BYTES 20
 #define RSDP_V2_BYTES 36
 #define TAG_EFI64_SYSTEM_TABLE 12
@@ -78,6 +79,69 @@ static EFI_STATUS claim_or_stage(struct boot *b, const struct mb_pages *r, uint8
     return EFI_SUCCESS;
 }
 
+static void mb_section_none(struct mb_boot *mb, void *table)
+{
+    mem_free_pool(table);
+    mb->sections.num = 0;
+}
+
+/* The ELF section header table and the sections it names that no segment loads (symbols,
+ * strings), below 4 GiB, each sh_addr set to where its bytes now are. A file without them, or with
+ * more than ember gives, goes without the tag (logged). */
+static EFI_STATUS load_sections(struct boot *b)
+{
+    struct mb_boot *mb = b->mb;
+    uint8_t head[64];
+    char why[MB_PLAN_MESSAGE_MAX];
+    uint32_t extra = 0, table_bytes;
+    uint64_t offset, size, cursor;
+    EFI_PHYSICAL_ADDRESS at = BELOW_4G;
+    uint8_t *table;
+    EFI_STATUS status = file_read_at(&b->kernel.file, 0, head, b->kernel.file.size < sizeof head ? b->kernel.file.size
+                                                                                                 : sizeof head);
+
+    if (EFI_ERROR(status))
+        return status;
+    if (!mb_sections_find(head, (size_t)(b->kernel.file.size < sizeof head ? b->kernel.file.size : sizeof head),
+                          b->kernel.file.size, &mb->sections, why)) {
+        log_info("multiboot: ELF section headers not given: %s", why);
+        mb->sections.num = 0;
+        return EFI_SUCCESS;
+    }
+    table_bytes = mb->sections.num * mb->sections.entsize;
+    status = mem_alloc_pool(table_bytes, (void **)&table);
+    if (!EFI_ERROR(status))
+        status = file_read_at(&b->kernel.file, mb->sections.table_offset, table, table_bytes);
+    if (!EFI_ERROR(status) && !mb_sections_size(table, &mb->sections, b->kernel.file.size, &extra)) {
+        log_info("multiboot: ELF section headers not given: a section lies outside the file or they pass %u KiB",
+                 (unsigned)(MB_SECTIONS_MAX_BYTES / KIB));
+        mb_section_none(mb, table);
+        return EFI_SUCCESS;
+    }
+    if (!EFI_ERROR(status))
+        status = mem_alloc_pages(AllocateMaxAddress, EMBER_UEFI_TYPE_RECLAIMABLE, (extra + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K,
+                                 &at);
+    if (EFI_ERROR(status)) {
+        mem_free_pool(table);
+        return status;
+    }
+    uefi_call_wrapper(BS->CopyMem, 3, (void *)(uintptr_t)at, table, (UINTN)table_bytes);
+    mem_free_pool(table);
+    table = (uint8_t *)(uintptr_t)at;
+    cursor = (table_bytes + 7) & ~7u;
+    for (uint32_t i = 0; !EFI_ERROR(status) && i < mb->sections.num; i++) {
+        if (!mb_section_loaded(table, &mb->sections, i, &offset, &size))
+            continue;
+        status = file_read_at(&b->kernel.file, offset, table + cursor, size);
+        mb_section_set_addr(table, &mb->sections, i, at + cursor);
+        cursor += (size + 7) & ~7ULL;
+    }
+    mb->sections_phys = at;
+    log_info("multiboot: ELF section headers: %u at 0x%llx, %llu bytes with the sections no segment loads",
+             (unsigned)mb->sections.num, (unsigned long long)at, (unsigned long long)cursor);
+    return status;
+}
+
 /* Stage "load multiboot kernel": each page range claimed (or staged), the file's bytes read into
  * it and the rest zeroed. */
 EFI_STATUS mb_stage_load(struct boot *b)
@@ -102,6 +166,11 @@ EFI_STATUS mb_stage_load(struct boot *b)
         uefi_call_wrapper(BS->SetMem, 3, at + s->filesz, (UINTN)(s->memsz - s->filesz), 0);
         log_info("multiboot: segment %u: %u bytes at 0x%x, %u zeroed", i, (unsigned)s->filesz, (unsigned)s->paddr,
                  (unsigned)(s->memsz - s->filesz));
+    }
+    if (!mb->kernel.plan.from_address_fields) {
+        EFI_STATUS status = load_sections(b);
+        if (EFI_ERROR(status))
+            return status;
     }
     b->kernel.plan.entry = mb->kernel.plan.entry;
     b->proto = mb->kernel.version == 2 ? &proto_multiboot2 : &proto_multiboot1;
@@ -166,7 +235,7 @@ static EFI_STATUS build(struct boot *b)
     struct mb_module_info mods[EMBER_MAX_MODULES];
     struct mb_fb fb;
     unsigned count = module_list(b, mods);
-    uint32_t cap = INFO_FIXED_BYTES + mb2_memory_map_bytes(b->memory.memmap_capacity) + (uint32_t)b->memory.efi_map_capacity;
+    uint32_t cap = INFO_FIXED_BYTES + INFO_SECTIONS_BYTES + mb2_memory_map_bytes(b->memory.memmap_capacity) + (uint32_t)b->memory.efi_map_capacity;
     EFI_PHYSICAL_ADDRESS info = BELOW_4G, tramp = BELOW_4G;
     EFI_STATUS status = mem_alloc_pages(AllocateMaxAddress, EMBER_UEFI_TYPE_RECLAIMABLE,
                                         (cap + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K, &info);
@@ -194,6 +263,9 @@ static EFI_STATUS build(struct boot *b)
         mb1_set_string(&mb->w, MB1_INFO_CMDLINE, b->config.cmdline);
         mb1_set_string(&mb->w, MB1_INFO_LOADER_NAME, BOOTLOADER_NAME);
         mb1_set_modules(&mb->w, mods, count);
+        if (mb->sections.num != 0)
+            mb1_set_elf_sections(&mb->w, mb->sections.num, mb->sections.entsize, (uint32_t)mb->sections_phys,
+                                 mb->sections.shndx);
         if (framebuffer(b, &fb))
             mb1_set_framebuffer(&mb->w, &fb);
         return EFI_SUCCESS;
@@ -211,6 +283,9 @@ static EFI_STATUS build(struct boot *b)
                      (const void *)(uintptr_t)b->facts.acpi_rsdp, b->facts.acpi_revision == 2 ? RSDP_V2_BYTES : RSDP_V1_BYTES);
     mb2_u32_tag(&mb->w, TAG_LOAD_BASE, mb->kernel.plan.load_base);
     smbios_tag(b);
+    if (mb->sections.num != 0)
+        mb2_elf_sections_tag(&mb->w, mb->sections.num, mb->sections.entsize, mb->sections.shndx,
+                             (const void *)(uintptr_t)mb->sections_phys);
     return EFI_SUCCESS;
 }
 

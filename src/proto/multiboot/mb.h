@@ -15,6 +15,8 @@ struct mb_boot {
     unsigned move_count;               /* page ranges staged elsewhere, moved into place by the trampoline */
     struct { uint32_t from, to, bytes; } moves[MB_MAX_SEGMENTS];
     struct ember_memmap_entry *held_map; /* the final map with the kernel's ranges typed (pool) */
+    struct mb_sections sections;       /* num 0: none given */
+    EFI_PHYSICAL_ADDRESS sections_phys; /* the table, then the sections ember loaded for it */
     size_t held_cap;
 };
 
