@@ -85,9 +85,9 @@ def multiboot_cases(build, loader):
                            synth.mb2_tag(2, (0x101000, 0x100000, 0x200000, 0)) + synth.mb2_tag(3, (0x101000,))))),
         # a required request for a tag ember does not give (3.1.4: the loader must fail)
         qemu_cases.bad("multiboot2-required-request-unmet", loader,
-                       r"kernel /kernel\.elf: multiboot2: the information request requires tag type 9, which ember does "
+                       r"kernel /kernel\.elf: multiboot2: the information request requires tag type 5, which ember does "
                        r"not give",
-                       kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(1, (1, 9))))),
+                       kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(1, (1, 5))))),
         # linked into boot-services memory - the firmware's page tables, at 0x1f801000 on this OVMF (its
         # "firmware CR3 at entry"): staged, moved into place after ExitBootServices with paging off; the
         # kernel runs there
