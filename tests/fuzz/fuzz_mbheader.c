@@ -187,6 +187,19 @@ static void check_plan(const uint8_t *f, size_t len, const struct mb_load *load,
         check(covered, "a page range covers each segment");
     }
     check(entry_in && p.load_base == p.seg[0].paddr, "entry in a segment, base the lowest byte");
+    struct mb_sections sec;
+    uint32_t bytes = 0;
+    uint64_t off, sz;
+    if (load != NULL || !mb_sections_find(f, window_end(len, MB2_SEARCH_BYTES), len, &sec, why))
+        return;
+    check((uint64_t)sec.table_offset + (uint64_t)sec.num * sec.entsize <= len && sec.shndx < sec.num,
+          "a section header table lies in the file");
+    if (!mb_sections_size(f + sec.table_offset, &sec, len, &bytes))
+        return;
+    check(bytes <= MB_SECTIONS_MAX_BYTES, "sections within their budget");
+    for (uint32_t i = 0; i < sec.num; i++)
+        if (mb_section_loaded(f + sec.table_offset, &sec, i, &off, &sz))
+            check(off <= len && sz <= len - off, "a loaded section lies in the file");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
