@@ -51,6 +51,9 @@ struct kernel_headers {
 struct pipe_multiboot {
     unsigned version;              /* 1 or 2; 0 = not a Multiboot kernel */
     bool page_align_modules;
+    bool keep_boot_services;       /* MB2 tags 7 and 9: enter at efi64_entry in 64-bit mode, boot
+                                    * services running (the kernel exits them) */
+    uint32_t efi64_entry;
     struct mb_plan plan;
 };
 

@@ -32,9 +32,9 @@ static const char *const tag_verdict[MB2_TAG_TYPE_COUNT] = {
     [MB2_TAG_CONSOLE_FLAGS] = "noted: UEFI has no text console; the framebuffer tag describes the screen",
     [MB2_TAG_FRAMEBUFFER] = "the GOP mode as the firmware set it (ember changes no mode)",
     [MB2_TAG_MODULE_ALIGN] = "honoured: every module is page-aligned",
-    [MB2_TAG_EFI_BS] = "not honoured: ember exits boot services before the entry",
-    [MB2_TAG_ENTRY_EFI32] = "not used: it goes with the EFI boot services tag",
-    [MB2_TAG_ENTRY_EFI64] = "not used: it goes with the EFI boot services tag",
+    [MB2_TAG_EFI_BS] = "honoured with an EFI amd64 entry tag (boot services kept), else ember exits them",
+    [MB2_TAG_ENTRY_EFI32] = "not used: ember boots x86-64 firmware only",
+    [MB2_TAG_ENTRY_EFI64] = "honoured with the EFI boot services tag: the 64-bit entry",
     [MB2_TAG_RELOCATABLE] = "the kernel loads at its link address",
 };
 
@@ -87,25 +87,32 @@ static bool plan_segments(const char *kernel, const char *proto, const uint8_t *
     return true;
 }
 
-/* What ember gives a Multiboot 2 kernel (mbinfo.h); a required request for anything else, or the
- * EFI boot services tag required (ember exits them first), is refused as the spec asks. */
-static bool mb2_supported(const char *kernel, const struct mb2_header *h, struct decide_diag *diag)
+/* What ember gives a Multiboot 2 kernel (mbinfo.h): with boot services kept, the map tags give way
+ * to "boot services not terminated" and the image handle (the kernel reads the map itself). A
+ * required request for anything else is refused as the spec asks; so is the EFI boot services tag
+ * required without an EFI amd64 entry to go with it. */
+static bool mb2_supported(const char *kernel, const struct mb2_header *h, bool keep_bs, struct decide_diag *diag)
 {
-    static const uint32_t given[] = { 0, 1, 2, 3, 4, 6, 8, 9, 12, 13, 14, 15, 17, 21 };
+    static const uint32_t given[] = { 0, 1, 2, 3, 8, 9, 12, 13, 14, 15, 21, 4, 6, 17 };
+    static const uint32_t given_bs[] = { 18, 20 };
     const struct mb2_tag_seen *req = &h->tags[MB2_TAG_INFO_REQUEST];
+    unsigned common = sizeof given / sizeof given[0] - (keep_bs ? 3 : 0); /* 4, 6, 17 last */
 
     for (unsigned i = 0; req->present && !req->optional && i < h->request_count && i < MB2_MAX_REQUESTS; i++) {
         bool known = false;
-        for (unsigned k = 0; k < sizeof given / sizeof given[0]; k++)
+        for (unsigned k = 0; k < common; k++)
             known = known || h->requests[i] == given[k];
+        for (unsigned k = 0; keep_bs && k < sizeof given_bs / sizeof given_bs[0]; k++)
+            known = known || h->requests[i] == given_bs[k];
         if (!known)
             return decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s: multiboot2: the information request "
                                  "requires tag type %u, which ember does not give: mark the request optional "
                                  "(flags bit 0) or drop that type", kernel, (unsigned)h->requests[i]);
     }
-    if (h->tags[MB2_TAG_EFI_BS].present && !h->tags[MB2_TAG_EFI_BS].optional)
+    if (h->tags[MB2_TAG_EFI_BS].present && !h->tags[MB2_TAG_EFI_BS].optional && !keep_bs)
         return decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s: multiboot2: the EFI boot services tag is "
-                             "required, and ember exits boot services before the entry: mark it optional", kernel);
+                             "required without an EFI amd64 entry tag: add one (ember enters x86-64 kernels "
+                             "with boot services only there) or mark it optional", kernel);
     return true;
 }
 
@@ -119,7 +126,7 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
     struct mb_diag d;
     enum mb_status st;
 
-    out->version = 0;
+    *out = (struct pipe_multiboot){ 0 };
     if (cfg->protocol != PROTOCOL_AUTO && !want1 && !want2)
         return true;
     if (!rd->read_at(rd->ctx, 0, window, len))
@@ -133,10 +140,17 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
         say_mb2(&h2, sink);
         out->version = 2;
         out->page_align_modules = true;
+        out->keep_boot_services = h2.tags[MB2_TAG_EFI_BS].present && h2.tags[MB2_TAG_ENTRY_EFI64].present;
+        out->efi64_entry = h2.efi64_entry_addr;
+        if (out->keep_boot_services)
+            pipe_say(sink, PIPE_INFO, "multiboot2: EFI boot services and amd64 entry tags: entered at 0x%x in 64-bit "
+                     "mode with boot services running", (unsigned)h2.efi64_entry_addr);
         return plan_segments(cfg->kernel, "multiboot2", window, len, rd,
                              h2.tags[MB2_TAG_ADDRESS].present ? &h2.load : NULL, h2.entry_addr,
-                             h2.tags[MB2_TAG_ENTRY].present ? h2.entry_addr : 0, sink, &out->plan, diag) &&
-               mb2_supported(cfg->kernel, &h2, diag);
+                             out->keep_boot_services ? h2.efi64_entry_addr
+                                                     : h2.tags[MB2_TAG_ENTRY].present ? h2.entry_addr : 0,
+                             sink, &out->plan, diag) &&
+               mb2_supported(cfg->kernel, &h2, out->keep_boot_services, diag);
     }
     st = want2 ? MB_ABSENT : mb1_find(window, (size_t)len, &h1, &d);
     if (st == MB_MALFORMED)

@@ -26,6 +26,14 @@ static const struct stage multiboot_stages[] = {
     { "finish handoff", stage_finish_handoff },
 };
 
+/* A Multiboot 2 kernel entered with boot services running (EFI amd64 entry): it exits them itself. */
+static const struct stage multiboot_bs_stages[] = {
+    { "load multiboot kernel", mb_stage_load },
+    { "gather firmware facts", stage_gather_facts },
+    { "load modules", stage_load_modules },
+    { "build handoff", stage_build_handoff },
+};
+
 /* An ELF64 kernel for the ember or Limine protocol. */
 static const struct stage stages[] = {
     { PIPE_STAGE_PLACE, stage_place_kernel },
@@ -101,8 +109,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
     log_banner(b);
     EFI_STATUS status = run_stages(b, first_stages, ARRAY_LEN(first_stages));
     if (!EFI_ERROR(status))
-        status = b->mb != NULL ? run_stages(b, multiboot_stages, ARRAY_LEN(multiboot_stages))
-                               : run_stages(b, stages, ARRAY_LEN(stages));
+        status = b->mb == NULL                          ? run_stages(b, stages, ARRAY_LEN(stages))
+                 : b->mb->kernel.keep_boot_services ? run_stages(b, multiboot_bs_stages, ARRAY_LEN(multiboot_bs_stages))
+                                                    : run_stages(b, multiboot_stages, ARRAY_LEN(multiboot_stages));
     if (EFI_ERROR(status))
         return status;
     b->tsc.handoff = arch_timestamp();

@@ -32,6 +32,18 @@ $(MB_BUILD)/barebones.elf: $(MB_BUILD)/barebones/boot.s.o $(MB_BUILD)/barebones/
 	@echo "  LD      $@"
 	$(Q)$(LD) -m elf_i386 -nostdlib -z noexecstack --no-warn-rwx-segments -T $(MB_BB)/linker.ld $(filter %.o,$^) -o $@
 
+# The EFI amd64 probe: x86-64 code, entered with boot services running (tags 7 and 9).
+MB_EFI64_CFLAGS := -std=gnu11 -O2 -g -m64 -mno-red-zone -mcmodel=small $(WARN) -ffreestanding -fno-pic -fno-pie \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -mgeneral-regs-only -DEFI64 -MMD -MP
+$(MB_BUILD)/efi64/%.o: $(MB_DIR)/% $(MB_DIR)/mb.mk | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(MB_EFI64_CFLAGS) -c $< -o $@
+$(MB_BUILD)/mb2-efi64.elf: $(MB_BUILD)/efi64/efi64.S.o $(MB_BUILD)/efi64/efi64.c.o $(MB_BUILD)/efi64/probe.c.o \
+		$(MB_DIR)/mb.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T $(MB_DIR)/mb.ld $(filter %.o,$^) -o $@
+
 # The Multiboot 2 probe in an ELF64 file (an x86-64 kernel with a 32-bit entry, as many are built).
 $(MB_BUILD)/mb2-elf64.elf: $(MB_BUILD)/mb2.elf
 	@echo "  OBJCOPY $@"
@@ -40,5 +52,5 @@ $(MB_BUILD)/mb2-elf64.elf: $(MB_BUILD)/mb2.elf
 -include $(wildcard $(MB_BUILD)/*/*.d)
 
 .PHONY: multiboot-kernels
-multiboot-kernels: $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb1-aout.elf $(MB_BUILD)/mb2.elf $(MB_BUILD)/mb2-elf64.elf $(MB_BUILD)/barebones.elf
+multiboot-kernels: $(MB_BUILD)/mb2-efi64.elf $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb1-aout.elf $(MB_BUILD)/mb2.elf $(MB_BUILD)/mb2-elf64.elf $(MB_BUILD)/barebones.elf
 kernels: multiboot-kernels

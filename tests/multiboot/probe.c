@@ -126,6 +126,7 @@ static uint32_t fnv1a(const uint8_t *p, uint32_t len)
     return h;
 }
 
+#ifndef EFI64
 /* Entry state (3.2): CR0.PE set and PG clear, IF and VM clear, flat 4 GiB segments. */
 static void check_machine(uint32_t eflags)
 {
@@ -140,6 +141,8 @@ static void check_machine(uint32_t eflags)
     check(limit_cs == 0xffffffffu && limit_ds == 0xffffffffu && limit_ss == 0xffffffffu && limit_es == 0xffffffffu,
           "segments span 4 GiB", "limits CS 0x%x DS 0x%x SS 0x%x ES 0x%x", limit_cs, limit_ds, limit_ss, limit_es);
 }
+
+#endif
 
 /* A module's bytes against its own string's expectations. */
 void check_module(uint32_t start, uint32_t end, const char *string)
@@ -161,6 +164,15 @@ bool rsdp_valid(const uint8_t *p, uint32_t len)
     return len >= 20 && starts((const char *)p, "RSD PTR ") && sum == 0 && (len == 20 || sum2 == 0);
 }
 
+bool report_done(void)
+{
+    print("mbprobe: %s%u checks passed\n", failed ? "" : "all ", passed);
+    if (failed)
+        print("mbprobe: %u of %u checks FAILED\n", failed, passed + failed);
+    return failed == 0;
+}
+
+#ifndef EFI64
 void mb_main(uint32_t magic, uint32_t info, uint32_t eflags)
 {
 #ifdef MB2
@@ -183,3 +195,4 @@ void mb_main(uint32_t magic, uint32_t info, uint32_t eflags)
         print("mbprobe: %u of %u checks FAILED\n", failed, passed + failed);
     outb(DEBUG_EXIT, failed ? EXIT_FAIL : EXIT_PASS);
 }
+#endif

@@ -17,6 +17,8 @@ void check_module(uint32_t start, uint32_t end, const char *string);
 bool rsdp_valid(const uint8_t *p, uint32_t len);
 void check_mb2_info(uint32_t info);
 void check_mb1_info(uint32_t info);
+/* The summary line; true when every check passed. */
+bool report_done(void);
 
 extern char kernel_start[], kernel_end[];
 

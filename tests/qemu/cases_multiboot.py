@@ -51,6 +51,11 @@ def multiboot_cases(build, loader):
                           expect=[rf"multiboot{'2' if v == 2 else ''} kernel /kernel\.elf: booted by the Multiboot", MBPROBE_OK],
                           reject=[r"^mbprobe: FAIL"])
           for v in (1, 2)],
+        # the EFI amd64 entry with boot services kept (tags 7 and 9): the kernel exits them itself
+        qemu_cases.Case("multiboot2-efi64-boot-services", loader, probe("2-efi64"), config='cmdline="mbprobe efi64"\n',
+                        sentinel=False, expect=[r"entered at 0x[0-9a-f]+ in 64-bit mode with boot services running",
+                                                r"^mbprobe: ok   the kernel's own ExitBootServices", MBPROBE_OK],
+                        reject=[r"^mbprobe: FAIL", r"exiting boot services"]),
         # Multiboot 1 with the a.out kludge (flag 16): loaded by the header's address fields
         qemu_cases.Case("multiboot1-aout-probe", loader, probe("1-aout"),
                         config=probe_config("auto", modules=False).replace("trailing words", "sections=0"),

@@ -173,12 +173,52 @@ static void test_malformed_headers_are_refused_by_rule(void **state)
     assert_true(check(PROTOCOL_AUTO, &d) && mb.version == 2);
 }
 
+/* Tags 7 and 9 together: entered in 64-bit mode with boot services kept, and the requests that
+ * then make sense (18, 20) given while the memory map ones are not; tag 7 required alone is refused. */
+static void test_efi_boot_services_entry(void **state)
+{
+    struct decide_diag d;
+    (void)state;
+
+    file_reset(20000);
+    elf_ident(2);
+    mb2_begin(0x1000, MB2_ARCH_I386);
+    mb2_tag(MB2_TAG_INFO_REQUEST, 0, 16, (const uint32_t[]){ 18, 20 }, 2);
+    mb2_tag(MB2_TAG_EFI_BS, 0, 8, NULL, 0);
+    mb2_tag(MB2_TAG_ENTRY_EFI64, 0, 12, (const uint32_t[]){ 0x100200 }, 1);
+    mb2_end();
+    assert_true(check(PROTOCOL_AUTO, &d));
+    assert_true(mb.keep_boot_services);
+    assert_int_equal(mb.plan.entry, 0x100200);
+    memset(file + 0x1000, 0, 128);
+    mb2_begin(0x1000, MB2_ARCH_I386); /* a memory map required while boot services run: not given */
+    mb2_tag(MB2_TAG_INFO_REQUEST, 0, 12, (const uint32_t[]){ 6 }, 1);
+    mb2_tag(MB2_TAG_EFI_BS, 0, 8, NULL, 0);
+    mb2_tag(MB2_TAG_ENTRY_EFI64, 0, 12, (const uint32_t[]){ 0x100200 }, 1);
+    mb2_end();
+    assert_false(check(PROTOCOL_AUTO, &d));
+    assert_non_null(strstr(d.message, "requires tag type 6"));
+    memset(file + 0x1000, 0, 128);
+    mb2_begin(0x1000, MB2_ARCH_I386); /* boot services kept, no 64-bit entry to enter by */
+    mb2_tag(MB2_TAG_EFI_BS, 0, 8, NULL, 0);
+    mb2_end();
+    assert_false(check(PROTOCOL_AUTO, &d));
+    assert_non_null(strstr(d.message, "the EFI boot services tag is required without an EFI amd64 entry tag"));
+    memset(file + 0x1000, 0, 128);
+    mb2_begin(0x1000, MB2_ARCH_I386); /* optional: ember exits them and enters in 32-bit mode */
+    mb2_tag(MB2_TAG_EFI_BS, MB2_TAG_OPTIONAL, 8, NULL, 0);
+    mb2_end();
+    assert_true(check(PROTOCOL_AUTO, &d));
+    assert_false(mb.keep_boot_services);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_multiboot_kernels_are_named),
         cmocka_unit_test(test_elf64_and_other_protocols_go_on),
         cmocka_unit_test(test_malformed_headers_are_refused_by_rule),
+        cmocka_unit_test(test_efi_boot_services_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,8 @@
 #define TAG_ACPI_OLD 14
 #define TAG_ACPI_NEW 15
 #define TAG_LOAD_BASE 21
+#define TAG_EFI_BS_NOT_TERMINATED 18
+#define TAG_EFI64_IMAGE_HANDLE 20
 #define SMBIOS3_LENGTH_AT 6      /* "_SM3_" entry point: length, then major, minor */
 #define SMBIOS2_LENGTH_AT 5      /* "_SM_" entry point: length, then major, minor */
 #ifndef EMBER_VERSION
@@ -57,6 +59,12 @@ static EFI_STATUS claim_or_stage(struct boot *b, const struct mb_pages *r, uint8
     if (!EFI_ERROR(mem_get_map(&map, &map_size, &desc_size))) {
         later = memmap_range_free_at_exit(map, map_size, desc_size, r->base, bytes, &busy_at, &type);
         mem_free_pool(map);
+    }
+    if (later && b->mb->kernel.keep_boot_services) {
+        log_error("multiboot2: physical [0x%x, 0x%llx) is boot-services memory (%s), and the kernel keeps boot "
+                  "services running: link it where the firmware's map has free memory", (unsigned)r->base,
+                  (unsigned long long)(r->base + bytes), memmap_uefi_type_name(type));
+        return EFI_OUT_OF_RESOURCES;
     }
     if (!later) {
         log_error("multiboot: physical [0x%x, 0x%llx) is not free (%s at 0x%llx), and will not be after "
@@ -286,6 +294,12 @@ static EFI_STATUS build(struct boot *b)
     if (mb->sections.num != 0)
         mb2_elf_sections_tag(&mb->w, mb->sections.num, mb->sections.entsize, mb->sections.shndx,
                              (const void *)(uintptr_t)mb->sections_phys);
+    if (mb->kernel.keep_boot_services) { /* the kernel reads the memory map and exits boot services itself */
+        mb2_copy_tag(&mb->w, TAG_EFI_BS_NOT_TERMINATED, NULL, 0);
+        mb2_u64_tag(&mb->w, TAG_EFI64_IMAGE_HANDLE, (uint64_t)(uintptr_t)b->image);
+        mb->size = mb2_finish(&mb->w);
+        return mb->size != 0 ? EFI_SUCCESS : EFI_BUFFER_TOO_SMALL;
+    }
     return EFI_SUCCESS;
 }
 
@@ -316,8 +330,12 @@ __attribute__((noreturn)) static void enter(struct boot *b)
     struct mb_boot *mb = b->mb;
     void (*go)(uint64_t, uint64_t, uint64_t) = (void (*)(uint64_t, uint64_t, uint64_t))(uintptr_t)mb->trampoline;
 
-    log_info("multiboot%s: information structure at 0x%x (%u bytes), entry 0x%x in 32-bit protected mode",
-             mb->kernel.version == 2 ? "2" : "", (unsigned)mb->w.phys, (unsigned)mb->size, (unsigned)mb->kernel.plan.entry);
+    log_info("multiboot%s: information structure at 0x%x (%u bytes), entry 0x%x %s", mb->kernel.version == 2 ? "2" : "",
+             (unsigned)mb->w.phys, (unsigned)mb->size, (unsigned)mb->kernel.plan.entry,
+             mb->kernel.keep_boot_services ? "in 64-bit mode, boot services running" : "in 32-bit protected mode");
+    if (mb->kernel.keep_boot_services) /* 64-bit, the firmware's CR3, stack and interrupts as they are */
+        __asm__ volatile("jmp *%2" : : "a"(MB2_BOOT_MAGIC), "b"(mb->w.phys), "r"((uint64_t)mb->kernel.plan.entry)
+                         : "memory");
     go(mb->kernel.plan.entry, mb->kernel.version == 2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC, mb->w.phys);
     for (;;)
         __asm__ volatile("cli; hlt");
