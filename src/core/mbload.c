@@ -150,6 +150,25 @@ bool mb_plan_load_segments(const uint8_t *head, size_t head_len, uint64_t file_s
     return fail(why, "the entry point 0x%x is in no loaded segment", (unsigned)entry);
 }
 
+void mb_plan_move(struct mb_plan *p, uint32_t new_base)
+{
+    uint32_t delta = new_base - p->load_base; /* mod 2^32: a move down works as well */
+
+    for (unsigned i = 0; i < p->count; i++)
+        p->seg[i].paddr += delta;
+    for (unsigned i = 0; i < p->range_count; i++)
+        p->range[i].base += delta;
+    p->entry += delta;
+    p->load_base = new_base;
+}
+
+uint32_t mb_plan_span(const struct mb_plan *p)
+{
+    const struct mb_pages *last = &p->range[p->range_count - 1];
+
+    return last->base + last->pages * (uint32_t)PAGE_SIZE_4K - p->range[0].base;
+}
+
 /* --- ELF section headers (MB2 tag 9, MB1 syms) ---------------------------------------------------- */
 #define SHF_ALLOC 2
 #define SHT_NOBITS 8

@@ -44,6 +44,14 @@ bool mb_plan_load_segments(const uint8_t *head, size_t head_len, uint64_t file_s
                            uint32_t load_entry, uint32_t entry_override, struct mb_plan *out,
                            char why[MB_PLAN_MESSAGE_MAX]);
 
+/* Moves the whole plan to load_base new_base (the relocatable tag's choice; 4 KiB-aligned, the
+ * image ending at or below 4 GiB - the caller found it so): every segment, page range and the entry
+ * by the same distance. */
+void mb_plan_move(struct mb_plan *p, uint32_t new_base);
+
+/* Bytes from the plan's first page to the end of its last: the span a relocation needs free. */
+uint32_t mb_plan_span(const struct mb_plan *p);
+
 /* The ELF section header table a Multiboot kernel is given (MB2 tag 9, MB1 "syms"): where it is in
  * the file and which sections ember loads besides the segments (those not SHF_ALLOC, not NOBITS,
  * with bytes: the symbol and string tables a kernel reads for its backtraces). */

@@ -334,6 +334,33 @@ bool memmap_find_free(const void *raw, uint64_t raw_size, uint64_t desc_size, ui
     return found;
 }
 
+bool memmap_find_free_within(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t size, uint64_t align,
+                             uint64_t lo, uint64_t hi, bool lowest, uint64_t *address)
+{
+    struct uefi_memory_descriptor d;
+    uint64_t base, length, start, end, at;
+    bool found = false;
+    const uint8_t *p = raw;
+
+    if (!desc_size_valid(desc_size) || align == 0 || (align & (align - 1)) != 0 || size == 0 || hi < lo)
+        return false;
+    for (uint64_t i = 0; i < raw_size / desc_size; i++) {
+        load_desc(p + i * desc_size, &d);
+        if (d.type != UEFI_CONVENTIONAL || !desc_range(&d, &base, &length))
+            continue;
+        start = base > lo ? base : lo;
+        end = base + length < hi ? base + length : hi;
+        if (start >= end || end - start < size || !align_up_checked(start, align, &at) || at > end - size)
+            continue;
+        if (!lowest)
+            at = align_down(end - size, align);
+        if (!found || (lowest ? at < *address : at > *address))
+            *address = at;
+        found = true;
+    }
+    return found;
+}
+
 /* The descriptor of the raw map containing addr, or false when no descriptor covers it. */
 static bool descriptor_at(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t addr,
                           struct uefi_memory_descriptor *out)

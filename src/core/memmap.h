@@ -63,6 +63,11 @@ const char *memmap_type_name(uint32_t ember_type);
 bool memmap_find_free(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t size, uint64_t align,
                       uint64_t offset, uint64_t *address);
 
+/* The lowest (or highest) address A, a multiple of align, with [A, A + size) inside one conventional
+ * descriptor and inside [lo, hi): where a Multiboot kernel's relocatable tag lets it go. */
+bool memmap_find_free_within(const void *raw, uint64_t raw_size, uint64_t desc_size, uint64_t size, uint64_t align,
+                             uint64_t lo, uint64_t hi, bool lowest, uint64_t *address);
+
 /* memmap_range_is_free's *uefi_type when no descriptor covers the address (not memory at all). */
 #define MEMMAP_NO_DESCRIPTOR 0xFFFFFFFFu
 

@@ -35,7 +35,7 @@ static const char *const tag_verdict[MB2_TAG_TYPE_COUNT] = {
     [MB2_TAG_EFI_BS] = "honoured with an EFI amd64 entry tag (boot services kept), else ember exits them",
     [MB2_TAG_ENTRY_EFI32] = "not used: ember boots x86-64 firmware only",
     [MB2_TAG_ENTRY_EFI64] = "honoured with the EFI boot services tag: the 64-bit entry",
-    [MB2_TAG_RELOCATABLE] = "the kernel loads at its link address",
+    [MB2_TAG_RELOCATABLE] = "honoured when the link address is not free: moved within its bounds",
 };
 
 /* One line per tag of the Multiboot 2 header, as the loader logs them. */
@@ -142,6 +142,11 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
         out->page_align_modules = true;
         out->keep_boot_services = h2.tags[MB2_TAG_EFI_BS].present && h2.tags[MB2_TAG_ENTRY_EFI64].present;
         out->efi64_entry = h2.efi64_entry_addr;
+        out->relocatable = h2.tags[MB2_TAG_RELOCATABLE].present;
+        out->reloc_min = h2.reloc_min_addr;
+        out->reloc_max = h2.reloc_max_addr;
+        out->reloc_align = h2.reloc_align;
+        out->reloc_preference = h2.reloc_preference;
         if (out->keep_boot_services)
             pipe_say(sink, PIPE_INFO, "multiboot2: EFI boot services and amd64 entry tags: entered at 0x%x in 64-bit "
                      "mode with boot services running", (unsigned)h2.efi64_entry_addr);

@@ -101,6 +101,15 @@ def multiboot_cases(build, loader):
                         expect=[r"firmware CR3 at entry 0x1f801000",
                                 r"multiboot: physical \[0x1f801000, 0x1f802000\) is boot-services memory until "
                                 r"ExitBootServices: staged at 0x[0-9a-f]+, moved into place after it"]),
+        # linked where no RAM is, with the relocatable tag (min, max, align, prefer lowest): moved inside
+        # its bounds, and it runs there
+        qemu_cases.Case("multiboot2-relocatable", loader, sentinel=False, exit=SYNTH_RAN,
+                        kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(10, (0x2000000, 0x3FFFFFF,
+                                                                                              0x200000, 1))),
+                                                         load=0xFEE00000),
+                        expect=[r"multiboot2: relocatable tag: its link address 0xfee00000 is not free; loaded at "
+                                r"0x2[0-9a-f]{6} instead \(inside \[0x2000000, 0x3ffffff\], lowest first\)",
+                                r"handing off to the kernel at 0x2[0-9a-f]{6} "]),
         # linked where the firmware's memory is (the local APIC's page): refused naming the range
         qemu_cases.bad("multiboot2-load-range-taken", loader, r"multiboot: physical \[0xfee00000, 0xfee01000\) is not free "
                        r"\(.* at 0xfee00000\), and will not be after ExitBootServices",

@@ -181,6 +181,25 @@ static void test_mbload_sections(void **state)
     assert_non_null(strstr(why, "no section headers"));
 }
 
+/* The relocatable tag's move: every segment, page range and the entry by one distance. */
+static void test_mbload_move(void **state)
+{
+    (void)state;
+    elf_header(1, 0x10000c, 2);
+    phdr(1, 0, 0x1000, 0x100000, 0x100000, 0x2345, 0x2345);
+    phdr(1, 1, 0x4000, 0x105000, 0x105000, 0x100, 0x1000);
+    assert_true(run(0x5000, NULL, 0, 0));
+    assert_int_equal(mb_plan_span(&plan), 0x6000);
+    mb_plan_move(&plan, 0x2000000);
+    assert_int_equal(plan.load_base, 0x2000000);
+    assert_int_equal(plan.entry, 0x200000c);
+    assert_int_equal(plan.seg[1].paddr, 0x2005000);
+    assert_int_equal(plan.range[0].base, 0x2000000);
+    assert_int_equal(plan.range[1].base, 0x2005000);
+    mb_plan_move(&plan, 0x80000); /* down as well */
+    assert_int_equal(plan.entry, 0x8000c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +208,7 @@ int main(void)
         cmocka_unit_test(test_mbload_address_fields_win),
         cmocka_unit_test(test_mbload_refusals),
         cmocka_unit_test(test_mbload_sections),
+        cmocka_unit_test(test_mbload_move),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,6 +102,29 @@ static void test_memmap_free_at_exit_takes_boot_services_memory(void **state)
     assert_int_equal(type, MEMMAP_NO_DESCRIPTOR);
 }
 
+/* A relocatable Multiboot kernel's new place: inside [lo, hi), aligned, lowest or highest. */
+static void test_memmap_find_free_within_bounds(void **state)
+{
+    struct raw_map m;
+    uint64_t at = 0;
+    (void)state;
+    raw_init(&m, 48);
+    raw_add(&m, UEFI_CONVENTIONAL, 0x100000, 0x100);      /* [1 MiB, 2 MiB) */
+    raw_add(&m, UEFI_BOOT_SERVICES_DATA, 0x200000, 0x100);
+    raw_add(&m, UEFI_CONVENTIONAL, 0x300000, 0x500);      /* [3 MiB, 8 MiB) */
+    assert_true(memmap_find_free_within(raw_data(&m), m.size, m.desc_size, 0x3000, 0x1000, 0, 1ULL << 32, true, &at));
+    assert_int_equal(at, 0x100000);
+    assert_true(memmap_find_free_within(raw_data(&m), m.size, m.desc_size, 0x3000, 0x1000, 0, 1ULL << 32, false, &at));
+    assert_int_equal(at, 0x7fd000);
+    assert_true(memmap_find_free_within(raw_data(&m), m.size, m.desc_size, 0x3000, 0x200000, 0x180000, 0x700000, true,
+                                        &at));
+    assert_int_equal(at, 0x400000); /* 2 MiB-aligned, above lo, in free memory */
+    assert_false(memmap_find_free_within(raw_data(&m), m.size, m.desc_size, 0x200000, 0x1000, 0x100000, 0x200000,
+                                         true, &at)); /* 2 MiB does not fit a 1 MiB hole */
+    assert_false(memmap_find_free_within(raw_data(&m), m.size, m.desc_size, 0x1000, 0x3000, 0, 1ULL << 32, true,
+                                         &at)); /* not a power of two */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +134,7 @@ int main(void)
         cmocka_unit_test(test_memmap_free_reports_hole_without_descriptor),
         cmocka_unit_test(test_memmap_free_refuses_ember_own_allocations_and_bad_input),
         cmocka_unit_test(test_memmap_free_at_exit_takes_boot_services_memory),
+        cmocka_unit_test(test_memmap_find_free_within_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -150,6 +150,38 @@ static EFI_STATUS load_sections(struct boot *b)
     return status;
 }
 
+/* The relocatable tag (MB2 3.1.12): when a page range at the link address is not free now, the
+ * image moves, whole, to free memory inside [min_addr, max_addr], aligned as asked, lowest first
+ * unless it prefers the highest. Not found: the link address and its staging or refusal stand. */
+static void relocate_if_needed(struct boot *b)
+{
+    struct pipe_multiboot *k = &b->mb->kernel;
+    UINTN map_size = 0, desc_size = 0;
+    void *map = NULL;
+    uint64_t busy_at, at = 0;
+    uint32_t type;
+    bool all_free = true, found = false;
+
+    if (!k->relocatable || EFI_ERROR(mem_get_map(&map, &map_size, &desc_size)))
+        return;
+    for (unsigned i = 0; i < k->plan.range_count; i++)
+        all_free = all_free && memmap_range_is_free(map, map_size, desc_size, k->plan.range[i].base,
+                                                    (uint64_t)k->plan.range[i].pages * PAGE_SIZE_4K, &busy_at, &type);
+    if (!all_free) {
+        uint64_t align = k->reloc_align > PAGE_SIZE_4K ? k->reloc_align : PAGE_SIZE_4K;
+        align = (align & (align - 1)) == 0 ? align : PAGE_SIZE_4K;
+        found = memmap_find_free_within(map, map_size, desc_size, mb_plan_span(&k->plan), align, k->reloc_min,
+                                        (uint64_t)k->reloc_max + 1, k->reloc_preference != 2, &at);
+    }
+    mem_free_pool(map);
+    if (!found)
+        return;
+    log_info("multiboot2: relocatable tag: its link address 0x%x is not free; loaded at 0x%llx instead (inside "
+             "[0x%x, 0x%x], %s first)", (unsigned)k->plan.load_base, (unsigned long long)at, (unsigned)k->reloc_min,
+             (unsigned)k->reloc_max, k->reloc_preference == 2 ? "highest" : "lowest");
+    mb_plan_move(&k->plan, (uint32_t)at + (k->plan.load_base - k->plan.range[0].base));
+}
+
 /* Stage "load multiboot kernel": each page range claimed (or staged), the file's bytes read into
  * it and the rest zeroed. */
 EFI_STATUS mb_stage_load(struct boot *b)
@@ -157,6 +189,7 @@ EFI_STATUS mb_stage_load(struct boot *b)
     struct mb_boot *mb = b->mb;
     uint8_t *range_at[MB_MAX_SEGMENTS];
 
+    relocate_if_needed(b);
     for (unsigned i = 0; i < mb->kernel.plan.range_count; i++) {
         EFI_STATUS status = claim_or_stage(b, &mb->kernel.plan.range[i], &range_at[i]);
         if (EFI_ERROR(status))
