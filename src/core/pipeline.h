@@ -54,6 +54,7 @@ struct pipe_multiboot {
     bool keep_boot_services;       /* MB2 tags 7 and 9: enter at efi64_entry in 64-bit mode, boot
                                     * services running (the kernel exits them) */
     uint32_t efi64_entry;
+    uint32_t fb_width, fb_height;  /* the framebuffer the header prefers (MB2 tag 5, MB1 flag 2); 0: none */
     bool relocatable;              /* MB2 tag 10: where the image may go when its link address cannot */
     uint32_t reloc_min, reloc_max, reloc_align, reloc_preference;
     struct mb_plan plan;

@@ -30,7 +30,7 @@ static const char *const tag_verdict[MB2_TAG_TYPE_COUNT] = {
     [MB2_TAG_ADDRESS] = "honoured: the kernel loads by its fields",
     [MB2_TAG_ENTRY] = "honoured: the 32-bit entry",
     [MB2_TAG_CONSOLE_FLAGS] = "noted: UEFI has no text console; the framebuffer tag describes the screen",
-    [MB2_TAG_FRAMEBUFFER] = "the GOP mode as the firmware set it (ember changes no mode)",
+    [MB2_TAG_FRAMEBUFFER] = "the GOP mode of that width and height if the firmware has one, else the current one",
     [MB2_TAG_MODULE_ALIGN] = "honoured: every module is page-aligned",
     [MB2_TAG_EFI_BS] = "honoured with an EFI amd64 entry tag (boot services kept), else ember exits them",
     [MB2_TAG_ENTRY_EFI32] = "not used: ember boots x86-64 firmware only",
@@ -142,6 +142,8 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
         out->page_align_modules = true;
         out->keep_boot_services = h2.tags[MB2_TAG_EFI_BS].present && h2.tags[MB2_TAG_ENTRY_EFI64].present;
         out->efi64_entry = h2.efi64_entry_addr;
+        out->fb_width = h2.tags[MB2_TAG_FRAMEBUFFER].present ? h2.fb_width : 0;
+        out->fb_height = h2.tags[MB2_TAG_FRAMEBUFFER].present ? h2.fb_height : 0;
         out->relocatable = h2.tags[MB2_TAG_RELOCATABLE].present;
         out->reloc_min = h2.reloc_min_addr;
         out->reloc_max = h2.reloc_max_addr;
@@ -163,6 +165,8 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
     if (st == MB_FOUND) {
         say_mb1(&h1, sink);
         out->version = 1;
+        out->fb_width = h1.video && h1.mode_type == 0 ? h1.width : 0; /* linear graphics preferred */
+        out->fb_height = h1.video && h1.mode_type == 0 ? h1.height : 0;
         out->page_align_modules = true; /* always: ember loads every module page-aligned */
         return plan_segments(cfg->kernel, "multiboot", window, len, rd, h1.aout_kludge ? &h1.load : NULL,
                              h1.entry_addr, 0, sink, &out->plan, diag);

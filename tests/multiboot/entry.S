@@ -19,6 +19,10 @@ mb_header:
     .long 8 + 4 * 6
     .long 8, 9, 12, 13, 15, 17       /* framebuffer, ELF sections, EFI system table, SMBIOS, ACPI new, EFI map */
     .balign 8
+    .short 5, 1                      /* framebuffer (optional): 1024x768, 32 bits per pixel */
+    .long 20
+    .long 1024, 768, 32
+    .balign 8
     .short 6, 1                      /* module alignment (optional) */
     .long 8
     .balign 8

@@ -70,7 +70,7 @@ static void check_modules_count(const char *cmdline, uint32_t count)
 
 void check_mb2_info(uint32_t info)
 {
-    uint32_t total = u32(info), at, modules = 0;
+    uint32_t total = u32(info), at, modules = 0, fb_w = 0, fb_h = 0;
     const char *cmdline = "";
     bool seen[32] = { false };
 
@@ -98,6 +98,10 @@ void check_mb2_info(uint32_t info)
             check(u32(at + 8) == MB2_MMAP_ENTRY && u32(at + 12) == 0, "memory map entry size 24, version 0",
                   "%u, %u", u32(at + 8), u32(at + 12));
             check_map(at + 16, (size - 16) / MB2_MMAP_ENTRY, MB2_MMAP_ENTRY, 0, info, total);
+        }
+        if (type == 8) {
+            fb_w = u32(at + 20);
+            fb_h = u32(at + 24);
         }
         if (type == 8)
             check(u64(at + 8) != 0 && *(const uint8_t *)(uintptr_t)(at + 28) == 32 &&
@@ -131,6 +135,8 @@ void check_mb2_info(uint32_t info)
           "EFI map %u, ELF sections %u", seen[2], seen[4], seen[6], seen[21], seen[14] || seen[15], seen[13], seen[17],
           seen[9]);
     check_modules_count(cmdline, modules);
+    if (word(cmdline, "fb", 10, 0) != 0)
+        check(fb_w == 1024 && fb_h == 768, "framebuffer as the header prefers (GOP has 1024x768)", "%ux%u", fb_w, fb_h);
 }
 
 void check_mb1_info(uint32_t info)

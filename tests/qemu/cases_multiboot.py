@@ -18,7 +18,7 @@ MODULE_B = b"multiboot module b\n" * 300        # 5700 bytes
 
 def probe_config(protocol, modules=True):
     mods = [("mb-a.bin", MODULE_A), ("mb-b.bin", MODULE_B)] if modules else []
-    lines = [f"protocol={protocol}", f'cmdline="mbprobe modules={len(mods)} trailing words"']
+    lines = [f"protocol={protocol}", f'cmdline="mbprobe modules={len(mods)} fb=1 trailing words"']
     lines += [f"module=/{name} fnv1a={fnv1a32(data)} size={len(data)}" for name, data in mods]
     return "\n".join(lines) + "\n"
 
