@@ -88,6 +88,9 @@ def multiboot_cases(build, loader):
                        r"the file has 0x[0-9a-f]+ there: set load_end_addr within the file's bytes",
                        kernel_bytes=lambda: synth.elf32(synth.mb2_header(
                            synth.mb2_tag(2, (0x101000, 0x100000, 0x200000, 0)) + synth.mb2_tag(3, (0x101000,))))),
+        qemu_cases.bad("multiboot2-overlapping-segments", loader,
+                       r"kernel /kernel\.elf: multiboot2: segments overlap at physical 0x1[0-9a-f]{5}: each byte must "
+                       r"have one source$", kernel_bytes=lambda: synth.elf32(synth.mb2_header(), overlap=True)),
         # a required request for a tag ember does not give (3.1.4: the loader must fail)
         qemu_cases.bad("multiboot2-required-request-unmet", loader,
                        r"kernel /kernel\.elf: multiboot2: the information request requires tag type 5, which ember does "

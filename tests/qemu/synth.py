@@ -77,13 +77,16 @@ def mb2_tag(tag_type, fields=(), optional=False):
     return tag + bytes(-len(tag) % 8)
 
 
-def elf32(header, load=0x100000):
+def elf32(header, load=0x100000, overlap=False):
     """ET_EXEC for i386: one RX PT_LOAD at physical and virtual `load`, its bytes the Multiboot header
     (8-byte aligned at the segment's start, file offset 0x1000), then the entry: isa-debug-exit status
     15 (`mov $7, %al; out %al, $0xf4; cli; hlt`), so a case sees that the kernel ran."""
     code = header + bytes(-len(header) % 8) + bytes([0xB0, 0x07, 0xE6, 0xF4, 0xFA, 0xF4])
     ident = b"\x7fELF" + bytes([1, 1, 1, 0]) + bytes(8)
-    ehdr = ident + struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, load + len(header), 52, 0, 0, 52, 32, 1, 40, 0, 0)
+    count = 2 if overlap else 1  # overlap: a second PT_LOAD over the first's last byte
+    ehdr = ident + struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, load + len(header), 52, 0, 0, 52, 32, count, 40, 0, 0)
     phdr = struct.pack("<8I", 1, PAGE, load, load, len(code), len(code), PF_R | PF_X, PAGE)
+    if overlap:
+        phdr += struct.pack("<8I", 1, PAGE, load + len(code) - 1, load + len(code) - 1, 1, 1, PF_R, PAGE)
     head = ehdr + phdr
     return head + bytes(PAGE - len(head)) + code
