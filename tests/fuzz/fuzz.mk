@@ -1,6 +1,6 @@
 # libFuzzer harnesses for the pure parsers (included by the top-level Makefile).
 # `make fuzz [FUZZ_SECONDS=N]` fuzzes each for N seconds (via tests/fuzz/test-fuzz.sh, which
-# `make test` also runs, 20 s each).
+# `make test` also runs, 15 s each).
 FUZZ_DIR       := tests/fuzz
 FUZZ_SECONDS   ?= 60
 FUZZ_SANITIZE  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined

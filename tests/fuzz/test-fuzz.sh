@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Fuzz smoke test (`make test`, `make fuzz`): each libFuzzer harness must accept its seeds and then
-# survive FUZZ_SECONDS (default 20) of fuzzing, FUZZ_JOBS (default: the cores) harnesses at a time. Ends with "N passed, N failed"; exits non-zero on
+# survive FUZZ_SECONDS (default 15) of fuzzing, FUZZ_JOBS (default: the cores) harnesses at a time. Ends with "N passed, N failed"; exits non-zero on
 # failure. Reproducers go to build/fuzz/crashes/, logs to build/fuzz/<harness>.log.
 #   --no-build   the harnesses are already built (make fuzz)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 BUILD=${BUILD:-build}
-SECONDS_EACH=${FUZZ_SECONDS:-20}
+SECONDS_EACH=${FUZZ_SECONDS:-15}
 HARNESSES=(elf config memmap acpi lscan reloc inspect lconf mbheader)
 WORK=$BUILD/fuzz
 CRASHES=$WORK/crashes

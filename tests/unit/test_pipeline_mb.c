@@ -82,8 +82,8 @@ static void test_multiboot_kernels_are_named(void **state)
     assert_string_equal(said[0], "multiboot2: header at file offset 0x1000, 2 tag(s)");
     assert_string_equal(said[1], "multiboot2:   information request tag (required): honoured: each tag ember gives "
                                  "is there (a required one it does not give is refused)");
-    assert_string_equal(said[2], "multiboot2:   framebuffer tag (optional): the GOP mode as the firmware set it "
-                                 "(ember changes no mode)");
+    assert_string_equal(said[2], "multiboot2:   framebuffer tag (optional): the GOP mode of that width and height "
+                                 "if the firmware has one, else the current one");
     assert_string_equal(said[3], "multiboot2:   asks for information tag 6");
     assert_string_equal(said[5], "multiboot2: 1 segment(s) by its ELF32 headers at physical [0x100000, 0x102000), "
                                  "entry 0x100100");
