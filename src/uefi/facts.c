@@ -138,26 +138,43 @@ static EFI_STATUS allocate_map_buffers(struct boot *b, uint64_t *highest)
 
 #define CALIBRATION_US 2000 /* 2 ms: every boot pays it when CPUID has no TSC leaf */
 
+#define CALIBRATIONS 5 /* odd: the median of these, so that a host descheduling QEMU mid-run skews none */
+
+/* One measurement: TSC ticks per second over CALIBRATION_US of the PM timer; 0 if it does not move. */
+static uint64_t pm_timer_once(const struct acpi_pm_timer *pm)
+{
+    const uint32_t want = (uint32_t)(ACPI_PM_TIMER_HZ * CALIBRATION_US / 1000000);
+    uint32_t start = arch_port_read32(pm->port), ticks = 0;
+    uint64_t tsc0 = arch_timestamp(), tsc1, spins = 0;
+
+    while (ticks < want && ++spins < (1u << 28))
+        ticks = acpi_pm_timer_ticks(start, arch_port_read32(pm->port), pm->bits32);
+    tsc1 = arch_timestamp();
+    return ticks >= want ? (tsc1 - tsc0) * ACPI_PM_TIMER_HZ / ticks : 0;
+}
+
 /* TSC ticks per second against the ACPI PM timer, both read at the same two moments, so a slow or
- * late clock elsewhere (a Stall that overshoots on a loaded host) cannot skew it. 0 without a PM
- * timer, or when the timer does not move. */
+ * late clock elsewhere (a Stall that overshoots on a loaded host) cannot skew it; the median of
+ * CALIBRATIONS runs, so that a run the host stretches (TCG under load) does not either. 0 without a
+ * PM timer, or when the timer does not move. */
 static uint64_t tsc_hz_from_pm_timer(const struct boot *b)
 {
     struct acpi_access io = { boot_acpi_identity, (void *)b };
     struct acpi_pm_timer pm;
-    uint64_t fadt, tsc0, tsc1, spins = 0;
-    uint32_t length, start, ticks = 0;
-    const uint32_t want = (uint32_t)(ACPI_PM_TIMER_HZ * CALIBRATION_US / 1000000);
+    uint64_t fadt, runs[CALIBRATIONS];
+    uint32_t length;
 
     if (b->facts.acpi_rsdp == 0 || acpi_find_table(&io, b->facts.acpi_rsdp, "FACP", &fadt, &length, NULL) != ACPI_OK ||
         !acpi_fadt_pm_timer(&io, fadt, length, &pm))
         return 0;
-    start = arch_port_read32(pm.port);
-    tsc0 = arch_timestamp();
-    while (ticks < want && ++spins < (1u << 28))
-        ticks = acpi_pm_timer_ticks(start, arch_port_read32(pm.port), pm.bits32);
-    tsc1 = arch_timestamp();
-    return ticks >= want ? (tsc1 - tsc0) * ACPI_PM_TIMER_HZ / ticks : 0;
+    for (unsigned i = 0; i < CALIBRATIONS; i++) {
+        uint64_t v = pm_timer_once(&pm);
+        unsigned k = i;
+        for (; k > 0 && runs[k - 1] > v; k--)
+            runs[k] = runs[k - 1];
+        runs[k] = v;
+    }
+    return runs[CALIBRATIONS / 2];
 }
 
 /* TSC ticks per second: CPUID when it says, else against the ACPI PM timer, else against the
