@@ -10,6 +10,7 @@
 #define ELF_CLASS_AT 4
 #define ELF_CLASS64 2
 #define ELF64_ENTRY_AT 24
+#define ELF_HEAD_BYTES 64        /* an ELF64 header: enough to tell where a kernel enters */
 #define FOUR_GIB (1ULL << 32)
 
 static bool is_elf64(const uint8_t *w, uint64_t len)
@@ -129,10 +130,14 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
     *out = (struct pipe_multiboot){ 0 };
     if (cfg->protocol != PROTOCOL_AUTO && !want1 && !want2)
         return true;
-    if (!rd->read_at(rd->ctx, 0, window, len))
+    /* the ELF header first: most kernels are ELF64 with a 64-bit entry, and need no more read here */
+    uint64_t head = len < ELF_HEAD_BYTES ? len : ELF_HEAD_BYTES;
+    if (!rd->read_at(rd->ctx, 0, window, head))
         return decide_firmware_failure(diag);
-    if (cfg->protocol == PROTOCOL_AUTO && is_elf64(window, len) && elf64_entry(window, len) >= FOUR_GIB)
+    if (cfg->protocol == PROTOCOL_AUTO && is_elf64(window, head) && elf64_entry(window, head) >= FOUR_GIB)
         return true; /* a 64-bit entry: the Limine and ember rules (a Limine kernel enters in the top 2 GiB) */
+    if (len > head && !rd->read_at(rd->ctx, head, window + head, len - head))
+        return decide_firmware_failure(diag);
     st = want1 ? MB_ABSENT : mb2_find(window, (size_t)len, &h2, &d);
     if (st == MB_MALFORMED)
         return malformed(cfg->kernel, &d, diag);

@@ -99,8 +99,9 @@ static EFI_STATUS open_root(EFI_HANDLE h, EFI_FILE_HANDLE *root)
 }
 
 /* What the firmware says of the file system volume on handle h (boot: the volume ember was loaded
- * from, boot_dp its device path). False when h has no readable device path. */
-static bool describe(EFI_HANDLE h, EFI_HANDLE boot, const struct volume *boot_volume, struct volume *v)
+ * from, boot_dp its device path); its label only when asked for (it costs opening the volume).
+ * False when h has no readable device path. */
+static bool describe(EFI_HANDLE h, EFI_HANDLE boot, const struct volume *boot_volume, bool label, struct volume *v)
 {
     EFI_FILE_HANDLE root;
 
@@ -116,7 +117,7 @@ static bool describe(EFI_HANDLE h, EFI_HANDLE boot, const struct volume *boot_vo
     for (unsigned i = 0; v->facts.has_part_guid && i < sizeof v->facts.part_guid; i++)
         v->facts.part_guid[i] = v->dp.signature[i];
     find_drive(v);
-    if (!EFI_ERROR(open_root(h, &root))) {
+    if (label && !EFI_ERROR(open_root(h, &root))) {
         read_label(root, v->facts.label);
         file_close_root(root);
     }
@@ -174,10 +175,11 @@ static EFI_STATUS find_volume(struct boot *b, const struct volume_ref *ref, cons
                   efi_status_name(status));
         return status;
     }
-    have_boot = describe(loaded->DeviceHandle, loaded->DeviceHandle, NULL, &boot_volume);
+    have_boot = describe(loaded->DeviceHandle, loaded->DeviceHandle, NULL, false, &boot_volume);
     for (UINTN pass = 0; pass < (path != NULL ? 2u : 1u); pass++) { /* pass 1 lists them for the error */
         for (UINTN i = 0; i < count; i++) {
-            if (!describe(handles[i], loaded->DeviceHandle, have_boot ? &boot_volume : NULL, &v))
+            if (!describe(handles[i], loaded->DeviceHandle, have_boot ? &boot_volume : NULL,
+                          pass == 1 || ref->kind == VOLUME_FSLABEL, &v))
                 continue;
             if (pass == 1)
                 log_volume(&v);
@@ -237,12 +239,11 @@ void volume_learn_boot(struct boot *b)
     struct volume v;
 
     if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, b->image, &efi_loaded_image_guid, (void **)&loaded)) ||
-        !describe(loaded->DeviceHandle, loaded->DeviceHandle, NULL, &v))
+        !describe(loaded->DeviceHandle, loaded->DeviceHandle, NULL, false, &v))
         return;
     where_of(&v, &b->boot_where);
     b->boot_where_known = true;
-    log_debug("boot volume: hdd(%u:%u), fslabel(%s)", (unsigned)v.facts.drive, (unsigned)v.facts.partition,
-              v.facts.label);
+    log_debug("boot volume: hdd(%u:%u)", (unsigned)v.facts.drive, (unsigned)v.facts.partition);
 }
 
 unsigned volume_boot_drive_partitions(struct boot *b, uint32_t *out, unsigned cap)
@@ -254,11 +255,11 @@ unsigned volume_boot_drive_partitions(struct boot *b, uint32_t *out, unsigned ca
     unsigned n = 0;
 
     if (EFI_ERROR(uefi_call_wrapper(BS->HandleProtocol, 3, b->image, &efi_loaded_image_guid, (void **)&loaded)) ||
-        !describe(loaded->DeviceHandle, loaded->DeviceHandle, NULL, &boot_volume) ||
+        !describe(loaded->DeviceHandle, loaded->DeviceHandle, NULL, false, &boot_volume) ||
         EFI_ERROR(uefi_call_wrapper(BS->LocateHandleBuffer, 5, ByProtocol, &efi_simple_fs_guid, NULL, &count, &handles)))
         return 0;
     for (UINTN i = 0; i < count && n < cap; i++) {
-        if (!describe(handles[i], loaded->DeviceHandle, &boot_volume, &v) || v.facts.is_boot ||
+        if (!describe(handles[i], loaded->DeviceHandle, &boot_volume, false, &v) || v.facts.is_boot ||
             !v.facts.on_boot_drive || v.facts.partition == 0)
             continue;
         unsigned at = n++;
