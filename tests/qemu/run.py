@@ -83,6 +83,9 @@ def type_keys(case, workdir, deadline):
     (the log file has it) so the guest never stalls on a full socket."""
     log_path, sock_path = os.path.join(workdir, "serial.log"), os.path.join(workdir, "com1.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    # a roomy receive buffer and a short wait: when COM1's socket fills, QEMU retries the write and
+    # its logfile gets the retried bytes twice, garbling the serial log the case is judged on
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     while time.monotonic() < deadline:
         try:
             sock.connect(sock_path)
@@ -93,7 +96,7 @@ def type_keys(case, workdir, deadline):
     with sock:
         while time.monotonic() < deadline:
             try:
-                if select.select([sock], [], [], 0.2)[0] and not sock.recv(4096):
+                if select.select([sock], [], [], 0.05)[0] and not sock.recv(65536):
                     return  # QEMU closed COM1
             except OSError:
                 return
