@@ -50,7 +50,7 @@ struct decide_diag {
     char message[DECIDE_MESSAGE_MAX];     /* the loader's error line, without the log prefix */
 };
 
-enum decide_protocol { DECIDE_PROTO_EMBER, DECIDE_PROTO_LIMINE };
+enum decide_protocol { DECIDE_PROTO_EMBER, DECIDE_PROTO_LIMINE, DECIDE_PROTO_MULTIBOOT1, DECIDE_PROTO_MULTIBOOT2 };
 
 /* Fills diag with rule and the formatted message; returns false (the kernel is refused). The one
  * way decide*.c words a refusal. */

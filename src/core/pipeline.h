@@ -71,6 +71,10 @@ struct pipe_multiboot {
 bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_reader *rd, uint8_t *window,
                           const struct pipe_sink *sink, struct pipe_multiboot *out, struct decide_diag *diag);
 
+/* The protocol of pipe_check_multiboot's verdict: Multiboot 2 or 1, or (version 0, an ELF64 kernel)
+ * ember until pipe_choose_protocol decides between ember and Limine. */
+enum decide_protocol pipe_multiboot_protocol(const struct pipe_multiboot *k);
+
 /* Stage "read kernel headers": the file is not empty, the ELF header and program headers (read
  * through rd, never the whole file) pass the rules of decide_elf_options, the plan is built, and a
  * relocatable kernel under protocol=auto is planned again at the Limine floor. */

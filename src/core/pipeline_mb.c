@@ -117,6 +117,11 @@ static bool mb2_supported(const char *kernel, const struct mb2_header *h, bool k
     return true;
 }
 
+enum decide_protocol pipe_multiboot_protocol(const struct pipe_multiboot *k)
+{
+    return k->version == 2 ? DECIDE_PROTO_MULTIBOOT2 : k->version == 1 ? DECIDE_PROTO_MULTIBOOT1 : DECIDE_PROTO_EMBER;
+}
+
 bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_reader *rd, uint8_t *window,
                           const struct pipe_sink *sink, struct pipe_multiboot *out, struct decide_diag *diag)
 {

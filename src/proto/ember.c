@@ -168,6 +168,7 @@ __attribute__((noreturn)) static void ember_enter(struct boot *b)
 
 const struct protocol proto_ember = {
     .name = "ember",
+    .stages = paging_stages,
     .prepare = ember_prepare,
     .map = ember_map,
     .build = ember_build,

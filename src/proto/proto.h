@@ -1,13 +1,23 @@
 /* Boot protocols: what each needs from the loader core and how it hands over (src/proto/). The core
  * (ELF plan, placement, address space, memory map, file reads, ExitBootServices) knows none of them;
- * a new protocol is one file in src/proto/ and a line in the table in src/proto/select.c. */
+ * a new protocol is its module in src/proto/ and a row in the table in src/proto/select.c. */
 #ifndef EMBER_PROTO_H
 #define EMBER_PROTO_H
 
 #include "uefi/boot.h"
 
+struct pipe_multiboot;
+
 struct protocol {
-    const char *name;                                  /* "ember", "limine": ember.cfg's protocol= */
+    const char *name;                                  /* "ember", "limine", ...: ember.cfg's protocol= */
+    /* What boot.c runs after "read kernel headers" (ending with { NULL, NULL }): paging_stages for
+     * the ELF64 protocols, the protocol's own list otherwise. */
+    const struct stage *stages;
+    /* Modules end at or below this physical address (0: anywhere). */
+    uint64_t module_limit;
+    /* When stage "read kernel headers" picked this protocol from the kernel's Multiboot header (or
+     * NULL): takes the header's plan over, into b->proto_state. */
+    EFI_STATUS (*adopt)(struct boot *b, const struct pipe_multiboot *kernel);
     /* After pipe_choose_protocol chose this protocol (b->decision): carries its decisions out, such
      * as b->stack_size. May allocate; logs its own failures. */
     EFI_STATUS (*prepare)(struct boot *b);
@@ -24,6 +34,13 @@ struct protocol {
 
 extern const struct protocol proto_ember;
 extern const struct protocol proto_limine;
+extern const struct protocol proto_multiboot1;
+extern const struct protocol proto_multiboot2;
+
+/* Stage "read kernel headers": the protocol whose stages load this kernel, by the Multiboot check's
+ * verdict - a Multiboot protocol adopts the plan; an ELF64 kernel gets the ember protocol until stage
+ * "choose protocol" (the same stages) decides between ember and Limine. */
+EFI_STATUS proto_take_kernel(struct boot *b, const struct pipe_multiboot *kernel);
 
 /* Core mapping helpers the protocols share (src/uefi/space.c). */
 /* Maps every region of the plan at its vaddr -> b->kernel.regions[i].phys with its permissions into as.

@@ -5,11 +5,19 @@
 #include "proto/proto.h"
 #include "proto/limine/state.h"
 
-/* The protocols, by the core's decision (a new protocol: its file in src/proto/ and a row here). */
+/* The protocols, by the core's decision (a new protocol: its module in src/proto/ and a row here). */
 static const struct protocol *const protocols[] = {
     [DECIDE_PROTO_EMBER] = &proto_ember,
     [DECIDE_PROTO_LIMINE] = &proto_limine,
+    [DECIDE_PROTO_MULTIBOOT1] = &proto_multiboot1,
+    [DECIDE_PROTO_MULTIBOOT2] = &proto_multiboot2,
 };
+
+EFI_STATUS proto_take_kernel(struct boot *b, const struct pipe_multiboot *kernel)
+{
+    b->proto = protocols[pipe_multiboot_protocol(kernel)];
+    return b->proto->adopt != NULL ? b->proto->adopt(b, kernel) : EFI_SUCCESS;
+}
 
 /* The loader's part of the Limine preparation, at its place in pipe_choose_protocol's order. */
 static bool after_limine_scan(void *ctx, const struct lscan_result *scan)

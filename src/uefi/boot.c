@@ -2,40 +2,18 @@
 #include "uefi/boot.h"
 #include "uefi/log.h"
 #include "proto/proto.h"
-#include "proto/multiboot/mb.h"
 
-struct stage {
-    const char *name;
-    EFI_STATUS (*run)(struct boot *b);
-};
-
-/* Every boot: the config and what kind of kernel it names. */
+/* Every boot: the config and what kind of kernel it names, which picks the protocol (b->proto)
+ * whose stages load it. */
 static const struct stage first_stages[] = {
     { "open boot volume", stage_open_volume },
     { PIPE_STAGE_READ_CONFIG, stage_read_config },
     { PIPE_STAGE_READ_HEADERS, stage_read_kernel_headers },
+    { NULL, NULL },
 };
 
-/* A Multiboot kernel (b->mb): physical placement, no page tables of ember's, APs untouched. */
-static const struct stage multiboot_stages[] = {
-    { "load multiboot kernel", mb_stage_load },
-    { "gather firmware facts", stage_gather_facts },
-    { "load modules", stage_load_modules },
-    { "build handoff", stage_build_handoff },
-    { "exit boot services", stage_exit_boot_services },
-    { "finish handoff", stage_finish_handoff },
-};
-
-/* A Multiboot 2 kernel entered with boot services running (EFI amd64 entry): it exits them itself. */
-static const struct stage multiboot_bs_stages[] = {
-    { "load multiboot kernel", mb_stage_load },
-    { "gather firmware facts", stage_gather_facts },
-    { "load modules", stage_load_modules },
-    { "build handoff", stage_build_handoff },
-};
-
-/* An ELF64 kernel for the ember or Limine protocol. */
-static const struct stage stages[] = {
+/* An ELF64 kernel for the ember or Limine protocol (stage "choose protocol" picks one). */
+const struct stage paging_stages[] = {
     { PIPE_STAGE_PLACE, stage_place_kernel },
     { "take over page tables", stage_take_over_page_tables },
     { PIPE_STAGE_DEMO, stage_demo_mapping },
@@ -51,6 +29,7 @@ static const struct stage stages[] = {
     /* no firmware from here on: these cannot fail */
     { "start application processors", stage_start_aps },
     { "finish handoff", stage_finish_handoff },
+    { NULL, NULL },
 };
 
 /* The one failure path: restore the firmware's CR3, free everything, return to firmware. */
@@ -66,10 +45,10 @@ static EFI_STATUS abort_boot(struct boot *b, const char *stage, EFI_STATUS statu
     return status;
 }
 
-/* Runs count stages in order; the first failure aborts the boot (its status returned). */
-static EFI_STATUS run_stages(struct boot *b, const struct stage *list, size_t count)
+/* Runs the list's stages in order; the first failure aborts the boot (its status returned). */
+static EFI_STATUS run_stages(struct boot *b, const struct stage *list)
 {
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; list[i].run != NULL; i++) {
         EFI_STATUS status = list[i].run(b);
         if (EFI_ERROR(status))
             return abort_boot(b, list[i].name, status);
@@ -107,11 +86,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *system_table)
     b->image = image;
     log_init(SERIAL_AUTO);
     log_banner(b);
-    EFI_STATUS status = run_stages(b, first_stages, ARRAY_LEN(first_stages));
+    EFI_STATUS status = run_stages(b, first_stages);
     if (!EFI_ERROR(status))
-        status = b->mb == NULL                          ? run_stages(b, stages, ARRAY_LEN(stages))
-                 : b->mb->kernel.keep_boot_services ? run_stages(b, multiboot_bs_stages, ARRAY_LEN(multiboot_bs_stages))
-                                                    : run_stages(b, multiboot_stages, ARRAY_LEN(multiboot_stages));
+        status = run_stages(b, b->proto->stages);
     if (EFI_ERROR(status))
         return status;
     b->tsc.handoff = arch_timestamp();

@@ -50,7 +50,6 @@ struct loaded_module {
 };
 
 struct protocol;
-struct mb_boot;
 struct madt_info;
 struct ap_slot;
 
@@ -141,9 +140,18 @@ struct boot {
     uint64_t hhdm_offset, hhdm_size; /* direct map: physical [0, hhdm_size) at hhdm_offset */
     uint32_t hhdm_page_size;
     struct ember_bootinfo *info;   /* ember protocol: identity address of the boot info */
-    struct mb_boot *mb;            /* a Multiboot kernel (pool; src/proto/multiboot/), else NULL */
     struct boot_memory memory;
 };
+
+/* One step of a boot, named in the failure line. A list of them ends with { NULL, NULL }; the
+ * protocol's list (struct protocol's stages) runs after "read kernel headers". */
+struct stage {
+    const char *name;
+    EFI_STATUS (*run)(struct boot *b);
+};
+
+/* An ELF64 kernel in ember's page tables (boot.c): the stages the ember and Limine protocols share. */
+extern const struct stage paging_stages[];
 
 /* Stages: each logs its own failure (with the status name) and returns the status. */
 EFI_STATUS stage_open_volume(struct boot *b);

@@ -4,11 +4,9 @@
 #include "ember/limine.h"
 #include "core/fmt.h"
 #include "core/mbheader.h"
-#include "proto/multiboot/mb.h"
+#include "proto/proto.h"
 #include "uefi/log.h"
 #include "core/memmap.h"
-
-#define MULTIBOOT_LIMIT 0xFFFFFFFFULL
 
 /* Opens the kernel, reads and validates its ELF header and program header table only (never the
  * whole file) and plans it. Logs the "Kernel ELF information" lines on success. The kernel
@@ -33,8 +31,9 @@ EFI_STATUS stage_read_kernel_headers(struct boot *b)
     mem_free_pool(window);
     if (!go_on)
         return log_refusal(b, &diag);
-    if (mb.version != 0) /* a Multiboot kernel: boot.c goes on with the Multiboot stages */
-        return mb_adopt(b, &mb);
+    status = proto_take_kernel(b, &mb);
+    if (EFI_ERROR(status) || mb.version != 0) /* a Multiboot kernel: its protocol's stages load it */
+        return status;
     if (b->config.kaslr)
         seed = efi_random64("kaslr");
     if (!pipe_read_headers(&b->config, seed, &rd, &b->kernel.headers, &b->kernel.plan, &diag))
@@ -149,8 +148,8 @@ EFI_STATUS stage_load_modules(struct boot *b)
             return status;
         }
         UINTN pages = (UINTN)((f.size + PAGE_SIZE_4K - 1) / PAGE_SIZE_4K);
-        addr = MULTIBOOT_LIMIT; /* a Multiboot kernel addresses 32 bits */
-        status = mem_alloc_pages(b->mb != NULL ? AllocateMaxAddress : AllocateAnyPages, EMBER_UEFI_TYPE_MODULES,
+        addr = b->proto->module_limit;
+        status = mem_alloc_pages(addr != 0 ? AllocateMaxAddress : AllocateAnyPages, EMBER_UEFI_TYPE_MODULES,
                                  pages ? pages : 1, &addr);
         if (!EFI_ERROR(status))
             status = file_read_at(&f, 0, (void *)(uintptr_t)addr, f.size);

@@ -379,6 +379,7 @@ __attribute__((noreturn)) static void limine_enter(struct boot *b)
 
 const struct protocol proto_limine = {
     .name = "limine",
+    .stages = paging_stages,
     .prepare = limine_prepare,
     .map = limine_map,
     .build = limine_build,

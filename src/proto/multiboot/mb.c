@@ -26,14 +26,20 @@
 
 extern const uint8_t mb_enter_start[], mb_enter_end[], mb_enter_gdt[], mb_enter_gdtr_base[], mb_enter_moves[];
 
-EFI_STATUS mb_adopt(struct boot *b, const struct pipe_multiboot *kernel)
+static inline struct mb_boot *mb_state_of(struct boot *b)
 {
-    EFI_STATUS status = mem_alloc_pool(sizeof *b->mb, (void **)&b->mb);
+    return (struct mb_boot *)b->proto_state;
+}
+
+/* struct protocol's adopt: the header's plan in a fresh struct mb_boot (pool). */
+static EFI_STATUS adopt(struct boot *b, const struct pipe_multiboot *kernel)
+{
+    EFI_STATUS status = mem_alloc_pool(sizeof(struct mb_boot), &b->proto_state);
 
     if (EFI_ERROR(status))
         return status;
-    uefi_call_wrapper(BS->SetMem, 3, b->mb, sizeof *b->mb, 0);
-    b->mb->kernel = *kernel;
+    uefi_call_wrapper(BS->SetMem, 3, b->proto_state, sizeof(struct mb_boot), 0);
+    mb_state_of(b)->kernel = *kernel;
     log_info("multiboot%s kernel %s: booted by the Multiboot%s protocol", kernel->version == 2 ? "2" : "",
              b->config.kernel, kernel->version == 2 ? " 2" : "");
     return EFI_SUCCESS;
@@ -60,7 +66,7 @@ static EFI_STATUS claim_or_stage(struct boot *b, const struct mb_pages *r, uint8
         later = memmap_range_free_at_exit(map, map_size, desc_size, r->base, bytes, &busy_at, &type);
         mem_free_pool(map);
     }
-    if (later && b->mb->kernel.keep_boot_services) {
+    if (later && mb_state_of(b)->kernel.keep_boot_services) {
         log_error("multiboot2: physical [0x%x, 0x%llx) is boot-services memory (%s), and the kernel keeps boot "
                   "services running: link it where the firmware's map has free memory", (unsigned)r->base,
                   (unsigned long long)(r->base + bytes), memmap_uefi_type_name(type));
@@ -79,7 +85,8 @@ static EFI_STATUS claim_or_stage(struct boot *b, const struct mb_pages *r, uint8
         return status;
     }
     uefi_call_wrapper(BS->SetMem, 3, (void *)(uintptr_t)staging, (UINTN)bytes, 0);
-    b->mb->moves[b->mb->move_count++] = (typeof(b->mb->moves[0])){ (uint32_t)staging, r->base, (uint32_t)bytes };
+    struct mb_boot *mb = mb_state_of(b);
+    mb->moves[mb->move_count++] = (typeof(mb->moves[0])){ (uint32_t)staging, r->base, (uint32_t)bytes };
     log_info("multiboot: physical [0x%x, 0x%llx) is boot-services memory until ExitBootServices: staged at 0x%llx, "
              "moved into place after it", (unsigned)r->base, (unsigned long long)(r->base + bytes),
              (unsigned long long)staging);
@@ -98,7 +105,7 @@ static void mb_section_none(struct mb_boot *mb, void *table)
  * more than ember gives, goes without the tag (logged). */
 static EFI_STATUS load_sections(struct boot *b)
 {
-    struct mb_boot *mb = b->mb;
+    struct mb_boot *mb = mb_state_of(b);
     uint8_t head[64];
     char why[MB_PLAN_MESSAGE_MAX];
     uint32_t extra = 0, table_bytes;
@@ -155,7 +162,7 @@ static EFI_STATUS load_sections(struct boot *b)
  * unless it prefers the highest. Not found: the link address and its staging or refusal stand. */
 static void relocate_if_needed(struct boot *b)
 {
-    struct pipe_multiboot *k = &b->mb->kernel;
+    struct pipe_multiboot *k = &mb_state_of(b)->kernel;
     UINTN map_size = 0, desc_size = 0;
     void *map = NULL;
     uint64_t busy_at, at = 0;
@@ -212,9 +219,9 @@ static void preferred_mode(const struct pipe_multiboot *k)
 
 /* Stage "load multiboot kernel": each page range claimed (or staged), the file's bytes read into
  * it and the rest zeroed. */
-EFI_STATUS mb_stage_load(struct boot *b)
+static EFI_STATUS stage_load(struct boot *b)
 {
-    struct mb_boot *mb = b->mb;
+    struct mb_boot *mb = mb_state_of(b);
     uint8_t *range_at[MB_MAX_SEGMENTS];
 
     relocate_if_needed(b);
@@ -243,7 +250,6 @@ EFI_STATUS mb_stage_load(struct boot *b)
             return status;
     }
     b->kernel.plan.entry = mb->kernel.plan.entry;
-    b->proto = mb->kernel.version == 2 ? &proto_multiboot2 : &proto_multiboot1;
     b->stack_size = b->config.stack_size;
     b->tsc.headers = b->tsc.kernel_read = b->tsc.mapped = arch_timestamp();
     file_close(&b->kernel.file);
@@ -294,14 +300,14 @@ static void smbios_tag(struct boot *b)
     unsigned at = b->facts.smbios3_entry ? SMBIOS3_LENGTH_AT : SMBIOS2_LENGTH_AT;
 
     if (ep != NULL)
-        mb2_smbios_tag(&b->mb->w, ep[at + 1], ep[at + 2], ep, ep[at]);
+        mb2_smbios_tag(&mb_state_of(b)->w, ep[at + 1], ep[at + 2], ep, ep[at]);
 }
 
 /* The information structure's room (below 4 GiB, reserved in the map as ember's) and the
  * trampoline page; then what is known before the final memory map. */
 static EFI_STATUS build(struct boot *b)
 {
-    struct mb_boot *mb = b->mb;
+    struct mb_boot *mb = mb_state_of(b);
     struct mb_module_info mods[EMBER_MAX_MODULES];
     struct mb_fb fb;
     unsigned count = module_list(b, mods);
@@ -368,7 +374,7 @@ static EFI_STATUS build(struct boot *b)
 /* After ExitBootServices: the memory information from the final map, then the structure is done. */
 static void finish(struct boot *b)
 {
-    struct mb_boot *mb = b->mb;
+    struct mb_boot *mb = mb_state_of(b);
     uint32_t lower, upper;
     size_t n = mb_hold_ranges(b->memory.memmap, b->memory.memmap_count, mb->kernel.plan.range,
                               mb->kernel.plan.range_count, mb->held_map, mb->held_cap);
@@ -389,7 +395,7 @@ static void finish(struct boot *b)
 
 __attribute__((noreturn)) static void enter(struct boot *b)
 {
-    struct mb_boot *mb = b->mb;
+    struct mb_boot *mb = mb_state_of(b);
     void (*go)(uint64_t, uint64_t, uint64_t) = (void (*)(uint64_t, uint64_t, uint64_t))(uintptr_t)mb->trampoline;
 
     log_info("multiboot%s: information structure at 0x%x (%u bytes), entry 0x%x %s", mb->kernel.version == 2 ? "2" : "",
@@ -403,5 +409,48 @@ __attribute__((noreturn)) static void enter(struct boot *b)
         __asm__ volatile("cli; hlt");
 }
 
-const struct protocol proto_multiboot1 = { "multiboot1", no_step, no_step, build, finish, enter };
-const struct protocol proto_multiboot2 = { "multiboot2", no_step, no_step, build, finish, enter };
+/* A kernel entered with boot services running (MB2 EFI amd64 entry) exits them itself. */
+static EFI_STATUS exit_boot_services(struct boot *b)
+{
+    return mb_state_of(b)->kernel.keep_boot_services ? EFI_SUCCESS : stage_exit_boot_services(b);
+}
+
+static EFI_STATUS finish_handoff(struct boot *b)
+{
+    return mb_state_of(b)->kernel.keep_boot_services ? EFI_SUCCESS : stage_finish_handoff(b);
+}
+
+/* Physical placement, no page tables of ember's, APs untouched. */
+static const struct stage stages[] = {
+    { "load multiboot kernel", stage_load },
+    { "gather firmware facts", stage_gather_facts },
+    { "load modules", stage_load_modules },
+    { "build handoff", stage_build_handoff },
+    { "exit boot services", exit_boot_services },
+    { "finish handoff", finish_handoff },
+    { NULL, NULL },
+};
+
+const struct protocol proto_multiboot1 = {
+    .name = "multiboot1",
+    .stages = stages,
+    .module_limit = BELOW_4G, /* the kernel addresses 32 bits */
+    .adopt = adopt,
+    .prepare = no_step,
+    .map = no_step,
+    .build = build,
+    .finish = finish,
+    .enter = enter,
+};
+
+const struct protocol proto_multiboot2 = {
+    .name = "multiboot2",
+    .stages = stages,
+    .module_limit = BELOW_4G,
+    .adopt = adopt,
+    .prepare = no_step,
+    .map = no_step,
+    .build = build,
+    .finish = finish,
+    .enter = enter,
+};

@@ -1,5 +1,5 @@
-/* State of a Multiboot boot (src/proto/multiboot/); boot.c and the headers stage reach it through
- * b->mb. */
+/* State of a Multiboot boot (src/proto/multiboot/), in b->proto_state. The protocols themselves
+ * (proto_multiboot1, proto_multiboot2) are rows of src/proto/select.c's table. */
 #ifndef EMBER_PROTO_MULTIBOOT_H
 #define EMBER_PROTO_MULTIBOOT_H
 
@@ -19,14 +19,5 @@ struct mb_boot {
     EFI_PHYSICAL_ADDRESS sections_phys; /* the table, then the sections ember loaded for it */
     size_t held_cap;
 };
-
-extern const struct protocol proto_multiboot1;
-extern const struct protocol proto_multiboot2;
-
-/* After stage "read kernel headers" found a Multiboot kernel: b->mb (pool) with its plan. */
-EFI_STATUS mb_adopt(struct boot *b, const struct pipe_multiboot *kernel);
-
-/* Stage "load multiboot kernel". */
-EFI_STATUS mb_stage_load(struct boot *b);
 
 #endif
