@@ -27,9 +27,9 @@ struct parser {
 static const char *const fault_names[] = {
     "ebs-stale-key-once", "ebs-stale-key-always", "map-buffer-small",
     "clear-wp",           "corrupt-kernel-read",  "corrupt-module-read",
-    "smp-start-disabled",
+    "smp-start-disabled", "open-irqs",
 };
-_Static_assert(1u << (ARRAY_LEN(fault_names) - 1) == CONFIG_FAULT_SMP_START_DISABLED,
+_Static_assert(1u << (ARRAY_LEN(fault_names) - 1) == CONFIG_FAULT_OPEN_IRQS,
                "fault_names out of date");
 
 /* The name of exactly one known fault bit, else "unknown" (see config.h). */

@@ -43,6 +43,9 @@ enum config_fault {
     CONFIG_FAULT_CORRUPT_MODULE_READ  = 1u << 5, /* "corrupt-module-read": flip a byte after each module read */
     CONFIG_FAULT_SMP_START_DISABLED   = 1u << 6, /* "smp-start-disabled": also start CPUs the MADT says are
                                                   * not enabled, as a table listing absent CPUs would */
+    CONFIG_FAULT_OPEN_IRQS            = 1u << 7, /* "open-irqs": unmask the PICs' lines and the I/O APICs'
+                                                  * fixed entries after ExitBootServices, as a firmware might
+                                                  * leave them, before the protocol masks them */
 };
 
 struct ember_config {

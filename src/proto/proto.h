@@ -51,4 +51,15 @@ EFI_STATUS space_map_segments(struct boot *b, struct address_space *as);
 EFI_STATUS space_map_direct(struct boot *b, struct address_space *as, uint64_t base, uint64_t size,
                             enum page_attr attr);
 
+/* The I/O APICs the MADT lists (at most cap) into out, for proto_mask_interrupts after
+ * ExitBootServices; without a usable MADT none (a WARN line naming who). */
+unsigned proto_find_ioapics(const struct boot *b, const char *who, uint64_t *out, unsigned cap);
+/* Keeps (in order) the I/O APICs the page tables in CR3 map at their own address, so that masking
+ * them cannot fault; each other one is a WARN line. Returns how many were kept. */
+unsigned proto_keep_identity_mapped(uint64_t *ioapics, unsigned count, const char *who);
+/* After ExitBootServices (src/proto/interrupts.c): both 8259 PICs' lines masked (OCW1) and the I/O
+ * APICs' entries as ioapic_mask_entries(nmi_and_extint) masks them. */
+void proto_mask_interrupts(const struct boot *b, const uint64_t *ioapics, unsigned count, bool nmi_and_extint,
+                           const char *who);
+
 #endif

@@ -72,6 +72,8 @@ void check_mb2_info(uint32_t info)
 {
     uint32_t total = u32(info), at, modules = 0, fb_w = 0, fb_h = 0;
     const char *cmdline = "";
+    const uint8_t *rsdp = NULL;
+    uint32_t rsdp_len = 0;
     bool seen[32] = { false };
 
     check((info & 7) == 0 && total >= 16 && u32(info + 4) == 0, "info: 8-byte aligned, total_size, reserved 0",
@@ -102,6 +104,7 @@ void check_mb2_info(uint32_t info)
         if (type == 8) {
             fb_w = u32(at + 20);
             fb_h = u32(at + 24);
+            check_framebuffer_hardware(u64(at + 8), u32(at + 16), fb_w, fb_h, *(const uint8_t *)(uintptr_t)(at + 28));
         }
         if (type == 8)
             check(u64(at + 8) != 0 && *(const uint8_t *)(uintptr_t)(at + 28) == 32 &&
@@ -111,6 +114,10 @@ void check_mb2_info(uint32_t info)
         if (type == 12)
             check(u64(at + 8) != 0 && starts((const char *)(uintptr_t)u64(at + 8), "IBI SYST"),
                   "EFI 64-bit system table", "at 0x%llx", (unsigned long long)u64(at + 8));
+        if ((type == 14 && rsdp == NULL) || type == 15) {
+            rsdp = (const uint8_t *)(uintptr_t)(at + 8);
+            rsdp_len = size - 8;
+        }
         if (type == 14 || type == 15)
             check(rsdp_valid((const uint8_t *)(uintptr_t)(at + 8), size - 8), "ACPI RSDP copy", "tag %u, %u bytes",
                   type, size - 8);
@@ -135,6 +142,7 @@ void check_mb2_info(uint32_t info)
           "EFI map %u, ELF sections %u", seen[2], seen[4], seen[6], seen[21], seen[14] || seen[15], seen[13], seen[17],
           seen[9]);
     check_modules_count(cmdline, modules);
+    check_interrupt_controllers(rsdp, rsdp_len);
     if (word(cmdline, "fb", 10, 0) != 0)
         check(fb_w == 1024 && fb_h == 768, "framebuffer as the header prefers (GOP has 1024x768)", "%ux%u", fb_w, fb_h);
 }
@@ -158,6 +166,10 @@ void check_mb1_info(uint32_t info)
     for (uint32_t i = 0; i < count; i++)
         check_module(u32(list + 16 * i), u32(list + 16 * i + 4), (const char *)(uintptr_t)u32(list + 16 * i + 8));
     check_modules_count(cmdline, count);
+    if (flags & (1u << 12))
+        check_framebuffer_hardware(u64(info + 88), u32(info + 96), u32(info + 100), u32(info + 104),
+                                   *(const uint8_t *)(uintptr_t)(info + 108));
+    check_interrupt_controllers(NULL, 0);
     /* each entry's size field counts the entry without itself: the next is at +size+4 */
     uint32_t map = u32(info + 48), length = u32(info + 44), n = 0, stride = u32(map) + 4;
     check(u32(map) == 20, "memory map entry size 20", "%u", u32(map));

@@ -4,7 +4,7 @@ MB_DIR   := tests/multiboot
 MB_BUILD := $(BUILD)/multiboot
 MB_CFLAGS := -std=gnu11 -O2 -g -m32 -march=i686 $(WARN) -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -mgeneral-regs-only -MMD -MP
-MB_SRCS := $(MB_DIR)/entry.S $(MB_DIR)/probe.c $(MB_DIR)/info.c
+MB_SRCS := $(MB_DIR)/entry.S $(MB_DIR)/probe.c $(MB_DIR)/info.c $(MB_DIR)/machine.c
 
 define mb_rules
 $(MB_BUILD)/$(1)/%.o: $(MB_DIR)/% $(MB_DIR)/mb.mk | $(DEPS_STAMP)

@@ -17,6 +17,10 @@ void check_module(uint32_t start, uint32_t end, const char *string);
 bool rsdp_valid(const uint8_t *p, uint32_t len);
 void check_mb2_info(uint32_t info);
 void check_mb1_info(uint32_t info);
+/* machine.c: both PICs masked and, with an RSDP (else NULL), every I/O APIC the MADT lists. */
+void check_interrupt_controllers(const uint8_t *rsdp, uint32_t rsdp_len);
+/* machine.c: a framebuffer against QEMU's standard VGA (PCI BAR 0, DISPI mode registers). */
+void check_framebuffer_hardware(uint64_t addr, uint32_t pitch, uint32_t width, uint32_t height, uint32_t bpp);
 /* The summary line; true when every check passed. */
 bool report_done(void);
 

@@ -16,9 +16,14 @@ MODULE_A = bytes(range(256)) * 20 + b"mb-a"      # 5124 bytes
 MODULE_B = b"multiboot module b\n" * 300        # 5700 bytes
 
 
-def probe_config(protocol, modules=True):
+# a firmware that left interrupt lines open: ember must mask them all before the 32-bit entry
+OPEN_IRQS = "test_fault=open-irqs"
+OPENED_IRQS = r"test_fault open-irqs: the PICs' lines and [1-9]\d* I/O APIC entries unmasked"
+
+
+def probe_config(protocol, modules=True, extra=()):
     mods = [("mb-a.bin", MODULE_A), ("mb-b.bin", MODULE_B)] if modules else []
-    lines = [f"protocol={protocol}", f'cmdline="mbprobe modules={len(mods)} fb=1 trailing words"']
+    lines = [f"protocol={protocol}", f'cmdline="mbprobe modules={len(mods)} fb=1 trailing words"', *extra]
     lines += [f"module=/{name} fnv1a={fnv1a32(data)} size={len(data)}" for name, data in mods]
     return "\n".join(lines) + "\n"
 
@@ -46,9 +51,10 @@ def multiboot_cases(build, loader):
     both = synth.elf32(synth.mb2_header() + synth.mb1_header())
     return [
         # the probes: Multiboot 2 and 1 at 1 MiB, from ember.cfg, with two modules
-        *[qemu_cases.Case(f"multiboot{v}-probe", loader, probe(v), config=probe_config(f"multiboot{v}"), sentinel=False,
-                          prepare=write_modules,
-                          expect=[rf"multiboot{'2' if v == 2 else ''} kernel /kernel\.elf: booted by the Multiboot", MBPROBE_OK],
+        *[qemu_cases.Case(f"multiboot{v}-probe", loader, probe(v), config=probe_config(f"multiboot{v}", extra=[OPEN_IRQS]),
+                          sentinel=False, prepare=write_modules,
+                          expect=[rf"multiboot{'2' if v == 2 else ''} kernel /kernel\.elf: booted by the Multiboot", OPENED_IRQS,
+                                  MBPROBE_OK],
                           reject=[r"^mbprobe: FAIL"])
           for v in (1, 2)],
         # the EFI amd64 entry with boot services kept (tags 7 and 9): the kernel exits them itself

@@ -13,6 +13,7 @@ static const struct {
     { CONFIG_FAULT_CORRUPT_KERNEL_READ, "corrupt-kernel-read" },
     { CONFIG_FAULT_CORRUPT_MODULE_READ, "corrupt-module-read" },
     { CONFIG_FAULT_SMP_START_DISABLED, "smp-start-disabled" },
+    { CONFIG_FAULT_OPEN_IRQS, "open-irqs" },
 };
 #define FAULT_COUNT (sizeof faults / sizeof faults[0])
 
@@ -41,7 +42,7 @@ static void test_config_test_fault_list_and_repeats_or_bits(void **state)
     assert_int_equal(cfg.test_faults, CONFIG_FAULT_CLEAR_WP | CONFIG_FAULT_MAP_BUFFER_SMALL
                                           | CONFIG_FAULT_EBS_STALE_KEY_ONCE);
     expect_ok("test_fault=ebs-stale-key-once,ebs-stale-key-always,map-buffer-small,clear-wp,"
-              "corrupt-kernel-read,corrupt-module-read,smp-start-disabled\n");
+              "corrupt-kernel-read,corrupt-module-read,smp-start-disabled,open-irqs\n");
     assert_int_equal(cfg.test_faults, (1u << FAULT_COUNT) - 1);
 }
 

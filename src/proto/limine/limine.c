@@ -3,7 +3,6 @@
 #include "core/acpi.h"
 #include "core/fmt.h"
 #include "core/fwranges.h"
-#include "core/ioapic.h"
 #include "uefi/log.h"
 #include "core/lmemmap.h"
 #include "core/memmap.h"
@@ -292,52 +291,12 @@ static EFI_STATUS limine_map(struct boot *b)
     return status;
 }
 
-/* The I/O APICs the MADT lists, to be masked after ExitBootServices. No MADT: nothing to mask (logged). */
-static void find_ioapics(struct boot *b, struct limine_state *st)
-{
-    const struct madt_info *madt = b->facts.madt;
-
-    if (madt == NULL) {
-        log_warn("limine: no usable MADT (%s): I/O APIC entries are left as the firmware set them",
-                 b->facts.madt_why);
-        return;
-    }
-    for (unsigned i = 0; i < madt->ioapic_count && st->ioapic_count < LIMINE_MAX_IOAPICS; i++)
-        st->ioapics[st->ioapic_count++] = madt->ioapics[i].address;
-}
-
 static EFI_STATUS limine_build(struct boot *b)
 {
-    find_ioapics(b, limine_state_of(b));
+    struct limine_state *st = limine_state_of(b);
+
+    st->ioapic_count = proto_find_ioapics(b, "limine", st->ioapics, LIMINE_MAX_IOAPICS);
     return limine_build_responses(b);
-}
-
-/* IOREGSEL/IOWIN access to the I/O APIC at ctx (its physical MMIO base, identity-mapped). */
-static uint32_t ioapic_read(void *ctx, uint32_t reg)
-{
-    volatile uint32_t *base = ctx;
-    base[IOAPIC_MMIO_IOREGSEL / 4] = reg;
-    return base[IOAPIC_MMIO_IOWIN / 4];
-}
-
-static void ioapic_write(void *ctx, uint32_t reg, uint32_t value)
-{
-    volatile uint32_t *base = ctx;
-    base[IOAPIC_MMIO_IOREGSEL / 4] = reg;
-    base[IOAPIC_MMIO_IOWIN / 4] = value;
-}
-
-/* The entry state: legacy PIC lines (OCW1) and the I/O APICs' fixed/lowest-priority entries masked,
- * from revision 5 their NMI and ExtINT entries too. */
-static void mask_interrupts(struct limine_state *st)
-{
-    arch_port_write8(0x21, 0xFF);
-    arch_port_write8(0xA1, 0xFF);
-    for (unsigned i = 0; i < st->ioapic_count; i++) {
-        struct ioapic_regs io = { ioapic_read, ioapic_write, (void *)(uintptr_t)st->ioapics[i] };
-        unsigned masked = ioapic_mask_entries(&io, st->revision >= REVISION_STRICT_ENTRY_STATE);
-        log_debug("limine: I/O APIC at 0x%llx: %u entries masked", (unsigned long long)st->ioapics[i], masked);
-    }
 }
 
 /* After ExitBootServices and the APs: responses, interrupt controllers, and from revision 5 the
@@ -347,7 +306,8 @@ static void limine_finish(struct boot *b)
     struct limine_state *st = limine_state_of(b);
 
     limine_finish_responses(b);
-    mask_interrupts(st);
+    /* the entry state: from revision 5 the I/O APICs' NMI and ExtINT entries masked too */
+    proto_mask_interrupts(b, st->ioapics, st->ioapic_count, st->revision >= REVISION_STRICT_ENTRY_STATE, "limine");
     if (st->revision >= REVISION_STRICT_ENTRY_STATE) {
         limine_iommus_off(b, limine_find_request(st, LSCAN_KEEP_IOMMU) != NULL);
         limine_lapic_init_bsp(b);

@@ -327,6 +327,8 @@ static EFI_STATUS build(struct boot *b)
     if (EFI_ERROR(status))
         return status;
     mb->trampoline = tramp;
+    mb->ioapic_count = proto_find_ioapics(b, "multiboot", mb->ioapics, MB_MAX_IOAPICS);
+    mb->ioapic_count = proto_keep_identity_mapped(mb->ioapics, mb->ioapic_count, "multiboot");
     uefi_call_wrapper(BS->CopyMem, 3, (void *)(uintptr_t)tramp, (void *)mb_enter_start,
                       (UINTN)(mb_enter_end - mb_enter_start));
     *(uint64_t *)(uintptr_t)(tramp + (uint64_t)(mb_enter_gdtr_base - mb_enter_start)) =
@@ -379,6 +381,8 @@ static void finish(struct boot *b)
     size_t n = mb_hold_ranges(b->memory.memmap, b->memory.memmap_count, mb->kernel.plan.range,
                               mb->kernel.plan.range_count, mb->held_map, mb->held_cap);
 
+    /* the kernel enters with IF clear; no line the firmware left open may fire once it sets it */
+    proto_mask_interrupts(b, mb->ioapics, mb->ioapic_count, true, "multiboot");
     mb_basic_memory(mb->held_map, n, &lower, &upper);
     if (mb->kernel.version == 1) {
         mb1_set_memory(&mb->w, lower, upper);

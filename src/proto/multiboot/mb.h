@@ -7,6 +7,8 @@
 #include "core/pipeline.h"
 #include "proto/proto.h"
 
+#define MB_MAX_IOAPICS 16
+
 struct mb_boot {
     struct pipe_multiboot kernel;      /* version and the physical segments */
     struct mb_writer w;                /* the information structure, below 4 GiB */
@@ -18,6 +20,8 @@ struct mb_boot {
     struct mb_sections sections;       /* num 0: none given */
     EFI_PHYSICAL_ADDRESS sections_phys; /* the table, then the sections ember loaded for it */
     size_t held_cap;
+    uint64_t ioapics[MB_MAX_IOAPICS];  /* masked after ExitBootServices, as the PICs */
+    unsigned ioapic_count;
 };
 
 #endif
