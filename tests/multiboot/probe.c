@@ -127,7 +127,19 @@ static uint32_t fnv1a(const uint8_t *p, uint32_t len)
 }
 
 #ifndef EFI64
-/* Entry state (3.2): CR0.PE set and PG clear, IF and VM clear, flat 4 GiB segments. */
+static volatile uint32_t a20_word; /* in the kernel's bss above 1 MiB: address bit 20 set */
+
+/* A20 gate (3.2 "A20 gate must be enabled"): a write to a20_word must not show at the address that
+ * differs only in bit 20, which it would with the gate closed (only a20_word itself is written). */
+static bool a20_open(void)
+{
+    const volatile uint32_t *alias = (const volatile uint32_t *)((uintptr_t)&a20_word ^ (1u << 20));
+    uint32_t seen = *alias;
+    a20_word = seen ^ 0x5a5aa5a5u;
+    return *alias == seen && ((uintptr_t)&a20_word & (1u << 20)) != 0;
+}
+
+/* Entry state (3.2): CR0.PE set and PG clear, IF and VM clear, flat 4 GiB segments, A20 on. */
 static void check_machine(uint32_t eflags)
 {
     uint32_t cr0, limit_cs, limit_ds, limit_ss, limit_es;
@@ -140,6 +152,7 @@ static void check_machine(uint32_t eflags)
     check(!(eflags & (EFLAGS_IF | EFLAGS_VM)), "EFLAGS IF and VM clear", "EFLAGS 0x%x", eflags);
     check(limit_cs == 0xffffffffu && limit_ds == 0xffffffffu && limit_ss == 0xffffffffu && limit_es == 0xffffffffu,
           "segments span 4 GiB", "limits CS 0x%x DS 0x%x SS 0x%x ES 0x%x", limit_cs, limit_ds, limit_ss, limit_es);
+    check(a20_open(), "A20 gate open", "word at 0x%x", (unsigned)(uintptr_t)&a20_word);
 }
 
 #endif
