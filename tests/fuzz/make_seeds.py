@@ -442,11 +442,19 @@ def fill_workdir(workdir):
             sources += glob.glob(os.path.join(ROOT, "build", "host", "reloc-fixtures", "*.elf"))
         for src in sources:
             shutil.copyfile(src, os.path.join(dst, "seed-" + os.path.basename(src)))
-        if name == "inspect":  # every built kernel, without an ember.cfg
+        multiboot = glob.glob(os.path.join(ROOT, "build", "multiboot", "*.elf"))
+        if name == "inspect":  # every built kernel, without an ember.cfg (the Multiboot probes also forced)
             for src in glob.glob(os.path.join(ROOT, "build", "kernel", "*.elf")) + \
-                    glob.glob(os.path.join(ROOT, "build", "limine", "*.elf")):
+                    glob.glob(os.path.join(ROOT, "build", "limine", "*.elf")) + multiboot:
                 with open(src, "rb") as f, open(os.path.join(dst, "seed-built-" + os.path.basename(src)), "wb") as o:
                     o.write(inspect_input(f.read()))
+            for src in multiboot:
+                with open(src, "rb") as f, open(os.path.join(dst, "seed-forced-" + os.path.basename(src)), "wb") as o:
+                    o.write(inspect_input(f.read(), b"protocol=multiboot1\nmodule=/m.bin\n"))
+        if name == "mbheader":  # the Multiboot probes as built, checksums kept
+            for src in multiboot:
+                with open(src, "rb") as f, open(os.path.join(dst, "seed-built-" + os.path.basename(src)), "wb") as o:
+                    o.write(bytes([3]) + f.read())
 
 
 def main():
