@@ -18,27 +18,12 @@
 #define DELIVERY_SMI 2u
 #define DELIVERY_INIT 5u
 
-static inline uint8_t in8(uint16_t port)
-{
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline uint32_t in32(uint16_t port)
-{
-    uint32_t v;
-    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline void out32(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
 static inline uint32_t mem32(uint32_t at) { return *(const volatile uint32_t *)(uintptr_t)at; }
 
 static uint32_t pci_read(unsigned dev, unsigned reg)
 {
-    out32(PCI_CONFIG_ADDRESS, 0x80000000u | dev << 11 | reg);
-    return in32(PCI_CONFIG_DATA);
+    outl(PCI_CONFIG_ADDRESS, 0x80000000u | dev << 11 | reg);
+    return inl(PCI_CONFIG_DATA);
 }
 
 /* The unmasked fixed, lowest-priority, NMI or ExtINT entries of the I/O APIC at base. */
@@ -70,7 +55,7 @@ static uint32_t find_madt(const uint8_t *rsdp, uint32_t len)
 
 void check_interrupt_controllers(const uint8_t *rsdp, uint32_t rsdp_len)
 {
-    uint8_t master = in8(PIC_MASTER_DATA), slave = in8(PIC_SLAVE_DATA);
+    uint8_t master = inb(PIC_MASTER_DATA), slave = inb(PIC_SLAVE_DATA);
     check(master == 0xff && slave == 0xff, "8259 PICs: every line masked", "IMR 0x%x, 0x%x", master, slave);
     if (rsdp == NULL)
         return;

@@ -435,26 +435,12 @@ static const struct stage stages[] = {
     { NULL, NULL },
 };
 
-const struct protocol proto_multiboot1 = {
-    .name = "multiboot1",
-    .stages = stages,
-    .module_limit = BELOW_4G, /* the kernel addresses 32 bits */
-    .adopt = adopt,
-    .prepare = no_step,
-    .map = no_step,
-    .build = build,
-    .finish = finish,
-    .enter = enter,
-};
+/* Both protocols share every step: the version in the header's plan says which structure to build. */
+#define MULTIBOOT_PROTOCOL(protocol_name)                                                                  \
+    {                                                                                                      \
+        .name = protocol_name, .stages = stages, .module_limit = BELOW_4G /* the kernel addresses 32 bits */, \
+        .adopt = adopt, .prepare = no_step, .map = no_step, .build = build, .finish = finish, .enter = enter, \
+    }
 
-const struct protocol proto_multiboot2 = {
-    .name = "multiboot2",
-    .stages = stages,
-    .module_limit = BELOW_4G,
-    .adopt = adopt,
-    .prepare = no_step,
-    .map = no_step,
-    .build = build,
-    .finish = finish,
-    .enter = enter,
-};
+const struct protocol proto_multiboot1 = MULTIBOOT_PROTOCOL("multiboot1");
+const struct protocol proto_multiboot2 = MULTIBOOT_PROTOCOL("multiboot2");
