@@ -130,6 +130,11 @@ struct mb1_header {
 };
 
 /* A tag as found: offset from the header's start (a multiple of 8, >= 16) and its size field. */
+/* Console flags tag (3.1.6): "at least one of supported consoles must be present", "the OS image has
+ * EGA text support". */
+#define MB2_CONSOLE_REQUIRED 1u
+#define MB2_CONSOLE_EGA_TEXT 2u
+
 struct mb2_tag_seen {
     bool present;
     bool optional; /* flags bit 0 */
@@ -149,7 +154,7 @@ struct mb2_header {
     struct mb_address address; /* address tag */
     struct mb_load load;       /* address tag: what it means, checked */
     uint32_t entry_addr;       /* entry address tag */
-    uint32_t console_flags;    /* bit 0: a console required; bit 1: EGA text supported */
+    uint32_t console_flags;    /* MB2_CONSOLE_REQUIRED, MB2_CONSOLE_EGA_TEXT */
     uint32_t fb_width, fb_height, fb_depth; /* preferred mode; 0 = no preference */
     uint32_t efi32_entry_addr, efi64_entry_addr; /* used only with the EFI boot services tag */
     uint32_t reloc_min_addr, reloc_max_addr, reloc_align, reloc_preference;

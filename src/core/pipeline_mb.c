@@ -30,7 +30,8 @@ static const char *const tag_verdict[MB2_TAG_TYPE_COUNT] = {
     [MB2_TAG_INFO_REQUEST] = "honoured: each tag ember gives is there (a required one it does not give is refused)",
     [MB2_TAG_ADDRESS] = "honoured: the kernel loads by its fields",
     [MB2_TAG_ENTRY] = "honoured: the 32-bit entry",
-    [MB2_TAG_CONSOLE_FLAGS] = "noted: UEFI has no text console; the framebuffer tag describes the screen",
+    [MB2_TAG_CONSOLE_FLAGS] = "the GOP framebuffer is the console (UEFI has no EGA text); a required console "
+                              "without one is refused",
     [MB2_TAG_FRAMEBUFFER] = "the GOP mode of that width and height if the firmware has one, else the current one",
     [MB2_TAG_MODULE_ALIGN] = "honoured: every module is page-aligned",
     [MB2_TAG_EFI_BS] = "honoured with an EFI amd64 entry tag (boot services kept), else ember exits them",
@@ -122,6 +123,26 @@ enum decide_protocol pipe_multiboot_protocol(const struct pipe_multiboot *k)
     return k->version == 2 ? DECIDE_PROTO_MULTIBOOT2 : k->version == 1 ? DECIDE_PROTO_MULTIBOOT1 : DECIDE_PROTO_EMBER;
 }
 
+/* What the loader needs of a Multiboot 2 header's tags. */
+static void take_mb2(const struct mb2_header *h2, struct pipe_multiboot *out)
+{
+    const struct mb2_tag_seen *console = &h2->tags[MB2_TAG_CONSOLE_FLAGS];
+
+    out->version = 2;
+    out->page_align_modules = true;
+    out->keep_boot_services = h2->tags[MB2_TAG_EFI_BS].present && h2->tags[MB2_TAG_ENTRY_EFI64].present;
+    out->efi64_entry = h2->efi64_entry_addr;
+    out->fb_width = h2->tags[MB2_TAG_FRAMEBUFFER].present ? h2->fb_width : 0;
+    out->fb_height = h2->tags[MB2_TAG_FRAMEBUFFER].present ? h2->fb_height : 0;
+    out->console_required = console->present && (h2->console_flags & MB2_CONSOLE_REQUIRED) != 0;
+    out->console_tag_optional = console->optional;
+    out->relocatable = h2->tags[MB2_TAG_RELOCATABLE].present;
+    out->reloc_min = h2->reloc_min_addr;
+    out->reloc_max = h2->reloc_max_addr;
+    out->reloc_align = h2->reloc_align;
+    out->reloc_preference = h2->reloc_preference;
+}
+
 bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_reader *rd, uint8_t *window,
                           const struct pipe_sink *sink, struct pipe_multiboot *out, struct decide_diag *diag)
 {
@@ -148,17 +169,7 @@ bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_read
         return malformed(cfg->kernel, &d, diag);
     if (st == MB_FOUND) {
         say_mb2(&h2, sink);
-        out->version = 2;
-        out->page_align_modules = true;
-        out->keep_boot_services = h2.tags[MB2_TAG_EFI_BS].present && h2.tags[MB2_TAG_ENTRY_EFI64].present;
-        out->efi64_entry = h2.efi64_entry_addr;
-        out->fb_width = h2.tags[MB2_TAG_FRAMEBUFFER].present ? h2.fb_width : 0;
-        out->fb_height = h2.tags[MB2_TAG_FRAMEBUFFER].present ? h2.fb_height : 0;
-        out->relocatable = h2.tags[MB2_TAG_RELOCATABLE].present;
-        out->reloc_min = h2.reloc_min_addr;
-        out->reloc_max = h2.reloc_max_addr;
-        out->reloc_align = h2.reloc_align;
-        out->reloc_preference = h2.reloc_preference;
+        take_mb2(&h2, out);
         if (out->keep_boot_services)
             pipe_say(sink, PIPE_INFO, "multiboot2: EFI boot services and amd64 entry tags: entered at 0x%x in 64-bit "
                      "mode with boot services running", (unsigned)h2.efi64_entry_addr);

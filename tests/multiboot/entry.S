@@ -23,6 +23,10 @@ mb_header:
     .long 20
     .long 1024, 768, 32
     .balign 8
+    .short 4, 0                      /* console flags (required): a console must be there, no EGA text */
+    .long 12
+    .long 1
+    .balign 8
     .short 6, 1                      /* module alignment (optional) */
     .long 8
     .balign 8

@@ -123,6 +123,15 @@ def multiboot_cases(build, loader):
         qemu_cases.bad("multiboot2-load-range-taken", loader, r"multiboot: physical \[0xfee00000, 0xfee01000\) is not free "
                        r"\(.* at 0xfee00000\), and will not be after ExitBootServices",
                        kernel_bytes=lambda: synth.elf32(synth.mb2_header(), load=0xFEE00000)),
+        # the console flags tag (3.1.6) with "a console required" and no display at all (-vga none: no GOP,
+        # and UEFI has no EGA text): refused when the tag is required, booted with a WARN when optional
+        qemu_cases.bad("multiboot2-console-required-no-display", loader,
+                       r"multiboot2: the console flags tag requires a console, and this machine has no framebuffer",
+                       vga="none", kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(4, (1,))))),
+        qemu_cases.Case("multiboot2-console-optional-no-display", loader, sentinel=False, exit=SYNTH_RAN, vga="none",
+                        kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(4, (1,), optional=True))),
+                        expect=[r"^\[WARN \] \(ember\): multiboot2: the console flags tag asks for a console and this "
+                                r"machine has no framebuffer: the tag is optional"]),
         qemu_cases.bad("multiboot2-forced-on-a-limine-kernel", loader,
                        r"kernel /kernel\.elf has no Multiboot 2 header \(magic 0xE85250D6, 8-byte aligned, in the first "
                        r"32 KiB\): protocol=multiboot2 needs one$",

@@ -212,6 +212,37 @@ static void test_efi_boot_services_entry(void **state)
     assert_false(mb.keep_boot_services);
 }
 
+/* Console flags tag (3.1.6): bit 0 "a console must be present" is carried with the tag's optional
+ * bit (the loader decides once it knows whether GOP is there); bit 1 alone asks for nothing. */
+static void test_console_flags(void **state)
+{
+    static const struct { uint16_t tag_flags; uint32_t console_flags; bool required, optional; } cases[] = {
+        { 0, MB2_CONSOLE_REQUIRED, true, false },
+        { MB2_TAG_OPTIONAL, MB2_CONSOLE_REQUIRED | MB2_CONSOLE_EGA_TEXT, true, true },
+        { 0, MB2_CONSOLE_EGA_TEXT, false, false },
+    };
+    struct decide_diag d;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        file_reset(20000);
+        elf_ident(1);
+        mb2_begin(0x1000, MB2_ARCH_I386);
+        mb2_tag(MB2_TAG_CONSOLE_FLAGS, cases[i].tag_flags, 12, (const uint32_t[]){ cases[i].console_flags }, 1);
+        mb2_end();
+        assert_true(check(PROTOCOL_AUTO, &d));
+        assert_int_equal(mb.version, 2);
+        assert_int_equal(mb.console_required, cases[i].required);
+        assert_int_equal(mb.console_tag_optional, cases[i].optional);
+    }
+    file_reset(20000); /* no tag: nothing asked */
+    elf_ident(1);
+    mb2_begin(0x1000, MB2_ARCH_I386);
+    mb2_end();
+    assert_true(check(PROTOCOL_AUTO, &d));
+    assert_false(mb.console_required);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_elf64_and_other_protocols_go_on),
         cmocka_unit_test(test_malformed_headers_are_refused_by_rule),
         cmocka_unit_test(test_efi_boot_services_entry),
+        cmocka_unit_test(test_console_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
