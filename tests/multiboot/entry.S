@@ -1,6 +1,6 @@
 /* A Multiboot probe kernel's header and 32-bit entry, from the specs: Multiboot 2 (2.0, 3.1.1) when
- * MB2 is defined, else Multiboot 1 (0.6.96, 3.1.1) asking for page-aligned modules and memory
- * information. The entry keeps EAX and EBX as the loader left them, takes a stack of its own
+ * MB2 is defined, else Multiboot 1 (0.6.96, 3.1.1) asking for page-aligned modules, memory
+ * information and a 1024x768x32 linear framebuffer. The entry keeps EAX and EBX as the loader left them, takes a stack of its own
  * (ESP is undefined at entry) and calls mb_main(magic, info, eflags). */
     .section .multiboot, "a"
     .balign 8
@@ -45,8 +45,11 @@ mb_header:                           /* flag 16: the loader loads by these field
     .long _start                     /* entry_addr */
 #else
     .long 0x1BADB002
-    .long 0x00000003                 /* modules page-aligned, memory information */
-    .long -(0x1BADB002 + 0x00000003)
+    .long 0x00000007                 /* modules page-aligned, memory information, a video mode */
+    .long -(0x1BADB002 + 0x00000007)
+    .long 0, 0, 0, 0, 0              /* address fields: unused without flag 16 */
+    .long 0                          /* mode_type: linear graphics */
+    .long 1024, 768, 32              /* width, height, depth */
 #endif
 
     .text

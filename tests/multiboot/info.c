@@ -169,6 +169,11 @@ void check_mb1_info(uint32_t info)
     if (flags & (1u << 12))
         check_framebuffer_hardware(u64(info + 88), u32(info + 96), u32(info + 100), u32(info + 104),
                                    *(const uint8_t *)(uintptr_t)(info + 108));
+    if (word(cmdline, "fb", 10, 0) != 0)
+        check((flags & (1u << 12)) && u32(info + 100) == 1024 && u32(info + 104) == 768 &&
+              *(const uint8_t *)(uintptr_t)(info + 109) == 1, "framebuffer as the header prefers (GOP has 1024x768), RGB",
+              "flags 0x%x, %ux%u type %u", flags, u32(info + 100), u32(info + 104),
+              *(const uint8_t *)(uintptr_t)(info + 109));
     check_interrupt_controllers(NULL, 0);
     /* each entry's size field counts the entry without itself: the next is at +size+4 */
     uint32_t map = u32(info + 48), length = u32(info + 44), n = 0, stride = u32(map) + 4;

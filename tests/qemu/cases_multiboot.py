@@ -64,7 +64,7 @@ def multiboot_cases(build, loader):
                         reject=[r"^mbprobe: FAIL", r"exiting boot services"]),
         # Multiboot 1 with the a.out kludge (flag 16): loaded by the header's address fields
         qemu_cases.Case("multiboot1-aout-probe", loader, probe("1-aout"),
-                        config=probe_config("auto", modules=False).replace("trailing words", "sections=0"),
+                        config=probe_config("auto", modules=False).replace("trailing words", "sections=0").replace("fb=1", "fb=0"),
                         sentinel=False, expect=[r"multiboot: 1 segment\(s\) by its address fields at physical "
                                                 r"\[0x100000, 0x10[0-9a-f]{4}\), entry 0x1000[0-9a-f]{2}", MBPROBE_OK],
                         reject=[r"^mbprobe: FAIL"]),
