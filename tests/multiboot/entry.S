@@ -55,19 +55,66 @@ mb_header:                           /* flag 16: the loader loads by these field
     .text
     .code32
     .globl _start
+#ifndef HIGHER_HALF
 _start:
-    pushf                            /* EFLAGS exactly as the loader left them */
+    mov $stack_top, %esp             /* mov leaves EFLAGS exactly as the loader left them */
+    pushf
     pop %ecx
-    mov $stack_top, %esp
     push %ecx
     push %ebx
     push %eax
     call mb_main
+#else
+/* Linked at 0xC0100000 and loaded at 1 MiB (mb-hh.ld): entered at the ELF entry made physical, with
+ * paging off, so until paging is on every address is the link address minus KERNEL_VMA. Paging: one
+ * page directory of 4 MiB pages mapping all 4 GiB to itself, but for 0xC0000000 -> 0 (the kernel). */
+#define KERNEL_VMA 0xC0000000
+#define PHYS(symbol) ((symbol) - KERNEL_VMA)
+#define PDE_4M_RW 0x83                /* present, writable, 4 MiB page */
+_start:
+    mov $PHYS(stack_top), %esp
+    pushf
+    pop %ecx
+    mov %cr0, %edx
+    mov %edx, PHYS(entry_cr0)        /* the CR0 the loader handed over, for check_machine */
+    xor %esi, %esi
+2:  mov %esi, %edx
+    shl $22, %edx
+    or $PDE_4M_RW, %edx
+    mov %edx, PHYS(page_dir)(,%esi,4)
+    inc %esi
+    cmp $1024, %esi
+    jb 2b
+    movl $PDE_4M_RW, PHYS(page_dir) + (KERNEL_VMA >> 22) * 4
+    mov %cr4, %edx
+    or $0x10, %edx                   /* CR4.PSE: 4 MiB pages */
+    mov %edx, %cr4
+    mov $PHYS(page_dir), %edx
+    mov %edx, %cr3
+    mov %cr0, %edx
+    or $0x80000000, %edx
+    mov %edx, %cr0
+    mov $3f, %edx
+    jmp *%edx                        /* to the link address */
+3:  add $KERNEL_VMA, %esp
+    push %ecx
+    push %ebx
+    push %eax
+    call mb_main
+#endif
 1:  cli
     hlt
     jmp 1b
 
     .bss
+#ifdef HIGHER_HALF
+    .balign 4096
+page_dir:
+    .skip 4096
+    .globl entry_cr0
+entry_cr0:
+    .skip 4
+#endif
     .balign 16
 stack:
     .skip 16384

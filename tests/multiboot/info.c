@@ -56,7 +56,7 @@ static void check_sections(uint32_t num, uint32_t entsize, uint32_t table, uint3
         if (starts(name, ".symtab") && name[7] == 0)
             symtab = addr;
     }
-    check(text == (uint32_t)(uintptr_t)kernel_start, "ELF .text where the kernel's code is", "0x%x", text);
+    check(text == (uint32_t)(uintptr_t)text_link, "ELF .text where the kernel's code is linked", "0x%x", text);
     check(symtab != 0 && u32(symtab) == 0 && u32(symtab + 4) == 0, "ELF .symtab loaded (its null symbol first)",
           "at 0x%x", symtab);
 }

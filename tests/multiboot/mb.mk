@@ -11,14 +11,16 @@ $(MB_BUILD)/$(1)/%.o: $(MB_DIR)/% $(MB_DIR)/mb.mk | $(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	@echo "  CC      $$@"
 	$(Q)$(CC) $(MB_CFLAGS) $(2) -c $$< -o $$@
-$(MB_BUILD)/$(1).elf: $(patsubst $(MB_DIR)/%,$(MB_BUILD)/$(1)/%.o,$(MB_SRCS)) $(MB_DIR)/mb.ld
+$(MB_BUILD)/$(1).elf: $(patsubst $(MB_DIR)/%,$(MB_BUILD)/$(1)/%.o,$(MB_SRCS)) $(MB_DIR)/$(3)
 	@echo "  LD      $$@"
-	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T $(MB_DIR)/mb.ld \
+	$(Q)$(LD) -m elf_i386 -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T $(MB_DIR)/$(3) \
 		$$(filter %.o,$$^) -o $$@
 endef
-$(eval $(call mb_rules,mb1,))
-$(eval $(call mb_rules,mb2,-DMB2))
-$(eval $(call mb_rules,mb1-aout,-DAOUT))
+$(eval $(call mb_rules,mb1,,mb.ld))
+$(eval $(call mb_rules,mb2,-DMB2,mb.ld))
+$(eval $(call mb_rules,mb1-aout,-DAOUT,mb.ld))
+# linked at 0xC0100000, loaded at 1 MiB: the entry made physical, its own paging turned on
+$(eval $(call mb_rules,mb2-hh,-DMB2 -DHIGHER_HALF,mb-hh.ld))
 
 # The osdev wiki's Bare Bones, written here: boot.s, kernel.c, linker.ld, built as the wiki builds it
 # (-ffreestanding -O2, linked with its script), greeting on COM1.
@@ -52,5 +54,5 @@ $(MB_BUILD)/mb2-elf64.elf: $(MB_BUILD)/mb2.elf
 -include $(wildcard $(MB_BUILD)/*/*.d)
 
 .PHONY: multiboot-kernels
-multiboot-kernels: $(MB_BUILD)/mb2-efi64.elf $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb1-aout.elf $(MB_BUILD)/mb2.elf $(MB_BUILD)/mb2-elf64.elf $(MB_BUILD)/barebones.elf
+multiboot-kernels: $(MB_BUILD)/mb2-efi64.elf $(MB_BUILD)/mb2-hh.elf $(MB_BUILD)/mb1.elf $(MB_BUILD)/mb1-aout.elf $(MB_BUILD)/mb2.elf $(MB_BUILD)/mb2-elf64.elf $(MB_BUILD)/barebones.elf
 kernels: multiboot-kernels

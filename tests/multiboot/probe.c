@@ -136,7 +136,11 @@ static bool a20_open(void)
 static void check_machine(uint32_t eflags)
 {
     uint32_t cr0, limit_cs, limit_ds, limit_ss, limit_es;
+#ifdef HIGHER_HALF
+    cr0 = entry_cr0; /* entry.S turned paging on after saving it */
+#else
     __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+#endif
     __asm__ volatile("mov %%cs, %0; lsl %0, %0" : "=r"(limit_cs));
     __asm__ volatile("mov %%ds, %0; lsl %0, %0" : "=r"(limit_ds));
     __asm__ volatile("mov %%ss, %0; lsl %0, %0" : "=r"(limit_ss));

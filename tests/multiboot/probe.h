@@ -41,6 +41,9 @@ void check_framebuffer_hardware(uint64_t addr, uint32_t pitch, uint32_t width, u
 /* The summary line; true when every check passed. */
 bool report_done(void);
 
-extern char kernel_start[], kernel_end[];
+/* The kernel's physical range (mb.ld, mb-hh.ld), and where .text is linked (the same address unless
+ * the kernel is linked in the higher half). */
+extern char kernel_start[], kernel_end[], text_link[];
+extern uint32_t entry_cr0; /* HIGHER_HALF: CR0 at entry (entry.S) */
 
 #endif

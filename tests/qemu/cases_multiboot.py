@@ -68,6 +68,12 @@ def multiboot_cases(build, loader):
                         sentinel=False, expect=[r"multiboot: 1 segment\(s\) by its address fields at physical "
                                                 r"\[0x100000, 0x10[0-9a-f]{4}\), entry 0x1000[0-9a-f]{2}", MBPROBE_OK],
                         reject=[r"^mbprobe: FAIL"]),
+        # linked in the higher half (0xC0100000, loaded at 1 MiB by AT()): the ELF entry is a link address,
+        # made physical through its segment as GRUB does; the probe turns its own paging on
+        qemu_cases.Case("multiboot2-higher-half-probe", loader, probe("2-hh"), config=probe_config("multiboot2"),
+                        sentinel=False, prepare=write_modules,
+                        expect=[r"multiboot2: 2 segment\(s\) by its ELF32 headers .*entry 0x100088", MBPROBE_OK],
+                        reject=[r"^mbprobe: FAIL"]),
         # an ELF64 file with a 32-bit entry below 4 GiB: protocol=auto boots it by Multiboot 2
         qemu_cases.Case("multiboot2-probe-elf64", loader, os.path.join(build, "multiboot", "mb2-elf64.elf"),
                         config=probe_config("auto", modules=False), sentinel=False,
