@@ -68,6 +68,7 @@ struct ember_config {
     bool has_kernel_sha256;
     uint8_t kernel_sha256[32];
     bool has_kernel_blake2b;          /* limine.conf's kernel path ends in #<BLAKE2b> */
+    uint32_t fb_width, fb_height, fb_bpp; /* limine.conf's resolution: the GOP mode to set; 0: as it is */
     bool hash_mismatch_warns;         /* limine.conf's hash_mismatch_panic: no - a BLAKE2b mismatch warns */
     uint8_t kernel_blake2b[64];
     unsigned fail_alloc_at;           /* test knob: fail the Nth allocation (0 = never) */

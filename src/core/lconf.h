@@ -24,7 +24,7 @@
  *     first row was taken, as Limine does. With a timeout (lmenu_timeout_ms) the menu
  *     (lmenu.h, uefi/menu.c) chooses instead.
  *  6. err = lconf_to_ember(&lc, e, &cfg, &boot, &diag); on error log diag.message and stop.
- *  7. Log what ember ignores: e->resolution_line / e->textmode_line / e->dtb_path_line (ignored on
+ *  7. Log what ember ignores: e->textmode_line / e->dtb_path_line (ignored on
  *     UEFI x86-64, as Limine ignores them). cfg carries the rest: kaslr and randomise_hhdm
  *     (decide_hhdm_offset), paths with their volumes (core/volume.h) and their BLAKE2b pins.
  */
@@ -81,7 +81,9 @@ struct lconf_entry {
     struct lconf_ref randomize_hhdm_base;
     struct lconf_ref paging_mode, max_paging_mode, min_paging_mode;
     unsigned kaslr_line, paging_line;          /* paging_line: the first paging key's line */
-    unsigned resolution_line, textmode_line, dtb_path_line; /* 0 = absent; ignored on UEFI x86 */
+    struct lconf_ref resolution;               /* raw: lconf_to_ember reads WIDTHxHEIGHT[xBPP] */
+    unsigned resolution_line, textmode_line, dtb_path_line; /* 0 = absent; textmode (BIOS only) and
+                                                             * dtb_path are ignored on UEFI x86 */
 };
 
 /* Lines Limine ignores (so ember does too), kept for a warning or debug line. */

@@ -300,6 +300,32 @@ static enum lconf_error paging_level(const struct lconf *c, const struct lconf_e
     return LCONF_OK;
 }
 
+/* resolution: WIDTHxHEIGHT[xBPP], BPP 32 when left out (CONFIG.md). Anything else sets nothing:
+ * Limine then picks a mode itself, ember keeps the firmware's (the loader says so). */
+static void resolution(const struct lconf *c, const struct lconf_entry *e, struct ember_config *cfg)
+{
+    struct slice v = lconf_slice(c, e->resolution);
+    uint32_t n[3] = { 0, 0, 32 };
+    unsigned count = 0;
+    size_t i = 0;
+
+    while (count < 3 && i < v.n && v.p[i] >= '0' && v.p[i] <= '9') {
+        uint32_t x = 0;
+        for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && x < 100000; i++)
+            x = x * 10 + (uint32_t)(v.p[i] - '0');
+        n[count++] = x;
+        if (i < v.n && v.p[i] == 'x' && count < 3)
+            i++;
+        else
+            break;
+    }
+    if (count < 2 || i != v.n || n[0] == 0 || n[1] == 0 || n[0] >= 100000 || n[1] >= 100000 || n[2] == 0)
+        return;
+    cfg->fb_width = n[0];
+    cfg->fb_height = n[1];
+    cfg->fb_bpp = n[2];
+}
+
 /* kaslr (exactly "yes"), randomise_hhdm_base (either case; absent: as kaslr - Limine further
  * requires a relocatable kernel), and the paging-mode bounds (paging_mode sets both). */
 static enum lconf_error switches(const struct lconf *c, const struct lconf_entry *e,
@@ -343,6 +369,7 @@ enum lconf_error lconf_to_ember(const struct lconf *c, const struct lconf_entry 
         err = modules(c, e, cfg, boot, diag);
     if (err == LCONF_OK)
         err = switches(c, e, boot, diag);
+    resolution(c, e, cfg);
     cfg->kaslr = boot->kaslr;
     cfg->randomise_hhdm = boot->randomise_hhdm_base;
     cfg->hash_mismatch_warns = c->hash_mismatch_warns;

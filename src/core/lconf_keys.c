@@ -254,7 +254,7 @@ static enum lconf_error special_option(struct lparser *ps, struct lconf_entry *e
         lconf_note(ps, LCONF_NOTE_DUPLICATE, key);
     else
         *line = ps->line;
-    return LCONF_OK;
+    return k == S_RESOLUTION && *line == ps->line ? lconf_keep(ps, v, &e->resolution) : LCONF_OK;
 }
 
 /* An option inside an entry: Limine reads only entry options there. */

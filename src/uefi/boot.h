@@ -153,6 +153,10 @@ struct stage {
 /* An ELF64 kernel in ember's page tables (boot.c): the stages the ember and Limine protocols share. */
 extern const struct stage paging_stages[];
 
+/* Sets the GOP mode of width x height (bpp 32: GOP's 8-bit-per-colour RGB or BGR modes; no other
+ * depth has one), logging "why: GOP mode N" or, when there is none, that the mode stays. */
+bool boot_set_gop_mode(uint32_t width, uint32_t height, uint32_t bpp, const char *why);
+
 /* Stages: each logs its own failure (with the status name) and returns the status. */
 EFI_STATUS stage_open_volume(struct boot *b);
 EFI_STATUS stage_read_config(struct boot *b);

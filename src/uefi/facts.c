@@ -74,6 +74,32 @@ static struct gop_mode gop_mode_of(const EFI_GRAPHICS_OUTPUT_PROTOCOL_MODE *gm)
     };
 }
 
+bool boot_set_gop_mode(uint32_t width, uint32_t height, uint32_t bpp, const char *why)
+{
+    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
+
+    if (EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &efi_gop_guid, NULL, (void **)&gop)) || gop == NULL ||
+        gop->Mode == NULL)
+        return false;
+    for (UINT32 i = 0; bpp == 32 && i < gop->Mode->MaxMode; i++) {
+        EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = NULL;
+        UINTN size = 0;
+        if (EFI_ERROR(uefi_call_wrapper(gop->QueryMode, 4, gop, i, &size, &info)) || info == NULL)
+            continue;
+        bool fits = info->HorizontalResolution == width && info->VerticalResolution == height &&
+                    (info->PixelFormat == PixelRedGreenBlueReserved8BitPerColor ||
+                     info->PixelFormat == PixelBlueGreenRedReserved8BitPerColor);
+        mem_free_pool(info);
+        if (fits && !EFI_ERROR(uefi_call_wrapper(gop->SetMode, 2, gop, i))) {
+            log_info("%s: GOP mode %u, %ux%u", why, (unsigned)i, (unsigned)width, (unsigned)height);
+            return true;
+        }
+    }
+    log_info("%s: no GOP mode of %ux%ux%u: the framebuffer stays as it is", why, (unsigned)width, (unsigned)height,
+             (unsigned)bpp);
+    return false;
+}
+
 /* Describes the GOP's current mode in *fb, or leaves it zero ("no framebuffer") and logs why when
  * there is no GOP or fbgeom cannot describe the mode. */
 static void gather_framebuffer(struct ember_framebuffer *fb)
@@ -268,6 +294,8 @@ EFI_STATUS stage_gather_facts(struct boot *b)
                   (unsigned long long)(b->stack_size / KIB), efi_status_name(status));
         return status;
     }
+    if (b->config.fb_width != 0)
+        boot_set_gop_mode(b->config.fb_width, b->config.fb_height, b->config.fb_bpp, "limine.conf resolution");
     gather_framebuffer(&b->facts.framebuffer);
     /* The direct map covers every range of the memory map the kernel gets, and that map lists the
      * framebuffer, which the firmware's map need not (OVMF's Secure Boot build ends its map at

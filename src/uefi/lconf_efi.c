@@ -77,7 +77,7 @@ static EFI_STATUS open_first(struct boot *b, struct file *f)
 }
 
 /* Logs the notes (what Limine and ember ignore) and what ember does not do yet for this entry. */
-static void log_unread(const struct lconf *lc, const struct lconf_entry *e)
+static void log_unread(const struct lconf *lc, const struct lconf_entry *e, const struct ember_config *cfg)
 {
     char line[192];
 
@@ -91,8 +91,11 @@ static void log_unread(const struct lconf *lc, const struct lconf_entry *e)
     }
     if (lc->note_count > LCONF_MAX_NOTES)
         log_warn("limine.conf: %u more notes not shown", lc->note_count - LCONF_MAX_NOTES);
-    if (e->resolution_line || e->textmode_line || e->dtb_path_line)
-        log_info("limine.conf: resolution/textmode/dtb_path ignored on UEFI x86-64, as Limine ignores them");
+    if (e->textmode_line || e->dtb_path_line)
+        log_info("limine.conf: textmode/dtb_path ignored on UEFI x86-64, as Limine ignores them");
+    if (e->resolution_line != 0 && cfg->fb_width == 0)
+        log_warn("limine.conf:%u: resolution '%s' is not WIDTHxHEIGHT[xBPP]: the firmware's mode stays",
+                 e->resolution_line, lconf_text(lc, e->resolution));
 }
 
 /* remember_last_entry: Limine's variable, so that a choice made under Limine carries over. */
@@ -176,7 +179,7 @@ static EFI_STATUS apply(struct boot *b, const char *path, const char *text, size
             return EFI_INVALID_PARAMETER;
         }
     }
-    log_unread(lc, e);
+    log_unread(lc, e, &b->config);
     remember_entry(lc, e);
     log_info("no ember.cfg: %s, entry '%s'%s%s: kernel %s, %u module(s), cmdline \"%s\"", path,
              lconf_text(lc, e->name), menu ? " (from the menu)" : "",

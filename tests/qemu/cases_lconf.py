@@ -258,7 +258,7 @@ def lconf_cases(build, loader):
                   expect=[chosen.format("/limine\\.conf", "", "Template with a module") + r".*: kernel /boot/k2, "
                           r"1 module\(s\), cmdline \"console=ttyS0 arch=x86-64\"",
                           r"\[WARN \] \(ember\): limine\.conf:\d+: .*frobnicate",
-                          r"resolution/textmode/dtb_path ignored on UEFI x86-64",
+                          r"limine\.conf resolution: GOP mode \d+, 1024x768", r"framebuffer 1024x768 pitch 4096",
                           r"module the module: 300 bytes at 0x", PROBE_OK]),
         # Limine's order: beside the executable (/EFI/BOOT/) before /boot/limine/
         conf_case("lconf-beside-executable-first", loader,

@@ -35,7 +35,7 @@ def write_modules(workdir):
     open(os.path.join(esp, "mb-b.bin"), "wb").write(MODULE_B)
 
 
-def limine_conf(workdir):
+def limine_conf(workdir, extra=""):
     """A limine.conf entry of protocol multiboot2 (no ember.cfg): the same probe, one module."""
     esp = os.path.join(workdir, "esp")
     os.makedirs(os.path.join(esp, "boot", "limine"), exist_ok=True)
@@ -43,7 +43,7 @@ def limine_conf(workdir):
     with open(os.path.join(esp, "boot", "limine", "limine.conf"), "w") as f:
         f.write("timeout: 0\n/Multiboot 2\n    protocol: multiboot2\n    path: boot():/kernel.elf\n"
                 "    cmdline: mbprobe modules=1\n    module_path: boot():/boot/mb-a.bin\n"
-                f"    module_string: fnv1a={fnv1a32(MODULE_A)} size={len(MODULE_A)}\n")
+                f"    module_string: fnv1a={fnv1a32(MODULE_A)} size={len(MODULE_A)}\n" + extra)
 
 
 def multiboot_cases(build, loader):
@@ -85,6 +85,13 @@ def multiboot_cases(build, loader):
         # protocol=auto finds the header of an ELF32 kernel; limine.conf's protocol: multiboot2 boots it too
         qemu_cases.Case("multiboot2-probe-auto-limine-conf", loader, probe(2), config=None, sentinel=False,
                         prepare=limine_conf, expect=[r"entry 'Multiboot 2'", MBPROBE_OK], reject=[r"^mbprobe: FAIL"]),
+        # limine.conf's resolution overrides the mode the header prefers (1024x768), as Limine's does; the
+        # probe checks the framebuffer tag against the display registers
+        qemu_cases.Case("multiboot2-limine-conf-resolution", loader, probe(2), config=None, sentinel=False,
+                        prepare=lambda d: limine_conf(d, "    resolution: 800x600\n"),
+                        expect=[r"limine\.conf resolution: GOP mode \d+, 800x600", r"framebuffer 800x600 pitch 3200",
+                                r"^mbprobe: ok   framebuffer matches the display registers: 0x[0-9a-f]+ 800x600", MBPROBE_OK],
+                        reject=[r"^mbprobe: FAIL", r"the framebuffer the kernel prefers"]),
         # a file with both headers: protocol=multiboot1 reads the Multiboot 1 one
         qemu_cases.Case("multiboot1-forced", loader, kernel_bytes=lambda: both, config="protocol=multiboot1\n",
                         sentinel=False, exit=SYNTH_RAN,

@@ -23,6 +23,9 @@ static void test_lconf_maps_every_limine_key(void **state)
     assert_int_equal(e->kaslr_line, 6);
     assert_int_equal(e->paging_line, 8);
     assert_int_equal(lcfg.protocol, PROTOCOL_LIMINE);
+    assert_int_equal(lcfg.fb_width, 800); /* resolution: bpp 32 when left out */
+    assert_int_equal(lcfg.fb_height, 600);
+    assert_int_equal(lcfg.fb_bpp, 32);
     assert_string_equal(lcfg.kernel, "/boot/os.elf");
     assert_string_equal(lcfg.cmdline, "console=ttyS0 debug");
     assert_int_equal(lcfg.module_count, 1);
@@ -37,6 +40,30 @@ static void test_lconf_maps_every_limine_key(void **state)
     assert_int_equal(lcfg.log_level, LOG_INFO); /* ember's own defaults stay */
     assert_int_equal(lcfg.stack_size, 64 * 1024);
     assert_string_equal(ldiag.message, "");
+}
+
+/* resolution (CONFIG.md: WIDTHxHEIGHT[xBPP]): the mode asked for, or nothing for any other text. */
+static void test_lconf_resolution_forms(void **state)
+{
+    static const struct { const char *value; uint32_t w, h, bpp; } forms[] = {
+        { "1024x768x32", 1024, 768, 32 }, { "1280x800x24", 1280, 800, 24 }, { "640x480", 640, 480, 32 },
+        { "1024", 0, 0, 0 },              { "0x768", 0, 0, 0 },             { "1024x0", 0, 0, 0 },
+        { "1024*768", 0, 0, 0 },          { "big", 0, 0, 0 },               { "1024x768x32x8", 0, 0, 0 },
+        { "1024x768x0", 0, 0, 0 },        { "99999999x768", 0, 0, 0 },
+    };
+    char text[160];
+    (void)state;
+
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        snprintf(text, sizeof text, "/OS\nprotocol: multiboot2\npath: boot():/k\nresolution: %s\n", forms[i].value);
+        assert_int_equal(boot_text(text), LCONF_OK);
+        assert_int_equal(lcfg.fb_width, forms[i].w);
+        assert_int_equal(lcfg.fb_height, forms[i].h);
+        assert_int_equal(lcfg.fb_bpp, forms[i].bpp);
+    }
+    assert_int_equal(boot_text("/OS\nprotocol: limine\npath: boot():/k\nresolution: 800x600\nresolution: 640x480\n"),
+                     LCONF_OK);
+    assert_int_equal(lcfg.fb_width, 800); /* the first, as for every single-valued option */
 }
 
 static void test_lconf_older_names_and_which_wins(void **state)
@@ -306,6 +333,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lconf_maps_every_limine_key),
+        cmocka_unit_test(test_lconf_resolution_forms),
         cmocka_unit_test(test_lconf_older_names_and_which_wins),
         cmocka_unit_test(test_lconf_modules_pair_with_their_strings),
         cmocka_unit_test(test_lconf_refuses_more_modules_than_ember_loads),

@@ -190,31 +190,12 @@ static void relocate_if_needed(struct boot *b)
 }
 
 /* The framebuffer the header prefers (width x height, 32 bits per pixel), when GOP has that mode:
- * set before stage "gather firmware facts" reads the framebuffer. Else the mode stays. */
-static void preferred_mode(const struct pipe_multiboot *k)
+ * set before stage "gather firmware facts" reads the framebuffer. limine.conf's resolution, set
+ * there, overrides it (as Limine). */
+static void preferred_mode(const struct boot *b, const struct pipe_multiboot *k)
 {
-    EFI_GRAPHICS_OUTPUT_PROTOCOL *gop = NULL;
-
-    if (k->fb_width == 0 || k->fb_height == 0 ||
-        EFI_ERROR(uefi_call_wrapper(BS->LocateProtocol, 3, &efi_gop_guid, NULL, (void **)&gop)) || gop->Mode == NULL)
-        return;
-    for (UINT32 i = 0; i < gop->Mode->MaxMode; i++) {
-        EFI_GRAPHICS_OUTPUT_MODE_INFORMATION *info = NULL;
-        UINTN size = 0;
-        if (EFI_ERROR(uefi_call_wrapper(gop->QueryMode, 4, gop, i, &size, &info)) || info == NULL)
-            continue;
-        bool fits = info->HorizontalResolution == k->fb_width && info->VerticalResolution == k->fb_height &&
-                    (info->PixelFormat == PixelRedGreenBlueReserved8BitPerColor ||
-                     info->PixelFormat == PixelBlueGreenRedReserved8BitPerColor);
-        mem_free_pool(info);
-        if (fits && !EFI_ERROR(uefi_call_wrapper(gop->SetMode, 2, gop, i))) {
-            log_info("multiboot: the framebuffer the kernel prefers: GOP mode %u, %ux%u", (unsigned)i,
-                     (unsigned)k->fb_width, (unsigned)k->fb_height);
-            return;
-        }
-    }
-    log_info("multiboot: no GOP mode of %ux%u: the framebuffer stays as it is", (unsigned)k->fb_width,
-             (unsigned)k->fb_height);
+    if (k->fb_width != 0 && k->fb_height != 0 && b->config.fb_width == 0)
+        boot_set_gop_mode(k->fb_width, k->fb_height, 32, "multiboot: the framebuffer the kernel prefers");
 }
 
 /* Stage "load multiboot kernel": each page range claimed (or staged), the file's bytes read into
@@ -225,7 +206,7 @@ static EFI_STATUS stage_load(struct boot *b)
     uint8_t *range_at[MB_MAX_SEGMENTS];
 
     relocate_if_needed(b);
-    preferred_mode(&mb->kernel);
+    preferred_mode(b, &mb->kernel);
     for (unsigned i = 0; i < mb->kernel.plan.range_count; i++) {
         EFI_STATUS status = claim_or_stage(b, &mb->kernel.plan.range[i], &range_at[i]);
         if (EFI_ERROR(status))
