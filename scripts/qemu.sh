@@ -16,6 +16,8 @@
 # --interactive with --serial FILE sends the serial port to FILE instead of the terminal (`make debug`);
 # with --serial-log FILE the terminal's serial output is also written to FILE. --interactive has no
 # timeout unless --timeout is given. --qemu-log FILE: QEMU's own log of CPU resets ("Triple fault").
+# --serial-input SOCKET puts COM1 on a Unix socket QEMU listens on and waits for before the guest
+# starts: the caller reads all of COM1's output there (--serial is then unused) and types into it.
 set -euo pipefail
 
 esp="" loader="" kernel="" config="" image="" disk_bus=virtio sentinel="" serial="" serial_log="" qemu_log="" vars="" serial_input=""
@@ -138,9 +140,8 @@ if [ $interactive = 1 ]; then
     exec qemu-system-x86_64 "${args[@]}" "${extra[@]+"${extra[@]}"}"
 fi
 
-if [ -n "$serial_input" ]; then  # COM1 on a Unix socket a test types into; its output still logged
-    args+=(-display none -chardev "socket,id=com1,path=$serial_input,server=on,wait=off,logfile=${serial:-/dev/stdout}"
-           -serial chardev:com1)
+if [ -n "$serial_input" ]; then  # COM1 on a Unix socket: QEMU waits for the test, which reads and types
+    args+=(-display none -chardev "socket,id=com1,path=$serial_input,server=on,wait=on" -serial chardev:com1)
 else
     args+=(-display none -serial "file:${serial:-/dev/stdout}")
 fi

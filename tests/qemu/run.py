@@ -77,35 +77,49 @@ def prepare(case, workdir):
     return args + ["--"] + case.qemu_args
 
 
-def type_keys(case, workdir, deadline):
-    """Plays case.serial_keys into COM1 through QEMU's socket: for each (pattern, keys), waits until
-    the serial log shows pattern once more than before, then sends keys; drains what QEMU sends back
-    (the log file has it) so the guest never stalls on a full socket."""
+def serial_over_socket(workdir, keys, deadline):
+    """COM1 through QEMU's socket, which qemu.sh makes QEMU wait for before the guest starts: every
+    byte QEMU sends is written to serial.log exactly once (QEMU's own logfile writes a byte again each
+    time a full socket makes it retry), and each (pattern, keys) is typed once the output shows
+    pattern once more than when it became the one to wait for."""
     log_path, sock_path = os.path.join(workdir, "serial.log"), os.path.join(workdir, "com1.sock")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    # a roomy receive buffer and a short wait: when COM1's socket fills, QEMU retries the write and
-    # its logfile gets the retried bytes twice, garbling the serial log the case is judged on
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     while time.monotonic() < deadline:
         try:
             sock.connect(sock_path)
             break
         except OSError:
-            time.sleep(0.1)
-    keys, baseline = list(case.serial_keys), 0  # baseline: the pattern's count when it became the one to wait for
-    with sock:
+            time.sleep(0.05)
+    keys, baseline, received = list(keys), 0, bytearray()
+    with sock, open(log_path, "wb") as log:
         while time.monotonic() < deadline:
             try:
-                if select.select([sock], [], [], 0.05)[0] and not sock.recv(65536):
-                    return  # QEMU closed COM1
+                if not select.select([sock], [], [], 0.05)[0]:
+                    continue
+                data = sock.recv(65536)
             except OSError:
                 return
-            if not keys:
-                continue
-            text = clean_log(open(log_path, "rb").read()) if os.path.exists(log_path) else ""
-            if len(re.findall(keys[0][0], text, re.M)) > baseline:
+            if not data:
+                return  # QEMU closed COM1
+            log.write(data)
+            log.flush()
+            received += data
+            if keys and len(re.findall(keys[0][0], clean_log(bytes(received)), re.M)) > baseline:
                 sock.sendall(keys.pop(0)[1])
-                baseline = len(re.findall(keys[0][0], text, re.M)) if keys else 0
+                baseline = len(re.findall(keys[0][0], clean_log(bytes(received)), re.M)) if keys else 0
+
+
+def run_qemu(case, workdir, args, keys):
+    """One QEMU run; with a COM1 socket (case.serial_keys), its reader-typist around it."""
+    link = None
+    if case.serial_keys:
+        link = threading.Thread(target=serial_over_socket, args=(workdir, keys, time.monotonic() + case.timeout),
+                                daemon=True)
+        link.start()
+    proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if link is not None:
+        link.join(timeout=10)
+    return proc
 
 
 def judge(case, status, log):
@@ -140,10 +154,7 @@ def run_case_unguarded(case):
     workdir = os.path.join(WORK, case.name)
     args = prepare(case, workdir)
     start = time.monotonic()
-    if case.serial_keys:
-        typist = threading.Thread(target=type_keys, args=(case, workdir, time.monotonic() + case.timeout), daemon=True)
-        typist.start()
-    proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = run_qemu(case, workdir, args, case.serial_keys)
     elapsed = time.monotonic() - start
     log_path = os.path.join(workdir, "serial.log")
     log = clean_log(open(log_path, "rb").read()) if os.path.exists(log_path) else ""
@@ -151,7 +162,7 @@ def run_case_unguarded(case):
     if problems and proc.stdout.strip():
         problems.append("qemu.sh said: " + proc.stdout.decode(errors="replace").strip()[-300:])
     if case.reboot_expect and not problems:  # case.check then sees both logs, SECOND_BOOT between them
-        again = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        again = run_qemu(case, workdir, args, [])
         second = clean_log(open(log_path, "rb").read()) if os.path.exists(log_path) else ""
         problems = [f"second boot: {p}" for p in judge(dataclasses.replace(case, expect=case.reboot_expect, check=None),
                                                        again.returncode, second)]
