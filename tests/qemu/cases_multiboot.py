@@ -123,6 +123,14 @@ def multiboot_cases(build, loader):
                         expect=[r"firmware CR3 at entry 0x1f801000",
                                 r"multiboot: physical \[0x1f801000, 0x1f802000\) is boot-services memory until "
                                 r"ExitBootServices: staged at 0x[0-9a-f]+, moved into place after it"]),
+        # the same staging with an odd layout: code from 0x10 into the page, data right after it in the
+        # same page, 12 KiB of bss over the firmware's page tables; the kernel checks its data word and
+        # that its bss reads zero (exit 7, else 9)
+        qemu_cases.Case("multiboot2-staged-odd-layout", loader, sentinel=False, exit=SYNTH_RAN,
+                        kernel_bytes=lambda: synth.mb2_odd_layout(0x1F801000),
+                        expect=[r"multiboot: physical \[0x1f801000, 0x1f805000\) is boot-services memory until "
+                                r"ExitBootServices: staged at 0x[0-9a-f]+, moved into place after it",
+                                r"multiboot: segment 1: 4 bytes at 0x1f801054, 12284 zeroed"]),
         # linked where no RAM is, with the relocatable tag (min, max, align, prefer lowest): moved inside
         # its bounds, and it runs there
         qemu_cases.Case("multiboot2-relocatable", loader, sentinel=False, exit=SYNTH_RAN,

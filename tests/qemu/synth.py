@@ -90,3 +90,40 @@ def elf32(header, load=0x100000, overlap=False):
         phdr += struct.pack("<8I", 1, PAGE, load + len(code) - 1, load + len(code) - 1, 1, 1, PF_R, PAGE)
     head = ehdr + phdr
     return head + bytes(PAGE - len(head)) + code
+
+
+def elf32_segments(entry, segments):
+    """ET_EXEC for i386 with p_vaddr == p_paddr. segments: (paddr, flags, data, memsz) in ascending
+    paddr; each one's bytes start on a file page of their own at paddr's offset in its page, so two
+    segments may share a physical page."""
+    count, body = len(segments), bytearray()
+    phdrs = b""
+    for paddr, flags, data, memsz in segments:
+        at = PAGE + len(body) + paddr % PAGE
+        body += bytes(paddr % PAGE) + data
+        body += bytes(-len(body) % PAGE)
+        phdrs += struct.pack("<8I", 1, at, paddr, paddr, len(data), memsz, flags, PAGE)
+    ident = b"\x7fELF" + bytes([1, 1, 1, 0]) + bytes(8)
+    ehdr = ident + struct.pack("<HHIIIIIHHHHHH", 2, 3, 1, entry, 52, 0, 0, 52, 32, count, 40, 0, 0)
+    head = ehdr + phdrs
+    return head + bytes(PAGE - len(head)) + bytes(body)
+
+
+def mb2_odd_layout(base):
+    """A Multiboot 2 kernel whose code segment starts 0x10 into the page at base and whose data
+    segment starts right after it, in the same page: 4 bytes 0xDEADBEEF, then 12 KiB of bss over
+    whatever was there. Its entry checks the data word and three bss words (start, middle, last)
+    and exits through isa-debug-exit with 7 (status 15) when all hold, 9 (status 19) otherwise."""
+    header = mb2_header()
+    code_at = base + 0x10
+    code_len = 43  # the instructions below
+    data_at = (code_at + len(header) + code_len + 3) & ~3
+    le = lambda v: struct.pack("<I", v)
+    good, bad = bytes([0xB0, 0x07, 0xE6, 0xF4, 0xFA, 0xF4]), bytes([0xB0, 0x09, 0xE6, 0xF4, 0xFA, 0xF4])
+    tail = (b"\xA1" + le(data_at + 4) + b"\x0B\x05" + le(data_at + 0x1000) + b"\x0B\x05" + le(data_at + 0x2FFC)
+            + b"\x75" + bytes([len(good)]) + good)
+    code = b"\xA1" + le(data_at) + b"\x3D" + le(0xDEADBEEF) + b"\x75" + bytes([len(tail)]) + tail + bad
+    assert len(code) == code_len
+    text = header + code
+    return elf32_segments(code_at + len(header), [(code_at, PF_R | PF_X, text, len(text)),
+                                                  (data_at, PF_R | PF_W, le(0xDEADBEEF), 0x3000)])
