@@ -73,7 +73,7 @@ void check_mb2_info(uint32_t info)
     uint32_t total = u32(info), at, modules = 0, fb_w = 0, fb_h = 0;
     const char *cmdline = "";
     const uint8_t *rsdp = NULL;
-    uint32_t rsdp_len = 0;
+    uint32_t rsdp_len = 0, old_rsdp = 0;
     bool seen[32] = { false };
 
     check((info & 7) == 0 && total >= 16 && u32(info + 4) == 0, "info: 8-byte aligned, total_size, reserved 0",
@@ -114,6 +114,8 @@ void check_mb2_info(uint32_t info)
         if (type == 12)
             check(u64(at + 8) != 0 && starts((const char *)(uintptr_t)u64(at + 8), "IBI SYST"),
                   "EFI 64-bit system table", "at 0x%llx", (unsigned long long)u64(at + 8));
+        if (type == 14)
+            old_rsdp = at + 8;
         if ((type == 14 && rsdp == NULL) || type == 15) {
             rsdp = (const uint8_t *)(uintptr_t)(at + 8);
             rsdp_len = size - 8;
@@ -137,10 +139,12 @@ void check_mb2_info(uint32_t info)
     check(at + 8 <= info + total && u32(at) == 0 && u32(at + 4) == 8 && at + 8 == info + total,
           "tags end with the end tag at total_size", "end at 0x%x", at);
     check(seen[1] && starts(cmdline, "mbprobe"), "command line", "\"%s\"", cmdline);
-    check(seen[2] && seen[4] && seen[6] && seen[21] && (seen[14] || seen[15]) && seen[13] && seen[17] && seen[9],
-          "the requested information tags", "name %u, basic memory %u, map %u, load base %u, ACPI %u, SMBIOS %u, "
-          "EFI map %u, ELF sections %u", seen[2], seen[4], seen[6], seen[21], seen[14] || seen[15], seen[13], seen[17],
-          seen[9]);
+    check(seen[2] && seen[4] && seen[6] && seen[21] && seen[14] && seen[13] && seen[17] && seen[9],
+          "the requested information tags", "name %u, basic memory %u, map %u, load base %u, ACPI old %u, SMBIOS %u, "
+          "EFI map %u, ELF sections %u", seen[2], seen[4], seen[6], seen[21], seen[14], seen[13], seen[17], seen[9]);
+    /* an ACPI 2.0 RSDP (revision 2 in the old copy's byte 15) comes as the new tag too */
+    check(!seen[14] || *(const uint8_t *)(uintptr_t)(old_rsdp + 15) < 2 || seen[15], "ACPI 2.0 RSDP as tag 15 too",
+          "old %u, new %u", seen[14], seen[15]);
     check_modules_count(cmdline, modules);
     check_interrupt_controllers(rsdp, rsdp_len);
     if (word(cmdline, "fb", 10, 0) != 0)

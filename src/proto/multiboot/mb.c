@@ -337,9 +337,12 @@ static EFI_STATUS build(struct boot *b)
     if (framebuffer(b, &fb))
         mb2_framebuffer_tag(&mb->w, &fb);
     mb2_u64_tag(&mb->w, TAG_EFI64_SYSTEM_TABLE, b->facts.efi_system_table);
+    /* the old tag always (its 20 bytes are an ACPI 1.0 RSDP in every revision: kernels that read
+     * only tag 14 find ACPI), the new one too from ACPI 2.0 on - as GRUB and Limine give both */
     if (b->facts.acpi_rsdp != 0)
-        mb2_copy_tag(&mb->w, b->facts.acpi_revision == 2 ? TAG_ACPI_NEW : TAG_ACPI_OLD,
-                     (const void *)(uintptr_t)b->facts.acpi_rsdp, b->facts.acpi_revision == 2 ? RSDP_V2_BYTES : RSDP_V1_BYTES);
+        mb2_copy_tag(&mb->w, TAG_ACPI_OLD, (const void *)(uintptr_t)b->facts.acpi_rsdp, RSDP_V1_BYTES);
+    if (b->facts.acpi_rsdp != 0 && b->facts.acpi_revision == 2)
+        mb2_copy_tag(&mb->w, TAG_ACPI_NEW, (const void *)(uintptr_t)b->facts.acpi_rsdp, RSDP_V2_BYTES);
     mb2_u32_tag(&mb->w, TAG_LOAD_BASE, mb->kernel.plan.load_base);
     smbios_tag(b);
     if (mb->sections.num != 0)
