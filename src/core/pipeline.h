@@ -57,6 +57,7 @@ struct pipe_multiboot {
     uint32_t fb_width, fb_height;  /* the framebuffer the header prefers (MB2 tag 5, MB1 flag 2); 0: none */
     bool console_required;         /* MB2 console flags tag, bit 0: a console must be there (GOP's framebuffer) */
     bool console_tag_optional;     /* ... in a tag the loader may ignore: booted without one, with a WARN */
+    uint32_t required_tags;        /* bit N: the information request requires tag type N (N < 32) */
     bool relocatable;              /* MB2 tag 10: where the image may go when its link address cannot */
     uint32_t reloc_min, reloc_max, reloc_align, reloc_preference;
     struct mb_plan plan;

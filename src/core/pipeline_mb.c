@@ -126,7 +126,7 @@ enum decide_protocol pipe_multiboot_protocol(const struct pipe_multiboot *k)
 /* What the loader needs of a Multiboot 2 header's tags. */
 static void take_mb2(const struct mb2_header *h2, struct pipe_multiboot *out)
 {
-    const struct mb2_tag_seen *console = &h2->tags[MB2_TAG_CONSOLE_FLAGS];
+    const struct mb2_tag_seen *console = &h2->tags[MB2_TAG_CONSOLE_FLAGS], *req = &h2->tags[MB2_TAG_INFO_REQUEST];
 
     out->version = 2;
     out->page_align_modules = true;
@@ -136,6 +136,8 @@ static void take_mb2(const struct mb2_header *h2, struct pipe_multiboot *out)
     out->fb_height = h2->tags[MB2_TAG_FRAMEBUFFER].present ? h2->fb_height : 0;
     out->console_required = console->present && (h2->console_flags & MB2_CONSOLE_REQUIRED) != 0;
     out->console_tag_optional = console->optional;
+    for (unsigned i = 0; !req->optional && i < h2->request_count && i < MB2_MAX_REQUESTS; i++)
+        out->required_tags |= h2->requests[i] < 32 ? 1u << h2->requests[i] : 0;
     out->relocatable = h2->tags[MB2_TAG_RELOCATABLE].present;
     out->reloc_min = h2->reloc_min_addr;
     out->reloc_max = h2->reloc_max_addr;

@@ -149,6 +149,17 @@ def multiboot_cases(build, loader):
         qemu_cases.bad("multiboot2-console-required-no-display", loader,
                        r"multiboot2: the console flags tag requires a console, and this machine has no framebuffer",
                        vga="none", kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(4, (1,))))),
+        # required requests for tags only the machine or the file can fill, where they cannot (3.1.3: the
+        # loader must fail): the framebuffer on a machine without a display; ELF section headers of a
+        # file that has none
+        qemu_cases.bad("multiboot2-required-framebuffer-no-display", loader,
+                       r"multiboot2: the information request requires tag type 8, and this machine or file has no "
+                       r"framebuffer \(GOP\) to fill it", vga="none",
+                       kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(1, (8,))))),
+        qemu_cases.bad("multiboot2-required-sections-none", loader,
+                       r"multiboot2: the information request requires tag type 9, and this machine or file has no "
+                       r"ELF section headers ember can load to fill it",
+                       kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(1, (9,))))),
         qemu_cases.Case("multiboot2-console-optional-no-display", loader, sentinel=False, exit=SYNTH_RAN, vga="none",
                         kernel_bytes=lambda: synth.elf32(synth.mb2_header(synth.mb2_tag(4, (1,), optional=True))),
                         expect=[r"^\[WARN \] \(ember\): multiboot2: the console flags tag asks for a console and this "

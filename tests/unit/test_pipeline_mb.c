@@ -243,6 +243,29 @@ static void test_console_flags(void **state)
     assert_false(mb.console_required);
 }
 
+/* The information request's required types reach the loader (its machine checks), an optional
+ * request's do not; types past 31 are no bit (ember gives none of them). */
+static void test_required_tags(void **state)
+{
+    struct decide_diag d;
+    (void)state;
+
+    file_reset(20000);
+    elf_ident(1);
+    mb2_begin(0x1000, MB2_ARCH_I386);
+    mb2_tag(MB2_TAG_INFO_REQUEST, 0, 20, (const uint32_t[]){ 8, 9, 14 }, 3);
+    mb2_end();
+    assert_true(check(PROTOCOL_AUTO, &d));
+    assert_int_equal(mb.required_tags, (1u << 8) | (1u << 9) | (1u << 14));
+    file_reset(20000);
+    elf_ident(1);
+    mb2_begin(0x1000, MB2_ARCH_I386);
+    mb2_tag(MB2_TAG_INFO_REQUEST, MB2_TAG_OPTIONAL, 20, (const uint32_t[]){ 8, 9, 40 }, 3);
+    mb2_end();
+    assert_true(check(PROTOCOL_AUTO, &d));
+    assert_int_equal(mb.required_tags, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_malformed_headers_are_refused_by_rule),
         cmocka_unit_test(test_efi_boot_services_entry),
         cmocka_unit_test(test_console_flags),
+        cmocka_unit_test(test_required_tags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

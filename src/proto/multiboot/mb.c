@@ -26,11 +26,6 @@
 
 extern const uint8_t mb_enter_start[], mb_enter_end[], mb_enter_gdt[], mb_enter_gdtr_base[], mb_enter_moves[];
 
-static inline struct mb_boot *mb_state_of(struct boot *b)
-{
-    return (struct mb_boot *)b->proto_state;
-}
-
 /* struct protocol's adopt: the header's plan in a fresh struct mb_boot (pool). */
 static EFI_STATUS adopt(struct boot *b, const struct pipe_multiboot *kernel)
 {
@@ -397,25 +392,6 @@ __attribute__((noreturn)) static void enter(struct boot *b)
         __asm__ volatile("cli; hlt");
 }
 
-/* Stage "check the console": MB2 console flags tag, bit 0 - a console must be there, on UEFI GOP's
- * framebuffer. Without one a required tag refuses the boot, an optional one (the loader may ignore
- * it) is a WARN. */
-static EFI_STATUS check_console(struct boot *b)
-{
-    const struct pipe_multiboot *k = &mb_state_of(b)->kernel;
-
-    if (!k->console_required || b->facts.framebuffer.base != 0)
-        return EFI_SUCCESS;
-    if (k->console_tag_optional) {
-        log_warn("multiboot2: the console flags tag asks for a console and this machine has no framebuffer: the tag "
-                 "is optional, so the kernel boots without one");
-        return EFI_SUCCESS;
-    }
-    log_error("multiboot2: the console flags tag requires a console, and this machine has no framebuffer (GOP) and "
-              "UEFI no EGA text mode: attach a display, or mark the tag optional");
-    return EFI_UNSUPPORTED;
-}
-
 /* A kernel entered with boot services running (MB2 EFI amd64 entry) exits them itself. */
 static EFI_STATUS exit_boot_services(struct boot *b)
 {
@@ -431,7 +407,7 @@ static EFI_STATUS finish_handoff(struct boot *b)
 static const struct stage stages[] = {
     { "load multiboot kernel", stage_load },
     { "gather firmware facts", stage_gather_facts },
-    { "check the console", check_console },
+    { "check the machine", mb_stage_check_machine },
     { "load modules", stage_load_modules },
     { "build handoff", stage_build_handoff },
     { "exit boot services", exit_boot_services },

@@ -24,4 +24,13 @@ struct mb_boot {
     unsigned ioapic_count;
 };
 
+static inline struct mb_boot *mb_state_of(struct boot *b)
+{
+    return (struct mb_boot *)b->proto_state;
+}
+
+/* Stage "check the machine" (mb_machine.c): what the header requires that depends on the machine -
+ * a console, information tags of the firmware's tables - is there, else one line and a refusal. */
+EFI_STATUS mb_stage_check_machine(struct boot *b);
+
 #endif
