@@ -68,6 +68,33 @@ static void check_modules_count(const char *cmdline, uint32_t count)
     check(count == want, "module count", "%u (want %u)", count, (unsigned)want);
 }
 
+/* The tags that copy the firmware's display and tables, each against its layout in the spec (3.6). */
+static void check_mb2_firmware_tag(uint32_t at, uint32_t type, uint32_t size)
+{
+    if (type == 8) {
+        check_framebuffer_hardware(u64(at + 8), u32(at + 16), u32(at + 20), u32(at + 24),
+                                   *(const uint8_t *)(uintptr_t)(at + 28));
+        check(u64(at + 8) != 0 && *(const uint8_t *)(uintptr_t)(at + 28) == 32 &&
+                  *(const uint8_t *)(uintptr_t)(at + 29) == 1 && u32(at + 16) >= u32(at + 20) * 4,
+              "framebuffer: RGB, 32 bpp, pitch holds a row", "%ux%u pitch %u at 0x%llx", u32(at + 20), u32(at + 24),
+              u32(at + 16), (unsigned long long)u64(at + 8));
+    }
+    if (type == 12)
+        check(u64(at + 8) != 0 && starts((const char *)(uintptr_t)u64(at + 8), "IBI SYST"),
+              "EFI 64-bit system table", "at 0x%llx", (unsigned long long)u64(at + 8));
+    if (type == 14 || type == 15)
+        check(rsdp_valid((const uint8_t *)(uintptr_t)(at + 8), size - 8), "ACPI RSDP copy", "tag %u, %u bytes",
+              type, size - 8);
+    if (type == 13)
+        check(u32(at + 8) >= 2 && (starts((const char *)(uintptr_t)(at + 16), "_SM3_") ||
+                                    starts((const char *)(uintptr_t)(at + 16), "_SM_")),
+              "SMBIOS: version and entry point copy", "%u.%u", u32(at + 8) & 0xff, (u32(at + 8) >> 8) & 0xff);
+    if (type == 17)
+        check(u32(at + 8) >= 40 && u32(at + 12) == 1 && (size - 16) % u32(at + 8) == 0 && size > 16,
+              "EFI memory map: descriptor size, version 1, whole descriptors", "descriptor %u bytes, version %u, "
+              "%u bytes", u32(at + 8), u32(at + 12), size - 16);
+}
+
 void check_mb2_info(uint32_t info)
 {
     uint32_t total = u32(info), at, modules = 0, fb_w = 0, fb_h = 0;
@@ -104,33 +131,14 @@ void check_mb2_info(uint32_t info)
         if (type == 8) {
             fb_w = u32(at + 20);
             fb_h = u32(at + 24);
-            check_framebuffer_hardware(u64(at + 8), u32(at + 16), fb_w, fb_h, *(const uint8_t *)(uintptr_t)(at + 28));
         }
-        if (type == 8)
-            check(u64(at + 8) != 0 && *(const uint8_t *)(uintptr_t)(at + 28) == 32 &&
-                  *(const uint8_t *)(uintptr_t)(at + 29) == 1 && u32(at + 16) >= u32(at + 20) * 4,
-                  "framebuffer: RGB, 32 bpp, pitch holds a row", "%ux%u pitch %u at 0x%llx", u32(at + 20), u32(at + 24),
-                  u32(at + 16), (unsigned long long)u64(at + 8));
-        if (type == 12)
-            check(u64(at + 8) != 0 && starts((const char *)(uintptr_t)u64(at + 8), "IBI SYST"),
-                  "EFI 64-bit system table", "at 0x%llx", (unsigned long long)u64(at + 8));
+        check_mb2_firmware_tag(at, type, size);
         if (type == 14)
             old_rsdp = at + 8;
         if ((type == 14 && rsdp == NULL) || type == 15) {
             rsdp = (const uint8_t *)(uintptr_t)(at + 8);
             rsdp_len = size - 8;
         }
-        if (type == 14 || type == 15)
-            check(rsdp_valid((const uint8_t *)(uintptr_t)(at + 8), size - 8), "ACPI RSDP copy", "tag %u, %u bytes",
-                  type, size - 8);
-        if (type == 13)
-            check(u32(at + 8) >= 2 && (starts((const char *)(uintptr_t)(at + 16), "_SM3_") ||
-                                        starts((const char *)(uintptr_t)(at + 16), "_SM_")),
-                  "SMBIOS: version and entry point copy", "%u.%u", u32(at + 8) & 0xff, (u32(at + 8) >> 8) & 0xff);
-        if (type == 17)
-            check(u32(at + 8) >= 40 && u32(at + 12) == 1 && (size - 16) % u32(at + 8) == 0 && size > 16,
-                  "EFI memory map: descriptor size, version 1, whole descriptors", "descriptor %u bytes, version %u, "
-                  "%u bytes", u32(at + 8), u32(at + 12), size - 16);
         if (type == 9)
             check_sections(u32(at + 8), u32(at + 12), at + 20, u32(at + 16));
         if (type == 21)

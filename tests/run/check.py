@@ -6,8 +6,10 @@
                                   its `make run` line
   check.py sample README OUTPUT   the "What `make run` shows" block against a real run's output
   check.py table README ENDINGS   the table of closing lines against ENDINGS ("STATUS<TAB>LINE" per run)
-  check.py ctrl-a-x SERIAL CMD... run CMD on a new terminal, type Ctrl-A X once SERIAL has output;
-                                  prints what the terminal showed, exits with CMD's status
+  check.py ctrl-a-x SERIAL TEXT CMD...  run CMD on a new terminal, type Ctrl-A X once SERIAL holds TEXT
+                                  (a line the guest prints before it goes quiet: typed in the middle
+                                  of the firmware's escape sequences, the quit splits one); prints what
+                                  the terminal showed, exits with CMD's status
 
 In README text, every hexadecimal (0x...) and decimal number stands for any number of its kind:
 addresses and counts differ from boot to boot. Exit status 0 when it matches, else 1 and one line per
@@ -137,7 +139,7 @@ def table(readme_path, endings_path):
     return 1 if problems else 0
 
 
-def ctrl_a_x(serial, cmd):
+def ctrl_a_x(serial, text, cmd):
     master, slave = pty.openpty()
     proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
     os.close(slave)
@@ -151,7 +153,7 @@ def ctrl_a_x(serial, cmd):
         if ready and not chunk:
             break
         shown += chunk
-        if not typed and os.path.exists(serial) and os.path.getsize(serial) > 0:
+        if not typed and os.path.exists(serial) and text.encode() in open(serial, "rb").read():
             os.write(master, b"\x01x")
             typed = True
     if proc.poll() is None:
@@ -162,8 +164,8 @@ def ctrl_a_x(serial, cmd):
 
 
 def main(argv):
-    if len(argv) >= 3 and argv[0] == "ctrl-a-x":
-        return ctrl_a_x(argv[1], argv[2:])
+    if len(argv) >= 4 and argv[0] == "ctrl-a-x":
+        return ctrl_a_x(argv[1], argv[2], argv[3:])
     commands = {"extract": extract, "sample": sample, "table": table}
     if len(argv) != 3 or argv[0] not in commands:
         sys.exit(__doc__)

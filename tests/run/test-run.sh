@@ -58,7 +58,7 @@ for c in sample readme exit reset refused timeout quit qemu-fails; do
         reset) boot reset direct reset --timeout 120 --kernel build/kernel/outcome.elf --config "$(cfg reset triple-fault)" & ;;
         refused) boot refused direct refused --timeout 120 --kernel "$W/not-elf.elf" & ;;
         timeout) boot timeout direct timeout --timeout 8 --kernel build/kernel/outcome.elf --config "$(cfg timeout spin)" & ;;
-        quit) boot quit python3 tests/run/check.py ctrl-a-x "$W/quit/serial.log" scripts/run.sh --log-dir "$W/quit" \
+        quit) boot quit python3 tests/run/check.py ctrl-a-x "$W/quit/serial.log" "outcome-kernel:" scripts/run.sh --log-dir "$W/quit" \
                   --timeout 120 --no-gdb --esp "$W/quit/esp" --loader build/BOOTX64.EFI --kernel build/kernel/outcome.elf \
                   --config "$(cfg quit spin)" & ;;
         qemu-fails) boot qemu-fails direct qemu-fails --timeout 120 --kernel build/kernel/outcome.elf -- -no-such-option & ;;
