@@ -151,6 +151,8 @@ struct mb2_header {
     struct mb2_tag_seen tags[MB2_TAG_TYPE_COUNT];
     unsigned request_count; /* information request types listed, all tags of type 1 together */
     uint32_t requests[MB2_MAX_REQUESTS];
+    uint32_t required_requests; /* bit i: requests[i] came in a request tag without the optional bit
+                                 * (a header may hold several, each with its own flag) */
     struct mb_address address; /* address tag */
     struct mb_load load;       /* address tag: what it means, checked */
     uint32_t entry_addr;       /* entry address tag */

@@ -71,14 +71,16 @@ static enum mb_status unknown_tag(struct walker *w, uint16_t type, uint16_t flag
     return MB_FOUND;
 }
 
-static void record_requests(struct walker *w, uint32_t at, uint32_t size)
+static void record_requests(struct walker *w, uint32_t at, uint32_t size, bool required)
 {
     struct mb2_header *o = w->out;
     unsigned i, n = (size - MB2_TAG_HEADER_BYTES) / REQUEST_BYTES;
 
     for (i = 0; i < n; i++, o->request_count++)
-        if (o->request_count < MB2_MAX_REQUESTS)
+        if (o->request_count < MB2_MAX_REQUESTS) {
             o->requests[o->request_count] = field(w, at, i);
+            o->required_requests |= required ? 1u << o->request_count : 0;
+        }
 }
 
 static enum mb_status record_relocatable(struct walker *w, uint32_t at)
@@ -114,7 +116,7 @@ static enum mb_status record_tag(struct walker *w, uint16_t type, uint16_t flags
                        type == MB2_TAG_INFO_REQUEST ? " + 4 per requested type" : "");
     o->tags[type] = (struct mb2_tag_seen){ true, flags & MB2_TAG_OPTIONAL, at, size };
     switch ((enum mb2_tag_type)type) {
-    case MB2_TAG_INFO_REQUEST: record_requests(w, at, size); break;
+    case MB2_TAG_INFO_REQUEST: record_requests(w, at, size, !(flags & MB2_TAG_OPTIONAL)); break;
     case MB2_TAG_ADDRESS:
         o->address = (struct mb_address){ field(w, at, 0), field(w, at, 1), field(w, at, 2), field(w, at, 3) };
         break;

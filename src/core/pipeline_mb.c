@@ -50,7 +50,8 @@ static void say_mb2(const struct mb2_header *h, const struct pipe_sink *sink)
             pipe_say(sink, PIPE_INFO, "multiboot2:   %s tag (%s): %s", mb2_tag_name(t),
                      h->tags[t].optional ? "optional" : "required", tag_verdict[t]);
     for (unsigned i = 0; i < h->request_count && i < MB2_MAX_REQUESTS; i++)
-        pipe_say(sink, PIPE_INFO, "multiboot2:   asks for information tag %u", (unsigned)h->requests[i]);
+        pipe_say(sink, PIPE_INFO, "multiboot2:   asks for information tag %u (%s)", (unsigned)h->requests[i],
+                 (h->required_requests >> i) & 1 ? "required" : "optional");
     for (unsigned i = 0; i < h->ignored_count && i < MB2_MAX_IGNORED; i++)
         pipe_say(sink, PIPE_INFO, "multiboot2:   unknown optional tag type %u: skipped", (unsigned)h->ignored[i].type);
 }
@@ -89,23 +90,21 @@ static bool plan_segments(const char *kernel, const char *proto, const uint8_t *
     return true;
 }
 
+#define TAG_BIT(type) (1u << (type))
+
 /* What ember gives a Multiboot 2 kernel (mbinfo.h): with boot services kept, the map tags give way
  * to "boot services not terminated" and the image handle (the kernel reads the map itself). A
  * required request for anything else is refused as the spec asks; so is the EFI boot services tag
  * required without an EFI amd64 entry to go with it. */
 static bool mb2_supported(const char *kernel, const struct mb2_header *h, bool keep_bs, struct decide_diag *diag)
 {
-    static const uint32_t given[] = { 0, 1, 2, 3, 8, 9, 12, 13, 14, 15, 21, 4, 6, 17 };
-    static const uint32_t given_bs[] = { 18, 20 };
-    const struct mb2_tag_seen *req = &h->tags[MB2_TAG_INFO_REQUEST];
-    unsigned common = sizeof given / sizeof given[0] - (keep_bs ? 3 : 0); /* 4, 6, 17 last */
+    /* bit N: tag type N is given (all types ember gives are below 32) */
+    const uint32_t always = TAG_BIT(0) | TAG_BIT(1) | TAG_BIT(2) | TAG_BIT(3) | TAG_BIT(8) | TAG_BIT(9) |
+                            TAG_BIT(12) | TAG_BIT(13) | TAG_BIT(14) | TAG_BIT(15) | TAG_BIT(21);
+    const uint32_t given = always | (keep_bs ? TAG_BIT(18) | TAG_BIT(20) : TAG_BIT(4) | TAG_BIT(6) | TAG_BIT(17));
 
-    for (unsigned i = 0; req->present && !req->optional && i < h->request_count && i < MB2_MAX_REQUESTS; i++) {
-        bool known = false;
-        for (unsigned k = 0; k < common; k++)
-            known = known || h->requests[i] == given[k];
-        for (unsigned k = 0; keep_bs && k < sizeof given_bs / sizeof given_bs[0]; k++)
-            known = known || h->requests[i] == given_bs[k];
+    for (unsigned i = 0; i < h->request_count && i < MB2_MAX_REQUESTS; i++) {
+        bool known = !((h->required_requests >> i) & 1) || (h->requests[i] < 32 && ((given >> h->requests[i]) & 1));
         if (!known)
             return decide_refuse(diag, DECIDE_MULTIBOOT_HEADER, "kernel %s: multiboot2: the information request "
                                  "requires tag type %u, which ember does not give: mark the request optional "
@@ -126,7 +125,7 @@ enum decide_protocol pipe_multiboot_protocol(const struct pipe_multiboot *k)
 /* What the loader needs of a Multiboot 2 header's tags. */
 static void take_mb2(const struct mb2_header *h2, struct pipe_multiboot *out)
 {
-    const struct mb2_tag_seen *console = &h2->tags[MB2_TAG_CONSOLE_FLAGS], *req = &h2->tags[MB2_TAG_INFO_REQUEST];
+    const struct mb2_tag_seen *console = &h2->tags[MB2_TAG_CONSOLE_FLAGS];
 
     out->version = 2;
     out->page_align_modules = true;
@@ -136,8 +135,8 @@ static void take_mb2(const struct mb2_header *h2, struct pipe_multiboot *out)
     out->fb_height = h2->tags[MB2_TAG_FRAMEBUFFER].present ? h2->fb_height : 0;
     out->console_required = console->present && (h2->console_flags & MB2_CONSOLE_REQUIRED) != 0;
     out->console_tag_optional = console->optional;
-    for (unsigned i = 0; !req->optional && i < h2->request_count && i < MB2_MAX_REQUESTS; i++)
-        out->required_tags |= h2->requests[i] < 32 ? 1u << h2->requests[i] : 0;
+    for (unsigned i = 0; i < h2->request_count && i < MB2_MAX_REQUESTS; i++)
+        out->required_tags |= (h2->required_requests >> i) & 1 && h2->requests[i] < 32 ? 1u << h2->requests[i] : 0;
     out->relocatable = h2->tags[MB2_TAG_RELOCATABLE].present;
     out->reloc_min = h2->reloc_min_addr;
     out->reloc_max = h2->reloc_max_addr;

@@ -265,6 +265,24 @@ static void common_assumptions(struct inspect_report *r)
     inspect_assume(r, "the direct map covers the RAM found at boot: its page tables come on top of the ones shown");
 }
 
+/* What the loader's stage "check the machine" finds at boot: a display for a required console or
+ * framebuffer, and the firmware's tables for the information tags the header requires. */
+static void assume_multiboot_machine(struct inspect_report *r, const struct pipe_multiboot *k)
+{
+    static const struct { unsigned type; const char *what; } machine_tags[] = {
+        { 8, "a display (GOP) for the required framebuffer tag" },
+        { 13, "SMBIOS tables for the required SMBIOS tag" },
+        { 14, "an ACPI RSDP for the required ACPI tag" },
+        { 15, "an ACPI 2.0 RSDP for the required new ACPI tag" },
+    };
+
+    if (k->console_required && !k->console_tag_optional)
+        inspect_assume(r, "multiboot2: the machine has a display (GOP): the console flags tag requires a console");
+    for (unsigned i = 0; i < sizeof machine_tags / sizeof machine_tags[0]; i++)
+        if (k->required_tags & (1u << machine_tags[i].type))
+            inspect_assume(r, "multiboot2: the machine has %s", machine_tags[i].what);
+}
+
 /* The loader's stages that depend only on ember.cfg and the kernel's bytes, in its order. false
  * when the host could not model them (out of memory). */
 static bool run_stages(struct inspect_report *r, const uint8_t *kernel, uint64_t size, struct pipe_image *img)
@@ -280,6 +298,7 @@ static bool run_stages(struct inspect_report *r, const uint8_t *kernel, uint64_t
     if (r->multiboot_plan.version != 0) {
         inspect_assume(r, "multiboot%s: its physical pages are free RAM at boot, the info structure and modules fit "
                        "below 4 GiB", r->multiboot_plan.version == 2 ? "2" : "");
+        assume_multiboot_machine(r, &r->multiboot_plan);
         return true;
     }
     if (!pipe_read_headers(&r->cfg, 0, &rd, &headers, &r->plan, &r->diag)) /* kaslr: the smallest slide */

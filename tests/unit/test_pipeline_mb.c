@@ -84,7 +84,7 @@ static void test_multiboot_kernels_are_named(void **state)
                                  "is there (a required one it does not give is refused)");
     assert_string_equal(said[2], "multiboot2:   framebuffer tag (optional): the GOP mode of that width and height "
                                  "if the firmware has one, else the current one");
-    assert_string_equal(said[3], "multiboot2:   asks for information tag 6");
+    assert_string_equal(said[3], "multiboot2:   asks for information tag 6 (required)");
     assert_string_equal(said[5], "multiboot2: 1 segment(s) by its ELF32 headers at physical [0x100000, 0x102000), "
                                  "entry 0x100100");
     /* protocol=multiboot1 reads the Multiboot 1 header of the same file */
@@ -266,6 +266,35 @@ static void test_required_tags(void **state)
     assert_int_equal(mb.required_tags, 0);
 }
 
+/* Several request tags, each with its own optional bit (3.1.3 applies per tag): an optional request
+ * for a tag ember never gives (5, BIOS boot device) next to a required one boots, whatever their
+ * order; the same type required is refused, whatever their order. */
+static void test_request_tags_each_with_its_flag(void **state)
+{
+    struct decide_diag d;
+    (void)state;
+
+    for (unsigned order = 0; order < 4; order++) {
+        bool boot_device_required = order >= 2, required_first = order % 2 == 0;
+        uint16_t bd_flags = boot_device_required ? 0 : MB2_TAG_OPTIONAL;
+        file_reset(20000);
+        elf_ident(1);
+        mb2_begin(0x1000, MB2_ARCH_I386);
+        if (required_first)
+            mb2_tag(MB2_TAG_INFO_REQUEST, 0, 16, (const uint32_t[]){ 1, 6 }, 2);
+        mb2_tag(MB2_TAG_INFO_REQUEST, bd_flags, 12, (const uint32_t[]){ 5 }, 1);
+        if (!required_first)
+            mb2_tag(MB2_TAG_INFO_REQUEST, 0, 16, (const uint32_t[]){ 1, 6 }, 2);
+        mb2_end();
+        assert_int_equal(check(PROTOCOL_AUTO, &d), !boot_device_required);
+        if (boot_device_required) {
+            assert_non_null(strstr(d.message, "requires tag type 5"));
+            continue;
+        }
+        assert_int_equal(mb.required_tags, (1u << 1) | (1u << 6));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -275,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_efi_boot_services_entry),
         cmocka_unit_test(test_console_flags),
         cmocka_unit_test(test_required_tags),
+        cmocka_unit_test(test_request_tags_each_with_its_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
