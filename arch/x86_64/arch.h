@@ -96,6 +96,10 @@ struct trampoline_args {
 void arch_trampoline_install(void *page, const struct trampoline_args *args);
 __attribute__((noreturn)) void arch_trampoline_jump(uint64_t alias);
 
+/* Multiboot 2's EFI amd64 entry (3.5): jumps to entry in 64-bit mode on the machine as it is (the
+ * firmware's CR3, stack and interrupts), EAX = magic, EBX = info. Does not return. */
+__attribute__((noreturn)) void arch_mb_enter_efi64(uint64_t entry, uint32_t magic, uint32_t info);
+
 /* outb, for the legacy PIC. */
 void arch_port_write8(uint16_t port, uint8_t value);
 

@@ -73,6 +73,12 @@ void arch_halt(void)
     cpu_halt_forever();
 }
 
+void arch_mb_enter_efi64(uint64_t entry, uint32_t magic, uint32_t info)
+{
+    __asm__ volatile("jmp *%2" : : "a"(magic), "b"(info), "r"(entry) : "memory");
+    __builtin_unreachable();
+}
+
 void arch_serial_init(void)
 {
     cpu_outb(COM1 + UART_IER, 0x00);

@@ -181,7 +181,7 @@ void mb2_string_tag(struct mb_writer *w, uint32_t type, const char *s)
 
 void mb2_module_tag(struct mb_writer *w, const struct mb_module_info *m)
 {
-    uint32_t n = text_bytes(m->string), at = tag(w, 3, 16 + n);
+    uint32_t n = text_bytes(m->string), at = tag(w, MB2_INFO_MODULE, 16 + n);
 
     put(w, at, m->start, 4);
     put(w, at + 4, m->end, 4);
@@ -190,7 +190,7 @@ void mb2_module_tag(struct mb_writer *w, const struct mb_module_info *m)
 
 void mb2_basic_memory_tag(struct mb_writer *w, uint32_t lower_kib, uint32_t upper_kib)
 {
-    uint32_t at = tag(w, 4, 16);
+    uint32_t at = tag(w, MB2_INFO_BASIC_MEMORY, 16);
 
     put(w, at, lower_kib, 4);
     put(w, at + 4, upper_kib, 4);
@@ -203,7 +203,7 @@ uint32_t mb2_memory_map_bytes(size_t count)
 
 void mb2_memory_map_tag(struct mb_writer *w, const struct ember_memmap_entry *map, size_t count)
 {
-    uint32_t at = tag(w, 6, MB2_MMAP_HEAD_BYTES + (uint32_t)count * MB2_MMAP_ENTRY_BYTES);
+    uint32_t at = tag(w, MB2_INFO_MMAP, MB2_MMAP_HEAD_BYTES + (uint32_t)count * MB2_MMAP_ENTRY_BYTES);
 
     put(w, at, MB2_MMAP_ENTRY_BYTES, 4);
     put(w, at + 4, 0, 4); /* entry_version 0 */
@@ -217,7 +217,7 @@ void mb2_memory_map_tag(struct mb_writer *w, const struct ember_memmap_entry *ma
 
 void mb2_framebuffer_tag(struct mb_writer *w, const struct mb_fb *fb)
 {
-    uint32_t at = tag(w, 8, MB2_FB_TAG_BYTES);
+    uint32_t at = tag(w, MB2_INFO_FRAMEBUFFER, MB2_FB_TAG_BYTES);
     const uint8_t fields[6] = { fb->red_pos, fb->red_size, fb->green_pos, fb->green_size, fb->blue_pos, fb->blue_size };
 
     put(w, at, fb->addr, 8);
@@ -246,7 +246,7 @@ void mb2_copy_tag(struct mb_writer *w, uint32_t type, const void *data, uint32_t
 
 void mb2_smbios_tag(struct mb_writer *w, uint8_t major, uint8_t minor, const void *ep, uint32_t len)
 {
-    uint32_t at = tag(w, 13, 16 + len);
+    uint32_t at = tag(w, MB2_INFO_SMBIOS, 16 + len);
 
     put(w, at, major, 1);
     put(w, at + 1, minor, 1);
@@ -255,7 +255,7 @@ void mb2_smbios_tag(struct mb_writer *w, uint8_t major, uint8_t minor, const voi
 
 void mb2_efi_map_tag(struct mb_writer *w, uint32_t desc_size, uint32_t desc_version, const void *map, uint32_t size)
 {
-    uint32_t at = tag(w, 17, 16 + size);
+    uint32_t at = tag(w, MB2_INFO_EFI_MMAP, 16 + size);
 
     put(w, at, desc_size, 4);
     put(w, at + 4, desc_version, 4);
@@ -264,7 +264,7 @@ void mb2_efi_map_tag(struct mb_writer *w, uint32_t desc_size, uint32_t desc_vers
 
 void mb2_elf_sections_tag(struct mb_writer *w, uint32_t num, uint32_t entsize, uint32_t shndx, const void *table)
 {
-    uint32_t at = tag(w, 9, 20 + num * entsize);
+    uint32_t at = tag(w, MB2_INFO_ELF_SECTIONS, 20 + num * entsize);
 
     put(w, at, num, 4);
     put(w, at + 4, entsize, 4);
@@ -274,7 +274,7 @@ void mb2_elf_sections_tag(struct mb_writer *w, uint32_t num, uint32_t entsize, u
 
 uint32_t mb2_finish(struct mb_writer *w)
 {
-    tag(w, 0, 8);
+    tag(w, MB2_INFO_END, 8);
     put(w, 0, w->used, 4);
     return w->overflow ? 0 : w->used;
 }

@@ -11,6 +11,26 @@
 #define MB2_BOOT_MAGIC 0x36D76289u     /* EAX at a Multiboot 2 entry */
 #define MB1_BOOT_MAGIC 0x2BADB002u     /* EAX at a Multiboot 1 entry */
 
+/* Multiboot 2 information tag types (2.0, 3.6): the ones ember gives. */
+enum mb2_info_type {
+    MB2_INFO_END = 0,
+    MB2_INFO_CMDLINE = 1,
+    MB2_INFO_LOADER_NAME = 2,
+    MB2_INFO_MODULE = 3,
+    MB2_INFO_BASIC_MEMORY = 4,
+    MB2_INFO_MMAP = 6,
+    MB2_INFO_FRAMEBUFFER = 8,
+    MB2_INFO_ELF_SECTIONS = 9,
+    MB2_INFO_EFI64_SYSTEM_TABLE = 12,
+    MB2_INFO_SMBIOS = 13,
+    MB2_INFO_ACPI_OLD = 14,
+    MB2_INFO_ACPI_NEW = 15,
+    MB2_INFO_EFI_MMAP = 17,
+    MB2_INFO_EFI_BS_NOT_TERMINATED = 18,
+    MB2_INFO_EFI64_IMAGE_HANDLE = 20,
+    MB2_INFO_LOAD_BASE = 21,
+};
+
 /* Multiboot memory types (both specs). */
 enum mb_memory_type { MB_MEM_AVAILABLE = 1, MB_MEM_RESERVED = 2, MB_MEM_ACPI = 3, MB_MEM_NVS = 4, MB_MEM_BAD = 5 };
 

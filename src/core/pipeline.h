@@ -74,6 +74,11 @@ struct pipe_multiboot {
 bool pipe_check_multiboot(const struct ember_config *cfg, const struct pipe_reader *rd, uint8_t *window,
                           const struct pipe_sink *sink, struct pipe_multiboot *out, struct decide_diag *diag);
 
+/* The Multiboot 2 information tags only the machine or the file can fill, so that a required request
+ * for one is checked at boot (the loader's stage "check the machine"; ember-inspect lists them as
+ * assumptions): what fills tag `type`, or NULL when ember always can. */
+const char *pipe_mb2_machine_need(uint32_t type);
+
 /* The protocol of pipe_check_multiboot's verdict: Multiboot 2 or 1, or (version 0, an ELF64 kernel)
  * ember until pipe_choose_protocol decides between ember and Limine. */
 enum decide_protocol pipe_multiboot_protocol(const struct pipe_multiboot *k);

@@ -3,6 +3,7 @@
  * point where the Multiboot protocols branch off the ELF64 ones. */
 #include "core/bytes.h"
 #include "core/fmt.h"
+#include "core/mbinfo.h"
 #include "core/mbload.h"
 #include "core/pipeline.h"
 
@@ -99,9 +100,13 @@ static bool plan_segments(const char *kernel, const char *proto, const uint8_t *
 static bool mb2_supported(const char *kernel, const struct mb2_header *h, bool keep_bs, struct decide_diag *diag)
 {
     /* bit N: tag type N is given (all types ember gives are below 32) */
-    const uint32_t always = TAG_BIT(0) | TAG_BIT(1) | TAG_BIT(2) | TAG_BIT(3) | TAG_BIT(8) | TAG_BIT(9) |
-                            TAG_BIT(12) | TAG_BIT(13) | TAG_BIT(14) | TAG_BIT(15) | TAG_BIT(21);
-    const uint32_t given = always | (keep_bs ? TAG_BIT(18) | TAG_BIT(20) : TAG_BIT(4) | TAG_BIT(6) | TAG_BIT(17));
+    const uint32_t always = TAG_BIT(MB2_INFO_END) | TAG_BIT(MB2_INFO_CMDLINE) | TAG_BIT(MB2_INFO_LOADER_NAME) |
+                            TAG_BIT(MB2_INFO_MODULE) | TAG_BIT(MB2_INFO_FRAMEBUFFER) | TAG_BIT(MB2_INFO_ELF_SECTIONS) |
+                            TAG_BIT(MB2_INFO_EFI64_SYSTEM_TABLE) | TAG_BIT(MB2_INFO_SMBIOS) | TAG_BIT(MB2_INFO_ACPI_OLD) |
+                            TAG_BIT(MB2_INFO_ACPI_NEW) | TAG_BIT(MB2_INFO_LOAD_BASE);
+    const uint32_t given = always | (keep_bs ? TAG_BIT(MB2_INFO_EFI_BS_NOT_TERMINATED) | TAG_BIT(MB2_INFO_EFI64_IMAGE_HANDLE)
+                                             : TAG_BIT(MB2_INFO_BASIC_MEMORY) | TAG_BIT(MB2_INFO_MMAP) |
+                                                   TAG_BIT(MB2_INFO_EFI_MMAP));
 
     for (unsigned i = 0; i < h->request_count && i < MB2_MAX_REQUESTS; i++) {
         bool known = !((h->required_requests >> i) & 1) || (h->requests[i] < 32 && ((given >> h->requests[i]) & 1));
@@ -115,6 +120,18 @@ static bool mb2_supported(const char *kernel, const struct mb2_header *h, bool k
                              "required without an EFI amd64 entry tag: add one (ember enters x86-64 kernels "
                              "with boot services only there) or mark it optional", kernel);
     return true;
+}
+
+const char *pipe_mb2_machine_need(uint32_t type)
+{
+    switch (type) {
+    case MB2_INFO_FRAMEBUFFER: return "framebuffer (GOP)";
+    case MB2_INFO_ELF_SECTIONS: return "ELF section headers ember can load";
+    case MB2_INFO_SMBIOS: return "SMBIOS tables";
+    case MB2_INFO_ACPI_OLD: return "ACPI RSDP";
+    case MB2_INFO_ACPI_NEW: return "ACPI 2.0 RSDP";
+    default: return NULL;
+    }
 }
 
 enum decide_protocol pipe_multiboot_protocol(const struct pipe_multiboot *k)

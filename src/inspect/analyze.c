@@ -269,18 +269,12 @@ static void common_assumptions(struct inspect_report *r)
  * framebuffer, and the firmware's tables for the information tags the header requires. */
 static void assume_multiboot_machine(struct inspect_report *r, const struct pipe_multiboot *k)
 {
-    static const struct { unsigned type; const char *what; } machine_tags[] = {
-        { 8, "a display (GOP) for the required framebuffer tag" },
-        { 13, "SMBIOS tables for the required SMBIOS tag" },
-        { 14, "an ACPI RSDP for the required ACPI tag" },
-        { 15, "an ACPI 2.0 RSDP for the required new ACPI tag" },
-    };
-
     if (k->console_required && !k->console_tag_optional)
         inspect_assume(r, "multiboot2: the machine has a display (GOP): the console flags tag requires a console");
-    for (unsigned i = 0; i < sizeof machine_tags / sizeof machine_tags[0]; i++)
-        if (k->required_tags & (1u << machine_tags[i].type))
-            inspect_assume(r, "multiboot2: the machine has %s", machine_tags[i].what);
+    for (uint32_t type = 0; type < 32; type++)
+        if ((k->required_tags >> type) & 1 && pipe_mb2_machine_need(type) != NULL)
+            inspect_assume(r, "multiboot2: the required information tag %u is filled: the machine or file has %s",
+                           (unsigned)type, pipe_mb2_machine_need(type));
 }
 
 /* The loader's stages that depend only on ember.cfg and the kernel's bytes, in its order. false

@@ -264,6 +264,10 @@ static void test_required_tags(void **state)
     mb2_end();
     assert_true(check(PROTOCOL_AUTO, &d));
     assert_int_equal(mb.required_tags, 0);
+    /* what only the machine or the file fills (checked at boot), and what ember always fills */
+    for (uint32_t type = 0; type < 32; type++)
+        assert_int_equal(pipe_mb2_machine_need(type) != NULL, type == 8 || type == 9 || type == 13 || type == 14 ||
+                                                                  type == 15);
 }
 
 /* Several request tags, each with its own optional bit (3.1.3 applies per tag): an optional request

@@ -11,12 +11,6 @@
 #define INFO_SECTIONS_BYTES (MB_MAX_SECTIONS * 64) /* the section header table's copy (MB2 tag 9) */
 #define RSDP_V1_BYTES 20
 #define RSDP_V2_BYTES 36
-#define TAG_EFI64_SYSTEM_TABLE 12
-#define TAG_ACPI_OLD 14
-#define TAG_ACPI_NEW 15
-#define TAG_LOAD_BASE 21
-#define TAG_EFI_BS_NOT_TERMINATED 18
-#define TAG_EFI64_IMAGE_HANDLE 20
 #define SMBIOS3_LENGTH_AT 6      /* "_SM3_" entry point: length, then major, minor */
 #define SMBIOS2_LENGTH_AT 5      /* "_SM_" entry point: length, then major, minor */
 #ifndef EMBER_VERSION
@@ -107,13 +101,12 @@ static EFI_STATUS load_sections(struct boot *b)
     uint64_t offset, size, cursor;
     EFI_PHYSICAL_ADDRESS at = BELOW_4G;
     uint8_t *table;
-    EFI_STATUS status = file_read_at(&b->kernel.file, 0, head, b->kernel.file.size < sizeof head ? b->kernel.file.size
-                                                                                                 : sizeof head);
+    size_t head_bytes = b->kernel.file.size < sizeof head ? (size_t)b->kernel.file.size : sizeof head;
+    EFI_STATUS status = file_read_at(&b->kernel.file, 0, head, head_bytes);
 
     if (EFI_ERROR(status))
         return status;
-    if (!mb_sections_find(head, (size_t)(b->kernel.file.size < sizeof head ? b->kernel.file.size : sizeof head),
-                          b->kernel.file.size, &mb->sections, why)) {
+    if (!mb_sections_find(head, head_bytes, b->kernel.file.size, &mb->sections, why)) {
         log_info("multiboot: ELF section headers not given: %s", why);
         mb->sections.num = 0;
         return EFI_SUCCESS;
@@ -325,27 +318,27 @@ static EFI_STATUS build(struct boot *b)
         return EFI_SUCCESS;
     }
     mb2_begin(&mb->w, (uint8_t *)(uintptr_t)info, (uint32_t)info, cap);
-    mb2_string_tag(&mb->w, 1, b->config.cmdline);
-    mb2_string_tag(&mb->w, 2, BOOTLOADER_NAME);
+    mb2_string_tag(&mb->w, MB2_INFO_CMDLINE, b->config.cmdline);
+    mb2_string_tag(&mb->w, MB2_INFO_LOADER_NAME, BOOTLOADER_NAME);
     for (unsigned i = 0; i < count; i++)
         mb2_module_tag(&mb->w, &mods[i]);
     if (framebuffer(b, &fb))
         mb2_framebuffer_tag(&mb->w, &fb);
-    mb2_u64_tag(&mb->w, TAG_EFI64_SYSTEM_TABLE, b->facts.efi_system_table);
+    mb2_u64_tag(&mb->w, MB2_INFO_EFI64_SYSTEM_TABLE, b->facts.efi_system_table);
     /* the old tag always (its 20 bytes are an ACPI 1.0 RSDP in every revision: kernels that read
      * only tag 14 find ACPI), the new one too from ACPI 2.0 on - as GRUB and Limine give both */
     if (b->facts.acpi_rsdp != 0)
-        mb2_copy_tag(&mb->w, TAG_ACPI_OLD, (const void *)(uintptr_t)b->facts.acpi_rsdp, RSDP_V1_BYTES);
+        mb2_copy_tag(&mb->w, MB2_INFO_ACPI_OLD, (const void *)(uintptr_t)b->facts.acpi_rsdp, RSDP_V1_BYTES);
     if (b->facts.acpi_rsdp != 0 && b->facts.acpi_revision == 2)
-        mb2_copy_tag(&mb->w, TAG_ACPI_NEW, (const void *)(uintptr_t)b->facts.acpi_rsdp, RSDP_V2_BYTES);
-    mb2_u32_tag(&mb->w, TAG_LOAD_BASE, mb->kernel.plan.load_base);
+        mb2_copy_tag(&mb->w, MB2_INFO_ACPI_NEW, (const void *)(uintptr_t)b->facts.acpi_rsdp, RSDP_V2_BYTES);
+    mb2_u32_tag(&mb->w, MB2_INFO_LOAD_BASE, mb->kernel.plan.load_base);
     smbios_tag(b);
     if (mb->sections.num != 0)
         mb2_elf_sections_tag(&mb->w, mb->sections.num, mb->sections.entsize, mb->sections.shndx,
                              (const void *)(uintptr_t)mb->sections_phys);
     if (mb->kernel.keep_boot_services) { /* the kernel reads the memory map and exits boot services itself */
-        mb2_copy_tag(&mb->w, TAG_EFI_BS_NOT_TERMINATED, NULL, 0);
-        mb2_u64_tag(&mb->w, TAG_EFI64_IMAGE_HANDLE, (uint64_t)(uintptr_t)b->image);
+        mb2_copy_tag(&mb->w, MB2_INFO_EFI_BS_NOT_TERMINATED, NULL, 0);
+        mb2_u64_tag(&mb->w, MB2_INFO_EFI64_IMAGE_HANDLE, (uint64_t)(uintptr_t)b->image);
         mb->size = mb2_finish(&mb->w);
         return mb->size != 0 ? EFI_SUCCESS : EFI_BUFFER_TOO_SMALL;
     }
@@ -384,12 +377,10 @@ __attribute__((noreturn)) static void enter(struct boot *b)
     log_info("multiboot%s: information structure at 0x%x (%u bytes), entry 0x%x %s", mb->kernel.version == 2 ? "2" : "",
              (unsigned)mb->w.phys, (unsigned)mb->size, (unsigned)mb->kernel.plan.entry,
              mb->kernel.keep_boot_services ? "in 64-bit mode, boot services running" : "in 32-bit protected mode");
-    if (mb->kernel.keep_boot_services) /* 64-bit, the firmware's CR3, stack and interrupts as they are */
-        __asm__ volatile("jmp *%2" : : "a"(MB2_BOOT_MAGIC), "b"(mb->w.phys), "r"((uint64_t)mb->kernel.plan.entry)
-                         : "memory");
+    if (mb->kernel.keep_boot_services)
+        arch_mb_enter_efi64(mb->kernel.plan.entry, MB2_BOOT_MAGIC, mb->w.phys);
     go(mb->kernel.plan.entry, mb->kernel.version == 2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC, mb->w.phys);
-    for (;;)
-        __asm__ volatile("cli; hlt");
+    arch_halt();
 }
 
 /* A kernel entered with boot services running (MB2 EFI amd64 entry) exits them itself. */

@@ -4,12 +4,6 @@
 #include "proto/multiboot/mb.h"
 #include "uefi/log.h"
 
-#define TAG_FRAMEBUFFER 8
-#define TAG_ELF_SECTIONS 9
-#define TAG_SMBIOS 13
-#define TAG_ACPI_OLD 14
-#define TAG_ACPI_NEW 15
-
 /* Console flags tag, bit 0: a console must be there - on UEFI, GOP's framebuffer. Without one a
  * required tag refuses the boot, an optional one (the loader may ignore it) is a WARN. */
 static bool console_there(const struct boot *b, const struct pipe_multiboot *k)
@@ -28,26 +22,30 @@ static bool console_there(const struct boot *b, const struct pipe_multiboot *k)
 
 /* The information request's required tags that come from the machine (3.1.3: a loader that cannot
  * give a required one must fail). */
+static bool tag_fillable(const struct boot *b, const struct mb_boot *mb, uint32_t type)
+{
+    const struct firmware_facts *f = &b->facts;
+
+    switch (type) {
+    case MB2_INFO_FRAMEBUFFER: return f->framebuffer.base != 0;
+    case MB2_INFO_ELF_SECTIONS: return mb->sections.num != 0;
+    case MB2_INFO_SMBIOS: return f->smbios2_entry != 0 || f->smbios3_entry != 0;
+    case MB2_INFO_ACPI_OLD: return f->acpi_rsdp != 0;
+    case MB2_INFO_ACPI_NEW: return f->acpi_rsdp != 0 && f->acpi_revision == 2;
+    default: return true;
+    }
+}
+
 static bool required_tags_there(const struct boot *b, const struct mb_boot *mb)
 {
-    static const struct { uint32_t type; const char *what; } machine_tags[] = {
-        { TAG_FRAMEBUFFER, "framebuffer (GOP)" },
-        { TAG_ELF_SECTIONS, "ELF section headers ember can load" },
-        { TAG_SMBIOS, "SMBIOS tables" },
-        { TAG_ACPI_OLD, "ACPI RSDP" },
-        { TAG_ACPI_NEW, "ACPI 2.0 RSDP" },
-    };
-    const struct firmware_facts *f = &b->facts;
-    bool has[] = { f->framebuffer.base != 0, mb->sections.num != 0, f->smbios2_entry != 0 || f->smbios3_entry != 0,
-                   f->acpi_rsdp != 0, f->acpi_rsdp != 0 && f->acpi_revision == 2 };
-
-    for (unsigned i = 0; i < sizeof has / sizeof has[0]; i++)
-        if ((mb->kernel.required_tags & (1u << machine_tags[i].type)) && !has[i]) {
+    for (uint32_t type = 0; type < 32; type++) {
+        const char *need = pipe_mb2_machine_need(type);
+        if ((mb->kernel.required_tags >> type) & 1 && need != NULL && !tag_fillable(b, mb, type)) {
             log_error("multiboot2: the information request requires tag type %u, and this machine or file has no %s "
-                      "to fill it: mark the request optional (flags bit 0)", (unsigned)machine_tags[i].type,
-                      machine_tags[i].what);
+                      "to fill it: mark the request optional (flags bit 0)", (unsigned)type, need);
             return false;
         }
+    }
     return true;
 }
 
